@@ -1,0 +1,59 @@
+"""Working-day calendars: weekdays a service works on, minus a country's public holidays."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+from carriers.errors import CarrierDataError
+
+# A promise never looks further ahead than this; past it a calendar is treated as broken.
+_MAX_DAYS_AHEAD = 60
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(country: str, subdivision: str | None) -> holidays.HolidayBase:
+    try:
+        return holidays.country_holidays(country, subdiv=subdivision)
+    except NotImplementedError as error:
+        raise CarrierDataError(f"no public holiday calendar for country {country!r}") from error
+
+
+def is_public_holiday(day: date, *, country: str, subdivision: str | None = None) -> bool:
+    return day in _public_holidays(country, subdivision)
+
+
+def is_working_day(
+    day: date, weekdays: frozenset[int], *, country: str, subdivision: str | None = None
+) -> bool:
+    return day.isoweekday() in weekdays and not is_public_holiday(
+        day, country=country, subdivision=subdivision
+    )
+
+
+def nth_working_day(
+    start: date,
+    n: int,
+    weekdays: frozenset[int],
+    *,
+    country: str,
+    subdivision: str | None = None,
+) -> date:
+    """The n-th working day after `start` (n = 0: `start` itself if it works, else the next)."""
+    day = start
+    if n == 0:
+        for _ in range(_MAX_DAYS_AHEAD):
+            if is_working_day(day, weekdays, country=country, subdivision=subdivision):
+                return day
+            day += timedelta(days=1)
+        raise CarrierDataError(f"no working day within {_MAX_DAYS_AHEAD} days of {start}")
+    counted = 0
+    for _ in range(_MAX_DAYS_AHEAD):
+        day += timedelta(days=1)
+        if is_working_day(day, weekdays, country=country, subdivision=subdivision):
+            counted += 1
+            if counted == n:
+                return day
+    raise CarrierDataError(f"fewer than {n} working days within {_MAX_DAYS_AHEAD} days of {start}")

@@ -1,0 +1,144 @@
+"""The `promise-gateway` command: serve the API, export the schema, seed a store."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gateway.settings import DEFAULT_NETWORK_DIR, SettingsError, settings_from_env
+from promise.errors import NetworkDataError
+from stock_cache.errors import StockStoreError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    # Workers are separate processes: settings travel to them through the environment.
+    os.environ["NETWORK_DIR"] = str(args.network)
+    os.environ["STOCK_STORE_URL"] = args.store
+    if args.dev:
+        os.environ["GATEWAY_DEV_MODE"] = "true"
+    settings = settings_from_env()
+    if args.workers > 1 and settings.store_url.startswith("memory://"):
+        print(
+            "promise-gateway: --workers above 1 needs a shared store. The embedded memory:// "
+            "store lives inside one process, so each worker would sell the same units again. "
+            "Use --store redis://HOST:PORT/DB (or STOCK_STORE_URL), or --workers 1.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.workers > 1 and not settings.has_configured_keys:
+        print(
+            "promise-gateway: --workers above 1 needs QUOTE_SIGNING_KEYS, so that a quote "
+            "signed by one worker is accepted by the others.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.workers > 1:
+        uvicorn.run(
+            "gateway.app:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+        )
+    else:
+        from gateway.app import create_app
+
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from gateway.schema import schema
+
+    text = schema.as_str() + "\n"
+    if args.check is None:
+        sys.stdout.write(text)
+        return 0
+    committed = Path(args.check).read_text(encoding="utf-8") if Path(args.check).exists() else ""
+    if committed != text:
+        print(
+            f"promise-gateway: {args.check} differs from the schema the code exports; "
+            "run `make schema` and commit the result.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _seed_stock(args: argparse.Namespace) -> int:
+    from gateway.app import safety_by_node, seed_stock
+    from gateway.network_files import load_network, load_stock_levels
+    from stock_cache.url import store_from_url
+
+    network = load_network(args.network)
+    levels = load_stock_levels(args.network, network=network)
+
+    async def run() -> None:
+        store = store_from_url(args.store, safety_by_node=safety_by_node(network))
+        try:
+            await store.ping()
+            await seed_stock(store, levels)
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+    rows = sum(len(node_levels) for node_levels in levels.values())
+    print(f"seeded {rows} stock levels at {len(levels)} nodes into the store")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="promise-gateway", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the GraphQL API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--network",
+        type=Path,
+        default=Path(os.environ.get("NETWORK_DIR") or DEFAULT_NETWORK_DIR),
+        help="directory of network files (default: the demo network)",
+    )
+    serve.add_argument(
+        "--store",
+        default=os.environ.get("STOCK_STORE_URL") or "memory://",
+        help="stock store URL: memory:// (default) or redis://HOST:PORT/DB",
+    )
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--dev", action="store_true", help="serve GraphiQL at /graphql")
+    serve.set_defaults(run=_serve)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument("--check", metavar="FILE", help="fail if FILE differs from the schema")
+    export.set_defaults(run=_export_schema)
+
+    seed = commands.add_parser("seed-stock", help="load the network's stock.csv into a store")
+    seed.add_argument("--network", type=Path, default=DEFAULT_NETWORK_DIR)
+    seed.add_argument("--store", default=os.environ.get("STOCK_STORE_URL") or "memory://")
+    seed.set_defaults(run=_seed_stock)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "workers", 1) < 1:
+        print("promise-gateway: --workers must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        code: int = args.run(args)
+    except (SettingsError, NetworkDataError, StockStoreError) as error:
+        print(f"promise-gateway: {error}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Write operations: commit a quoted option, confirm it with an order, release it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from gateway.context import Info
+from gateway.types.allocation import Allocation
+from gateway.types.inputs import (
+    CommitAllocationInput,
+    ConfirmAllocationInput,
+    ReleaseAllocationInput,
+)
+from gateway.types.problems import (
+    AllocationNotFound,
+    AllocationStateConflict,
+    IdempotencyConflict,
+    InvalidInput,
+    ProblemCode,
+    QuoteExpired,
+    QuoteInvalid,
+    StockChanged,
+    TemporarilyUnavailable,
+    problem_of,
+    unavailable,
+)
+from promise.errors import PromiseError
+from stock_cache.base import InsufficientStock
+from stock_cache.errors import (
+    AllocationNotFound as DomainAllocationNotFound,
+)
+from stock_cache.errors import (
+    AllocationStateError,
+    StoreUnavailable,
+)
+from stock_cache.errors import (
+    IdempotencyConflict as DomainIdempotencyConflict,
+)
+
+MAX_ORDER_REFERENCE = 128
+
+CommitAllocationResult = Annotated[
+    Allocation
+    | InvalidInput
+    | QuoteInvalid
+    | QuoteExpired
+    | StockChanged
+    | IdempotencyConflict
+    | TemporarilyUnavailable,
+    strawberry.union("CommitAllocationResult"),
+]
+ChangeAllocationResult = Annotated[
+    Allocation
+    | InvalidInput
+    | AllocationNotFound
+    | AllocationStateConflict
+    | TemporarilyUnavailable,
+    strawberry.union("ChangeAllocationResult"),
+]
+
+
+def _not_found(error: DomainAllocationNotFound) -> AllocationNotFound:
+    return AllocationNotFound(
+        code=ProblemCode.ALLOCATION_NOT_FOUND, message=str(error), field="input.allocationId"
+    )
+
+
+def _state_conflict(error: AllocationStateError) -> AllocationStateConflict:
+    return AllocationStateConflict(
+        code=ProblemCode.ALLOCATION_STATE_CONFLICT,
+        message=str(error),
+        field="input.allocationId",
+        status=error.status,
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Reserve what a quote names, all lines or none.")
+    async def commit_allocation(
+        self, info: Info, input: CommitAllocationInput
+    ) -> CommitAllocationResult:
+        service = info.context.service
+        try:
+            _, outcome = await service.commit(
+                input.quote_token, input.idempotency_key, client_id=info.context.client_id
+            )
+        except PromiseError as error:
+            return problem_of(error)  # type: ignore[return-value]
+        except DomainIdempotencyConflict as error:
+            return IdempotencyConflict(
+                code=ProblemCode.IDEMPOTENCY_CONFLICT,
+                message=str(error),
+                field="input.idempotencyKey",
+            )
+        except StoreUnavailable:
+            return unavailable()
+        if isinstance(outcome, InsufficientStock):
+            return StockChanged.from_domain(outcome.shortages)
+        return Allocation.from_domain(
+            outcome.allocation, service.network, replayed=outcome.replayed
+        )
+
+    @strawberry.mutation(description="Attach an order to a held allocation; it stops expiring.")
+    async def confirm_allocation(
+        self, info: Info, input: ConfirmAllocationInput
+    ) -> ChangeAllocationResult:
+        service = info.context.service
+        reference = input.order_reference.strip()
+        if not 1 <= len(reference) <= MAX_ORDER_REFERENCE:
+            return InvalidInput(
+                code=ProblemCode.INVALID_INPUT,
+                message=f"the order reference must have 1 to {MAX_ORDER_REFERENCE} characters",
+                field="input.orderReference",
+            )
+        try:
+            allocation = await service.store.confirm(
+                info.context.client_id, str(input.allocation_id), reference
+            )
+        except DomainAllocationNotFound as error:
+            return _not_found(error)
+        except AllocationStateError as error:
+            return _state_conflict(error)
+        except StoreUnavailable:
+            return unavailable()
+        return Allocation.from_domain(allocation, service.network)
+
+    @strawberry.mutation(description="Give the allocation's units back to availability.")
+    async def release_allocation(
+        self, info: Info, input: ReleaseAllocationInput
+    ) -> ChangeAllocationResult:
+        service = info.context.service
+        try:
+            allocation = await service.store.release(
+                info.context.client_id, str(input.allocation_id)
+            )
+        except DomainAllocationNotFound as error:
+            return _not_found(error)
+        except AllocationStateError as error:
+            return _state_conflict(error)
+        except StoreUnavailable:
+            return unavailable()
+        return Allocation.from_domain(allocation, service.network)

@@ -1,0 +1,554 @@
+"""Load the static network from plain files and refuse anything that does not hold together.
+
+A network directory holds `network.toml` (settings), `services.toml` (carrier services and
+emission factors), `nodes.csv`, `skus.csv`, `postcodes.csv` and `stock.csv`; its README
+documents every column. Everything is checked at load time, and the first problem raises
+`NetworkDataError` naming the file, the row (the 1-based line an editor shows) and the
+column, e.g. `network/demo/nodes.csv row 7 column latitude: '200' is not a latitude in
+[-90, 90]`. TOML problems name the file, the line of the table and the key.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from types import MappingProxyType
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from carriers.emissions import EmissionFactor
+from carriers.errors import CarrierDataError
+from carriers.services import CarrierService, DeliveryKind, Price
+from carriers.transit import TransitBand, TransitTable
+from gateway.csv_rows import CsvRow, missing_file, read_rows
+from promise.errors import NetworkDataError
+from promise.geo import GeoPoint
+from promise.network import Capability, Network, Node, NodeType, OpeningHours, Sku
+
+NETWORK_FILE = "network.toml"
+SERVICES_FILE = "services.toml"
+NODES_FILE = "nodes.csv"
+SKUS_FILE = "skus.csv"
+POSTCODES_FILE = "postcodes.csv"
+STOCK_FILE = "stock.csv"
+
+NODE_COLUMNS = (
+    "id",
+    "name",
+    "type",
+    "city",
+    "latitude",
+    "longitude",
+    "timezone",
+    "opening_hours",
+    "preparation_minutes",
+    "capabilities",
+    "services",
+    "priority",
+)
+SKU_COLUMNS = ("sku", "name", "weight_grams")
+POSTCODE_COLUMNS = ("country", "postcode", "city", "latitude", "longitude")
+STOCK_COLUMNS = ("node_id", "sku", "on_hand")
+
+WEEKDAYS = {"Mon": 1, "Tue": 2, "Wed": 3, "Thu": 4, "Fri": 5, "Sat": 6, "Sun": 7}
+
+_IDENTIFIER = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_FRENCH_POSTCODE = re.compile(r"\d{5}")
+_CLOCK = re.compile(r"(\d{2}):(\d{2})")
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def load_network(directory: Path) -> Network:
+    """The network described by the files in `directory`, fully validated."""
+    services = _load_services(directory / SERVICES_FILE)
+    settings = _load_settings(directory / NETWORK_FILE, services)
+    return Network(
+        version=settings.version,
+        nodes=MappingProxyType(_load_nodes(directory / NODES_FILE, services)),
+        skus=MappingProxyType(_load_skus(directory / SKUS_FILE)),
+        services=MappingProxyType(services),
+        postcodes=MappingProxyType(_load_postcodes(directory / POSTCODES_FILE)),
+        country=settings.country,
+        safety_stock_by_type=MappingProxyType(settings.safety_stock),
+        reservation_ttl_seconds=settings.reservation_ttl_seconds,
+        transfer_service=settings.transfer_service,
+    )
+
+
+def load_stock_levels(
+    directory: Path, *, network: Network | None = None
+) -> dict[str, dict[str, int]]:
+    """On-hand units per node and SKU from `stock.csv`, checked against the network.
+
+    The network is loaded from the same directory unless the caller already has it.
+    """
+    known = network if network is not None else load_network(directory)
+    levels: dict[str, dict[str, int]] = {}
+    first_seen: dict[tuple[str, str], int] = {}
+    for row in read_rows(directory / STOCK_FILE, columns=STOCK_COLUMNS):
+        node_id = row.text("node_id")
+        if node_id not in known.nodes:
+            raise row.error("node_id", f"{node_id!r} is not a node of {NODES_FILE}")
+        sku = row.text("sku")
+        if sku not in known.skus:
+            raise row.error("sku", f"{sku!r} is not a SKU of {SKUS_FILE}")
+        key = (node_id, sku)
+        if key in first_seen:
+            raise row.error(
+                "sku", f"{sku!r} at {node_id} is already given on row {first_seen[key]}"
+            )
+        first_seen[key] = row.line
+        on_hand = row.integer("on_hand")
+        if on_hand < 0:
+            raise row.error("on_hand", f"{row.values['on_hand'].strip()!r} is negative")
+        levels.setdefault(node_id, {})[sku] = on_hand
+    return levels
+
+
+def parse_opening_hours(text: str) -> OpeningHours:
+    """Opening hours from `Mon-Fri 06:00-22:00; Sat 08:00-12:00`.
+
+    Clauses are separated by `;`. Each names days (a day, a range `Mon-Fri` or a comma list
+    of both) and one local window `HH:MM-HH:MM` that ends after it starts. A day may appear
+    in one clause only; days that appear in none are closed. Raises ValueError on bad syntax.
+    """
+    by_weekday: dict[int, tuple[time, time]] = {}
+    for clause in text.split(";"):
+        parts = clause.split()
+        if len(parts) != 2:
+            raise ValueError(f"clause {clause.strip()!r} is not 'DAYS HH:MM-HH:MM'")
+        days, window = parts
+        opens, closes = _window(window)
+        for day in _days(days):
+            if day in by_weekday:
+                raise ValueError(f"{_day_name(day)} appears in more than one clause")
+            by_weekday[day] = (opens, closes)
+    return OpeningHours(MappingProxyType(by_weekday))
+
+
+def _days(text: str) -> list[int]:
+    days: list[int] = []
+    for part in text.split(","):
+        first, dash, last = part.partition("-")
+        start = _weekday(first)
+        end = _weekday(last) if dash else start
+        if end < start:
+            raise ValueError(f"day range {part!r} runs backwards")
+        days.extend(range(start, end + 1))
+    return days
+
+
+def _weekday(name: str) -> int:
+    if name not in WEEKDAYS:
+        raise ValueError(f"{name!r} is not a day ({', '.join(WEEKDAYS)})")
+    return WEEKDAYS[name]
+
+
+def _day_name(day: int) -> str:
+    return next(name for name, number in WEEKDAYS.items() if number == day)
+
+
+def _window(text: str) -> tuple[time, time]:
+    first, dash, last = text.partition("-")
+    if not dash:
+        raise ValueError(f"{text!r} is not a window HH:MM-HH:MM")
+    opens, closes = _clock(first), _clock(last)
+    if closes <= opens:
+        raise ValueError(f"window {text!r} closes before it opens")
+    return opens, closes
+
+
+def _clock(text: str) -> time:
+    match = _CLOCK.fullmatch(text)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f"{text!r} is not a time HH:MM")
+    return time(int(match[1]), int(match[2]))
+
+
+# --- CSV files --------------------------------------------------------------------------
+
+
+def _load_nodes(path: Path, services: Mapping[str, CarrierService]) -> dict[str, Node]:
+    nodes: dict[str, Node] = {}
+    lines: dict[str, int] = {}
+    for row in read_rows(path, columns=NODE_COLUMNS):
+        node_id = _identifier(row, "id")
+        if node_id in nodes:
+            raise row.error("id", f"{node_id!r} is already defined on row {lines[node_id]}")
+        lines[node_id] = row.line
+        nodes[node_id] = Node(
+            id=node_id,
+            name=row.text("name"),
+            type=_member(row, "type", NodeType, row.text("type")),
+            city=row.text("city"),
+            location=GeoPoint(row.latitude(), row.longitude()),
+            timezone=_timezone(row, "timezone"),
+            opening=_opening_hours(row, "opening_hours"),
+            preparation_minutes=row.integer("preparation_minutes", minimum=0),
+            capabilities=frozenset(
+                _member(row, "capabilities", Capability, item) for item in row.items("capabilities")
+            ),
+            services=frozenset(_service_codes(row, "services", services)),
+            priority=row.integer("priority"),
+        )
+    return nodes
+
+
+def _load_skus(path: Path) -> dict[str, Sku]:
+    skus: dict[str, Sku] = {}
+    lines: dict[str, int] = {}
+    for row in read_rows(path, columns=SKU_COLUMNS):
+        sku = _identifier(row, "sku")
+        if sku in skus:
+            raise row.error("sku", f"{sku!r} is already defined on row {lines[sku]}")
+        lines[sku] = row.line
+        skus[sku] = Sku(sku, row.text("name"), row.integer("weight_grams", minimum=1))
+    return skus
+
+
+def _load_postcodes(path: Path) -> dict[tuple[str, str], GeoPoint]:
+    postcodes: dict[tuple[str, str], GeoPoint] = {}
+    lines: dict[tuple[str, str], int] = {}
+    for row in read_rows(path, columns=POSTCODE_COLUMNS):
+        country = row.text("country")
+        if not _COUNTRY.fullmatch(country):
+            raise row.error("country", f"{country!r} is not an ISO 3166 alpha-2 code like 'FR'")
+        postcode = row.text("postcode")
+        if country == "FR" and not _FRENCH_POSTCODE.fullmatch(postcode):
+            raise row.error("postcode", f"{postcode!r} is not a French postcode of 5 digits")
+        key = (country, postcode)
+        if key in postcodes:
+            raise row.error("postcode", f"{postcode!r} is already defined on row {lines[key]}")
+        lines[key] = row.line
+        row.text("city")
+        postcodes[key] = GeoPoint(row.latitude(), row.longitude())
+    return postcodes
+
+
+def _identifier(row: CsvRow, column: str) -> str:
+    value = row.text(column)
+    if not _IDENTIFIER.fullmatch(value):
+        raise row.error(column, f"{value!r} is not an UPPER-KEBAB identifier like 'OAK-TABLE-120'")
+    return value
+
+
+def _member(row: CsvRow, column: str, kind: type[_E], name: str) -> _E:
+    try:
+        return kind[name]
+    except KeyError:
+        allowed = ", ".join(member.name for member in kind)
+        raise row.error(column, f"{name!r} is not one of {allowed}") from None
+
+
+def _timezone(row: CsvRow, column: str) -> str:
+    name = row.text(column)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise row.error(column, f"{name!r} is not an IANA time zone like 'Europe/Paris'") from None
+    return name
+
+
+def _opening_hours(row: CsvRow, column: str) -> OpeningHours:
+    text = row.text(column)
+    try:
+        return parse_opening_hours(text)
+    except ValueError as exc:
+        raise row.error(column, f"{text!r} is not valid opening hours: {exc}") from None
+
+
+def _service_codes(row: CsvRow, column: str, services: Mapping[str, CarrierService]) -> list[str]:
+    codes = row.items(column)
+    for code in codes:
+        if code not in services:
+            raise row.error(
+                column,
+                f"{code!r} is not a service of {SERVICES_FILE} ({', '.join(sorted(services))})",
+            )
+    return codes
+
+
+# --- TOML files -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    version: str
+    country: str
+    reservation_ttl_seconds: int
+    transfer_service: str | None
+    safety_stock: dict[NodeType, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """A TOML table with the place it came from, and typed accessors that report it."""
+
+    file: str
+    name: str
+    line: int | None
+    data: Mapping[str, object]
+
+    def error(self, key: str, message: str) -> NetworkDataError:
+        return NetworkDataError(f"{self.place()} key {key}: {message}")
+
+    def place(self) -> str:
+        where = self.file if self.line is None else f"{self.file} line {self.line}"
+        return f"{where} [{self.name}]" if self.name else where
+
+    def only(self, allowed: Collection[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                raise self.error(key, f"unexpected key, expected only {', '.join(allowed)}")
+
+    def require(self, key: str) -> object:
+        if key not in self.data:
+            raise self.error(key, "the key is missing")
+        return self.data[key]
+
+    def string(self, key: str) -> str:
+        value = self.require(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(key, f"{value!r} is not a non-empty string")
+        return value.strip()
+
+    def integer(self, key: str, *, minimum: int) -> int:
+        value = self.require(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.error(key, f"{value!r} is not a whole number")
+        if value < minimum:
+            raise self.error(key, f"{value!r} is below the minimum {minimum}")
+        return value
+
+    def number(self, key: str, *, minimum: float = 0.0) -> float:
+        return _number(self, key, self.require(key), minimum=minimum)
+
+    def clock(self, key: str) -> time:
+        value = self.require(key)
+        if not isinstance(value, time):
+            raise self.error(key, f"{value!r} is not a TOML local time like 15:00:00")
+        return value
+
+    def table(self, key: str) -> _Table:
+        value = self.require(key)
+        if not isinstance(value, dict):
+            raise self.error(key, f"{value!r} is not a table")
+        return _Table(self.file, f"{self.name}.{key}" if self.name else key, self.line, value)
+
+    def array(self, key: str) -> list[object]:
+        value = self.require(key)
+        if not isinstance(value, list) or not value:
+            raise self.error(key, f"{value!r} is not a non-empty array")
+        return value
+
+
+def _number(table: _Table, key: str, value: object, *, minimum: float) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        raise table.error(key, f"{value!r} is not a number")
+    if value < minimum:
+        raise table.error(key, f"{value!r} is below the minimum {minimum:g}")
+    return float(value)
+
+
+def _read_toml(path: Path) -> tuple[_Table, list[str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise missing_file(path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise NetworkDataError(f"{path}: not valid TOML: {exc}") from None
+    return _Table(str(path), "", None, data), text.splitlines()
+
+
+def _header_line(lines: list[str], header: str, occurrence: int = 0) -> int | None:
+    """The 1-based line of the `occurrence`-th table header `header`, when it is written out."""
+    found = [number for number, line in enumerate(lines, start=1) if line.strip() == header]
+    return found[occurrence] if occurrence < len(found) else None
+
+
+def _load_settings(path: Path, services: Mapping[str, CarrierService]) -> _Settings:
+    root, _ = _read_toml(path)
+    root.only(
+        (
+            "name",
+            "version",
+            "country",
+            "reservation_ttl_seconds",
+            "transfer_service",
+            "safety_stock",
+        )
+    )
+    root.string("name")
+    country = root.string("country")
+    if not _COUNTRY.fullmatch(country):
+        raise root.error("country", f"{country!r} is not an ISO 3166 alpha-2 code like 'FR'")
+    transfer: str | None = None
+    if "transfer_service" in root.data:
+        transfer = root.string("transfer_service")
+        if transfer not in services:
+            raise root.error(
+                "transfer_service",
+                f"{transfer!r} is not a service of {SERVICES_FILE} ({', '.join(sorted(services))})",
+            )
+    safety: dict[NodeType, int] = {}
+    if "safety_stock" in root.data:
+        table = root.table("safety_stock")
+        for name in table.data:
+            if name not in NodeType.__members__:
+                allowed = ", ".join(member.name for member in NodeType)
+                raise table.error(name, f"{name!r} is not a node type ({allowed})")
+            safety[NodeType[name]] = table.integer(name, minimum=0)
+    return _Settings(
+        version=root.string("version"),
+        country=country,
+        reservation_ttl_seconds=root.integer("reservation_ttl_seconds", minimum=1),
+        transfer_service=transfer,
+        safety_stock=safety,
+    )
+
+
+_SERVICE_KEYS = (
+    "name",
+    "carrier",
+    "kind",
+    "cutoff",
+    "delivery_weekdays",
+    "price",
+    "linehaul",
+    "last_mile",
+    "last_mile_grams_per_parcel",
+    "packaging_grams",
+    "transit",
+    "max_distance_km",
+    "delivery_window",
+)
+
+
+def _load_services(path: Path) -> dict[str, CarrierService]:
+    root, lines = _read_toml(path)
+    root.only(("emission_factors", "services"))
+    factors = _load_factors(root.table("emission_factors"), lines)
+    services_table = root.table("services")
+    services: dict[str, CarrierService] = {}
+    for code in services_table.data:
+        if not _IDENTIFIER.fullmatch(code):
+            raise services_table.error(code, f"{code!r} is not an UPPER-KEBAB service code")
+        table = services_table.table(code)
+        table = _Table(
+            table.file, table.name, _header_line(lines, f"[services.{code}]"), table.data
+        )
+        services[code] = _service(code, table, factors, lines)
+    if not services:
+        raise NetworkDataError(f"{path} [services]: no service is defined")
+    return services
+
+
+def _load_factors(table: _Table, lines: list[str]) -> dict[str, EmissionFactor]:
+    factors: dict[str, EmissionFactor] = {}
+    for mode in table.data:
+        entry = table.table(mode)
+        entry = _Table(entry.file, entry.name, _header_line(lines, f"[{entry.name}]"), entry.data)
+        entry.only(("grams_per_tonne_km", "source"))
+        factors[mode] = EmissionFactor(
+            mode=mode,
+            grams_per_tonne_km=entry.number("grams_per_tonne_km"),
+            source=entry.string("source"),
+        )
+    return factors
+
+
+def _service(
+    code: str, table: _Table, factors: Mapping[str, EmissionFactor], lines: list[str]
+) -> CarrierService:
+    table.only(_SERVICE_KEYS)
+    kind_name = table.string("kind")
+    if kind_name not in DeliveryKind.__members__:
+        allowed = ", ".join(member.name for member in DeliveryKind)
+        raise table.error("kind", f"{kind_name!r} is not a delivery kind ({allowed})")
+    price = table.table("price")
+    price.only(("base_cents", "per_kg_cents"))
+    max_distance = table.number("max_distance_km") if "max_distance_km" in table.data else None
+    try:
+        return CarrierService(
+            code=code,
+            name=table.string("name"),
+            carrier=table.string("carrier"),
+            kind=DeliveryKind[kind_name],
+            cutoff=table.clock("cutoff"),
+            transit=_transit(code, table, lines),
+            delivery_weekdays=frozenset(_weekdays(table, "delivery_weekdays")),
+            price=Price(
+                base_cents=price.integer("base_cents", minimum=0),
+                per_kg_cents=price.integer("per_kg_cents", minimum=0),
+            ),
+            linehaul=_factor(table, "linehaul", factors),
+            last_mile=_factor(table, "last_mile", factors),
+            last_mile_grams_per_parcel=table.number("last_mile_grams_per_parcel"),
+            packaging_grams=table.integer("packaging_grams", minimum=0),
+            max_distance_km=max_distance,
+            delivery_window=_delivery_window(table) if "delivery_window" in table.data else None,
+        )
+    except CarrierDataError as exc:
+        raise NetworkDataError(f"{table.place()}: {exc}") from None
+
+
+def _transit(code: str, table: _Table, lines: list[str]) -> TransitTable:
+    bands: list[TransitBand] = []
+    for index, entry in enumerate(table.array("transit")):
+        header = f"[[services.{code}.transit]]"
+        band = _Table(
+            table.file, f"services.{code}.transit[{index}]", _header_line(lines, header, index), {}
+        )
+        if not isinstance(entry, dict):
+            raise band.error("transit", f"{entry!r} is not a table")
+        band = _Table(band.file, band.name, band.line, entry)
+        band.only(("max_km", "days"))
+        max_km = band.number("max_km")
+        days = [_number(band, "days", day, minimum=0.0) for day in band.array("days")]
+        try:
+            bands.append(TransitBand(max_km, tuple(days)))
+        except CarrierDataError as exc:
+            raise NetworkDataError(f"{band.place()}: service {code}: {exc}") from None
+    try:
+        return TransitTable(tuple(bands))
+    except CarrierDataError as exc:
+        raise NetworkDataError(f"{table.place()}: service {code}: {exc}") from None
+
+
+def _weekdays(table: _Table, key: str) -> list[int]:
+    days: list[int] = []
+    for name in table.array(key):
+        if not isinstance(name, str) or name not in WEEKDAYS:
+            raise table.error(key, f"{name!r} is not a day ({', '.join(WEEKDAYS)})")
+        days.append(WEEKDAYS[name])
+    return days
+
+
+def _factor(table: _Table, key: str, factors: Mapping[str, EmissionFactor]) -> EmissionFactor:
+    mode = table.string(key)
+    if mode not in factors:
+        raise table.error(
+            key, f"{mode!r} is not an emission factor of [emission_factors] ({', '.join(factors)})"
+        )
+    return factors[mode]
+
+
+def _delivery_window(table: _Table) -> tuple[time, time]:
+    window = table.array("delivery_window")
+    moments = [moment for moment in window if isinstance(moment, time)]
+    if len(window) != 2 or len(moments) != 2:
+        raise table.error("delivery_window", f"{window!r} is not [start, end] local times")
+    start, end = moments
+    if end <= start:
+        raise table.error("delivery_window", f"{window!r} ends before it starts")
+    return start, end

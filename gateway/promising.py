@@ -1,0 +1,165 @@
+"""The request flow: read ATP for the candidate nodes, let `promise` decide, reserve on commit.
+
+This is where I/O meets the pure domain; it holds no rule of its own beyond the order of
+the steps. Expected failures surface as `promise.errors` and `stock_cache.errors` exceptions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from promise.candidates import CandidateFinder
+from promise.cart import CartLine, Destination
+from promise.errors import InvalidInput
+from promise.geo import GeoPoint
+from promise.network import Network
+from promise.options import Option, PromiseRequest, build_options
+from promise.quotes import Quote, SigningKeys, fingerprint, quote_of
+from stock_cache.base import ReserveOutcome, ReserveRequest, StockLine, StockStore
+
+MAX_IDEMPOTENCY_KEY = 128
+
+
+@dataclass(frozen=True, slots=True)
+class QuotedOption:
+    option: Option
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NodeLevel:
+    node_id: str
+    atp: int
+    distance_km: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SkuLevels:
+    sku: str
+    total: int
+    nodes: tuple[NodeLevel, ...]
+
+
+class PromiseService:
+    """One per process: the network, the store and the signing keys every request shares."""
+
+    def __init__(
+        self,
+        network: Network,
+        store: StockStore,
+        keys: SigningKeys,
+        *,
+        quote_ttl_seconds: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.network = network
+        self.store = store
+        self.keys = keys
+        self.quote_ttl_seconds = quote_ttl_seconds
+        self.clock = clock
+        self.finder = CandidateFinder(network)
+        self._all_nodes = tuple(network.nodes)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), tz=UTC)
+
+    async def availability(
+        self, skus: Sequence[str], near: GeoPoint | None, *, first: int
+    ) -> list[SkuLevels]:
+        """ATP per SKU over the whole network, and the `first` nodes holding it."""
+        levels = await self.store.atp(skus, self._all_nodes)
+        distances = {c.node_id: c.distance_km for c in self.finder.around(near)} if near else {}
+        result = []
+        for sku in skus:
+            holding = [(node, atp) for node, atp in levels.get(sku, {}).items() if atp > 0]
+            if near is not None:
+                holding = [(n, a) for n, a in holding if n in distances]
+                holding.sort(key=lambda item: (distances[item[0]], item[0]))
+            else:
+                holding.sort(key=lambda item: (-item[1], item[0]))
+            result.append(
+                SkuLevels(
+                    sku,
+                    sum(atp for _, atp in levels.get(sku, {}).items()),
+                    tuple(
+                        NodeLevel(node, atp, round(distances[node], 1) if near else None)
+                        for node, atp in holding[:first]
+                    ),
+                )
+            )
+        return result
+
+    async def delivery_options(
+        self,
+        cart: tuple[CartLine, ...],
+        destination: Destination,
+        *,
+        client_id: str,
+        order_time: datetime | None,
+        confidence: float,
+    ) -> list[QuotedOption]:
+        if not 0.5 <= confidence < 1.0:
+            raise InvalidInput(
+                f"confidence {confidence} must be at least 0.5 and below 1",
+                field="input.confidence",
+            )
+        now = order_time or self.now()
+        if now.tzinfo is None:
+            raise InvalidInput("the order time needs a time zone", field="input.orderTime")
+        if destination.store_id is not None:
+            nodes: list[str] = list(self.network.nodes)
+            candidates = []
+        else:
+            candidates = self.finder.around(destination.point)
+            nodes = [c.node_id for c in candidates]
+        stock = await self.store.atp([line.sku for line in cart], nodes)
+        request = PromiseRequest(cart, destination, now, confidence)
+        options = build_options(self.network, request, candidates, stock)
+        expires = int(self.clock()) + self.quote_ttl_seconds
+        return [
+            QuotedOption(
+                option,
+                self.keys.sign(
+                    quote_of(
+                        option,
+                        client_id=client_id,
+                        network_version=self.network.version,
+                        expires_at=expires,
+                    )
+                ),
+                datetime.fromtimestamp(expires, tz=UTC),
+            )
+            for option in options
+        ]
+
+    async def commit(
+        self, token: str, idempotency_key: str, *, client_id: str
+    ) -> tuple[Quote, ReserveOutcome]:
+        """Reserve exactly what the quote names, all or nothing."""
+        key = idempotency_key.strip()
+        if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+            raise InvalidInput(
+                f"the idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
+                field="input.idempotencyKey",
+            )
+        quote = self.keys.verify(token, client_id=client_id, now=self.clock())
+        lines = tuple(
+            StockLine(shipment.node_id, line.sku, line.quantity)
+            for shipment in quote.shipments
+            for line in shipment.lines
+        )
+        outcome = await self.store.reserve(
+            ReserveRequest(
+                client_id=client_id,
+                idempotency_key=key,
+                fingerprint=fingerprint(quote),
+                lines=lines,
+                ttl_seconds=self.network.reservation_ttl_seconds,
+                payload=quote.to_json(),
+            )
+        )
+        return quote, outcome

@@ -1,0 +1,1 @@
+"""GraphQL types, one area per module, each built from domain values with `from_domain`."""

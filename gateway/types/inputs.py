@@ -1,0 +1,101 @@
+"""GraphQL inputs, and their translation into domain values with errors naming the field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from promise.cart import Destination
+from promise.errors import InvalidInput, UnknownNode, UnknownPostcode
+from promise.geo import GeoPoint
+from promise.network import Capability, Network
+
+
+@strawberry.input
+class CoordinatesInput:
+    latitude: float
+    longitude: float
+
+
+@strawberry.input
+class PostcodeInput:
+    postcode: str
+    country: str = "FR"
+
+
+@strawberry.input(one_of=True, description="Exactly one of: coordinates, a postcode, a store.")
+class DestinationInput:
+    coordinates: CoordinatesInput | None = strawberry.UNSET
+    postcode: PostcodeInput | None = strawberry.UNSET
+    store_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="A store, for click & collect."
+    )
+
+    def point(self, network: Network, *, field: str) -> GeoPoint:
+        """The coordinates of the destination (a store's own for click & collect)."""
+        return self.resolve(network, field=field).point
+
+    def resolve(self, network: Network, *, field: str) -> Destination:
+        if self.coordinates:
+            c = self.coordinates
+            return Destination(
+                GeoPoint.checked(c.latitude, c.longitude, field=f"{field}.coordinates")
+            )
+        if self.postcode:
+            key = (self.postcode.country.strip().upper(), self.postcode.postcode.strip())
+            point = network.postcodes.get(key)
+            if point is None:
+                raise UnknownPostcode(
+                    f"postcode {key[1]!r} in {key[0]!r} is not in the postcode table",
+                    field=f"{field}.postcode.postcode",
+                )
+            return Destination(point)
+        store_id = str(self.store_id or "")
+        store = network.nodes.get(store_id)
+        if store is None or Capability.CLICK_AND_COLLECT not in store.capabilities:
+            raise UnknownNode(
+                f"{store_id!r} is not a store offering click & collect", field=f"{field}.storeId"
+            )
+        return Destination(store.location, store_id=store.id)
+
+
+@strawberry.input
+class CartLineInput:
+    sku: str
+    quantity: int
+
+
+@strawberry.input
+class DeliveryOptionsInput:
+    lines: list[CartLineInput]
+    destination: DestinationInput
+    order_time: datetime | None = strawberry.field(
+        default=None, description="When the order is placed; now when absent."
+    )
+    confidence: float = strawberry.field(
+        default=0.95, description="Share of parcels delivered by the promised date."
+    )
+
+
+@strawberry.input
+class CommitAllocationInput:
+    quote_token: str
+    idempotency_key: str
+
+
+@strawberry.input
+class ConfirmAllocationInput:
+    allocation_id: strawberry.ID
+    order_reference: str
+
+
+@strawberry.input
+class ReleaseAllocationInput:
+    allocation_id: strawberry.ID
+
+
+def checked_first(first: int, *, maximum: int, field: str = "first") -> int:
+    if not 1 <= first <= maximum:
+        raise InvalidInput(f"{field} {first} must be between 1 and {maximum}", field=field)
+    return first

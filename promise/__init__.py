@@ -1,0 +1,1 @@
+"""The promise domain: sourcing, delivery dates, options and quotes. Pure Python, no I/O."""

@@ -1,0 +1,35 @@
+"""The stock nodes a request considers: nearest first, found without a geodesic per node."""
+
+from __future__ import annotations
+
+from promise.errors import DestinationNotServed
+from promise.geo import GeoPoint, NearestIndex
+from promise.network import Network, NodeType
+from promise.sourcing import Candidate
+
+NEAREST_NODES = 30
+
+
+class CandidateFinder:
+    """Nearest nodes plus every distribution centre (they serve the whole country)."""
+
+    def __init__(self, network: Network, *, nearest: int = NEAREST_NODES) -> None:
+        self._network = network
+        self._nearest = nearest
+        self._index = NearestIndex((n.id, n.location) for n in network.nodes.values())
+        self._dcs = NearestIndex(
+            (n.id, n.location) for n in network.nodes.values() if n.type is NodeType.DC
+        )
+
+    def around(self, point: GeoPoint) -> list[Candidate]:
+        """Candidates nearest first; DestinationNotServed when every node is out of reach."""
+        found = dict(self._index.nearest(point, limit=self._nearest))
+        found.update(self._dcs.nearest(point, limit=len(self._dcs)))
+        ranked = sorted(found.items(), key=lambda item: (item[1], item[0]))
+        if not ranked or ranked[0][1] > self._network.served_radius_km:
+            raise DestinationNotServed(
+                f"the destination is more than {self._network.served_radius_km:.0f} km "
+                "from every stock node",
+                field="input.destination",
+            )
+        return [Candidate(node_id, km) for node_id, km in ranked]

@@ -1,0 +1,79 @@
+"""The static network: stock nodes, SKUs, services and postcodes, as frozen values."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+
+from carriers.services import CarrierService, DeliveryKind
+from promise.geo import GeoPoint
+
+
+class NodeType(enum.Enum):
+    DC = "DC"
+    STORE = "STORE"
+    DROPSHIP = "DROPSHIP"
+
+
+class Capability(enum.Enum):
+    SHIPS_PARCELS = "SHIPS_PARCELS"
+    CLICK_AND_COLLECT = "CLICK_AND_COLLECT"
+    SAME_DAY = "SAME_DAY"
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningHours:
+    """Local opening hours per ISO weekday (1 = Monday); a missing weekday is closed."""
+
+    by_weekday: Mapping[int, tuple[time, time]]
+
+    def on(self, iso_weekday: int) -> tuple[time, time] | None:
+        return self.by_weekday.get(iso_weekday)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A stock location: where it is, when it works and what it can do."""
+
+    id: str
+    name: str
+    type: NodeType
+    city: str
+    location: GeoPoint
+    timezone: str
+    opening: OpeningHours
+    preparation_minutes: int
+    capabilities: frozenset[Capability]
+    services: frozenset[str]
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Sku:
+    sku: str
+    name: str
+    weight_grams: int
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """Everything static a promise needs; loaded once, shared read-only by every request."""
+
+    version: str
+    nodes: Mapping[str, Node]
+    skus: Mapping[str, Sku]
+    services: Mapping[str, CarrierService]
+    postcodes: Mapping[tuple[str, str], GeoPoint]
+    country: str = "FR"
+    safety_stock_by_type: Mapping[NodeType, int] = field(default_factory=dict)
+    reservation_ttl_seconds: int = 900
+    # Destinations farther than this from every node are not served (another country, a typo).
+    served_radius_km: float = 1000.0
+    # Click & collect is offered at stores this close to a home destination.
+    collect_radius_km: float = 15.0
+    transfer_service: str | None = None
+
+    def services_of_kind(self, kind: DeliveryKind) -> list[CarrierService]:
+        return [s for s in self.services.values() if s.kind is kind]

@@ -1,0 +1,174 @@
+"""Quote tokens: a signed, expiring statement of exactly what a commit will reserve.
+
+A token is `base64url(payload JSON) "." base64url(HMAC-SHA256(key, first part))`. The payload
+names the signing key (`kid`), the client it was quoted to, the network version, the service,
+every shipment's node and lines, the dates and the price, and its expiry. Verification takes
+a map of keys, so a key can be rotated while the previous one is still accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from promise.cart import CartLine
+from promise.errors import QuoteExpired, QuoteInvalid
+from promise.options import Option
+
+TOKEN_FIELD = "input.quoteToken"
+_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class QuotedShipment:
+    node_id: str
+    service_code: str
+    lines: tuple[CartLine, ...]
+    likely: date
+    promised: date
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    client_id: str
+    network_version: str
+    service_code: str
+    kind: str
+    collect_store_id: str | None
+    shipments: tuple[QuotedShipment, ...]
+    price_cents: int
+    co2e_grams: float
+    expires_at: int
+
+    def to_json(self) -> str:
+        body = {
+            "cid": self.client_id,
+            "net": self.network_version,
+            "svc": self.service_code,
+            "kind": self.kind,
+            "store": self.collect_store_id,
+            "sh": [
+                {
+                    "n": s.node_id,
+                    "s": s.service_code,
+                    "l": [[line.sku, line.quantity] for line in s.lines],
+                    "lk": s.likely.isoformat(),
+                    "pr": s.promised.isoformat(),
+                }
+                for s in self.shipments
+            ],
+            "price": self.price_cents,
+            "co2": self.co2e_grams,
+            "exp": self.expires_at,
+        }
+        return json.dumps(body, separators=(",", ":"), sort_keys=True)
+
+    @staticmethod
+    def from_json(text: str) -> Quote:
+        """Parse a payload; KeyError, TypeError or ValueError when it is not one."""
+        body = json.loads(text)
+        return Quote(
+            client_id=str(body["cid"]),
+            network_version=str(body["net"]),
+            service_code=str(body["svc"]),
+            kind=str(body["kind"]),
+            collect_store_id=None if body["store"] is None else str(body["store"]),
+            shipments=tuple(
+                QuotedShipment(
+                    node_id=str(s["n"]),
+                    service_code=str(s["s"]),
+                    lines=tuple(CartLine(str(sku), int(qty)) for sku, qty in s["l"]),
+                    likely=date.fromisoformat(s["lk"]),
+                    promised=date.fromisoformat(s["pr"]),
+                )
+                for s in body["sh"]
+            ),
+            price_cents=int(body["price"]),
+            co2e_grams=float(body["co2"]),
+            expires_at=int(body["exp"]),
+        )
+
+
+def quote_of(option: Option, *, client_id: str, network_version: str, expires_at: int) -> Quote:
+    return Quote(
+        client_id=client_id,
+        network_version=network_version,
+        service_code=option.service.code,
+        kind=option.kind.value,
+        collect_store_id=option.collect_store_id,
+        shipments=tuple(
+            QuotedShipment(s.node_id, s.service_code, s.lines, s.timing.likely, s.timing.promised)
+            for s in option.shipments
+        ),
+        price_cents=option.price_cents,
+        co2e_grams=option.co2e_grams,
+        expires_at=expires_at,
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(secret: bytes, message: str) -> bytes:
+    return hmac.new(secret, message.encode("ascii"), hashlib.sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKeys:
+    """The key new tokens are signed with, and every key still accepted, by id."""
+
+    current: str
+    secrets: Mapping[str, bytes]
+
+    def sign(self, quote: Quote) -> str:
+        envelope = json.dumps(
+            {"v": _VERSION, "kid": self.current, "q": quote.to_json()}, separators=(",", ":")
+        )
+        head = _b64(envelope.encode("utf-8"))
+        return f"{head}.{_b64(_mac(self.secrets[self.current], head))}"
+
+    def verify(self, token: str, *, client_id: str, now: float) -> Quote:
+        """The quote inside `token`, if it is intact, signed by a known key, unexpired and ours."""
+        head, dot, signature = token.partition(".")
+        if not dot or not head or not signature:
+            raise QuoteInvalid("the quote token is malformed", field=TOKEN_FIELD)
+        try:
+            envelope = json.loads(_unb64(head))
+            kid = envelope["kid"]
+            given = _unb64(signature)
+        except (ValueError, KeyError, TypeError, binascii.Error) as error:
+            raise QuoteInvalid("the quote token is malformed", field=TOKEN_FIELD) from error
+        secret = self.secrets.get(kid) if isinstance(kid, str) else None
+        if secret is None:
+            raise QuoteInvalid("the quote token is signed by an unknown key", field=TOKEN_FIELD)
+        if not hmac.compare_digest(given, _mac(secret, head)):
+            raise QuoteInvalid("the quote token's signature does not match", field=TOKEN_FIELD)
+        try:
+            if envelope["v"] != _VERSION:
+                raise ValueError(envelope["v"])
+            quote = Quote.from_json(envelope["q"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise QuoteInvalid("the quote token is malformed", field=TOKEN_FIELD) from error
+        if quote.client_id != client_id:
+            raise QuoteInvalid("the quote token was issued to another client", field=TOKEN_FIELD)
+        if quote.expires_at <= now:
+            raise QuoteExpired(
+                "the quote token has expired; ask for options again", field=TOKEN_FIELD
+            )
+        return quote
+
+
+def fingerprint(quote: Quote) -> str:
+    """What identifies a commit's content for idempotency: the quote, digested."""
+    return hashlib.sha256(quote.to_json().encode("utf-8")).hexdigest()

@@ -1,0 +1,55 @@
+"""The rules every backend applies the same way: validation, time, retention, derived status."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from stock_cache.base import AllocationStatus, ReserveRequest
+
+# How long a (client, idempotency key) is remembered, and an allocation record after its last
+# change. The contract promises "at least" these; backends may keep things longer.
+IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
+RECORD_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
+
+Units = dict[tuple[str, str], int]
+"""Units held per (node_id, sku), duplicate lines already added up."""
+
+
+def now_ms(clock: Callable[[], float]) -> int:
+    """The injected clock's reading in whole epoch milliseconds."""
+    return int(clock() * 1000)
+
+
+def new_allocation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def units_of(request: ReserveRequest) -> Units:
+    """Validate a reserve request and add up its lines per (node, SKU).
+
+    Raises ValueError naming the first bad line, or the bad TTL, before anything is read.
+    """
+    if not request.lines:
+        raise ValueError("a reserve request needs at least one line")
+    if request.ttl_seconds < 1:
+        raise ValueError(f"ttl_seconds must be at least 1, got {request.ttl_seconds}")
+    units: Units = {}
+    for index, line in enumerate(request.lines):
+        if line.quantity < 1:
+            raise ValueError(
+                f"lines[{index}] ({line.sku} at {line.node_id}) has quantity {line.quantity};"
+                " it must be at least 1"
+            )
+        key = (line.node_id, line.sku)
+        units[key] = units.get(key, 0) + line.quantity
+    return units
+
+
+def current_status(
+    stored: AllocationStatus, expires_at_ms: int | None, at_ms: int
+) -> AllocationStatus:
+    """The status as of `at_ms`: a hold past its expiry instant is EXPIRED, swept or not."""
+    if stored is AllocationStatus.HELD and expires_at_ms is not None and expires_at_ms <= at_ms:
+        return AllocationStatus.EXPIRED
+    return stored

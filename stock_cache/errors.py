@@ -1,0 +1,39 @@
+"""Errors of the stock store. Each message names the value at fault."""
+
+from __future__ import annotations
+
+
+class StockStoreError(Exception):
+    """Base of every error the stock store raises on purpose."""
+
+
+class UnknownStoreScheme(StockStoreError):
+    """The store URL names a scheme no backend serves."""
+
+
+class StoreUnavailable(StockStoreError):
+    """The backing store could not be reached in time; nothing was written. Retry later."""
+
+
+class IdempotencyConflict(StockStoreError):
+    """The idempotency key was already used by this client for a different request."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"idempotency key {key!r} was already used for a different request")
+        self.key = key
+
+
+class AllocationNotFound(StockStoreError):
+    def __init__(self, allocation_id: str) -> None:
+        super().__init__(f"no allocation {allocation_id!r} for this client")
+        self.allocation_id = allocation_id
+
+
+class AllocationStateError(StockStoreError):
+    """The allocation is not in a state that allows the change asked for."""
+
+    def __init__(self, allocation_id: str, status: str, wanted: str) -> None:
+        super().__init__(f"allocation {allocation_id!r} is {status}; it cannot be {wanted}")
+        self.allocation_id = allocation_id
+        self.status = status
+        self.wanted = wanted

@@ -1,0 +1,56 @@
+"""Test data and small fakes shared by the stock_cache tests."""
+
+from __future__ import annotations
+
+import uuid
+
+from stock_cache import ReserveRequest, StockLine
+
+LYON = "LYON-PART-DIEU"  # a distribution centre: no safety stock
+PARIS = "PARIS-RIVOLI"  # a store: keeps 2 units of everything for walk-in shoppers
+MARSEILLE = "MARSEILLE-PRADO"
+
+TABLE = "OAK-TABLE-120"
+SOFA = "LINEN-SOFA-3P"
+CHAIR = "WALNUT-CHAIR"
+
+SAFETY_BY_NODE = {PARIS: 2}
+
+STOREFRONT = "storefront-fr"
+MARKETPLACE = "marketplace-eu"
+
+
+class FakeClock:
+    """Epoch seconds that only move when a test says so."""
+
+    def __init__(self, now: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    @property
+    def now_ms(self) -> int:
+        return int(self.now * 1000)
+
+
+def hold(
+    *lines: tuple[str, str, int],
+    client: str = STOREFRONT,
+    key: str | None = None,
+    fingerprint: str = "cart-v1",
+    ttl_seconds: int = 900,
+    payload: str = "",
+) -> ReserveRequest:
+    """A reserve request for (node, sku, quantity) lines, under a fresh key unless one is given."""
+    return ReserveRequest(
+        client_id=client,
+        idempotency_key=key if key is not None else uuid.uuid4().hex,
+        fingerprint=fingerprint,
+        lines=tuple(StockLine(node, sku, quantity) for node, sku, quantity in lines),
+        ttl_seconds=ttl_seconds,
+        payload=payload,
+    )
