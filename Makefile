@@ -26,6 +26,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.calibration
 
 schema: $(STAMP)
 	$(BIN)/promise-gateway export-schema > schema.graphql

@@ -16,6 +16,8 @@ class DeliveryKind(enum.Enum):
     HOME_EXPRESS = "HOME_EXPRESS"
     SAME_DAY = "SAME_DAY"
     CLICK_AND_COLLECT = "CLICK_AND_COLLECT"
+    # Delivered by a carrier to a relay point or a parcel locker near the shopper.
+    PICKUP_POINT = "PICKUP_POINT"
     # Moves stock between nodes (DC to store); never offered to a shopper on its own.
     TRANSFER = "TRANSFER"
 
@@ -38,7 +40,8 @@ class CarrierService:
 
     `cutoff` is the latest local time at the shipping node for an order to leave that
     day; `delivery_weekdays` are ISO weekdays (1 = Monday) on which the carrier delivers.
-    `max_distance_km` bounds the service around the shipping node (same-day couriers).
+    `max_distance_km` bounds the service around the shipping node (same-day couriers);
+    `max_parcel_grams` bounds one parcel, packaging included (relay points and lockers).
     """
 
     code: str
@@ -55,6 +58,7 @@ class CarrierService:
     packaging_grams: int
     max_distance_km: float | None = None
     delivery_window: tuple[time, time] | None = None
+    max_parcel_grams: int | None = None
 
     def __post_init__(self) -> None:
         if not self.delivery_weekdays or not self.delivery_weekdays <= set(range(1, 8)):
@@ -65,4 +69,8 @@ class CarrierService:
         if self.max_distance_km is not None and self.max_distance_km <= 0:
             raise CarrierDataError(
                 f"service {self.code}: max_distance_km {self.max_distance_km} must be positive"
+            )
+        if self.max_parcel_grams is not None and self.max_parcel_grams <= 0:
+            raise CarrierDataError(
+                f"service {self.code}: max_parcel_grams {self.max_parcel_grams} must be positive"
             )

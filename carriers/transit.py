@@ -37,6 +37,10 @@ class TransitBand:
                 return day
         return len(self.days) - 1
 
+    def share_by(self, day: int) -> float:
+        """P(delivered on or before `day`), rounded to 6 places to hide float dust."""
+        return round(min(1.0, sum(self.days[: day + 1])), 6)
+
     def most_likely_day(self) -> int:
         return max(range(len(self.days)), key=lambda day: (self.days[day], -day))
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
-from gateway.context import CLIENT_HEADER, DEFAULT_CLIENT, Context
-from gateway.network_files import load_network, load_stock_levels
+from gateway import health
+from gateway.http import GraphQLEndpoint
+from gateway.logs import stamp_request_ids
+from gateway.network_files import load_network, load_stock_levels, load_stock_rules
+from gateway.platform import build_platform
 from gateway.promising import PromiseService
 from gateway.schema import schema
 from gateway.settings import Settings, settings_from_env
@@ -38,18 +38,6 @@ async def seed_stock(store: StockStore, levels: dict[str, dict[str, int]]) -> No
         await store.set_levels(node_id, node_levels)
 
 
-class _GraphQL(GraphQL[Context, None]):
-    def __init__(self, holder: dict[str, PromiseService], *, dev_mode: bool) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if dev_mode else None)
-        self._holder = holder
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
-        client = request.headers.get(CLIENT_HEADER, "").strip() or DEFAULT_CLIENT
-        return Context(service=self._holder["service"], client_id=client[:64])
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -60,10 +48,18 @@ def create_app(
     settings = settings or settings_from_env()
     network = load_network(settings.network_dir)
     holder: dict[str, PromiseService] = {}
+    platform = build_platform(settings)
+    stamp_request_ids()
+    if not settings.dev_mode and not settings.api_keys.value:
+        log.warning("production mode without API_KEYS: only keys stored in Redis are accepted")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        opened = store or store_from_url(settings.store_url, safety_by_node=safety_by_node(network))
+        # The store's clock is the app's, so that holds lapse on the same time as quotes do.
+        stock_rules = load_stock_rules(settings.network_dir, network)
+        opened = store or store_from_url(
+            settings.store_url, rules=stock_rules.rules, clock=clock or time.time
+        )
         if settings.store_url.startswith("memory://") and store is None:
             # The embedded store starts empty with each process: fill it from the network data.
             await seed_stock(opened, load_stock_levels(settings.network_dir, network=network))
@@ -74,24 +70,27 @@ def create_app(
             opened,
             SigningKeys(current, secrets),
             quote_ttl_seconds=settings.quote_ttl_seconds,
+            channels=stock_rules,
             **kwargs,
         )
         app.state.promise_service = holder["service"]
+        app.state.platform = platform
         log.info("gateway ready: network %s, store %s", network.version, settings.store_url)
         try:
             yield
         finally:
             if store is None:
                 await opened.close()
+            await platform.state.close()
 
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    graphql = _GraphQL(holder, dev_mode=settings.dev_mode)
+    graphql = GraphQLEndpoint(schema, holder, platform)
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
+            # Every method reaches the endpoint, so that a wrong one gets a GraphQL-shaped 405.
+            Route("/graphql", graphql.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            Route("/healthz", health.healthz),
+            Route("/readyz", health.readyz(holder, platform)),
+            Route("/metrics", health.metrics(platform)),
         ],
         lifespan=lifespan,
     )

@@ -8,7 +8,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from gateway.auth import key_digest
+from gateway.logs import uvicorn_log_config
 from gateway.settings import DEFAULT_NETWORK_DIR, SettingsError, settings_from_env
 from promise.errors import NetworkDataError
 from stock_cache.errors import StockStoreError
@@ -38,6 +41,8 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    # Production logs are JSON lines (gateway/logs.py); dev mode keeps uvicorn's own format.
+    logging: dict[str, Any] = {"log_config": uvicorn_log_config()} if settings.json_logs else {}
     if args.workers > 1:
         uvicorn.run(
             "gateway.app:create_app_from_env",
@@ -46,11 +51,22 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level="info",
+            **logging,
         )
     else:
         from gateway.app import create_app
 
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        app = create_app(settings)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", **logging)
+    return 0
+
+
+def _hash_api_key(args: argparse.Namespace) -> int:
+    key = sys.stdin.readline().strip()
+    if not key:
+        print("promise-gateway: give the key on standard input", file=sys.stderr)
+        return 2
+    print(key_digest(key))
     return 0
 
 
@@ -113,8 +129,17 @@ def parser() -> argparse.ArgumentParser:
         help="stock store URL: memory:// (default) or redis://HOST:PORT/DB",
     )
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--dev", action="store_true", help="serve GraphiQL at /graphql")
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="dev mode: GraphiQL at /graphql, demo API keys, no key needed (see README)",
+    )
     serve.set_defaults(run=_serve)
+
+    hashing = commands.add_parser(
+        "hash-api-key", help="print the SHA-256 of the API key read from standard input"
+    )
+    hashing.set_defaults(run=_hash_api_key)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--check", metavar="FILE", help="fail if FILE differs from the schema")

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from gateway.context import Info
+from gateway.scopes import Scope, needs
 from gateway.types.allocation import Allocation
 from gateway.types.inputs import (
     CommitAllocationInput,
@@ -27,7 +28,7 @@ from gateway.types.problems import (
     unavailable,
 )
 from promise.errors import PromiseError
-from stock_cache.base import InsufficientStock
+from stock_cache.base import AllocationStatus, InsufficientStock
 from stock_cache.errors import (
     AllocationNotFound as DomainAllocationNotFound,
 )
@@ -72,20 +73,26 @@ def _state_conflict(error: AllocationStateError) -> AllocationStateConflict:
         code=ProblemCode.ALLOCATION_STATE_CONFLICT,
         message=str(error),
         field="input.allocationId",
-        status=error.status,
+        status=AllocationStatus(error.status),
     )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Reserve what a quote names, all lines or none.")
+    @strawberry.mutation(
+        description="Reserve what a quote names, all lines or none.",
+        permission_classes=[needs(Scope.ALLOCATION_WRITE)],
+    )
     async def commit_allocation(
         self, info: Info, input: CommitAllocationInput
     ) -> CommitAllocationResult:
         service = info.context.service
         try:
             _, outcome = await service.commit(
-                input.quote_token, input.idempotency_key, client_id=info.context.client_id
+                input.quote_token,
+                input.idempotency_key,
+                client_id=info.context.client_id,
+                channel=info.context.channel,
             )
         except PromiseError as error:
             return problem_of(error)  # type: ignore[return-value]
@@ -103,7 +110,10 @@ class Mutation:
             outcome.allocation, service.network, replayed=outcome.replayed
         )
 
-    @strawberry.mutation(description="Attach an order to a held allocation; it stops expiring.")
+    @strawberry.mutation(
+        description="Attach an order to a held allocation; it stops expiring.",
+        permission_classes=[needs(Scope.ALLOCATION_WRITE)],
+    )
     async def confirm_allocation(
         self, info: Info, input: ConfirmAllocationInput
     ) -> ChangeAllocationResult:
@@ -127,7 +137,10 @@ class Mutation:
             return unavailable()
         return Allocation.from_domain(allocation, service.network)
 
-    @strawberry.mutation(description="Give the allocation's units back to availability.")
+    @strawberry.mutation(
+        description="Give the allocation's units back to availability.",
+        permission_classes=[needs(Scope.ALLOCATION_WRITE)],
+    )
     async def release_allocation(
         self, info: Info, input: ReleaseAllocationInput
     ) -> ChangeAllocationResult:

@@ -1,15 +1,17 @@
 """Load the static network from plain files and refuse anything that does not hold together.
 
 A network directory holds `network.toml` (settings), `services.toml` (carrier services and
-emission factors), `nodes.csv`, `skus.csv`, `postcodes.csv` and `stock.csv`; its README
-documents every column. Everything is checked at load time, and the first problem raises
-`NetworkDataError` naming the file, the row (the 1-based line an editor shows) and the
-column, e.g. `network/demo/nodes.csv row 7 column latitude: '200' is not a latitude in
-[-90, 90]`. TOML problems name the file, the line of the table and the key.
+emission factors), `nodes.csv`, `skus.csv`, `postcodes.csv` and `stock.csv`, and optionally
+`pickups.csv` (carrier collection times per node) and `pickup_points.csv` (relay points and
+lockers); its README documents every column. Everything is checked at load time, and the
+first problem raises `NetworkDataError` naming the file, the row (the 1-based line an editor
+shows) and the column, e.g. `network/demo/nodes.csv row 7 column latitude: '200' is not a
+latitude in [-90, 90]`. TOML problems name the file, the line of the table and the key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import re
@@ -22,14 +24,25 @@ from types import MappingProxyType
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from carriers.emissions import EmissionFactor
+from carriers.emissions import CustomerTrip, EmissionFactor
 from carriers.errors import CarrierDataError
 from carriers.services import CarrierService, DeliveryKind, Price
 from carriers.transit import TransitBand, TransitTable
 from gateway.csv_rows import CsvRow, missing_file, read_rows
 from promise.errors import NetworkDataError
 from promise.geo import GeoPoint
-from promise.network import Capability, Network, Node, NodeType, OpeningHours, Sku
+from promise.network import (
+    Capability,
+    Network,
+    Node,
+    NodeType,
+    OpeningHours,
+    PickupPoint,
+    PickupTimes,
+    PointType,
+    Sku,
+)
+from stock_cache.rules import Channel, Protection, StockRules
 
 NETWORK_FILE = "network.toml"
 SERVICES_FILE = "services.toml"
@@ -37,6 +50,8 @@ NODES_FILE = "nodes.csv"
 SKUS_FILE = "skus.csv"
 POSTCODES_FILE = "postcodes.csv"
 STOCK_FILE = "stock.csv"
+PICKUPS_FILE = "pickups.csv"
+PICKUP_POINTS_FILE = "pickup_points.csv"
 
 NODE_COLUMNS = (
     "id",
@@ -55,6 +70,18 @@ NODE_COLUMNS = (
 SKU_COLUMNS = ("sku", "name", "weight_grams")
 POSTCODE_COLUMNS = ("country", "postcode", "city", "latitude", "longitude")
 STOCK_COLUMNS = ("node_id", "sku", "on_hand")
+PICKUP_COLUMNS = ("node_id", "service", "days", "times")
+PICKUP_POINT_COLUMNS = (
+    "id",
+    "name",
+    "type",
+    "city",
+    "postcode",
+    "latitude",
+    "longitude",
+    "opening_hours",
+    "services",
+)
 
 WEEKDAYS = {"Mon": 1, "Tue": 2, "Wed": 3, "Thu": 4, "Fri": 5, "Sat": 6, "Sun": 7}
 
@@ -68,11 +95,19 @@ _E = TypeVar("_E", bound=enum.Enum)
 
 def load_network(directory: Path) -> Network:
     """The network described by the files in `directory`, fully validated."""
-    services = _load_services(directory / SERVICES_FILE)
+    services, customer_trip = _load_services(directory / SERVICES_FILE)
     settings = _load_settings(directory / NETWORK_FILE, services)
+    nodes = _load_nodes(directory / NODES_FILE, services)
+    if (directory / PICKUPS_FILE).exists():
+        nodes = _with_pickups(directory / PICKUPS_FILE, nodes)
+    points = (
+        _load_pickup_points(directory / PICKUP_POINTS_FILE, services)
+        if (directory / PICKUP_POINTS_FILE).exists()
+        else {}
+    )
     return Network(
         version=settings.version,
-        nodes=MappingProxyType(_load_nodes(directory / NODES_FILE, services)),
+        nodes=MappingProxyType(nodes),
         skus=MappingProxyType(_load_skus(directory / SKUS_FILE)),
         services=MappingProxyType(services),
         postcodes=MappingProxyType(_load_postcodes(directory / POSTCODES_FILE)),
@@ -80,6 +115,8 @@ def load_network(directory: Path) -> Network:
         safety_stock_by_type=MappingProxyType(settings.safety_stock),
         reservation_ttl_seconds=settings.reservation_ttl_seconds,
         transfer_service=settings.transfer_service,
+        pickup_points=MappingProxyType(points),
+        customer_trip=customer_trip,
     )
 
 
@@ -200,6 +237,72 @@ def _load_nodes(path: Path, services: Mapping[str, CarrierService]) -> dict[str,
             priority=row.integer("priority"),
         )
     return nodes
+
+
+def _with_pickups(path: Path, nodes: dict[str, Node]) -> dict[str, Node]:
+    """The nodes with the carrier collection times of `pickups.csv` attached.
+
+    A row gives, for one node and one service it dispatches, days (as in opening hours) and
+    a `|`-list of local times; a (node, service, day) appears once.
+    """
+    times: dict[str, dict[str, dict[int, tuple[time, ...]]]] = {}
+    for row in read_rows(path, columns=PICKUP_COLUMNS):
+        node_id = row.text("node_id")
+        node = nodes.get(node_id)
+        if node is None:
+            raise row.error("node_id", f"{node_id!r} is not a node of {NODES_FILE}")
+        code = row.text("service")
+        if code not in node.services:
+            raise row.error("service", f"{code!r} is not a service {node_id} dispatches")
+        try:
+            days = _days(row.text("days"))
+            moments = tuple(sorted(_clock(item) for item in row.items("times")))
+        except ValueError as exc:
+            raise row.error("days", f"{exc}") from None
+        by_day = times.setdefault(node_id, {}).setdefault(code, {})
+        for day in days:
+            if day in by_day:
+                raise row.error("days", f"{_day_name(day)} is already given for {code}")
+            by_day[day] = moments
+    return {
+        node_id: dataclasses.replace(
+            node,
+            pickups=MappingProxyType(
+                {
+                    code: PickupTimes(MappingProxyType(by_day))
+                    for code, by_day in times.get(node_id, {}).items()
+                }
+            ),
+        )
+        for node_id, node in nodes.items()
+    }
+
+
+def _load_pickup_points(
+    path: Path, services: Mapping[str, CarrierService]
+) -> dict[str, PickupPoint]:
+    points: dict[str, PickupPoint] = {}
+    lines: dict[str, int] = {}
+    for row in read_rows(path, columns=PICKUP_POINT_COLUMNS):
+        point_id = _identifier(row, "id")
+        if point_id in points:
+            raise row.error("id", f"{point_id!r} is already defined on row {lines[point_id]}")
+        lines[point_id] = row.line
+        codes = _service_codes(row, "services", services)
+        for code in codes:
+            if services[code].kind is not DeliveryKind.PICKUP_POINT:
+                raise row.error("services", f"{code!r} is not a PICKUP_POINT service")
+        points[point_id] = PickupPoint(
+            id=point_id,
+            name=row.text("name"),
+            type=_member(row, "type", PointType, row.text("type")),
+            city=row.text("city"),
+            postcode=row.text("postcode"),
+            location=GeoPoint(row.latitude(), row.longitude()),
+            opening=_opening_hours(row, "opening_hours"),
+            services=frozenset(codes),
+        )
+    return points
 
 
 def _load_skus(path: Path) -> dict[str, Sku]:
@@ -431,12 +534,13 @@ _SERVICE_KEYS = (
     "transit",
     "max_distance_km",
     "delivery_window",
+    "max_parcel_grams",
 )
 
 
-def _load_services(path: Path) -> dict[str, CarrierService]:
+def _load_services(path: Path) -> tuple[dict[str, CarrierService], CustomerTrip | None]:
     root, lines = _read_toml(path)
-    root.only(("emission_factors", "services"))
+    root.only(("emission_factors", "services", "customer_trip"))
     factors = _load_factors(root.table("emission_factors"), lines)
     services_table = root.table("services")
     services: dict[str, CarrierService] = {}
@@ -450,7 +554,19 @@ def _load_services(path: Path) -> dict[str, CarrierService]:
         services[code] = _service(code, table, factors, lines)
     if not services:
         raise NetworkDataError(f"{path} [services]: no service is defined")
-    return services
+    return services, _customer_trip(root, lines) if "customer_trip" in root.data else None
+
+
+def _customer_trip(root: _Table, lines: list[str]) -> CustomerTrip:
+    table = root.table("customer_trip")
+    table = _Table(table.file, table.name, _header_line(lines, "[customer_trip]"), table.data)
+    table.only(("mode", "grams_per_km", "walk_below_km", "source"))
+    return CustomerTrip(
+        mode=table.string("mode"),
+        grams_per_km=table.number("grams_per_km"),
+        walk_below_km=table.number("walk_below_km"),
+        source=table.string("source"),
+    )
 
 
 def _load_factors(table: _Table, lines: list[str]) -> dict[str, EmissionFactor]:
@@ -497,6 +613,11 @@ def _service(
             packaging_grams=table.integer("packaging_grams", minimum=0),
             max_distance_km=max_distance,
             delivery_window=_delivery_window(table) if "delivery_window" in table.data else None,
+            max_parcel_grams=(
+                table.integer("max_parcel_grams", minimum=1)
+                if "max_parcel_grams" in table.data
+                else None
+            ),
         )
     except CarrierDataError as exc:
         raise NetworkDataError(f"{table.place()}: {exc}") from None
@@ -552,3 +673,135 @@ def _delivery_window(table: _Table) -> tuple[time, time]:
     if end <= start:
         raise table.error("delivery_window", f"{window!r} ends before it starts")
     return start, end
+
+
+# --- stock rules: channels.toml, safety.toml ----------------------------------------------
+
+CHANNELS_FILE = "channels.toml"
+SAFETY_FILE = "safety.toml"
+_SHARE = re.compile(r"(\d+(?:\.\d{1,2})?)%")
+
+
+@dataclass(frozen=True, slots=True)
+class StockRulesConfig:
+    """The store's rules, and which channel a client sells on when its key names none."""
+
+    rules: StockRules
+    clients: Mapping[str, str]
+    default_channel: str
+
+    def channel_of(self, client_id: str, channel: str | None = None) -> str:
+        """The channel of the rules a caller sells on: its own if the rules know it."""
+        if channel is not None and channel in self.rules.channels:
+            return channel
+        return self.clients.get(client_id, self.default_channel)
+
+
+def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
+    """Channels and safety stock from channels.toml and safety.toml (both optional)."""
+    node_types = {node.id: node.type.value for node in network.nodes.values()}
+    by_type = {kind.value: Protection(units=u) for kind, u in network.safety_stock_by_type.items()}
+    by_node: dict[str, Protection] = {}
+    by_node_sku: dict[tuple[str, str], Protection] = {}
+    future: frozenset[str] = frozenset()
+    if (directory / SAFETY_FILE).exists():
+        root, lines = _read_toml(directory / SAFETY_FILE)
+        root.only(("future_stock_nodes", "nodes", "skus"))
+        if "future_stock_nodes" in root.data:
+            future = frozenset(_node_ids(root, "future_stock_nodes", node_types))
+        if "nodes" in root.data:
+            table = dataclasses.replace(root.table("nodes"), line=_header_line(lines, "[nodes]"))
+            for node_id in table.data:
+                _known_node(table, node_id, node_types)
+                by_node[node_id] = _protection(table, node_id)
+        if "skus" in root.data:
+            for index, item in enumerate(root.array("skus")):
+                if not isinstance(item, dict):
+                    raise root.error("skus", f"entry {index + 1} is not a table")
+                rule = _Table(root.file, "skus", _header_line(lines, "[[skus]]", index), item)
+                rule.only(("node", "sku", "units", "share"))
+                node_id = rule.string("node")
+                _known_node(rule, "node", node_types, node_id)
+                sku = rule.string("sku")
+                if sku not in network.skus:
+                    raise rule.error("sku", f"{sku!r} is not a SKU of {SKUS_FILE}")
+                by_node_sku[(node_id, sku)] = _protection(
+                    rule, "units" if "units" in item else "share"
+                )
+    channels: dict[str, Channel] = {}
+    clients: dict[str, str] = {}
+    default = ""
+    if (directory / CHANNELS_FILE).exists():
+        root, lines = _read_toml(directory / CHANNELS_FILE)
+        root.only(("default_channel", "channels", "clients"))
+        table = root.table("channels")
+        for name in table.data:
+            line = _header_line(lines, f"[channels.{name}]")
+            entry = dataclasses.replace(table.table(name), line=line)
+            entry.only(("nodes", "node_types", "cap_per_store"))
+            pool: set[str] | None = set()
+            if entry.data.get("nodes") == "*":
+                pool = None
+            elif "nodes" in entry.data:
+                pool = set(_node_ids(entry, "nodes", node_types))
+            if pool is not None and "node_types" in entry.data:
+                types = entry.array("node_types")
+                for kind in types:
+                    if kind not in {t.value for t in NodeType}:
+                        raise entry.error("node_types", f"{kind!r} is not a node type")
+                pool |= {node for node, t in node_types.items() if t in types}
+            caps: dict[str, int] = {}
+            if "cap_per_store" in entry.data:
+                cap = entry.integer("cap_per_store", minimum=0)
+                stores = (n for n, t in node_types.items() if t == NodeType.STORE.value)
+                caps = {n: cap for n in stores if pool is None or n in pool}
+            channels[name] = Channel(name, None if pool is None else frozenset(pool), caps)
+        default = root.string("default_channel")
+        if default not in channels:
+            raise root.error("default_channel", f"{default!r} is not a channel of [channels]")
+        if "clients" in root.data:
+            client_table = dataclasses.replace(
+                root.table("clients"), line=_header_line(lines, "[clients]")
+            )
+            for client, channel in client_table.data.items():
+                if channel not in channels:
+                    raise client_table.error(client, f"{channel!r} is not a channel of [channels]")
+                clients[client] = str(channel)
+    rules = StockRules(
+        node_types=node_types,
+        by_type=by_type,
+        by_node=by_node,
+        by_node_sku=by_node_sku,
+        channels=channels,
+        future_stock_nodes=future,
+    )
+    return StockRulesConfig(rules, clients, default)
+
+
+def _node_ids(table: _Table, key: str, node_types: Mapping[str, str]) -> list[str]:
+    ids = []
+    for value in table.array(key):
+        if not isinstance(value, str):
+            raise table.error(key, f"{value!r} is not a node id")
+        _known_node(table, key, node_types, value)
+        ids.append(value)
+    return ids
+
+
+def _known_node(
+    table: _Table, key: str, node_types: Mapping[str, str], node_id: str | None = None
+) -> None:
+    node_id = key if node_id is None else node_id
+    if node_id not in node_types:
+        raise table.error(key, f"{node_id!r} is not a node of {NODES_FILE}")
+
+
+def _protection(table: _Table, key: str) -> Protection:
+    value = table.require(key)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return Protection(units=value)
+    if isinstance(value, str) and (match := _SHARE.fullmatch(value.strip())):
+        share_bp = round(float(match.group(1)) * 100)
+        if share_bp <= 10_000:
+            return Protection(share_bp=share_bp)
+    raise table.error(key, f"{value!r} is neither whole units >= 0 nor a share like '10%'")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from gateway.network_files import StockRulesConfig
 from promise.candidates import CandidateFinder
 from promise.cart import CartLine, Destination
 from promise.errors import InvalidInput
@@ -28,6 +29,8 @@ class QuotedOption:
     option: Option
     token: str
     expires_at: datetime
+    # The order instant the option was dated from (the request's, or the gateway clock).
+    ordered_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +58,10 @@ class PromiseService:
         *,
         quote_ttl_seconds: int,
         clock: Callable[[], float] = time.time,
+        channels: StockRulesConfig | None = None,
     ) -> None:
         self.network = network
+        self.channels = channels
         self.store = store
         self.keys = keys
         self.quote_ttl_seconds = quote_ttl_seconds
@@ -64,15 +69,28 @@ class PromiseService:
         self.finder = CandidateFinder(network)
         self._all_nodes = tuple(network.nodes)
 
+    def store_channel(self, client_id: str, channel: str | None) -> str | None:
+        """The channel of the stock rules a caller sells on (None: no channel rules)."""
+        return None if self.channels is None else self.channels.channel_of(client_id, channel)
+
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)
 
     async def availability(
-        self, skus: Sequence[str], near: GeoPoint | None, *, first: int
+        self,
+        skus: Sequence[str],
+        near: GeoPoint | None,
+        *,
+        first: int,
+        client_id: str = "",
+        channel: str | None = None,
     ) -> list[SkuLevels]:
         """ATP per SKU over the whole network, and the `first` nodes holding it."""
-        levels = await self.store.atp(skus, self._all_nodes)
-        distances = {c.node_id: c.distance_km for c in self.finder.around(near)} if near else {}
+        levels = await self.store.atp(
+            skus, self._all_nodes, channel=self.store_channel(client_id, channel)
+        )
+        nearby = self.finder.around(near, field="near") if near is not None else []
+        distances = {c.node_id: c.distance_km for c in nearby}
         result = []
         for sku in skus:
             holding = [(node, atp) for node, atp in levels.get(sku, {}).items() if atp > 0]
@@ -101,6 +119,8 @@ class PromiseService:
         client_id: str,
         order_time: datetime | None,
         confidence: float,
+        include_customer_trip: bool = False,
+        channel: str | None = None,
     ) -> list[QuotedOption]:
         if not 0.5 <= confidence < 1.0:
             raise InvalidInput(
@@ -116,9 +136,14 @@ class PromiseService:
         else:
             candidates = self.finder.around(destination.point)
             nodes = [c.node_id for c in candidates]
-        stock = await self.store.atp([line.sku for line in cart], nodes)
-        request = PromiseRequest(cart, destination, now, confidence)
-        options = build_options(self.network, request, candidates, stock)
+        stock = await self.store.atp(
+            [line.sku for line in cart], nodes, channel=self.store_channel(client_id, channel)
+        )
+        request = PromiseRequest(
+            cart, destination, now, confidence, include_customer_trip=include_customer_trip
+        )
+        points = self.finder.points_near(destination.point) if destination.store_id is None else []
+        options = build_options(self.network, request, candidates, stock, pickup_points=points)
         expires = int(self.clock()) + self.quote_ttl_seconds
         return [
             QuotedOption(
@@ -132,12 +157,13 @@ class PromiseService:
                     )
                 ),
                 datetime.fromtimestamp(expires, tz=UTC),
+                now,
             )
             for option in options
         ]
 
     async def commit(
-        self, token: str, idempotency_key: str, *, client_id: str
+        self, token: str, idempotency_key: str, *, client_id: str, channel: str | None = None
     ) -> tuple[Quote, ReserveOutcome]:
         """Reserve exactly what the quote names, all or nothing."""
         key = idempotency_key.strip()
@@ -160,6 +186,7 @@ class PromiseService:
                 lines=lines,
                 ttl_seconds=self.network.reservation_ttl_seconds,
                 payload=quote.to_json(),
+                channel=self.store_channel(client_id, channel),
             )
         )
         return quote, outcome

@@ -7,13 +7,19 @@ from typing import Annotated
 import strawberry
 
 from gateway.context import Info
+from gateway.geocoding import AddressNotFound as GeocodingAddressNotFound
+from gateway.geocoding import GeocoderUnavailable as GeocodingUnavailable
+from gateway.geocoding import resolve_destination
+from gateway.scopes import Scope, needs
 from gateway.types.allocation import Allocation
 from gateway.types.availability import Availability, SkuAvailability
 from gateway.types.inputs import DeliveryOptionsInput, DestinationInput, checked_first
 from gateway.types.options import DeliveryOption, DeliveryOptions
 from gateway.types.problems import (
+    AddressNotFound,
     AllocationNotFound,
     DestinationNotServed,
+    GeocoderUnavailable,
     InvalidInput,
     NothingInStock,
     ProblemCode,
@@ -24,7 +30,7 @@ from gateway.types.problems import (
     problem_of,
     unavailable,
 )
-from promise.cart import checked_cart
+from promise.cart import Destination, checked_cart
 from promise.errors import InvalidInput as DomainInvalidInput
 from promise.errors import PromiseError
 from promise.errors import UnknownSku as DomainUnknownSku
@@ -32,10 +38,13 @@ from stock_cache.errors import StoreUnavailable
 
 MAX_SKUS = 50
 MAX_FIRST = 50
+MAX_LINES = 50
 
 AvailabilityResult = Annotated[
     Availability
     | InvalidInput
+    | AddressNotFound
+    | GeocoderUnavailable
     | UnknownSku
     | UnknownPostcode
     | UnknownStore
@@ -46,6 +55,8 @@ AvailabilityResult = Annotated[
 DeliveryOptionsResult = Annotated[
     DeliveryOptions
     | InvalidInput
+    | AddressNotFound
+    | GeocoderUnavailable
     | UnknownSku
     | UnknownPostcode
     | UnknownStore
@@ -60,9 +71,34 @@ AllocationResult = Annotated[
 ]
 
 
+async def _destination(info: Info, destination: DestinationInput, *, field: str) -> Destination:
+    platform = info.context.platform
+    geocoder = platform.geocoder if platform is not None else None
+    return await resolve_destination(
+        destination, info.context.service.network, geocoder, field=field
+    )
+
+
+def geocoding_problem(
+    error: GeocodingAddressNotFound | GeocodingUnavailable,
+) -> AddressNotFound | GeocoderUnavailable:
+    if isinstance(error, GeocodingAddressNotFound):
+        return AddressNotFound(
+            code=ProblemCode.ADDRESS_NOT_FOUND, message=str(error), field=error.field
+        )
+    return GeocoderUnavailable(
+        code=ProblemCode.GEOCODER_UNAVAILABLE,
+        message="the address could not be geocoded now; retry shortly",
+        field=None,
+    )
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="ATP per SKU, in total and at the nodes nearest `near`.")
+    @strawberry.field(
+        description="ATP per SKU, in total and at the nodes nearest `near`.",
+        permission_classes=[needs(Scope.PROMISE_READ)],
+    )
     async def availability(
         self,
         info: Info,
@@ -78,44 +114,66 @@ class Query:
             for index, sku in enumerate(skus):
                 if sku not in service.network.skus:
                     raise DomainUnknownSku(sku, field=f"skus[{index}]")
-            point = near.resolve(service.network, field="near").point if near else None
-            levels = await service.availability(list(dict.fromkeys(skus)), point, first=first)
+            point = (await _destination(info, near, field="near")).point if near else None
+            levels = await service.availability(
+                list(dict.fromkeys(skus)),
+                point,
+                first=first,
+                client_id=info.context.client_id,
+                channel=info.context.channel,
+            )
         except PromiseError as error:
             return problem_of(error)  # type: ignore[return-value]
+        except (GeocodingAddressNotFound, GeocodingUnavailable) as error:
+            return geocoding_problem(error)
         except StoreUnavailable:
             return unavailable()
         return Availability(
             items=[SkuAvailability.from_domain(level, service.network) for level in levels]
         )
 
-    @strawberry.field(description="Ranked delivery options for a cart, each with a quote token.")
+    @strawberry.field(
+        description="Ranked delivery options for a cart, each with a quote token.",
+        permission_classes=[needs(Scope.PROMISE_READ)],
+    )
     async def delivery_options(
         self, info: Info, input: DeliveryOptionsInput
     ) -> DeliveryOptionsResult:
         service = info.context.service
         try:
+            if len(input.lines) > MAX_LINES:
+                raise DomainInvalidInput(
+                    f"a cart has at most {MAX_LINES} lines", field="input.lines"
+                )
             cart = checked_cart(
                 [(line.sku, line.quantity) for line in input.lines],
                 service.network.skus,
                 field="input.lines",
             )
-            destination = input.destination.resolve(service.network, field="input.destination")
+            destination = await _destination(info, input.destination, field="input.destination")
             quoted = await service.delivery_options(
                 cart,
                 destination,
                 client_id=info.context.client_id,
+                channel=info.context.channel,
                 order_time=input.order_time,
                 confidence=input.confidence,
+                include_customer_trip=input.include_customer_trip,
             )
         except PromiseError as error:
             return problem_of(error)  # type: ignore[return-value]
+        except (GeocodingAddressNotFound, GeocodingUnavailable) as error:
+            return geocoding_problem(error)
         except StoreUnavailable:
             return unavailable()
         return DeliveryOptions(
             options=[DeliveryOption.from_domain(q, service.network) for q in quoted]
         )
 
-    @strawberry.field(description="An allocation of the calling client.")
+    @strawberry.field(
+        description="An allocation of the calling client.",
+        permission_classes=[needs(Scope.ALLOCATION_WRITE)],
+    )
     async def allocation(self, info: Info, id: strawberry.ID) -> AllocationResult:
         service = info.context.service
         try:

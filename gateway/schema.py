@@ -7,24 +7,31 @@ from functools import partial
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.tools import merge_types
 
+from gateway.metrics import OutcomeMetrics
 from gateway.mutations import Mutation
 from gateway.queries import Query
+from gateway.stock_feeds import StockFeedMutation
+from gateway.trusted_documents import TrustedDocumentMutation
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
     # Errors raised inside resolvers are bugs or outages: their text stays in the logs.
     # Parse, validation and variable errors describe the caller's request and are shown as
     # they are; they have no path (only execution errors do), though a variable that does not
-    # coerce carries the scalar's error as its original error.
+    # coerce carries the scalar's error as its original error. A GraphQLError raised on
+    # purpose by a resolver (a missing scope) is meant for the caller.
+    if isinstance(error.original_error, GraphQLError):
+        return False
     return error.path is not None and error.original_error is not None
 
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
-        mutation=Mutation,
-        extensions=[partial(MaskErrors, should_mask_error=_is_unexpected)],
+        mutation=merge_types("Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation)),
+        extensions=[OutcomeMetrics, partial(MaskErrors, should_mask_error=_is_unexpected)],
     )
 
 

@@ -26,6 +26,21 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one request may ask for; beyond these it is refused before it runs."""
+
+    max_body_bytes: int = 64 * 1024
+    max_depth: int = 10
+    max_aliases: int = 10
+    max_tokens: int = 2_000
+    max_batch: int = 5
+    # The leaky bucket of query points per client: its size (also the most one request may
+    # cost) and how many points drain from it per second.
+    bucket_points: int = 1_000
+    points_per_second: float = 50.0
+
+
+@dataclass(frozen=True)
 class Settings:
     store_url: str = "memory://"
     network_dir: Path = DEFAULT_NETWORK_DIR
@@ -33,6 +48,16 @@ class Settings:
     quote_keys: Secret = field(default_factory=lambda: Secret(""))
     quote_ttl_seconds: int = 900
     dev_mode: bool = False
+    # A JSON list of {"sha256", "client", "channel", "scopes", "kind"} (gateway/auth.py).
+    api_keys: Secret = field(default_factory=lambda: Secret(""))
+    limits: Limits = field(default_factory=Limits)
+    trusted_documents_file: Path | None = None
+    cache_max_age_seconds: int = 30
+    # A Nominatim-compatible geocoder ("http://nominatim.internal:8080"); none when empty.
+    geocoder_url: str = ""
+    geocoder_timeout_seconds: float = 2.0
+    geocode_cache_seconds: int = 7 * 24 * 3600
+    json_logs: bool = False
 
     @property
     def has_configured_keys(self) -> bool:
@@ -69,13 +94,24 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
     return value
 
 
-def _bool(env: Mapping[str, str], name: str) -> bool:
+def _bool(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
     raw = env.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if raw == "":
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
     raise SettingsError(f"{name}={raw!r} must be true or false")
+
+
+def _file(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not Path(raw).is_file():
+        raise SettingsError(f"{name}={raw!r} is not a file")
+    return Path(raw)
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -89,4 +125,22 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         quote_keys=Secret(env.get("QUOTE_SIGNING_KEYS", "")),
         quote_ttl_seconds=_int(env, "QUOTE_TTL_SECONDS", 900),
         dev_mode=_bool(env, "GATEWAY_DEV_MODE"),
+        api_keys=Secret(env.get("API_KEYS", "")),
+        limits=Limits(
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", Limits.max_body_bytes),
+            max_depth=_int(env, "MAX_QUERY_DEPTH", Limits.max_depth),
+            max_aliases=_int(env, "MAX_ALIASES", Limits.max_aliases, minimum=0),
+            max_tokens=_int(env, "MAX_QUERY_TOKENS", Limits.max_tokens),
+            max_batch=_int(env, "MAX_BATCH_OPERATIONS", Limits.max_batch),
+            bucket_points=_int(env, "RATE_LIMIT_POINTS", Limits.bucket_points),
+            points_per_second=float(
+                _int(env, "RATE_LIMIT_POINTS_PER_SECOND", int(Limits.points_per_second))
+            ),
+        ),
+        trusted_documents_file=_file(env, "TRUSTED_DOCUMENTS_FILE"),
+        cache_max_age_seconds=_int(env, "CACHE_MAX_AGE_SECONDS", 30, minimum=0),
+        geocoder_url=env.get("GEOCODER_URL", "").strip(),
+        geocoder_timeout_seconds=float(_int(env, "GEOCODER_TIMEOUT_SECONDS", 2)),
+        geocode_cache_seconds=_int(env, "GEOCODE_CACHE_SECONDS", 7 * 24 * 3600),
+        json_logs=_bool(env, "GATEWAY_JSON_LOGS", default=not _bool(env, "GATEWAY_DEV_MODE")),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from promise.errors import DestinationNotServed
 from promise.geo import GeoPoint, NearestIndex
 from promise.network import Network, NodeType
+from promise.options import PICKUP_POINTS_LISTED
 from promise.sourcing import Candidate
 
 NEAREST_NODES = 30
@@ -17,12 +18,13 @@ class CandidateFinder:
         self._network = network
         self._nearest = nearest
         self._index = NearestIndex((n.id, n.location) for n in network.nodes.values())
+        self._points = NearestIndex((p.id, p.location) for p in network.pickup_points.values())
         self._dcs = NearestIndex(
             (n.id, n.location) for n in network.nodes.values() if n.type is NodeType.DC
         )
 
-    def around(self, point: GeoPoint) -> list[Candidate]:
-        """Candidates nearest first; DestinationNotServed when every node is out of reach."""
+    def around(self, point: GeoPoint, *, field: str = "input.destination") -> list[Candidate]:
+        """Candidates nearest first; DestinationNotServed naming `field` when all are too far."""
         found = dict(self._index.nearest(point, limit=self._nearest))
         found.update(self._dcs.nearest(point, limit=len(self._dcs)))
         ranked = sorted(found.items(), key=lambda item: (item[1], item[0]))
@@ -30,6 +32,12 @@ class CandidateFinder:
             raise DestinationNotServed(
                 f"the destination is more than {self._network.served_radius_km:.0f} km "
                 "from every stock node",
-                field="input.destination",
+                field=field,
             )
         return [Candidate(node_id, km) for node_id, km in ranked]
+
+    def points_near(self, point: GeoPoint) -> list[tuple[str, float]]:
+        """The few pickup points nearest `point` within the network's pickup radius."""
+        return self._points.nearest(
+            point, limit=PICKUP_POINTS_LISTED, within_km=self._network.pickup_radius_km
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from carriers.regions import Region
 from promise.errors import InvalidInput, UnknownSku
 from promise.geo import GeoPoint
 from promise.network import Sku
@@ -20,10 +21,15 @@ class CartLine:
 
 @dataclass(frozen=True, slots=True)
 class Destination:
-    """A delivery point, or a store for click & collect (then `store_id` is set)."""
+    """A delivery point, or a store for click & collect (then `store_id` is set).
+
+    `region` is the calendar the delivery day is counted in (from a postcode); None means
+    the network's country, national holidays only.
+    """
 
     point: GeoPoint
     store_id: str | None = None
+    region: Region | None = None
 
 
 def checked_cart(

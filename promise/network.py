@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 
+from carriers.emissions import CustomerTrip
 from carriers.services import CarrierService, DeliveryKind
 from promise.geo import GeoPoint
 
@@ -34,6 +35,16 @@ class OpeningHours:
 
 
 @dataclass(frozen=True, slots=True)
+class PickupTimes:
+    """Local times a carrier collects parcels at a node, per ISO weekday, earliest first."""
+
+    by_weekday: Mapping[int, tuple[time, ...]]
+
+    def on(self, iso_weekday: int) -> tuple[time, ...]:
+        return self.by_weekday.get(iso_weekday, ())
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     """A stock location: where it is, when it works and what it can do."""
 
@@ -48,6 +59,27 @@ class Node:
     capabilities: frozenset[Capability]
     services: frozenset[str]
     priority: int = 0
+    # Carrier collections per service code; a service without one leaves at closing time.
+    pickups: Mapping[str, PickupTimes] = field(default_factory=dict)
+
+
+class PointType(enum.Enum):
+    RELAY = "RELAY"
+    LOCKER = "LOCKER"
+
+
+@dataclass(frozen=True, slots=True)
+class PickupPoint:
+    """A relay point (a shop that keeps parcels) or a locker, served by `services`."""
+
+    id: str
+    name: str
+    type: PointType
+    city: str
+    postcode: str
+    location: GeoPoint
+    opening: OpeningHours
+    services: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +106,10 @@ class Network:
     # Click & collect is offered at stores this close to a home destination.
     collect_radius_km: float = 15.0
     transfer_service: str | None = None
+    pickup_points: Mapping[str, PickupPoint] = field(default_factory=dict)
+    # Pickup points are offered this close to a home destination, the nearest few.
+    pickup_radius_km: float = 5.0
+    customer_trip: CustomerTrip | None = None
 
     def services_of_kind(self, kind: DeliveryKind) -> list[CarrierService]:
         return [s for s in self.services.values() if s.kind is kind]

@@ -146,13 +146,16 @@ class SigningKeys:
         try:
             envelope = json.loads(_unb64(head))
             kid = envelope["kid"]
-            given = _unb64(signature)
         except (ValueError, KeyError, TypeError, binascii.Error) as error:
             raise QuoteInvalid("the quote token is malformed", field=TOKEN_FIELD) from error
         secret = self.secrets.get(kid) if isinstance(kid, str) else None
         if secret is None:
             raise QuoteInvalid("the quote token is signed by an unknown key", field=TOKEN_FIELD)
-        if not hmac.compare_digest(given, _mac(secret, head)):
+        # Compare the signature as text, not decoded: base64 decoding ignores the spare bits
+        # of the last character, stray padding and non-alphabet characters, so several
+        # spellings would decode to the same MAC and an altered token would still verify.
+        expected = _b64(_mac(secret, head))
+        if not signature.isascii() or not hmac.compare_digest(signature, expected):
             raise QuoteInvalid("the quote token's signature does not match", field=TOKEN_FIELD)
         try:
             if envelope["v"] != _VERSION:

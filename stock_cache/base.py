@@ -8,7 +8,7 @@ An expired hold never counts, whether or not anything has swept it yet.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,8 +16,78 @@ from typing import Protocol
 class AllocationStatus(enum.Enum):
     HELD = "HELD"
     CONFIRMED = "CONFIRMED"
+    FULFILLED = "FULFILLED"
     RELEASED = "RELEASED"
     EXPIRED = "EXPIRED"
+
+
+class EventKind(enum.Enum):
+    """What a stock event says about one SKU at one node."""
+
+    ADJUSTMENT = "ADJUSTMENT"  # on hand moved by `quantity` (+ or -)
+    COUNT = "COUNT"  # on hand is `quantity` as of this event's sequence
+    RETURN = "RETURN"  # `quantity` units came back; back on sale when resellable
+
+
+class FeedStatus(enum.Enum):
+    APPLIED = "APPLIED"
+    DUPLICATE = "DUPLICATE"  # this event id was already taken
+    STALE = "STALE"  # a count, snapshot or watermark at or after its sequence covers it
+    REJECTED = "REJECTED"  # malformed: the reason says which field
+
+
+@dataclass(frozen=True, slots=True)
+class StockEvent:
+    """One change of one SKU at one node, as a WMS, POS or ERP reports it.
+
+    `sequence` orders the events of one (node, SKU), and is on the same scale as the
+    watermark of the node's snapshots (0 <= sequence < 10**14).
+    """
+
+    event_id: str
+    node_id: str
+    sku: str
+    sequence: int
+    kind: EventKind
+    quantity: int
+    resellable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    status: FeedStatus
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """Units expected at a node from `eta_ms` (epoch milliseconds) on."""
+
+    quantity: int
+    eta_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStock:
+    """What a node can promise of one SKU: ATP now, and inbound units with their ETA.
+
+    `inbound` is empty where the node does not allow future stock (see StockRules).
+    """
+
+    atp: int
+    inbound: tuple[Inbound, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One reservation state change, as published on the allocation outbox."""
+
+    allocation_id: str
+    client_id: str
+    status: AllocationStatus
+    lines: tuple[StockLine, ...]
+    at_ms: int
+    order_reference: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +114,7 @@ class ReserveRequest:
     lines: tuple[StockLine, ...]
     ttl_seconds: int
     payload: str = ""
+    channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +155,49 @@ class StockStore(Protocol):
     """One contract, held by every backend (see tests/stock_cache/test_contract.py)."""
 
     async def set_levels(self, node_id: str, levels: Mapping[str, int]) -> None:
-        """Replace every on-hand level of `node_id` at once; reservations are untouched."""
+        """Replace every on-hand level of `node_id` at once; reservations are untouched.
+
+        An operator's override: it covers every event the store has seen for those levels.
+        """
         ...
 
-    async def atp(self, skus: Sequence[str], node_ids: Sequence[str]) -> dict[str, dict[str, int]]:
-        """ATP per SKU per node, for every SKU and node asked (0 where nothing is there)."""
+    async def replace_node_stock(
+        self,
+        node_id: str,
+        levels: Iterable[Mapping[str, int]],
+        *,
+        watermark: int | None,
+    ) -> FeedResult:
+        """Replace the node's on-hand levels with a snapshot, given as chunks of levels.
+
+        Readers see the old set or the new set, never a mix. `watermark` is the newest event
+        sequence the snapshot includes: a snapshot at or below the node's last watermark is
+        STALE; a SKU with a count newer than the watermark keeps it, and adjustments newer
+        than the watermark stay on top of the snapshot's level.
+        """
+        ...
+
+    async def apply_events(self, events: Sequence[StockEvent]) -> list[FeedResult]:
+        """Apply delta events in order, one result per event (see FeedStatus)."""
+        ...
+
+    async def set_inbound(self, node_id: str, sku: str, inbound: Sequence[Inbound]) -> None:
+        """Replace the inbound quantities (with their ETA) of one SKU at one node."""
+        ...
+
+    async def atp(
+        self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
+    ) -> dict[str, dict[str, int]]:
+        """ATP per SKU per node, for every SKU and node asked (0 where nothing is there).
+
+        With a channel: 0 outside its pool, and at most its cap at a capped node.
+        """
+        ...
+
+    async def stock(
+        self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
+    ) -> dict[str, dict[str, NodeStock]]:
+        """ATP and inbound (future) stock per SKU per node, read together."""
         ...
 
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
@@ -100,6 +209,15 @@ class StockStore(Protocol):
     ) -> Allocation: ...
 
     async def release(self, client_id: str, allocation_id: str) -> Allocation: ...
+
+    async def fulfil(self, client_id: str, allocation_id: str) -> Allocation:
+        """CONFIRMED -> FULFILLED: the units left the node; on hand drops by them until the
+        node's next count or snapshot (newer than anything seen at fulfilment) reports it."""
+        ...
+
+    async def read_outbox(self) -> list[OutboxEntry]:
+        """Every entry of the allocation outbox still kept, oldest first per stream."""
+        ...
 
     async def get_allocation(self, client_id: str, allocation_id: str) -> Allocation | None: ...
 

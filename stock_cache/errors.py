@@ -37,3 +37,9 @@ class AllocationStateError(StockStoreError):
         self.allocation_id = allocation_id
         self.status = status
         self.wanted = wanted
+
+
+class UnknownChannel(StockStoreError):
+    def __init__(self, channel: str) -> None:
+        super().__init__(f"unknown sales channel {channel!r}")
+        self.channel = channel

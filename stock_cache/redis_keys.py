@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import zlib
 from urllib.parse import quote
+
+ORDER_BUCKETS = 16
+"""Allocation records, idempotency keys and outbox streams are spread over this many slots."""
 
 
 def _part(value: str) -> str:
@@ -11,14 +15,29 @@ def _part(value: str) -> str:
     return quote(value, safe="")
 
 
+def bucket_of_key(client_id: str, idempotency_key: str) -> int:
+    """The order bucket of a (client, idempotency key): where its allocation will live."""
+    return zlib.crc32(f"{client_id}\n{idempotency_key}".encode()) % ORDER_BUCKETS
+
+
+def bucket_of_allocation(allocation_id: str) -> int:
+    """An allocation id's first hex digit names its bucket (0 for ids from elsewhere)."""
+    try:
+        return int(allocation_id[:1], 16) % ORDER_BUCKETS
+    except ValueError:
+        return 0
+
+
 class RedisKeys:
     """Every key the Redis store uses, under one prefix.
 
-    Per SKU (tag `{s:SKU}`): `onhand` hash node -> on hand; `reserved` hash node -> live units;
-    `allocs` hash allocation id -> JSON {node: units}; `holds` zset allocation id -> expiry ms.
-    Per node (tag `{n:NODE}`): `skus`, the set of SKUs with a level there.
-    Per allocation (tag `{a:ID}`): the record, a hash.
-    Per client (tag `{c:CLIENT}`): `idem:KEY`, a hash fingerprint, allocation_id.
+    Per SKU (tag `{s:SKU}`): `stock` hash node -> JSON on-hand ledger; `reserved` hash node ->
+    live units; `allocs` hash allocation id -> JSON {node: units}; `holds` zset allocation id
+    -> expiry ms; `seen` zset of event ids taken (24 h); `inbound` hash node -> JSON inbound.
+    Per node (tag `{n:NODE}`): `snap` hash {gen, next, watermark}; `skus`, the SKUs with a
+    level there; `zeroed:GEN`, the SKUs a snapshot being written sets to zero.
+    Per order bucket (tag `{o:B}`, B = 0..15): `alloc:ID` records, `idem:CLIENT:KEY`
+    idempotency keys, the `outbox` stream and `held`, HELD ids by expiry.
     """
 
     def __init__(self, prefix: str) -> None:
@@ -27,18 +46,34 @@ class RedisKeys:
     def sku(self, sku: str, kind: str) -> str:
         return f"{self._prefix}:{{s:{_part(sku)}}}:{kind}"
 
-    def on_hand(self, sku: str) -> str:
-        return self.sku(sku, "onhand")
+    def stock(self, sku: str) -> str:
+        return self.sku(sku, "stock")
 
     def reservations(self, sku: str) -> tuple[str, str, str]:
         """The reserved, allocs and holds keys of one SKU, in the order the scripts take them."""
         return self.sku(sku, "reserved"), self.sku(sku, "allocs"), self.sku(sku, "holds")
 
+    def node(self, node_id: str, kind: str) -> str:
+        return f"{self._prefix}:{{n:{_part(node_id)}}}:{kind}"
+
     def node_skus(self, node_id: str) -> str:
-        return f"{self._prefix}:{{n:{_part(node_id)}}}:skus"
+        return self.node(node_id, "skus")
+
+    def bucket(self, bucket: int) -> str:
+        return f"{self._prefix}:{{o:{bucket}}}"
+
+    def record_prefix(self, bucket: int) -> str:
+        return f"{self.bucket(bucket)}:alloc:"
 
     def allocation(self, allocation_id: str) -> str:
-        return f"{self._prefix}:{{a:{_part(allocation_id)}}}"
+        return self.record_prefix(bucket_of_allocation(allocation_id)) + _part(allocation_id)
 
     def idempotency(self, client_id: str, key: str) -> str:
-        return f"{self._prefix}:{{c:{_part(client_id)}}}:idem:{_part(key)}"
+        bucket = bucket_of_key(client_id, key)
+        return f"{self.bucket(bucket)}:idem:{_part(client_id)}:{_part(key)}"
+
+    def outbox(self, bucket: int) -> str:
+        return f"{self.bucket(bucket)}:outbox"
+
+    def held(self, bucket: int) -> str:
+        return f"{self.bucket(bucket)}:held"

@@ -1,39 +1,92 @@
-"""The Redis store (`redis://`, `rediss://`, `unix://`), shared by every gateway process."""
+"""The Redis store, standalone (`redis://`, `rediss://`, `unix://`) or Cluster (`redis+cluster://`).
+
+The same code runs on both: every Lua script (lua/*.lua) touches the keys of one hash slot
+only, and each call sends its scripts in one pipelined round trip per step. See RedisKeys for
+the layout: per SKU `{s:SKU}`, per node `{n:NODE}`, per order bucket `{o:B}`.
+
+Reserve, all lines or none, across slots:
+  1. one round trip reads the idempotency key (a replay or a conflict ends here) and the
+     snapshot generation of each node of the request;
+  2. one round trip runs hold.lua once per SKU: each holds that SKU's lines under the new
+     allocation id, with the allocation's expiry, or holds nothing and reports the shortage.
+     hold.lua is idempotent per allocation id;
+  3. if any SKU was short, one round trip gives back what the others hold (unhold.lua) and
+     the answer is InsufficientStock; otherwise commit.lua writes, in the allocation's order
+     bucket, the record, the idempotency key and the HELD entry of the outbox stream, in one
+     step. Should the key have been taken meanwhile, the holds are given back.
+  A crash between steps leaves only holds that expire on their own, as any HELD hold does.
+
+Confirm pins each SKU's hold (pin.lua moves its expiry a day ahead so that no sweep frees it
+mid-change; a hold already gone makes the allocation EXPIRED), then change.lua confirms the
+record and publishes it, then the holds are taken out of the expiry sets. Release and fulfil
+change the record first, then give back the units per SKU; repeating them redoes the second
+step, so a crash in between is repaired by the caller's retry.
+
+Snapshots, atomic per node although its SKUs live in many slots: a node has a snapshot
+generation. snapshot_begin.lua opens a new one (or refuses a watermark that is not newer);
+stage.lua writes each level under that generation, invisible to readers; the SKUs of the
+node's index that the snapshot leaves out are staged at zero; snapshot_commit.lua flips the
+node's committed generation in one step. Readers first read the committed generation of
+each node, then ask each SKU for the levels as of that generation, so a read sees the old
+set or the new set, never a mix. A snapshot that fails half-way is never committed: its
+staged levels stay invisible and the next snapshot replaces them. Known limits: two
+snapshots of one node written at the very same time may leave levels of the losing one
+visible for SKUs only it named; an event whose sequence a snapshot being written (and then
+abandoned) covers is skipped as stale.
+
+Expiry of holds is lazy but exact: the SKU scripts free the holds whose expiry instant has
+passed by the injected clock before they read, and the order-bucket scripts mark such
+allocations EXPIRED and publish it. An expired hold never counts, swept or not.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from typing import Any, Literal, cast
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import redis.exceptions
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.commands.core import AsyncScript
 from redis.typing import EncodableT
 
+from stock_cache._ledger import (
+    EVENT_ID_TTL_MS,
+    level_rejection,
+    rejection,
+    watermark_rejection,
+)
 from stock_cache._rules import (
     IDEMPOTENCY_TTL_MS,
     RECORD_RETENTION_MS,
+    Units,
     current_status,
-    new_allocation_id,
     now_ms,
     units_of,
 )
 from stock_cache.base import (
     Allocation,
     AllocationStatus,
+    FeedResult,
+    FeedStatus,
+    Inbound,
     InsufficientStock,
+    NodeStock,
+    OutboxEntry,
     Reserved,
     ReserveOutcome,
     ReserveRequest,
     Shortage,
+    StockEvent,
     StockLine,
 )
 from stock_cache.errors import (
@@ -42,24 +95,42 @@ from stock_cache.errors import (
     IdempotencyConflict,
     StoreUnavailable,
 )
-from stock_cache.redis_keys import RedisKeys
+from stock_cache.redis_keys import ORDER_BUCKETS, RedisKeys, bucket_of_key
+from stock_cache.rules import Channel, StockRules
 
 # Fail fast: a caller at checkout would rather get StoreUnavailable in about a second than wait.
 _TIMEOUT_SECONDS = 1.0
 # Per process; a URL's ?max_connections= wins over it.
 _MAX_CONNECTIONS = 50
-# A snapshot racing other snapshots of the same node retries with the SKUs they added.
-_SET_LEVELS_ATTEMPTS = 5
+# How long a confirm may take between pinning the holds and confirming the record.
+_PIN_GRACE_MS = 24 * 60 * 60 * 1000
+_OUTBOX_MAXLEN = 100_000
+_CHUNK = 1_000
+_STAGING_TTL_MS = 24 * 60 * 60 * 1000
 
-_Call = tuple[list[str], list[EncodableT]]
+CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
+
+_Call = tuple[str, list[str], list[EncodableT]]
+_Client = Redis | RedisCluster
+
+_UNREACHABLE = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.ClusterError,
+    redis.exceptions.RedisClusterException,
+    redis.exceptions.TryAgainError,
+    OSError,
+)
 
 
 @functools.cache
 def _script_source(name: str) -> str:
-    """A script of the package's `lua/` folder, preceded by the helpers every script shares."""
+    """A script of the package's `lua/` folder, preceded by the helpers it needs."""
     folder = resources.files("stock_cache") / "lua"
     common = (folder / "_common.lua").read_text(encoding="utf-8")
-    return common + "\n" + (folder / f"{name}.lua").read_text(encoding="utf-8")
+    order = (folder / "_order.lua").read_text(encoding="utf-8")
+    return "\n".join([common, order, (folder / f"{name}.lua").read_text(encoding="utf-8")])
 
 
 def _where(url: str) -> str:
@@ -74,7 +145,7 @@ def _where(url: str) -> str:
 def _unavailable_if_unreachable(where: str) -> Iterator[None]:
     try:
         yield
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+    except _UNREACHABLE as exc:
         raise StoreUnavailable(f"Redis at {where} did not answer: {exc}") from exc
 
 
@@ -102,153 +173,382 @@ def _allocation(allocation_id: str, fields: Mapping[str, str], at_ms: int) -> Al
     )
 
 
+def _new_allocation_id(bucket: int) -> str:
+    return f"{bucket:x}{uuid.uuid4().hex[1:]}"
+
+
+def _by_sku(units: Units) -> dict[str, list[tuple[int, str, int]]]:
+    """(position in units, node, qty) per SKU, SKUs in order of first appearance."""
+    grouped: dict[str, list[tuple[int, str, int]]] = {}
+    for index, ((node, sku), qty) in enumerate(units.items()):
+        grouped.setdefault(sku, []).append((index, node, qty))
+    return grouped
+
+
 class RedisStore:
-    """A `StockStore` in Redis: every read-modify-write is one Lua script (lua/*.lua).
+    """A `StockStore` in Redis or a Redis Cluster: every read-modify-write is a Lua script.
 
     The scripts are atomic on the server, so no two processes can both take the last unit.
-    Expired holds are freed lazily by the scripts that read or reserve a SKU (see
-    lua/_common.lua), with the instant taken from the injected clock. See RedisKeys for the
-    key layout.
+    See the module docstring for how a reserve spans slots and how snapshots stay atomic.
     """
 
     def __init__(
         self,
-        client: Redis,
+        client: _Client,
         *,
         where: str,
-        safety_by_node: Mapping[str, int] | None = None,
+        rules: StockRules | None = None,
         clock: Callable[[], float] = time.time,
         key_prefix: str = "pg",
     ) -> None:
         """Use `client`, which must decode responses; prefer `RedisStore.from_url`."""
         self._client = client
         self._where = where
-        self._safety = dict(safety_by_node or {})
+        self._rules = rules or StockRules()
         self._clock = clock
         self._keys = RedisKeys(key_prefix)
-        self._atp_script = client.register_script(_script_source("atp"))
-        self._set_levels_script = client.register_script(_script_source("set_levels"))
-        self._reserve_script = client.register_script(_script_source("reserve"))
-        self._change_script = client.register_script(_script_source("change"))
+        self._shas: dict[str, str] = {}
+        self._turns = asyncio.Semaphore(_MAX_CONNECTIONS)
+        self._ready = False
+        self._ready_lock = asyncio.Lock()
 
     @classmethod
     def from_url(
         cls,
         url: str,
         *,
-        safety_by_node: Mapping[str, int] | None = None,
+        rules: StockRules | None = None,
         clock: Callable[[], float] = time.time,
         key_prefix: str = "pg",
     ) -> RedisStore:
         """A store over a connection pool for `url`; nothing connects until the first call."""
-        pool = BlockingConnectionPool.from_url(
-            url,
-            decode_responses=True,
-            socket_connect_timeout=_TIMEOUT_SECONDS,
-            socket_timeout=_TIMEOUT_SECONDS,
-            # No retries: a reply lost after a script ran would run it twice. The caller
-            # retries instead, with the same idempotency key.
-            retry=Retry(NoBackoff(), 0),
-            # A burst waits its turn for one of a bounded set of connections rather than
-            # opening one per request (redis-py's default pool refuses past 100).
-            max_connections=_MAX_CONNECTIONS,
-            timeout=_TIMEOUT_SECONDS,
-        )
-        # from_pool: closing the client closes the pool it owns.
-        client = Redis.from_pool(pool)
-        return cls(
-            client,
-            where=_where(url),
-            safety_by_node=safety_by_node,
-            clock=clock,
-            key_prefix=key_prefix,
-        )
+        parts = urlsplit(url)
+        client: _Client
+        if parts.scheme in CLUSTER_SCHEMES:
+            plain = urlunsplit(parts._replace(scheme=parts.scheme.removesuffix("+cluster")))
+            client = RedisCluster.from_url(
+                plain,
+                decode_responses=True,
+                socket_connect_timeout=_TIMEOUT_SECONDS,
+                socket_timeout=_TIMEOUT_SECONDS,
+                # No retries: a reply lost after a script ran would run it twice. The caller
+                # retries instead, with the same idempotency key.
+                retry=Retry(NoBackoff(), 0),
+                max_connections=_MAX_CONNECTIONS * 2,
+            )
+        else:
+            pool = BlockingConnectionPool.from_url(
+                url,
+                decode_responses=True,
+                socket_connect_timeout=_TIMEOUT_SECONDS,
+                socket_timeout=_TIMEOUT_SECONDS,
+                retry=Retry(NoBackoff(), 0),
+                # A burst waits its turn for one of a bounded set of connections rather than
+                # opening one per request (redis-py's default pool refuses past 100).
+                max_connections=_MAX_CONNECTIONS,
+                timeout=_TIMEOUT_SECONDS,
+            )
+            # from_pool: closing the client closes the pool it owns.
+            client = Redis.from_pool(pool)
+        return cls(client, where=_where(url), rules=rules, clock=clock, key_prefix=key_prefix)
+
+    # -- feeds ---------------------------------------------------------------------------
 
     async def set_levels(self, node_id: str, levels: Mapping[str, int]) -> None:
-        """Replace the node's levels in one script.
+        result = await self.replace_node_stock(node_id, [levels], watermark=None)
+        if result.status is not FeedStatus.APPLIED:
+            raise ValueError(result.reason)
 
-        The script must be told every SKU the node has a level for, to clear those that the
-        snapshot leaves out. It answers with the ones it was not told of (and changes nothing);
-        they are added with level 0 and the script runs again.
-        """
-        named = dict(levels)
-        index = self._keys.node_skus(node_id)
-        with self._unavailable():
-            for _ in range(_SET_LEVELS_ATTEMPTS):
-                keys = [index, *(self._keys.on_hand(sku) for sku in named)]
-                args: list[EncodableT] = [node_id]
-                for sku, qty in named.items():
-                    args += [sku, qty]
-                missing: list[str] = await self._set_levels_script(keys=keys, args=args)
-                if not missing:
-                    return
-                named.update(dict.fromkeys(missing, 0))
-        raise StoreUnavailable(
-            f"the levels of node {node_id!r} kept changing during {_SET_LEVELS_ATTEMPTS}"
-            " attempts; retry"
-        )
+    async def replace_node_stock(
+        self, node_id: str, levels: Iterable[Mapping[str, int]], *, watermark: int | None
+    ) -> FeedResult:
+        """Stage the levels chunk by chunk under a new generation, then flip it."""
+        reason = watermark_rejection(watermark)
+        if reason is not None:
+            return FeedResult(FeedStatus.REJECTED, reason)
+        snap, index = self._keys.node(node_id, "snap"), self._keys.node_skus(node_id)
+        mark = "" if watermark is None else watermark
+        async with self._session():
+            (opened,) = await self._run([("snapshot_begin", [snap], [mark])])
+            if opened[0] == "stale":
+                return FeedResult(
+                    FeedStatus.STALE, f"watermark {watermark} is not newer than {opened[1]}"
+                )
+            gen, committed = int(opened[1]), int(opened[2])
+            zeroed = self._keys.node(node_id, f"zeroed:{gen}")
+            for chunk in levels:
+                for sku, qty in chunk.items():
+                    reason = level_rejection(sku, qty)
+                    if reason is not None:
+                        # Nothing was committed: the staged levels stay invisible.
+                        return FeedResult(FeedStatus.REJECTED, reason)
+                await self._stage(node_id, gen, committed, mark, chunk, index, zeroed)
+            await self._stage_left_out(node_id, gen, committed, mark, index, zeroed)
+            (done,) = await self._run([("snapshot_commit", [snap, index, zeroed], [gen, mark])])
+        if done[0] == "stale":
+            return FeedResult(FeedStatus.STALE, f"a newer snapshot ({done[1]}) was written")
+        return FeedResult(FeedStatus.APPLIED)
 
-    async def atp(self, skus: Sequence[str], node_ids: Sequence[str]) -> dict[str, dict[str, int]]:
-        """ATP in one round trip: a pipeline of one script call per SKU (one hash slot each)."""
+    async def _stage(
+        self,
+        node_id: str,
+        gen: int,
+        committed: int,
+        mark: EncodableT,
+        chunk: Mapping[str, int],
+        index: str,
+        zeroed: str,
+        *,
+        only_if_absent: bool = False,
+    ) -> list[str]:
+        """Stage levels; returns the SKUs staged (all, unless only_if_absent)."""
+        items = list(chunk.items())
+        for start in range(0, len(items), _CHUNK):
+            part = items[start : start + _CHUNK]
+            calls: list[_Call] = [
+                (
+                    "stage",
+                    [self._keys.stock(sku)],
+                    [node_id, gen, committed, qty, mark, int(only_if_absent)],
+                )
+                for sku, qty in part
+            ]
+            replies = await self._run(calls)
+            staged = [sku for (sku, _), done in zip(part, replies, strict=True) if done]
+            staged_set = set(staged)
+            zeros = [sku for sku, qty in part if qty == 0 and sku in staged_set]
+            named = self._keys.node(node_id, f"named:{gen}")
+            async with self._client.pipeline(transaction=False) as pipe:
+                if staged:
+                    pipe.sadd(index, *staged)
+                    pipe.sadd(named, *staged)
+                    pipe.pexpire(named, _STAGING_TTL_MS)
+                if zeros:
+                    pipe.sadd(zeroed, *zeros)
+                    pipe.pexpire(zeroed, _STAGING_TTL_MS)
+                await pipe.execute()
+        return [sku for sku, _ in items]
+
+    async def _stage_left_out(
+        self, node_id: str, gen: int, committed: int, mark: EncodableT, index: str, zeroed: str
+    ) -> None:
+        """Stage zero for every SKU of the node's index that the snapshot did not name."""
+        named = self._keys.node(node_id, f"named:{gen}")
+        cursor = "0"
+        while True:
+            (page,) = await self._run([("left_out", [index, named], [cursor, _CHUNK])])
+            cursor, missing = str(page[0]), cast(list[str], page[1:])
+            if missing:
+                chunk = dict.fromkeys(missing, 0)
+                await self._stage(
+                    node_id, gen, committed, mark, chunk, index, zeroed, only_if_absent=True
+                )
+            if cursor == "0":
+                await self._client.delete(named)
+                return
+
+    async def apply_events(self, events: Sequence[StockEvent]) -> list[FeedResult]:
+        results: list[FeedResult | None] = [None] * len(events)
+        valid: list[tuple[int, StockEvent]] = []
+        for position, event in enumerate(events):
+            reason = rejection(event)
+            if reason is not None:
+                results[position] = FeedResult(FeedStatus.REJECTED, reason)
+            else:
+                valid.append((position, event))
+        if valid:
+            now = now_ms(self._clock)
+            nodes = list(dict.fromkeys(event.node_id for _, event in valid))
+            async with self._session():
+                marks = await self._node_fields(nodes, "watermark")
+                calls: list[_Call] = [
+                    (
+                        "apply_event",
+                        [self._keys.stock(event.sku), self._keys.sku(event.sku, "seen")],
+                        [
+                            now,
+                            EVENT_ID_TTL_MS,
+                            event.node_id,
+                            event.event_id,
+                            event.sequence,
+                            event.kind.value,
+                            event.quantity,
+                            int(event.resellable),
+                            int(marks[event.node_id] or -1),
+                        ],
+                    )
+                    for _, event in valid
+                ]
+                replies = await self._run(calls)
+                async with self._client.pipeline(transaction=False) as pipe:
+                    for node in nodes:
+                        pipe.sadd(
+                            self._keys.node_skus(node),
+                            *{event.sku for _, event in valid if event.node_id == node},
+                        )
+                    await pipe.execute()
+            for (position, event), reply in zip(valid, replies, strict=True):
+                status = FeedStatus(reply[0])
+                reason = ""
+                if status is FeedStatus.DUPLICATE:
+                    reason = f"event {event.event_id!r} was already taken"
+                elif status is FeedStatus.STALE:
+                    reason = (
+                        f"sequence {event.sequence} is covered by a count or snapshot"
+                        f" at {int(reply[1])}"
+                    )
+                results[position] = FeedResult(status, reason)
+        return [result for result in results if result is not None]
+
+    async def set_inbound(self, node_id: str, sku: str, inbound: Sequence[Inbound]) -> None:
+        for index, item in enumerate(inbound):
+            if item.quantity < 1:
+                raise ValueError(f"inbound[{index}] has quantity {item.quantity}; it must be >= 1")
+        ordered = sorted(inbound, key=lambda item: item.eta_ms)
+        key = self._keys.sku(sku, "inbound")
+        async with self._session():
+            if ordered:
+                encoded = json.dumps([[item.quantity, item.eta_ms] for item in ordered])
+                await self._client.hset(key, node_id, encoded)
+            else:
+                await self._client.hdel(key, node_id)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    async def atp(
+        self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
+    ) -> dict[str, dict[str, int]]:
+        stock = await self._read_stock(skus, node_ids, channel, with_inbound=False)
+        return {sku: {node: s.atp for node, s in by_node.items()} for sku, by_node in stock.items()}
+
+    async def stock(
+        self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
+    ) -> dict[str, dict[str, NodeStock]]:
+        return await self._read_stock(skus, node_ids, channel, with_inbound=True)
+
+    async def _read_stock(
+        self,
+        skus: Sequence[str],
+        node_ids: Sequence[str],
+        channel: str | None,
+        *,
+        with_inbound: bool,
+    ) -> dict[str, dict[str, NodeStock]]:
+        """Two round trips: the nodes' committed generations, then one script per SKU."""
+        seen = self._rules.channel(channel)
         if not skus or not node_ids:
             return {sku: {} for sku in skus}
-        args: list[EncodableT] = [now_ms(self._clock)]
-        for node in node_ids:
-            args += [node, self._safety.get(node, 0)]
         unique = list(dict.fromkeys(skus))
-        calls: list[_Call] = [
-            ([self._keys.on_hand(sku), *self._keys.reservations(sku)], args) for sku in unique
-        ]
-        with self._unavailable():
-            replies = await self._pipelined(self._atp_script, calls)
-        by_sku = {
-            sku: dict(zip(node_ids, map(int, reply), strict=True))
-            for sku, reply in zip(unique, replies, strict=True)
-        }
+        async with self._session():
+            gens = await self._node_fields(node_ids, "gen")
+            calls: list[_Call] = []
+            for sku in unique:
+                args: list[EncodableT] = [now_ms(self._clock), int(with_inbound)]
+                for node in node_ids:
+                    args += [node, *self._unit_args(node, sku, gens[node], seen)]
+                    args.append(int(self._rules.allows_future_stock(node)))
+                keys = [
+                    self._keys.stock(sku),
+                    *self._keys.reservations(sku),
+                    self._keys.sku(sku, "inbound"),
+                ]
+                calls.append(("atp", keys, args))
+            replies = await self._run(calls)
+        by_sku: dict[str, dict[str, NodeStock]] = {}
+        for sku, reply in zip(unique, replies, strict=True):
+            step = 2 if with_inbound else 1
+            by_node = {}
+            for position, node in enumerate(node_ids):
+                inbound: tuple[Inbound, ...] = ()
+                if with_inbound and reply[position * 2 + 1]:
+                    inbound = tuple(
+                        Inbound(int(q), int(eta)) for q, eta in json.loads(reply[position * 2 + 1])
+                    )
+                by_node[node] = NodeStock(int(reply[position * step]), inbound)
+            by_sku[sku] = by_node
         return {sku: dict(by_sku[sku]) for sku in skus}
+
+    def _unit_args(
+        self, node: str, sku: str, gen: str | None, channel: Channel | None
+    ) -> list[EncodableT]:
+        """gen, safety units, safety share, cap: what a SKU script needs to know of a node."""
+        protection = self._rules.protection(node, sku)
+        cap = -1
+        if channel is not None:
+            if not channel.sells_from(node):
+                cap = -2
+            elif (node_cap := channel.cap(node)) is not None:
+                cap = node_cap
+        return [int(gen or 0), protection.units, protection.share_bp, cap]
+
+    async def _node_fields(self, node_ids: Sequence[str], field: str) -> dict[str, str | None]:
+        unique = list(dict.fromkeys(node_ids))
+        async with self._client.pipeline(transaction=False) as pipe:
+            for node in unique:
+                pipe.hget(self._keys.node(node, "snap"), field)
+            values = cast(list[str | None], await pipe.execute())
+        return dict(zip(unique, values, strict=True))
+
+    # -- reservations --------------------------------------------------------------------
 
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)
+        seen = self._rules.channel(request.channel)
         now = now_ms(self._clock)
-        # Each SKU's four keys appear once in KEYS; a unit names its SKU by 1-based position.
-        group_of = {sku: group for group, sku in enumerate(dict.fromkeys(s for _, s in units), 1)}
-        allocation_id = new_allocation_id()
+        bucket = bucket_of_key(request.client_id, request.idempotency_key)
+        allocation_id = _new_allocation_id(bucket)
         expires_at_ms = now + request.ttl_seconds * 1000
-        keys = [
-            self._keys.idempotency(request.client_id, request.idempotency_key),
-            self._keys.allocation(allocation_id),
-        ]
-        for sku in group_of:
-            keys += [self._keys.on_hand(sku), *self._keys.reservations(sku)]
-        args: list[EncodableT] = [
-            now,
-            expires_at_ms,
-            allocation_id,
-            request.client_id,
-            request.fingerprint,
-            _encode_lines(request.lines),
-            request.payload,
-            IDEMPOTENCY_TTL_MS,
-            request.ttl_seconds * 1000 + RECORD_RETENTION_MS,
-        ]
-        for (node, sku), qty in units.items():
-            args += [group_of[sku], node, qty, self._safety.get(node, 0)]
-        with self._unavailable():
-            reply: list[Any] = await self._reserve_script(keys=keys, args=args)
-            if reply[0] == "replay":
-                first = await self._read(reply[1], now)
-                if first is None:
-                    raise AllocationNotFound(reply[1])
-                return Reserved(first, replayed=True)
-        if reply[0] == "conflict":
-            raise IdempotencyConflict(request.idempotency_key)
-        if reply[0] == "short":
-            wanted = list(units.items())
-            shortages = []
-            for index, available in zip(reply[1::2], reply[2::2], strict=True):
-                (node, sku), requested = wanted[index]
-                shortages.append(Shortage(node, sku, requested, available))
-            return InsufficientStock(tuple(shortages))
+        idempotency = self._keys.idempotency(request.client_id, request.idempotency_key)
+        grouped = _by_sku(units)
+        async with self._session():
+            known = cast(
+                list[str | None],
+                await self._client.hmget(idempotency, ["fingerprint", "allocation_id"]),
+            )
+            if known[0] is not None:
+                return await self._replay(request, known[0], known[1], now)
+            gens = await self._node_fields([node for node, _ in units], "gen")
+            calls: list[_Call] = []
+            for sku, lines in grouped.items():
+                args: list[EncodableT] = [now, expires_at_ms, allocation_id]
+                for _, node, qty in lines:
+                    args += [node, qty, *self._unit_args(node, sku, gens[node], seen)]
+                calls.append(("hold", [self._keys.stock(sku), *self._keys.reservations(sku)], args))
+            replies = await self._run(calls)
+            shortages: list[tuple[int, Shortage]] = []
+            for (sku, lines), reply in zip(grouped.items(), replies, strict=True):
+                for at, available in zip(reply[1::2], reply[2::2], strict=True):
+                    index, node, qty = lines[int(at)]
+                    shortages.append((index, Shortage(node, sku, qty, int(available))))
+            if shortages:
+                await self._unhold(allocation_id, grouped)
+                return InsufficientStock(tuple(s for _, s in sorted(shortages)))
+            args = [
+                now,
+                expires_at_ms,
+                allocation_id,
+                request.client_id,
+                request.fingerprint,
+                _encode_lines(request.lines),
+                request.payload,
+                IDEMPOTENCY_TTL_MS,
+                request.ttl_seconds * 1000 + RECORD_RETENTION_MS,
+                RECORD_RETENTION_MS,
+                _OUTBOX_MAXLEN,
+                self._keys.record_prefix(bucket),
+            ]
+            keys = [
+                idempotency,
+                self._keys.allocation(allocation_id),
+                self._keys.outbox(bucket),
+                self._keys.held(bucket),
+            ]
+            (committed,) = await self._run([("commit", keys, args)])
+            if committed[0] != "held":
+                await self._unhold(allocation_id, grouped)
+                if committed[0] == "conflict":
+                    raise IdempotencyConflict(request.idempotency_key)
+                return await self._replay(request, request.fingerprint, committed[1], now)
         allocation = Allocation(
             id=allocation_id,
             client_id=request.client_id,
@@ -261,91 +561,237 @@ class RedisStore:
         )
         return Reserved(allocation, replayed=False)
 
+    async def _replay(
+        self, request: ReserveRequest, fingerprint: str, allocation_id: str | None, now: int
+    ) -> Reserved:
+        if fingerprint != request.fingerprint:
+            raise IdempotencyConflict(request.idempotency_key)
+        first = await self._read(allocation_id or "", now)
+        if first is None:
+            raise AllocationNotFound(allocation_id or "")
+        return Reserved(first, replayed=True)
+
+    async def _unhold(self, allocation_id: str, skus: Iterable[str]) -> None:
+        calls: list[_Call] = [
+            ("unhold", list(self._keys.reservations(sku)), [allocation_id]) for sku in skus
+        ]
+        await self._run(calls)
+
     async def confirm(self, client_id: str, allocation_id: str, order_reference: str) -> Allocation:
-        return await self._change("confirm", client_id, allocation_id, order_reference)
+        now = now_ms(self._clock)
+        async with self._session():
+            fields = await self._owned(client_id, allocation_id)
+            skus = list(dict.fromkeys(line.sku for line in _decode_lines(fields["lines"])))
+            if fields["status"] == AllocationStatus.HELD.value:
+                pinned = await self._run(
+                    [
+                        ("pin", list(self._keys.reservations(sku)), [allocation_id, now, pin])
+                        for sku in skus
+                        for pin in [max(int(fields["expires_at_ms"]), now) + _PIN_GRACE_MS]
+                    ]
+                )
+                if not all(int(answer) for answer in pinned):
+                    # Some process already swept an expired part: the whole hold expired.
+                    await self._unhold(allocation_id, skus)
+                    await self._change("expire", client_id, allocation_id, now, "")
+                    raise AllocationStateError(allocation_id, "EXPIRED", "confirmed")
+            try:
+                after = await self._change(
+                    "confirm", client_id, allocation_id, now, order_reference
+                )
+            except AllocationStateError as refused:
+                if refused.status not in ("HELD", "CONFIRMED"):
+                    await self._unhold(allocation_id, skus)
+                raise
+            async with self._client.pipeline(transaction=False) as pipe:
+                for sku in skus:
+                    pipe.zrem(self._keys.reservations(sku)[2], allocation_id)
+                await pipe.execute()
+        return after
 
     async def release(self, client_id: str, allocation_id: str) -> Allocation:
-        return await self._change("release", client_id, allocation_id, "")
+        return await self._change_then_free("release", client_id, allocation_id)
+
+    async def fulfil(self, client_id: str, allocation_id: str) -> Allocation:
+        return await self._change_then_free("fulfil", client_id, allocation_id)
+
+    async def _change_then_free(
+        self, action: Literal["release", "fulfil"], client_id: str, allocation_id: str
+    ) -> Allocation:
+        now = now_ms(self._clock)
+        async with self._session():
+            fields = await self._owned(client_id, allocation_id)
+            skus = list(dict.fromkeys(line.sku for line in _decode_lines(fields["lines"])))
+            try:
+                after = await self._change(action, client_id, allocation_id, now, "")
+            except AllocationStateError as refused:
+                if refused.status == "EXPIRED":
+                    await self._unhold(allocation_id, skus)
+                raise
+            if action == "release":
+                await self._unhold(allocation_id, skus)
+            else:
+                await self._run(
+                    [
+                        (
+                            "fulfil",
+                            [self._keys.stock(sku), *self._keys.reservations(sku)],
+                            [allocation_id],
+                        )
+                        for sku in skus
+                    ]
+                )
+        return after
+
+    async def _owned(self, client_id: str, allocation_id: str) -> dict[str, str]:
+        fields = cast(
+            dict[str, str], await self._client.hgetall(self._keys.allocation(allocation_id))
+        )
+        if fields.get("client_id") != client_id:
+            raise AllocationNotFound(allocation_id)
+        return fields
+
+    async def _change(
+        self, action: str, client_id: str, allocation_id: str, now: int, order_reference: str
+    ) -> Allocation:
+        bucket = int(allocation_id[:1], 16)
+        keys = [
+            self._keys.allocation(allocation_id),
+            self._keys.outbox(bucket),
+            self._keys.held(bucket),
+        ]
+        args: list[EncodableT] = [
+            action,
+            client_id,
+            allocation_id,
+            now,
+            RECORD_RETENTION_MS,
+            order_reference,
+            _OUTBOX_MAXLEN,
+            self._keys.record_prefix(bucket),
+        ]
+        (reply,) = await self._run([("change", keys, args)])
+        if reply[0] == "not_found":
+            raise AllocationNotFound(allocation_id)
+        if reply[0] == "refused":
+            wanted = {"confirm": "confirmed", "release": "released", "fulfil": "fulfilled"}
+            raise AllocationStateError(allocation_id, reply[1], wanted.get(action, action))
+        return _allocation(allocation_id, dict(zip(reply[1::2], reply[2::2], strict=True)), now)
 
     async def get_allocation(self, client_id: str, allocation_id: str) -> Allocation | None:
-        with self._unavailable():
+        async with self._session():
             allocation = await self._read(allocation_id, now_ms(self._clock))
         if allocation is None or allocation.client_id != client_id:
             return None
         return allocation
 
+    async def read_outbox(self) -> list[OutboxEntry]:
+        entries: list[OutboxEntry] = []
+        now = now_ms(self._clock)
+        async with self._session():
+            await self._run(
+                [
+                    (
+                        "expire",
+                        [self._keys.outbox(bucket), self._keys.held(bucket)],
+                        [
+                            now,
+                            RECORD_RETENTION_MS,
+                            _OUTBOX_MAXLEN,
+                            self._keys.record_prefix(bucket),
+                        ],
+                    )
+                    for bucket in range(ORDER_BUCKETS)
+                ]
+            )
+            async with self._client.pipeline(transaction=False) as pipe:
+                for bucket in range(ORDER_BUCKETS):
+                    pipe.xrange(self._keys.outbox(bucket))
+                streams = cast(list[list[tuple[str, dict[str, str]]]], await pipe.execute())
+        for stream in streams:
+            for _, fields in stream:
+                entries.append(
+                    OutboxEntry(
+                        allocation_id=fields["allocation_id"],
+                        client_id=fields["client_id"],
+                        status=AllocationStatus(fields["status"]),
+                        lines=_decode_lines(fields["lines"]),
+                        at_ms=int(fields["at_ms"]),
+                        order_reference=fields["order_reference"] or None,
+                    )
+                )
+        return entries
+
     async def ping(self) -> None:
-        with self._unavailable():
+        async with self._session():
             await self._client.ping()
 
     async def close(self) -> None:
         await self._client.aclose()
 
-    def _unavailable(self) -> contextlib.AbstractContextManager[None]:
-        return _unavailable_if_unreachable(self._where)
+    @contextlib.asynccontextmanager
+    async def _session(self) -> AsyncIterator[None]:
+        """One call's share of the connections, and StoreUnavailable if Redis is unreachable.
+
+        The cluster client refuses, rather than waits, past its connections per node: calls
+        take a turn here first, as the standalone pool's callers wait for a connection.
+        """
+        async with self._turns:
+            with _unavailable_if_unreachable(self._where):
+                if not self._ready:
+                    await self._get_ready()
+                yield
+
+    async def _get_ready(self) -> None:
+        # Many first calls at once would each find the cluster's slot map missing, send to a
+        # wrong node, and the client, seeing MOVED, closes every connection to start over:
+        # learn the slot map once, first.
+        async with self._ready_lock:
+            if not self._ready and isinstance(self._client, RedisCluster):
+                await self._client.initialize()
+            self._ready = True
 
     async def _read(self, allocation_id: str, at_ms: int) -> Allocation | None:
         # The client decodes responses (see from_url), so every value is text.
+        if not allocation_id:
+            return None
         key = self._keys.allocation(allocation_id)
         fields = cast(dict[str, str], await self._client.hgetall(key))
         return _allocation(allocation_id, fields, at_ms) if fields else None
 
-    async def _change(
-        self,
-        action: Literal["confirm", "release"],
-        client_id: str,
-        allocation_id: str,
-        order_reference: str,
-    ) -> Allocation:
-        """Confirm or release: read which SKUs the allocation holds, then run change.lua.
-
-        The SKUs are read first so that the script declares every key it touches; lines never
-        change once written, and the script checks the status again atomically.
-        """
-        now = now_ms(self._clock)
-        record_key = self._keys.allocation(allocation_id)
-        with self._unavailable():
-            owner, lines = cast(
-                list[str | None], await self._client.hmget(record_key, ["client_id", "lines"])
-            )
-            if owner != client_id or lines is None:
-                raise AllocationNotFound(allocation_id)
-            keys = [record_key]
-            for sku in dict.fromkeys(line.sku for line in _decode_lines(lines)):
-                keys += self._keys.reservations(sku)
-            args: list[EncodableT] = [
-                action,
-                client_id,
-                allocation_id,
-                now,
-                RECORD_RETENTION_MS,
-                order_reference,
-            ]
-            reply: list[Any] = await self._change_script(keys=keys, args=args)
-        if reply[0] == "not_found":
-            raise AllocationNotFound(allocation_id)
-        if reply[0] == "refused":
-            wanted = "confirmed" if action == "confirm" else "released"
-            raise AllocationStateError(allocation_id, reply[1], wanted)
-        return _allocation(allocation_id, dict(zip(reply[1::2], reply[2::2], strict=True)), now)
-
-    async def _pipelined(self, script: AsyncScript, calls: list[_Call]) -> list[Any]:
-        """Run `script` once per call, all in one round trip.
+    async def _run(self, calls: Sequence[_Call]) -> list[Any]:
+        """Run scripts by name, all in one pipelined round trip (per node on a cluster).
 
         redis-py's own pipelined scripts ask SCRIPT EXISTS first, a second round trip on every
         call. Instead send EVALSHA directly; only if the server answers NOSCRIPT (it restarted
-        or flushed its scripts) load the script and send the batch again, which is safe for the
-        read scripts used here: the only thing they write is the sweep of expired holds.
+        or flushed its scripts) load the scripts and send again the calls that failed so,
+        which never ran.
         """
-        for _ in range(2):
+        replies: list[Any] = [None] * len(calls)
+        pending = list(range(len(calls)))
+        for attempt in range(2):
             async with self._client.pipeline(transaction=False) as pipe:
-                for keys, args in calls:
-                    pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
-                replies: list[Any] = await pipe.execute(raise_on_error=False)
-            if not any(isinstance(reply, redis.exceptions.NoScriptError) for reply in replies):
+                for position in pending:
+                    name, keys, args = calls[position]
+                    sha = self._shas.get(name) or await self._load(name)
+                    pipe.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+                answers: list[Any] = await pipe.execute(raise_on_error=False)
+            missing = []
+            for position, answer in zip(pending, answers, strict=True):
+                replies[position] = answer
+                if isinstance(answer, redis.exceptions.NoScriptError) and attempt == 0:
+                    missing.append(position)
+            if not missing:
                 break
-            script.sha = await self._client.script_load(script.script)
+            for name in {calls[position][0] for position in missing}:
+                await self._load(name)
+            pending = missing
         for reply in replies:
             if isinstance(reply, Exception):
                 raise reply
         return replies
+
+    async def _load(self, name: str) -> str:
+        sha: str = await self._client.script_load(_script_source(name))
+        self._shas[name] = sha
+        return sha

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.redis_cluster import RedisClusterNodes, running_cluster
 from tests.redis_server import RedisServer, running_redis
 
 
@@ -19,3 +20,15 @@ def redis_server() -> Iterator[RedisServer]:
 @pytest.fixture(scope="session")
 def redis_url(redis_server: RedisServer) -> str:
     return redis_server.url()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisClusterNodes]:
+    """A 3-master Redis Cluster of the test session's own, on free loopback ports."""
+    with running_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(redis_cluster: RedisClusterNodes) -> str:
+    return redis_cluster.url()

@@ -6,6 +6,8 @@ from datetime import datetime
 
 import strawberry
 
+from carriers.errors import CarrierDataError
+from carriers.regions import postcode_region
 from promise.cart import Destination
 from promise.errors import InvalidInput, UnknownNode, UnknownPostcode
 from promise.geo import GeoPoint
@@ -24,12 +26,19 @@ class PostcodeInput:
     country: str = "FR"
 
 
-@strawberry.input(one_of=True, description="Exactly one of: coordinates, a postcode, a store.")
+@strawberry.input(
+    one_of=True,
+    description="Exactly one of: coordinates, a postcode, a free-text address, a store.",
+)
 class DestinationInput:
     coordinates: CoordinatesInput | None = strawberry.UNSET
     postcode: PostcodeInput | None = strawberry.UNSET
     store_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="A store, for click & collect."
+    )
+    address: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A postal address, geocoded by the gateway's geocoder (results cached).",
     )
 
     def point(self, network: Network, *, field: str) -> GeoPoint:
@@ -50,7 +59,14 @@ class DestinationInput:
                     f"postcode {key[1]!r} in {key[0]!r} is not in the postcode table",
                     field=f"{field}.postcode.postcode",
                 )
-            return Destination(point)
+            try:
+                region = postcode_region(*key)
+            except CarrierDataError as error:
+                raise UnknownPostcode(str(error), field=f"{field}.postcode.country") from None
+            return Destination(point, region=region)
+        if self.address:
+            # Addresses are geocoded before (gateway/geocoding.py): reaching here is a bug.
+            raise InvalidInput("an address must be geocoded first", field=f"{field}.address")
         store_id = str(self.store_id or "")
         store = network.nodes.get(store_id)
         if store is None or Capability.CLICK_AND_COLLECT not in store.capabilities:
@@ -75,6 +91,13 @@ class DeliveryOptionsInput:
     )
     confidence: float = strawberry.field(
         default=0.95, description="Share of parcels delivered by the promised date."
+    )
+    include_customer_trip: bool = strawberry.field(
+        default=False,
+        description=(
+            "Count the shopper's own trip to a store or pickup point in co2eGrams; it is "
+            "always given apart as customerTripCo2eGrams."
+        ),
     )
 
 

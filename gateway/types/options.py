@@ -10,8 +10,9 @@ import strawberry
 from carriers.services import DeliveryKind
 from gateway.promising import QuotedOption
 from gateway.types.network import Line, NodeInfo
-from promise.network import Network
-from promise.options import Shipment
+from promise.dates import duration_text, order_within_minutes, ready_text
+from promise.network import Network, PointType
+from promise.options import NearbyPoint, Shipment
 
 
 @strawberry.enum
@@ -20,6 +21,38 @@ class OptionLabel(enum.Enum):
     CHEAPEST = "CHEAPEST"
     GREENEST = "GREENEST"
     RECOMMENDED = "RECOMMENDED"
+
+
+@strawberry.enum
+class PickupPointType(enum.Enum):
+    RELAY = "RELAY"
+    LOCKER = "LOCKER"
+
+
+@strawberry.type(name="PickupPoint")
+class PickupPointInfo:
+    id: strawberry.ID
+    name: str
+    type: PickupPointType
+    city: str
+    postcode: str
+    latitude: float
+    longitude: float
+    distance_km: float = strawberry.field(description="From the destination, as the crow flies.")
+
+    @staticmethod
+    def from_domain(nearby: NearbyPoint, network: Network) -> PickupPointInfo:
+        point = network.pickup_points[nearby.point_id]
+        return PickupPointInfo(
+            id=strawberry.ID(point.id),
+            name=point.name,
+            type=PickupPointType(PointType(point.type).value),
+            city=point.city,
+            postcode=point.postcode,
+            latitude=point.location.latitude,
+            longitude=point.location.longitude,
+            distance_km=nearby.distance_km,
+        )
 
 
 @strawberry.type
@@ -41,6 +74,12 @@ class ShipmentInfo:
     window: TimeWindow | None
     price_cents: int
     co2e_grams: float
+    confidence: float = strawberry.field(
+        description="Probability, by the service's transit table, of arrival by promisedDate."
+    )
+    stock_arrives_at: dt.datetime | None = strawberry.field(
+        description="Set when the shipment waits for inbound stock: when that stock arrives."
+    )
 
     @staticmethod
     def from_domain(shipment: Shipment, network: Network) -> ShipmentInfo:
@@ -62,6 +101,8 @@ class ShipmentInfo:
             window=window,
             price_cents=shipment.price_cents,
             co2e_grams=shipment.co2e_grams,
+            confidence=timing.confidence,
+            stock_arrives_at=shipment.stock_arrives_at,
         )
 
 
@@ -77,11 +118,40 @@ class DeliveryOption:
         description="The day it is all there with the requested confidence."
     )
     order_by: dt.datetime = strawberry.field(description="Order before this for these dates.")
+    order_within_minutes: int = strawberry.field(
+        description="Whole minutes from the order time until orderBy."
+    )
+    order_within: str = strawberry.field(description="orderWithinMinutes for people: '2 h 13 min'.")
+    confidence: float = strawberry.field(
+        description=(
+            "Probability that every shipment arrives by its promised date, by the transit "
+            "tables, taking shipments as independent: at least the requested confidence for "
+            "one shipment, possibly less for several."
+        )
+    )
+    ready_at: dt.datetime | None = strawberry.field(
+        description="Click & collect: when the order can be picked up at the store."
+    )
+    ready: str | None = strawberry.field(
+        description="readyAt for people, on the store's clock: 'today from 16:00'."
+    )
     price_cents: int
     currency: str
-    co2e_grams: float
+    co2e_grams: float = strawberry.field(
+        description="The shipments' CO2e, plus the customer trip when includeCustomerTrip."
+    )
+    customer_trip_co2e_grams: float | None = strawberry.field(
+        description=(
+            "The shopper's own round trip to the store or the nearest pickup point (average "
+            "car, nothing under 1 km), apart from the shipments; null when not known."
+        )
+    )
+    co2e_includes_customer_trip: bool
     labels: list[OptionLabel]
     collect_store: NodeInfo | None
+    pickup_points: list[PickupPointInfo] = strawberry.field(
+        description="Pickup points near the destination this option delivers to, nearest first."
+    )
     shipments: list[ShipmentInfo]
     quote_token: str
     quote_expires_at: dt.datetime
@@ -90,6 +160,8 @@ class DeliveryOption:
     def from_domain(quoted: QuotedOption, network: Network) -> DeliveryOption:
         option = quoted.option
         store = option.collect_store_id
+        minutes = order_within_minutes(option.order_by, quoted.ordered_at)
+        ready_at = option.ready_at
         return DeliveryOption(
             kind=option.kind,
             service_code=option.service.code,
@@ -99,13 +171,23 @@ class DeliveryOption:
             likely_date=option.likely,
             promised_date=option.promised,
             order_by=option.order_by,
+            order_within_minutes=minutes,
+            order_within=duration_text(minutes),
+            confidence=option.confidence,
+            ready_at=ready_at,
+            ready=ready_text(ready_at, quoted.ordered_at) if ready_at else None,
             price_cents=option.price_cents,
             currency="EUR",
             co2e_grams=round(option.co2e_grams, 1),
+            customer_trip_co2e_grams=option.customer_trip_grams,
+            co2e_includes_customer_trip=(
+                option.counts_customer_trip and option.customer_trip_grams is not None
+            ),
             labels=sorted(
                 (OptionLabel(label.value) for label in option.labels), key=lambda x: x.value
             ),
             collect_store=NodeInfo.from_domain(network.nodes[store]) if store else None,
+            pickup_points=[PickupPointInfo.from_domain(p, network) for p in option.pickup_points],
             shipments=[ShipmentInfo.from_domain(s, network) for s in option.shipments],
             quote_token=quoted.token,
             quote_expires_at=quoted.expires_at,

@@ -7,7 +7,7 @@ import enum
 import strawberry
 
 from promise.errors import PromiseError
-from stock_cache.base import Shortage
+from stock_cache.base import AllocationStatus, Shortage
 
 
 @strawberry.enum
@@ -25,6 +25,8 @@ class ProblemCode(enum.Enum):
     ALLOCATION_NOT_FOUND = "ALLOCATION_NOT_FOUND"
     ALLOCATION_STATE_CONFLICT = "ALLOCATION_STATE_CONFLICT"
     TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
+    ADDRESS_NOT_FOUND = "ADDRESS_NOT_FOUND"
+    GEOCODER_UNAVAILABLE = "GEOCODER_UNAVAILABLE"
 
 
 @strawberry.interface
@@ -118,11 +120,23 @@ class AllocationNotFound(Problem):
 
 @strawberry.type
 class AllocationStateConflict(Problem):
-    status: str
+    # The enum of `Allocation.status`: a client selects `status` on either member of a result
+    # union with one selection, which GraphQL refuses when the two fields differ in type.
+    status: AllocationStatus
 
 
 @strawberry.type
 class TemporarilyUnavailable(Problem):
+    retryable: bool = True
+
+
+@strawberry.type
+class AddressNotFound(Problem):
+    pass
+
+
+@strawberry.type
+class GeocoderUnavailable(Problem):
     retryable: bool = True
 
 

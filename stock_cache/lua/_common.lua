@@ -1,11 +1,21 @@
--- Prepended by redis_store.py to every script that touches a SKU's reservations.
+-- Prepended by redis_store.py to every script. Every script touches one hash slot only.
 --
--- Per SKU (all keys tagged by the SKU, so one SKU's keys share a Redis Cluster slot):
+-- Per SKU (tag {s:SKU}):
+--   stock     hash  node -> JSON ledger of on hand (below)
 --   reserved  hash  node -> units held by live allocations (HELD and CONFIRMED)
 --   allocs    hash  allocation id -> JSON {node: units} of this SKU, while live
 --   holds     zset  allocation id scored by its expiry instant (epoch ms), HELD only
+--   seen      zset  node .. '\n' .. event id, scored by when it was taken (kept 24 h)
+--   inbound   hash  node -> JSON [[quantity, eta_ms], ...]
+--
+-- A ledger (see stock_cache/_ledger.py, which this mirrors) is
+--   {b = base units, s = base sequence, a = {{seq, units}, ...} adjustments newer than the
+--    base, f = {{after, -units}, ...} fulfilments, g = {{gen, units, watermark}, ...}
+--    snapshot levels per snapshot generation of the node}.
+-- A reader passes the node's committed generation: it sees the snapshot entry of the newest
+-- generation at or below it, so levels of a snapshot being written stay invisible until
+-- the node's generation flips to theirs.
 
--- Give back the units one allocation holds of one SKU, and forget its hold.
 local function free_units(reserved_key, allocs_key, holds_key, allocation_id)
   local encoded = redis.call('HGET', allocs_key, allocation_id)
   if encoded then
@@ -26,4 +36,117 @@ local function sweep(reserved_key, allocs_key, holds_key, now_ms)
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', holds_key, '-inf', now_ms)) do
     free_units(reserved_key, allocs_key, holds_key, id)
   end
+end
+
+local function ledger_get(stock_key, node)
+  local raw = redis.call('HGET', stock_key, node)
+  local l = raw and cjson.decode(raw) or {}
+  l.b = l.b or 0
+  l.s = l.s or -1
+  l.a = l.a or {}
+  l.f = l.f or {}
+  l.g = l.g or {}
+  return l
+end
+
+local function ledger_put(stock_key, node, l)
+  local function list(t)
+    -- cjson writes an empty table as {}; keep it small and decodable either way.
+    if #t == 0 then return nil end
+    return t
+  end
+  redis.call('HSET', stock_key, node,
+    cjson.encode({b = l.b, s = l.s, a = list(l.a), f = list(l.f), g = list(l.g)}))
+end
+
+-- Whether a snapshot entry beats the count base: it is newer, or as new and an operator's
+-- level (flag 1), which is true now whatever its sequence.
+local function entry_wins(e, s)
+  return e[3] > s or (e[4] == 1 and e[3] >= s)
+end
+
+-- The base (units, sequence) a reader at generation `gen` sees; gen nil: the newest entry.
+local function ledger_base(l, gen)
+  local best = nil
+  for _, e in ipairs(l.g) do
+    if (gen == nil or e[1] <= gen) and (best == nil or e[1] > best[1]) then
+      best = e
+    end
+  end
+  if best and entry_wins(best, l.s) then
+    return best[2], best[3]
+  end
+  return l.b, l.s
+end
+
+local function ledger_on_hand(l, gen)
+  local q, s = ledger_base(l, gen)
+  for _, e in ipairs(l.a) do
+    if e[1] > s then q = q + e[2] end
+  end
+  for _, e in ipairs(l.f) do
+    if e[1] >= s then q = q + e[2] end
+  end
+  return q
+end
+
+-- The newest sequence a count or snapshot (written or being written) covers.
+local function ledger_covered(l)
+  local k = l.s
+  for _, e in ipairs(l.g) do
+    if e[3] > k then k = e[3] end
+  end
+  return k
+end
+
+-- The newest sequence the ledger has seen.
+local function ledger_known(l)
+  local k = ledger_covered(l)
+  for _, e in ipairs(l.a) do
+    if e[1] > k then k = e[1] end
+  end
+  return k
+end
+
+-- Forget what no reader can need any more: adjustments and fulfilments that every base a
+-- reader may pick already covers, and snapshot entries that lose to the count base.
+local function ledger_prune(l)
+  local kept = {}
+  for _, e in ipairs(l.g) do
+    if entry_wins(e, l.s) then kept[#kept + 1] = e end
+  end
+  l.g = kept
+  local floor = l.s
+  if #l.g > 0 then
+    floor = nil
+    for _, e in ipairs(l.g) do
+      if floor == nil or e[3] < floor then floor = e[3] end
+    end
+  end
+  local a, f = {}, {}
+  for _, e in ipairs(l.a) do
+    if e[1] > floor then a[#a + 1] = e end
+  end
+  for _, e in ipairs(l.f) do
+    if e[1] >= floor then f[#f + 1] = e end
+  end
+  l.a, l.f = a, f
+end
+
+-- Units held back: whole units, or basis points of on hand rounded up.
+local function safety(on_hand, units, share_bp)
+  if share_bp > 0 then
+    return math.max(0, math.floor((on_hand * share_bp + 9999) / 10000))
+  end
+  return units
+end
+
+-- What one caller sees at one node: cap -1 means no cap, -2 a node outside the channel.
+local function available(stock_key, reserved_key, node, gen, units, share_bp, cap)
+  if cap == -2 then return 0 end
+  local on_hand = ledger_on_hand(ledger_get(stock_key, node), gen)
+  local reserved = tonumber(redis.call('HGET', reserved_key, node)) or 0
+  local left = math.max(0, on_hand - safety(on_hand, units, share_bp) - reserved)
+  if cap >= 0 and cap < left then return cap end
+  return left
 end

@@ -320,7 +320,7 @@ def test_a_negative_quantity_is_named(copy: Path) -> None:
 def test_transit_probabilities_that_do_not_sum_to_one_name_the_file_and_the_service(
     copy: Path,
 ) -> None:
-    edit(copy / "services.toml", "days = [0.0, 0.93, 0.06, 0.01]", "days = [0.0, 0.93, 0.06]")
+    edit(copy / "services.toml", "days = [0.0, 0.80, 0.15, 0.05]", "days = [0.0, 0.80, 0.15]")
     message = load_error(copy)
     assert message.startswith(f"{copy / 'services.toml'} line ")
     assert "[services.CHRONO-EXPRESS-24H.transit[0]]" in message

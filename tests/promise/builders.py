@@ -26,9 +26,11 @@ VAN = EmissionFactor("DIESEL_VAN", 750.0, "GLEC Framework v3.0, indicative")
 COLISSIMO_PRICE = Price(490, 60)
 
 
-def in_paris(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+def in_paris(
+    year: int, month: int, day: int, hour: int, minute: int = 0, second: int = 0
+) -> datetime:
     """An aware instant on the Paris wall clock: the fixed clock of every dated test."""
-    return datetime(year, month, day, hour, minute, tzinfo=PARIS_TZ)
+    return datetime(year, month, day, hour, minute, second, tzinfo=PARIS_TZ)
 
 
 def hours(

@@ -174,6 +174,7 @@ def test_home_delivery_counts_transit_from_the_dispatch_day() -> None:
         dispatch_day=date(2026, 11, 23),
         likely=date(2026, 11, 24),
         promised=date(2026, 11, 26),
+        confidence=0.98,
     )
 
 
@@ -314,6 +315,7 @@ def test_collect_ordered_before_opening_is_ready_an_hour_after_opening() -> None
         promised=date(2026, 11, 23),
         window_start=in_paris(2026, 11, 23, 11),
         window_end=in_paris(2026, 11, 23, 20),
+        ready_at=in_paris(2026, 11, 23, 11),
     )
 
 
@@ -342,6 +344,7 @@ def test_collect_ordered_too_late_is_ready_the_next_morning() -> None:
         promised=date(2026, 11, 24),
         window_start=in_paris(2026, 11, 24, 11),
         window_end=in_paris(2026, 11, 24, 20),
+        ready_at=in_paris(2026, 11, 24, 11),
     )
 
 

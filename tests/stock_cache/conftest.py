@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from stock_cache import StockStore, store_from_url
-from tests.stock_cache.support import SAFETY_BY_NODE, FakeClock
+from tests.stock_cache.support import RULES, FakeClock
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,7 @@ class Backend:
 BACKENDS = [
     pytest.param(Backend(url="memory://"), id="memory"),
     pytest.param(Backend(url_fixture="redis_url"), id="redis"),
+    pytest.param(Backend(url_fixture="redis_cluster_url"), id="cluster"),
 ]
 
 
@@ -39,7 +40,7 @@ async def store(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterat
     url = backend.url or str(request.getfixturevalue(backend.url_fixture))
     opened = store_from_url(
         url,
-        safety_by_node=SAFETY_BY_NODE,
+        rules=RULES,
         clock=clock,
         key_prefix=f"test-{uuid.uuid4().hex}",
     )

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 
 from stock_cache import ReserveRequest, StockLine
+from stock_cache.base import EventKind, StockEvent
+from stock_cache.rules import Channel, Protection, StockRules
 
-LYON = "LYON-PART-DIEU"  # a distribution centre: no safety stock
+LYON = "LYON-PART-DIEU"  # a distribution centre: no safety stock, takes future stock
 PARIS = "PARIS-RIVOLI"  # a store: keeps 2 units of everything for walk-in shoppers
-MARSEILLE = "MARSEILLE-PRADO"
+MARSEILLE = "MARSEILLE-PRADO"  # a store whose counts are trusted: no safety stock
+BORDEAUX = "BORDEAUX-LAC"  # a store under the store rule: 20% of on hand held back
 
 TABLE = "OAK-TABLE-120"
 SOFA = "LINEN-SOFA-3P"
@@ -18,6 +21,21 @@ SAFETY_BY_NODE = {PARIS: 2}
 
 STOREFRONT = "storefront-fr"
 MARKETPLACE = "marketplace-eu"
+
+WEB = "web-fr"
+MARKETPLACE_X = "marketplace-x"
+
+RULES = StockRules(
+    node_types={LYON: "DC", PARIS: "STORE", MARSEILLE: "STORE", BORDEAUX: "STORE"},
+    by_type={"STORE": Protection(share_bp=2_000)},
+    by_node={PARIS: Protection(units=2), MARSEILLE: Protection(units=0)},
+    by_node_sku={(PARIS, CHAIR): Protection(units=0), (BORDEAUX, SOFA): Protection(units=5)},
+    channels={
+        WEB: Channel(WEB),
+        MARKETPLACE_X: Channel(MARKETPLACE_X, frozenset({LYON, PARIS}), {PARIS: 5}),
+    },
+    future_stock_nodes=frozenset({LYON}),
+)
 
 
 class FakeClock:
@@ -54,3 +72,16 @@ def hold(
         ttl_seconds=ttl_seconds,
         payload=payload,
     )
+
+
+def event(
+    event_id: str,
+    sequence: int,
+    kind: EventKind,
+    quantity: int,
+    *,
+    node: str = LYON,
+    sku: str = "OAK-TABLE-120",
+    resellable: bool = True,
+) -> StockEvent:
+    return StockEvent(event_id, node, sku, sequence, kind, quantity, resellable)

@@ -7,22 +7,32 @@ import multiprocessing
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
-from typing import Protocol
+from typing import Any, Protocol
 
 import pytest
+import redis.exceptions
 from redis.asyncio import Redis
+from redis.crc import key_slot
+from redis.typing import EncodableT
 
-from stock_cache import AllocationStatus, Reserved, StockStore, store_from_url
+from stock_cache import (
+    AllocationStatus,
+    InsufficientStock,
+    Reserved,
+    StockStore,
+    store_from_url,
+)
 from stock_cache.errors import AllocationStateError, StoreUnavailable
-from stock_cache.redis_keys import RedisKeys
+from stock_cache.redis_keys import RedisKeys, bucket_of_key
+from stock_cache.redis_store import RedisStore
 from tests.redis_server import RedisServer, free_port
-from tests.stock_cache.support import LYON, SOFA, STOREFRONT, TABLE, FakeClock, hold
+from tests.stock_cache.support import CHAIR, LYON, SOFA, STOREFRONT, TABLE, FakeClock, hold
 
 PROCESSES = 4
-ATTEMPTS_PER_PROCESS = 50
+ATTEMPTS_PER_PROCESS = 250
 
 
 @pytest.fixture
@@ -96,13 +106,15 @@ def _race_in_processes(url: str, prefix: str) -> list[int]:
         results.join_thread()
 
 
-async def test_four_processes_racing_for_10_units_hold_exactly_10(
-    redis_url: str, prefix: str, open_store: StoreOpener
+@pytest.mark.parametrize("url_fixture", ["redis_url", "redis_cluster_url"])
+async def test_1000_commits_from_four_processes_against_10_units_hold_exactly_10(
+    url_fixture: str, request: pytest.FixtureRequest, prefix: str, open_store: StoreOpener
 ) -> None:
-    store = open_store(redis_url, key_prefix=prefix)
+    url = str(request.getfixturevalue(url_fixture))
+    store = open_store(url, key_prefix=prefix)
     await store.set_levels(LYON, {TABLE: 10})
 
-    held_per_process = await asyncio.to_thread(_race_in_processes, redis_url, prefix)
+    held_per_process = await asyncio.to_thread(_race_in_processes, url, prefix)
 
     assert sum(held_per_process) == 10
     assert await store.atp([TABLE], [LYON]) == {TABLE: {LYON: 0}}
@@ -116,20 +128,26 @@ async def test_keys_carry_hash_tags_and_outlive_what_they_promise(
     outcome = await store.reserve(hold((LYON, TABLE, 2), key="checkout-1", ttl_seconds=900))
     assert isinstance(outcome, Reserved)
     allocation_id = outcome.allocation.id
+    bucket = bucket_of_key(STOREFRONT, "checkout-1")
 
     keys = {key async for key in raw.scan_iter(match=f"{prefix}:*")}
 
     sku = f"{prefix}:{{s:{TABLE}}}"
-    idempotency = f"{prefix}:{{c:{STOREFRONT}}}:idem:checkout-1"
-    record = f"{prefix}:{{a:{allocation_id}}}"
+    order = f"{prefix}:{{o:{bucket}}}"
+    idempotency = f"{order}:idem:{STOREFRONT}:checkout-1"
+    record = f"{order}:alloc:{allocation_id}"
+    assert allocation_id.startswith(f"{bucket:x}")
     assert keys == {
-        f"{sku}:onhand",
+        f"{sku}:stock",
         f"{sku}:reserved",
         f"{sku}:allocs",
         f"{sku}:holds",
         f"{prefix}:{{n:{LYON}}}:skus",
+        f"{prefix}:{{n:{LYON}}}:snap",
         record,
         idempotency,
+        f"{order}:outbox",
+        f"{order}:held",
     }
     assert await raw.pttl(idempotency) > (24 * 3600 - 60) * 1000
     assert await raw.pttl(record) > (7 * 24 * 3600 + 900 - 60) * 1000
@@ -138,7 +156,7 @@ async def test_keys_carry_hash_tags_and_outlive_what_they_promise(
 def test_a_key_with_braces_or_colons_cannot_move_the_hash_tag(prefix: str) -> None:
     keys = RedisKeys(prefix)
 
-    assert keys.on_hand("ODD}:SKU{") == f"{prefix}:{{s:ODD%7D%3ASKU%7B}}:onhand"
+    assert keys.stock("ODD}:SKU{") == f"{prefix}:{{s:ODD%7D%3ASKU%7B}}:stock"
     assert keys.idempotency("a}:idem:b", "c") != keys.idempotency("a", "b}:idem:c")
 
 
@@ -250,3 +268,46 @@ async def test_a_server_that_never_answers_times_out_as_unavailable(
             await store.reserve(hold((LYON, TABLE, 1)))
 
         assert time.monotonic() - started < 2.5
+
+
+async def test_a_cart_spanning_slots_that_crashes_before_its_commit_leaves_only_expiring_holds(
+    redis_cluster_url: str, prefix: str, open_store: StoreOpener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    store = open_store(redis_cluster_url, key_prefix=prefix, clock=clock)
+    assert isinstance(store, RedisStore)
+    keys = RedisKeys(prefix)
+    assert key_slot(keys.stock(TABLE).encode()) != key_slot(keys.stock(SOFA).encode())
+    await store.set_levels(LYON, {TABLE: 5, SOFA: 5})
+    real_run = store._run
+
+    async def crash_at_commit(calls: Sequence[tuple[str, list[str], list[EncodableT]]]) -> Any:
+        if calls and calls[0][0] == "commit":
+            raise redis.exceptions.ConnectionError("the gateway died here")
+        return await real_run(calls)
+
+    monkeypatch.setattr(store, "_run", crash_at_commit)
+    with pytest.raises(StoreUnavailable):
+        await store.reserve(hold((LYON, TABLE, 2), (LYON, SOFA, 3), ttl_seconds=60))
+    monkeypatch.undo()
+
+    assert await store.atp([TABLE, SOFA], [LYON]) == {TABLE: {LYON: 3}, SOFA: {LYON: 2}}
+    assert await store.read_outbox() == []
+    clock.advance(60)
+    assert await store.atp([TABLE, SOFA], [LYON]) == {TABLE: {LYON: 5}, SOFA: {LYON: 5}}
+
+
+async def test_a_short_line_in_one_slot_gives_back_what_other_slots_held(
+    redis_cluster_url: str, prefix: str, open_store: StoreOpener
+) -> None:
+    store = open_store(redis_cluster_url, key_prefix=prefix)
+    await store.set_levels(LYON, {TABLE: 5, SOFA: 1, CHAIR: 5})
+
+    outcome = await store.reserve(hold((LYON, TABLE, 2), (LYON, SOFA, 3), (LYON, CHAIR, 1)))
+
+    assert isinstance(outcome, InsufficientStock)
+    assert await store.atp([TABLE, SOFA, CHAIR], [LYON]) == {
+        TABLE: {LYON: 5},
+        SOFA: {LYON: 1},
+        CHAIR: {LYON: 5},
+    }

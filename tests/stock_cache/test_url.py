@@ -17,7 +17,7 @@ def test_an_unknown_scheme_is_refused_naming_it_and_the_known_ones() -> None:
 
     assert str(refused.value) == (
         "unknown stock store scheme 'mongodb'; known schemes: memory://, redis://, rediss://,"
-        " unix://"
+        " unix://, redis+cluster://, rediss+cluster://"
     )
 
 
@@ -32,7 +32,7 @@ def test_memory_urls_open_the_embedded_store() -> None:
     assert isinstance(store_from_url("memory://"), MemoryStore)
 
 
-@pytest.mark.parametrize("scheme", ["redis", "rediss"])
+@pytest.mark.parametrize("scheme", ["redis", "rediss", "redis+cluster"])
 async def test_redis_urls_open_a_store_without_connecting(scheme: str) -> None:
     # Nothing listens on the port: opening must not try to reach it.
     store = store_from_url(f"{scheme}://127.0.0.1:{free_port()}/0")

@@ -1,0 +1,104 @@
+"""Prometheus metrics, in a registry of the app's own (tests build many apps in one process).
+
+Request counts and latency per operation name and outcome, promise and reservation outcomes
+(the `__typename` a resolver returned), stock events applied or skipped, and Redis errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from strawberry.extensions import SchemaExtension
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "gateway_requests",
+            "GraphQL requests served, by operation and HTTP status.",
+            ["operation", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "gateway_request_duration_seconds",
+            "Time to answer a GraphQL request, by operation.",
+            ["operation"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.promises = Counter(
+            "gateway_promise_outcomes",
+            "Availability and delivery-option answers, by field and result type.",
+            ["field", "outcome"],
+            registry=self.registry,
+        )
+        self.reservations = Counter(
+            "gateway_reservation_outcomes",
+            "Commit, confirm and release answers, by field and result type.",
+            ["field", "outcome"],
+            registry=self.registry,
+        )
+        self.stock_events = Counter(
+            "gateway_stock_events",
+            "Stock feed events, by outcome (applied, skipped).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.redis_errors = Counter(
+            "gateway_redis_errors",
+            "Calls to Redis that failed (the stock store or the gateway's own state).",
+            ["component"],
+            registry=self.registry,
+        )
+        self.refusals = Counter(
+            "gateway_refusals",
+            "Requests refused before execution, by error code.",
+            ["code"],
+            registry=self.registry,
+        )
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def outcome(self, field: str, typename: str) -> None:
+        """Count a root field's answer as a promise or a reservation outcome."""
+        if field in ("availability", "deliveryOptions"):
+            self.promises.labels(field, typename).inc()
+        elif field in ("commitAllocation", "confirmAllocation", "releaseAllocation"):
+            self.reservations.labels(field, typename).inc()
+
+
+class OutcomeMetrics(SchemaExtension):
+    """Counts the result type each root field returned (e.g. `StockChanged`), and store
+    outages (`TemporarilyUnavailable`), in the metrics of the request's platform."""
+
+    def resolve(
+        self,
+        _next: Callable[..., Any],
+        root: Any,
+        info: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        result = _next(root, info, *args, **kwargs)
+        platform = getattr(info.context, "platform", None)
+        if info.path.prev is not None or platform is None:
+            return result  # only root fields are counted; the rest stay synchronous
+        return self._counted(result, info.field_name, platform.metrics)
+
+    @staticmethod
+    async def _counted(result: Any, field: str, metrics: Metrics) -> Any:
+        if isinstance(result, Awaitable):
+            result = await result
+        typename = type(result).__name__
+        metrics.outcome(field, typename)
+        if typename == "TemporarilyUnavailable":
+            metrics.redis_errors.labels("stock_store").inc()
+        return result

@@ -1,0 +1,57 @@
+"""What the HTTP layer and some resolvers share beyond the promise service: keys, limits,
+trusted documents, metrics, the geocoder and the gateway's own state. One per app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.auth import KeyRing, parse_api_keys
+from gateway.geocoding import Geocoder
+from gateway.metrics import Metrics
+from gateway.settings import Limits, Settings
+from gateway.state import GatewayState, state_from_url
+from gateway.trusted_documents import TrustedDocuments, load_manifest
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    limits: Limits
+    keys: KeyRing
+    state: GatewayState
+    documents: TrustedDocuments
+    metrics: Metrics
+    geocoder: Geocoder | None
+    dev_mode: bool
+    cache_max_age_seconds: int
+
+
+def build_platform(settings: Settings) -> Platform:
+    """Everything from the settings; no I/O beyond reading the manifest file."""
+    state = state_from_url(settings.store_url)
+    manifest = (
+        load_manifest(settings.trusted_documents_file) if settings.trusted_documents_file else {}
+    )
+    geocoder = (
+        Geocoder(
+            settings.geocoder_url,
+            timeout_seconds=settings.geocoder_timeout_seconds,
+            state=state,
+            cache_seconds=settings.geocode_cache_seconds,
+        )
+        if settings.geocoder_url
+        else None
+    )
+    return Platform(
+        limits=settings.limits,
+        keys=KeyRing(
+            parse_api_keys(settings.api_keys.value),
+            dev_mode=settings.dev_mode,
+            lookup=state.api_key,
+        ),
+        state=state,
+        documents=TrustedDocuments(manifest, state),
+        metrics=Metrics(),
+        geocoder=geocoder,
+        dev_mode=settings.dev_mode,
+        cache_max_age_seconds=settings.cache_max_age_seconds,
+    )

@@ -1,0 +1,23 @@
+-- Write a new allocation once every SKU holds its units: record, idempotency key and outbox
+-- entry together, in the allocation's bucket. A key already used wins: replay or conflict.
+-- KEYS: idempotency, record, outbox, held (one bucket).
+-- ARGV: now_ms, expires_at_ms, allocation_id, client_id, fingerprint, lines_json, payload,
+--       idempotency_ttl_ms, record_ttl_ms, retention_ms, outbox_maxlen, record_prefix.
+-- Returns {'held'} | {'replay', allocation_id} | {'conflict'}.
+local now, id = ARGV[1], ARGV[3]
+expire_due(KEYS[4], KEYS[3], ARGV[12], now, ARGV[10], ARGV[11])
+local seen = redis.call('HMGET', KEYS[1], 'fingerprint', 'allocation_id')
+if seen[1] then
+  if seen[1] == ARGV[5] then
+    return {'replay', seen[2]}
+  end
+  return {'conflict'}
+end
+redis.call('HSET', KEYS[2], 'client_id', ARGV[4], 'status', 'HELD', 'lines', ARGV[6],
+  'created_at_ms', now, 'expires_at_ms', ARGV[2], 'payload', ARGV[7])
+redis.call('PEXPIRE', KEYS[2], ARGV[9])
+redis.call('HSET', KEYS[1], 'fingerprint', ARGV[5], 'allocation_id', id)
+redis.call('PEXPIRE', KEYS[1], ARGV[8])
+redis.call('ZADD', KEYS[4], ARGV[2], id)
+publish(KEYS[3], ARGV[11], id, {client_id = ARGV[4], lines = ARGV[6]}, 'HELD', now)
+return {'held'}

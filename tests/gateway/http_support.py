@@ -1,0 +1,58 @@
+"""Helpers of the protocol, limit and auth tests: an app of given settings, raw requests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from tests.gateway.conftest import KEY_OF
+from tests.stock_cache.support import FakeClock
+
+AVAILABILITY_DOC = 'query Stock { availability(skus: ["OAK-CHAIR"]) { __typename } }'
+
+
+@asynccontextmanager
+async def serving(
+    settings: Settings, clock: FakeClock | None = None
+) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    """The app of `settings`, its lifespan running, and an in-process HTTP client."""
+    app = create_app(settings, clock=clock)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw.test") as http,
+    ):
+        yield app, http
+
+
+def auth(client: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {KEY_OF[client]}"}
+
+
+async def post(
+    http: httpx.AsyncClient,
+    client: str | None,
+    body: Any,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    given = {**(auth(client) if client else {}), **(headers or {})}
+    return await http.post("/graphql", json=body, headers=given)
+
+
+def error_codes(response: httpx.Response) -> list[str]:
+    payload = json.loads(response.text)
+    errors = payload.get("errors") or [] if isinstance(payload, dict) else []
+    return [str(error.get("extensions", {}).get("code")) for error in errors]
+
+
+def body_of(response: httpx.Response) -> dict[str, Any]:
+    payload = json.loads(response.text)
+    assert isinstance(payload, dict), response.text
+    return payload

@@ -1,0 +1,134 @@
+"""Probes, Prometheus metrics and JSON logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import cast
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.logs import JsonFormatter, request_id_var, stamp_request_ids
+from gateway.settings import Settings
+from stock_cache.base import StockStore
+from stock_cache.errors import StoreUnavailable
+from tests.gateway.conftest import STOREFRONT, production_settings
+from tests.gateway.graphql_client import GraphQLClient
+from tests.gateway.http_support import AVAILABILITY_DOC, auth, post, serving
+from tests.stock_cache.support import FakeClock
+
+
+async def test_healthz_answers_while_the_process_is_up(http: httpx.AsyncClient) -> None:
+    response = await http.get("/healthz")
+
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_readyz_answers_when_the_store_answers_and_the_network_is_loaded(
+    http: httpx.AsyncClient,
+) -> None:
+    response = await http.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "network": "loaded", "store": "reachable"}
+
+
+class Unreachable:
+    def __getattr__(self, name: str) -> object:
+        async def fail(*args: object, **kwargs: object) -> None:
+            raise StoreUnavailable("Redis at 10.0.0.7:6379 timed out")
+
+        return fail
+
+
+async def test_readyz_is_503_when_the_store_does_not_answer(clock: FakeClock) -> None:
+    app = create_app(production_settings(), clock=clock, store=cast(StockStore, Unreachable()))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw") as http,
+    ):
+        response = await http.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["store"] == "unreachable"
+    assert "10.0.0.7" not in response.text
+
+
+async def test_metrics_count_requests_latency_and_promise_and_reservation_outcomes(
+    http: httpx.AsyncClient,
+    storefront: GraphQLClient,
+    lyon_cart: list[dict[str, object]],
+    monday_10: str,
+) -> None:
+    options = await storefront.delivery_options(
+        lyon_cart, {"postcode": {"postcode": "69003"}}, order_time=monday_10
+    )
+    await storefront.commit(options["options"][0]["quoteToken"], "order-metrics-1")
+    await post(http, None, {"query": AVAILABILITY_DOC})
+
+    response = await http.get("/metrics", headers=auth("ops-admin"))
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'gateway_requests_total{operation="deliveryOptions",status="200"} 1.0' in text
+    assert 'gateway_request_duration_seconds_bucket{le="0.005",operation="deliveryOptions"}' in text
+    assert (
+        'gateway_promise_outcomes_total{field="deliveryOptions",outcome="DeliveryOptions"} 1.0'
+        in text
+    )
+    assert (
+        'gateway_reservation_outcomes_total{field="commitAllocation",outcome="Allocation"} 1.0'
+        in text
+    )
+    assert 'gateway_refusals_total{code="UNAUTHENTICATED"} 1.0' in text
+    assert "# TYPE gateway_stock_events_total counter" in text
+    assert "gateway_redis_errors" in text
+
+
+async def test_metrics_need_an_admin_key_in_production(http: httpx.AsyncClient) -> None:
+    anonymous = await http.get("/metrics")
+    storefront = await http.get("/metrics", headers=auth(STOREFRONT))
+
+    assert anonymous.status_code == 401
+    assert storefront.status_code == 403
+
+
+async def test_metrics_are_open_in_dev_mode() -> None:
+    async with serving(Settings(dev_mode=True)) as (_, http):
+        response = await http.get("/metrics")
+
+    assert response.status_code == 200
+
+
+async def test_each_request_is_logged_with_its_id_client_operation_and_duration(
+    http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    capture = caplog
+    with capture.at_level(logging.INFO, logger="gateway.http"):
+        response = await post(http, STOREFRONT, {"query": AVAILABILITY_DOC})
+
+    [record] = [r for r in capture.records if r.name == "gateway.http"]
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == response.headers["x-request-id"]
+    assert (line["client"], line["operation"], line["status"]) == (
+        STOREFRONT,
+        "availability",
+        200,
+    )
+    assert line["duration_ms"] >= 0
+
+
+def test_a_json_log_line_carries_the_request_id_current_when_it_was_logged() -> None:
+    stamp_request_ids()
+    token = request_id_var.set("req-42")
+    try:
+        record = logging.makeLogRecord({"msg": "hello %s", "args": ("world",)})
+    finally:
+        request_id_var.reset(token)
+
+    line = json.loads(JsonFormatter().format(record))  # formatted later, outside the request
+
+    assert (line["message"], line["request_id"]) == ("hello world", "req-42")

@@ -1,0 +1,325 @@
+"""A small hand-written network around Lyon and Paris for option, candidate and quote tests.
+
+Two distribution centres (Saint-Quentin-Fallavier near Lyon, Bonneuil near Paris), three
+Lyon stores and one Paris store, the five kinds of service the demo network has, and
+memorable SKUs. Every instant is on the Paris wall clock, in a week without public holidays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from carriers.emissions import EmissionFactor
+from carriers.services import CarrierService, DeliveryKind, Price
+from carriers.transit import TransitBand, TransitTable
+from promise.candidates import CandidateFinder
+from promise.cart import CartLine, Destination
+from promise.geo import GeoPoint
+from promise.network import Capability, Network, Node, NodeType, OpeningHours, Sku
+from promise.options import Option, PromiseRequest, build_options
+from promise.sourcing import Stock
+
+PARIS_TZ = ZoneInfo("Europe/Paris")
+MON_TO_FRI = frozenset({1, 2, 3, 4, 5})
+MON_TO_SAT = frozenset({1, 2, 3, 4, 5, 6})
+
+# Stock nodes.
+SAINT_QUENTIN_FALLAVIER = GeoPoint(45.6450, 5.0950)
+BONNEUIL = GeoPoint(48.7814, 2.4939)
+MIRAMAS = GeoPoint(43.5900, 5.0250)
+LYON_PART_DIEU = GeoPoint(45.7606, 4.8593)
+LYON_CONFLUENCE = GeoPoint(45.7410, 4.8180)
+VILLEFRANCHE = GeoPoint(45.9897, 4.7189)
+PARIS_RIVOLI = GeoPoint(48.8600, 2.3470)
+
+# Destinations.
+HOME_LYON_BROTTEAUX = GeoPoint(45.7700, 4.8530)
+HOME_ANSE = GeoPoint(
+    45.9380, 4.7200
+)  # north of Lyon: 22.5 km from Part-Dieu, 5.7 from Villefranche
+NEW_YORK = GeoPoint(40.7128, -74.0060)
+
+DC_SQF = "DC-SAINT-QUENTIN-FALLAVIER"
+DC_BONNEUIL = "DC-BONNEUIL"
+DC_MIRAMAS = "DC-MIRAMAS"
+PART_DIEU = "LYON-PART-DIEU"
+CONFLUENCE = "LYON-CONFLUENCE"
+VILLEFRANCHE_STORE = "VILLEFRANCHE-CENTRE"
+RIVOLI = "PARIS-RIVOLI"
+
+STANDARD = "COLISSIMO-48H"
+EXPRESS = "CHRONO-EXPRESS-24H"
+SAME_DAY = "COURIER-SAME-DAY"
+COLLECT = "CLICK-COLLECT"
+TRANSFER = "STORE-TRANSFER"
+
+OAK_TABLE = "OAK-TABLE-120"  # 24 kg
+BRASS_LAMP = "BRASS-LAMP-E27"  # 1.8 kg
+LINEN_CUSHION = "LINEN-CUSHION-45"  # 600 g
+WOOL_THROW = "WOOL-THROW-130"  # 900 g; held nowhere in most tests
+
+ARTICULATED_TRUCK = EmissionFactor("ARTICULATED_TRUCK", 75.0, "GLEC v3.0, indicative")
+RIGID_TRUCK = EmissionFactor("RIGID_TRUCK", 190.0, "GLEC v3.0, indicative")
+DIESEL_VAN = EmissionFactor("DIESEL_VAN", 750.0, "GLEC v3.0, indicative")
+ELECTRIC_VAN = EmissionFactor("ELECTRIC_VAN", 60.0, "GLEC v3.0 method, French grid")
+CARGO_BIKE = EmissionFactor("CARGO_BIKE", 15.0, "GLEC v3.0 method, French grid")
+NO_TRANSPORT = EmissionFactor("NONE", 0.0, "the shopper collects where the stock is")
+
+
+def in_paris(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS_TZ)
+
+
+# Tuesday 11 March 2025: no public holiday in France from the 8th to the 23rd.
+TUESDAY_MORNING = in_paris(2025, 3, 11, 10)
+
+
+def _hours(days: Iterable[int], opens: time, closes: time) -> dict[int, tuple[time, time]]:
+    return dict.fromkeys(days, (opens, closes))
+
+
+def standard_service() -> CarrierService:
+    """48 h home delivery: day 1 likely, day 3 at 95 % within 300 km; a day more beyond."""
+    return CarrierService(
+        code=STANDARD,
+        name="Home delivery, 48 h",
+        carrier="La Poste Colissimo",
+        kind=DeliveryKind.HOME_STANDARD,
+        cutoff=time(15),
+        transit=TransitTable(
+            (
+                TransitBand(300.0, (0.0, 0.55, 0.35, 0.08, 0.02)),
+                TransitBand(float("inf"), (0.0, 0.0, 0.55, 0.35, 0.08, 0.02)),
+            )
+        ),
+        delivery_weekdays=MON_TO_SAT,
+        price=Price(490, 60),
+        linehaul=ARTICULATED_TRUCK,
+        last_mile=DIESEL_VAN,
+        last_mile_grams_per_parcel=180.0,
+        packaging_grams=250,
+    )
+
+
+def express_service() -> CarrierService:
+    """Next-day express, Monday to Friday: day 1 likely, day 2 at 95 %."""
+    return CarrierService(
+        code=EXPRESS,
+        name="Express delivery, next working day",
+        carrier="Chronopost",
+        kind=DeliveryKind.HOME_EXPRESS,
+        cutoff=time(13),
+        transit=TransitTable.single((0.0, 0.93, 0.06, 0.01)),
+        delivery_weekdays=MON_TO_FRI,
+        price=Price(990, 100),
+        linehaul=ARTICULATED_TRUCK,
+        last_mile=DIESEL_VAN,
+        last_mile_grams_per_parcel=220.0,
+        packaging_grams=250,
+    )
+
+
+def same_day_service() -> CarrierService:
+    """A city courier from a store within 15 km, ordered by 14:00, delivered 18:00-22:00."""
+    return CarrierService(
+        code=SAME_DAY,
+        name="Same-day delivery, 18:00-22:00",
+        carrier="City courier",
+        kind=DeliveryKind.SAME_DAY,
+        cutoff=time(14),
+        transit=TransitTable.single((1.0,)),
+        delivery_weekdays=MON_TO_SAT,
+        price=Price(1290, 150),
+        linehaul=ELECTRIC_VAN,
+        last_mile=CARGO_BIKE,
+        last_mile_grams_per_parcel=40.0,
+        packaging_grams=150,
+        max_distance_km=15.0,
+        delivery_window=(time(18), time(22)),
+    )
+
+
+def collect_service() -> CarrierService:
+    """Click & collect in the store that holds the stock: free, nothing transported."""
+    return CarrierService(
+        code=COLLECT,
+        name="Click & collect in store",
+        carrier="Own stores",
+        kind=DeliveryKind.CLICK_AND_COLLECT,
+        cutoff=time(18),
+        transit=TransitTable.single((1.0,)),
+        delivery_weekdays=MON_TO_SAT,
+        price=Price(0),
+        linehaul=NO_TRANSPORT,
+        last_mile=NO_TRANSPORT,
+        last_mile_grams_per_parcel=0.0,
+        packaging_grams=0,
+    )
+
+
+def transfer_service() -> CarrierService:
+    """The DC-to-store shuttle: day 2 likely, day 3 at 95 %."""
+    return CarrierService(
+        code=TRANSFER,
+        name="Transfer from a distribution centre to a store",
+        carrier="Own fleet",
+        kind=DeliveryKind.TRANSFER,
+        cutoff=time(16),
+        transit=TransitTable.single((0.0, 0.0, 0.7, 0.25, 0.05)),
+        delivery_weekdays=MON_TO_SAT,
+        price=Price(0),
+        linehaul=RIGID_TRUCK,
+        last_mile=NO_TRANSPORT,
+        last_mile_grams_per_parcel=0.0,
+        packaging_grams=100,
+    )
+
+
+def every_service() -> list[CarrierService]:
+    return [
+        standard_service(),
+        express_service(),
+        same_day_service(),
+        collect_service(),
+        transfer_service(),
+    ]
+
+
+def a_dc(
+    node_id: str = DC_SQF,
+    *,
+    location: GeoPoint = SAINT_QUENTIN_FALLAVIER,
+    services: frozenset[str] = frozenset({STANDARD, EXPRESS, TRANSFER}),
+) -> Node:
+    """A distribution centre open Mon-Fri 06:00-22:00 and Sat 08:00-12:00, 2 h to prepare."""
+    opening = _hours(MON_TO_FRI, time(6), time(22)) | {6: (time(8), time(12))}
+    return Node(
+        id=node_id,
+        name=f"{node_id} distribution centre",
+        type=NodeType.DC,
+        city=node_id.removeprefix("DC-").replace("-", " ").title(),
+        location=location,
+        timezone="Europe/Paris",
+        opening=OpeningHours(opening),
+        preparation_minutes=120,
+        capabilities=frozenset({Capability.SHIPS_PARCELS}),
+        services=services,
+        priority=20,
+    )
+
+
+def a_store(
+    node_id: str = PART_DIEU,
+    *,
+    location: GeoPoint = LYON_PART_DIEU,
+    capabilities: frozenset[Capability] = frozenset(
+        {Capability.CLICK_AND_COLLECT, Capability.SAME_DAY}
+    ),
+) -> Node:
+    """A city store open Mon-Sat 10:00-20:00, 1 h to prepare, collect and same-day capable."""
+    return Node(
+        id=node_id,
+        name=f"{node_id} store",
+        type=NodeType.STORE,
+        city="Paris" if node_id == RIVOLI else "Lyon",
+        location=location,
+        timezone="Europe/Paris",
+        opening=OpeningHours(_hours(MON_TO_SAT, time(10), time(20))),
+        preparation_minutes=60,
+        capabilities=capabilities,
+        services=frozenset({COLLECT, SAME_DAY}),
+        priority=5,
+    )
+
+
+def lyon_and_paris_nodes() -> list[Node]:
+    """Both DCs, Part-Dieu, Confluence (collect only, no same-day), Villefranche, Rivoli."""
+    return [
+        a_dc(),
+        a_dc(DC_BONNEUIL, location=BONNEUIL),
+        a_store(),
+        a_store(
+            CONFLUENCE,
+            location=LYON_CONFLUENCE,
+            capabilities=frozenset({Capability.CLICK_AND_COLLECT}),
+        ),
+        a_store(VILLEFRANCHE_STORE, location=VILLEFRANCHE),
+        a_store(RIVOLI, location=PARIS_RIVOLI),
+    ]
+
+
+SKUS = (
+    Sku(OAK_TABLE, "Oak dining table 120 cm", 24_000),
+    Sku(BRASS_LAMP, "Brass table lamp E27", 1_800),
+    Sku(LINEN_CUSHION, "Linen cushion 45 x 45", 600),
+    Sku(WOOL_THROW, "Wool throw 130 x 170", 900),
+)
+
+
+def a_network(
+    nodes: Iterable[Node] | None = None,
+    *,
+    services: Iterable[CarrierService] | None = None,
+    with_transfer: bool = True,
+) -> Network:
+    """The Lyon and Paris network, or one with the given nodes and services."""
+    chosen_services = list(every_service() if services is None else services)
+    return Network(
+        version="lyon-paris-test-1",
+        nodes={node.id: node for node in (lyon_and_paris_nodes() if nodes is None else nodes)},
+        skus={sku.sku: sku for sku in SKUS},
+        services={service.code: service for service in chosen_services},
+        postcodes={},
+        transfer_service=TRANSFER
+        if with_transfer and any(s.code == TRANSFER for s in chosen_services)
+        else None,
+    )
+
+
+def with_service(network: Network, service: CarrierService) -> Network:
+    """The network with `service` added or replacing the one of the same code."""
+    return dataclasses.replace(network, services={**network.services, service.code: service})
+
+
+def cart(*lines: tuple[str, int]) -> tuple[CartLine, ...]:
+    return tuple(CartLine(sku, quantity) for sku, quantity in lines)
+
+
+def promise_home(
+    network: Network,
+    lines: tuple[CartLine, ...],
+    point: GeoPoint,
+    stock: Mapping[str, Mapping[str, int]],
+    *,
+    now: datetime = TUESDAY_MORNING,
+) -> list[Option]:
+    """Options for a home delivery at `point`, with candidates found as the gateway does."""
+    candidates = CandidateFinder(network).around(point)
+    request = PromiseRequest(lines, Destination(point), now)
+    return build_options(network, request, candidates, stock)
+
+
+def promise_collect(
+    network: Network,
+    lines: tuple[CartLine, ...],
+    store_id: str,
+    stock: Stock,
+    *,
+    now: datetime = TUESDAY_MORNING,
+) -> list[Option]:
+    """Options for click & collect at `store_id`: no candidates, stock over every node."""
+    store = network.nodes[store_id]
+    request = PromiseRequest(lines, Destination(store.location, store_id), now)
+    return build_options(network, request, [], stock)
+
+
+def by_service(options: Iterable[Option]) -> dict[str, Option]:
+    """Options by service code; fails when a service appears twice."""
+    found: dict[str, Option] = {}
+    for option in options:
+        assert option.service.code not in found, f"two options for {option.service.code}"
+        found[option.service.code] = option
+    return found
