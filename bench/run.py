@@ -1,48 +1,58 @@
-"""Service-time benchmark of the three request kinds, each beside its floor, in one run.
+"""Issue 7's benchmark: PDP, checkout and commit, in process and over HTTP, beside their floors.
 
-In process, through the real GraphQL schema (parse, validate, execute, serialise): PDP
-(`availability` of one SKU near a postcode), checkout (`deliveryOptions` for a 3-line cart)
-and commit (`commitAllocation` of a fresh quote, then its release so stock never runs out).
-The floor is a plain strawberry schema whose single resolver returns the very same response
-body from memory, so the ratio shows what the promise logic and the store cost above GraphQL.
-Run on the embedded store and on a Redis server started for the run on a free loopback port.
+    .venv/bin/python -m bench.run [--skus 2000] [--seconds 8] [--quick]
+
+1. Generates the seeded reference network (bench/network_gen.py: 1,000 nodes, 50 DCs) in a
+   temp dir and loads its stock with `promise-gateway import-stock` into a redis-server
+   started for the run on a free loopback port (never the machine's own Redis).
+2. In process (service time), through the real schema on that Redis: each scenario beside a
+   strawberry schema returning the same body from memory, with Redis round trips (counted in
+   redis-py), commands and server time per request (`INFO commandstats`) and the
+   `redis-benchmark` floor; checkout also with 1 and 20 lines.
+3. Over HTTP (if wrk is installed): `promise-gateway serve` in production mode with 1 and 2
+   workers, then the floor app (bench/floor_app.py) with as many, each driven by wrk on the
+   same bodies; PDP also paced at 1,400 requests/s; peak RSS per worker.
+4. Growth: checkout p50 on networks of 100, 1,000 and 10,000 nodes (200 SKUs each).
+5. Every target of the issue with its figure.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
-import random
-import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from bench import scenarios
+from bench.http_load import WrkResult, post, run_wrk, serving, wrk_available
+from bench.network_gen import Shape, generate, load_stock
+from bench.redis_probe import CommandStats, counting_round_trips, ping_round_trip_ms
+from bench.report import Report, ratio
+from bench.scenarios import Figures, Workload, run_query, timed
 from gateway.app import create_app
-from gateway.context import Context
-from gateway.schema import schema
-from gateway.settings import Settings
+from gateway.auth import key_digest
+from gateway.promising import PromiseService
+from gateway.settings import Secret, Settings
 from tests.redis_server import running_redis
 
-ROUNDS = 1000
-WARMUP = 100
-POSTCODES = ["69001", "69003", "69007", "75011", "75015", "13001", "31000", "33000", "59000"]
-PDP = """query($sku: String!, $pc: String!) { availability(skus: [$sku],
-  near: {postcode: {country: "FR", postcode: $pc}}, first: 5) {
-  ... on Availability { items { sku total nodes { node { id } atp distanceKm } } } } }"""
-CHECKOUT = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
-  ... on DeliveryOptions { options { kind serviceCode promisedDate likelyDate priceCents
-  co2eGrams labels shipments { node { id } lines { sku quantity } distanceKm } quoteToken } }
-  ... on Problem { code } } }"""
-COMMIT = """mutation($t: String!, $k: String!) { commitAllocation(input: {quoteToken: $t,
-  idempotencyKey: $k}) { __typename ... on Allocation { id status } } }"""
-RELEASE = """mutation($id: ID!) { releaseAllocation(input: {allocationId: $id}) {
-  __typename } }"""
+SIGNING_KEYS = "bench:bench-signing-secret-0123456789"
+API_KEY = "bench-api-key"
+HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/graphql-response+json",
+    "Authorization": f"Bearer {API_KEY}",
+}
+PDP_TARGET_RPS = 1_400
+CART_LINES = 5
 
 
 @strawberry.type
@@ -56,120 +66,426 @@ class _FloorQuery:
 _floor = strawberry.Schema(query=_FloorQuery)
 
 
-@dataclass
-class Figures:
-    p50_ms: float
-    p99_ms: float
-    per_second: float
+@dataclass(frozen=True, slots=True)
+class Measured:
+    figures: Figures
+    floor: Figures
+    round_trips: float
+    commands: float
+    redis_usec: float
+    mix: str
 
 
-def _figures(samples: list[float]) -> Figures:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return Figures(statistics.median(ordered) * 1000, p99 * 1000, len(ordered) / sum(ordered))
+@dataclass(frozen=True, slots=True)
+class Plan:
+    rounds: int
+    warmup: int
+    seconds: int
+    tokens: int
 
 
-async def _measure(call: Callable[[int], Awaitable[None]]) -> Figures:
-    for i in range(WARMUP):
-        await call(i)
-    samples = []
-    for i in range(ROUNDS):
-        start = time.perf_counter()
-        await call(i)
-        samples.append(time.perf_counter() - start)
-    return _figures(samples)
-
-
-async def _floor_of(body: Any) -> Figures:
+async def _floor_of(body: Any, plan: Plan) -> Figures:
     context = {"body": body}
 
     async def call(_: int) -> None:
         await _floor.execute("{ body }", context_value=context)
 
-    return await _measure(call)
+    return await timed(call, rounds=plan.rounds, warmup=plan.warmup)
 
 
-async def _scenarios(store_url: str) -> list[tuple[str, Figures, Figures]]:
-    app = create_app(Settings(store_url=store_url))
-    rows = []
-    async with app.router.lifespan_context(app):
-        holder = app.state.promise_service
-        context = Context(service=holder, client_id="bench")
-        rng = random.Random(7)
-        skus = list(holder.network.skus)
-
-        async def run(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-            result = await schema.execute(query, variable_values=variables, context_value=context)
-            if result.errors:
-                raise RuntimeError(result.errors[0].message)
-            assert result.data is not None
-            return result.data
-
-        def pdp_vars(i: int) -> dict[str, Any]:
-            return {"sku": skus[i % len(skus)], "pc": POSTCODES[i % len(POSTCODES)]}
-
-        def cart_vars(i: int) -> dict[str, Any]:
-            lines = [{"sku": sku, "quantity": 1} for sku in rng.sample(skus, 3)]
-            destination = {"postcode": {"country": "FR", "postcode": POSTCODES[i % 9]}}
-            return {"input": {"lines": lines, "destination": destination}}
-
-        async def pdp(i: int) -> None:
-            await run(PDP, pdp_vars(i))
-
-        async def checkout(i: int) -> None:
-            await run(CHECKOUT, cart_vars(i))
-
-        tokens: list[str] = []
-        while len(tokens) < ROUNDS + WARMUP:
-            data = await run(CHECKOUT, cart_vars(len(tokens)))
-            tokens += [o["quoteToken"] for o in data["deliveryOptions"].get("options", [])]
-        commit_ms: list[float] = []
-
-        async def commit(i: int) -> None:
-            start = time.perf_counter()
-            data = await run(COMMIT, {"t": tokens[i], "k": f"bench-{i}-{time.time_ns()}"})
-            commit_ms.append(time.perf_counter() - start)
-            allocation = data["commitAllocation"]
-            if allocation["__typename"] == "Allocation":
-                await run(RELEASE, {"id": allocation["id"]})
-
-        for name, call, body in (
-            ("PDP availability", pdp, await run(PDP, pdp_vars(0))),
-            ("checkout options", checkout, await run(CHECKOUT, cart_vars(0))),
-        ):
-            rows.append((name, await _measure(call), await _floor_of(body)))
-        commit_ms.clear()
-        await _measure(commit)
-        commit_figures = _figures(commit_ms[WARMUP:])
-        body = await run(COMMIT, {"t": tokens[0], "k": "floor"})
-        rows.append(("commit (+release)", commit_figures, await _floor_of(body)))
-    return rows
+async def _probe(port: int, call: Callable[[int], Awaitable[Any]], count: int) -> tuple[float, ...]:
+    """Round trips, commands and Redis microseconds per request over `count` calls."""
+    before = CommandStats.read(port)
+    with counting_round_trips() as trips:
+        for i in range(count):
+            await call(i)
+    commands, usec, _ = CommandStats.read(port).since(before).per_request(count)
+    return trips.count / count, commands, usec
 
 
-def _print(store: str, rows: list[tuple[str, Figures, Figures]]) -> None:
-    print(f"\n{store}: {ROUNDS} sequential requests each, in process, service time")
-    print(
-        f"{'scenario':<20}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}   {'floor p50':>9}"
-        f"{'floor req/s':>12}{'ratio':>7}"
+def _settings(network: Path, store_url: str) -> Settings:
+    return Settings(
+        store_url=store_url,
+        network_dir=network,
+        quote_keys=Secret(SIGNING_KEYS),
+        quote_ttl_seconds=86_400,
     )
-    for name, got, floor in rows:
-        print(
-            f"{name:<20}{got.p50_ms:>9.2f}{got.p99_ms:>9.2f}{got.per_second:>9.0f}   "
-            f"{floor.p50_ms:>9.2f}{floor.per_second:>12.0f}"
-            f"{got.per_second / floor.per_second:>7.2f}"
+
+
+async def in_process(
+    network: Path, store_url: str, port: int, plan: Plan, report: Report
+) -> dict[str, Measured]:
+    app = create_app(_settings(network, store_url))
+    results: dict[str, Measured] = {}
+    async with app.router.lifespan_context(app):
+        service: PromiseService = app.state.promise_service
+        workload = Workload(service.network)
+        total = plan.rounds + plan.warmup
+        kinds: dict[str, tuple[str, list[dict[str, Any]]]] = {
+            "PDP": (scenarios.PDP, [workload.pdp() for _ in range(total)]),
+            f"checkout {CART_LINES} lines": (
+                scenarios.CHECKOUT,
+                [workload.cart(CART_LINES) for _ in range(total)],
+            ),
+        }
+        for name, (query, variables) in kinds.items():
+
+            async def call(i: int, query: str = query, variables: list[Any] = variables) -> None:
+                await run_query(service, query, variables[i % len(variables)])
+
+            figures = await timed(call, rounds=plan.rounds, warmup=plan.warmup)
+            body = await run_query(service, query, variables[0])
+            before = CommandStats.read(port)
+            trips, _, _ = await _probe(port, call, 100)
+            _, commands, usec, mix = _stats(before, port, 100)
+            results[name] = Measured(
+                figures, await _floor_of(body, plan), trips, commands, usec, mix
+            )
+        results["commit"] = await _commit(service, workload, port, plan)
+        for lines in (1, 20):
+            carts = [workload.cart(lines) for _ in range(total)]
+
+            async def cart_call(i: int, carts: list[Any] = carts) -> None:
+                await run_query(service, scenarios.CHECKOUT, carts[i])
+
+            figures = await timed(cart_call, rounds=plan.rounds, warmup=plan.warmup)
+            results[f"checkout {lines} lines"] = Measured(figures, figures, 0, 0, 0, "")
+    return results
+
+
+def _stats(before: CommandStats, port: int, count: int) -> tuple[None, float, float, str]:
+    commands, usec, mix = CommandStats.read(port).since(before).per_request(count)
+    return None, commands, usec, mix
+
+
+async def _commit(service: PromiseService, workload: Workload, port: int, plan: Plan) -> Measured:
+    tokens = await scenarios.quote_tokens(service, workload, count=plan.rounds + plan.warmup + 200)
+    stamp = time.time_ns()
+
+    async def commit(i: int) -> float:
+        start = time.perf_counter()
+        data = await run_query(
+            service, scenarios.COMMIT, {"t": tokens[i][0], "k": f"in-process-{stamp}-{i}"}
         )
+        spent = time.perf_counter() - start
+        allocation = data["commitAllocation"]
+        if allocation["__typename"] == "Allocation":
+            await run_query(service, scenarios.RELEASE, {"id": allocation["id"]})
+        return spent
+
+    figures = await timed(commit, rounds=plan.rounds, warmup=plan.warmup)
+    body = await run_query(service, scenarios.COMMIT, {"t": tokens[0][0], "k": f"floor-{stamp}"})
+    rest = tokens[-200:]
+
+    async def bare(i: int) -> None:
+        await run_query(service, scenarios.COMMIT, {"t": rest[i][0], "k": f"probe-{stamp}-{i}"})
+
+    before = CommandStats.read(port)
+    trips, _, _ = await _probe(port, bare, 100)
+    _, commands, usec, mix = _stats(before, port, 100)
+    slots = sum(slot for _, slot in rest[:100]) / 100
+    return Measured(
+        figures, await _floor_of(body, plan), trips, commands, usec, f"{mix}; slots {slots:.2f}"
+    )
+
+
+def _bodies_file(path: Path, query: str, variables: list[dict[str, Any]]) -> Path:
+    path.write_text(
+        "".join(json.dumps({"query": query, "variables": v}) + "\n" for v in variables),
+        encoding="utf-8",
+    )
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRun:
+    scenario: str
+    workers: int
+    gateway: WrkResult
+    floor: WrkResult
+    commands: float
+    redis_usec: float
+    rss_mib: list[float]
+    paced: WrkResult | None = None
+
+
+async def _http_tokens(network: Path, store_url: str, count: int) -> list[str]:
+    app = create_app(_settings(network, store_url))
+    async with app.router.lifespan_context(app):
+        service: PromiseService = app.state.promise_service
+        found = await scenarios.quote_tokens(
+            service, Workload(service.network, seed=99), count=count
+        )
+        return [token for token, _ in found]
+
+
+def over_http(
+    network: Path, store_url: str, port: int, plan: Plan, work: Path, report: Report
+) -> list[HttpRun]:
+    probe_app = Workload(_network_of(network), seed=23)
+    pdp = [probe_app.pdp() for _ in range(500)]
+    carts = [probe_app.cart(CART_LINES) for _ in range(500)]
+    env = {
+        "API_KEYS": json.dumps(
+            [
+                {
+                    "sha256": key_digest(API_KEY),
+                    "client": scenarios.CLIENT,
+                    "channel": "web-fr",
+                    "scopes": ["promise:read", "allocation:write"],
+                    "kind": "server",
+                }
+            ]
+        ),
+        "QUOTE_SIGNING_KEYS": SIGNING_KEYS,
+        "QUOTE_TTL_SECONDS": "86400",
+        "RATE_LIMIT_POINTS": "1000000000",
+        "RATE_LIMIT_POINTS_PER_SECOND": "1000000000",
+    }
+    runs: list[HttpRun] = []
+    for workers in (1, 2):
+        tokens = asyncio.run(_http_tokens(network, store_url, plan.tokens + 50))
+        commits = [{"t": t, "k": f"http-w{workers}-{n}"} for n, t in enumerate(tokens)]
+        files = {
+            "PDP": _bodies_file(work / "pdp.jsonl", scenarios.PDP, pdp),
+            f"checkout {CART_LINES} lines": _bodies_file(
+                work / "checkout.jsonl", scenarios.CHECKOUT, carts
+            ),
+            "commit": _bodies_file(work / "commit.jsonl", scenarios.COMMIT, commits[50:]),
+        }
+        samples = {
+            "PDP": (scenarios.PDP, pdp[:100]),
+            f"checkout {CART_LINES} lines": (scenarios.CHECKOUT, carts[:100]),
+            "commit": (scenarios.COMMIT, commits[:50]),
+        }
+        recorded: dict[str, list[Any]] = {}
+        gateway: dict[str, tuple[WrkResult, float, float, WrkResult | None]] = {}
+        arguments = ["gateway.cli", "serve", "--workers", str(workers)]
+        arguments += ["--network", str(network), "--store", store_url]
+        log = work / f"gateway-w{workers}.log"
+        with serving(arguments, ready_path="/readyz", env=env, log=log, workers=workers) as server:
+            for name, (query, variables) in samples.items():
+                recorded[name] = [
+                    post(server.url, json.dumps({"query": query, "variables": v}), HEADERS)
+                    for v in variables
+                ]
+            for name, bodies in files.items():
+                before = CommandStats.read(port)
+                result = run_wrk(server.url, bodies, HEADERS, seconds=plan.seconds, connections=32)
+                _, commands, usec, _ = _stats(before, port, max(1, result.requests))
+                paced = None
+                if name == "PDP" and workers == 2:
+                    cycle = 32_000 / PDP_TARGET_RPS
+                    think = max(0.0, cycle - 32_000 / result.per_second)
+                    paced = run_wrk(
+                        server.url,
+                        bodies,
+                        HEADERS,
+                        seconds=plan.seconds,
+                        connections=32,
+                        delay_ms=think,
+                    )
+                gateway[name] = (result, commands, usec, paced)
+            rss = server.peak_rss_mib()
+        floor_bodies = work / "floor-bodies.json"
+        order = list(recorded)
+        flat = [body for name in order for body in recorded[name]]
+        floor_bodies.write_text(json.dumps(flat), encoding="utf-8")
+        floor_files: dict[str, Path] = {}
+        offset = 0
+        for name in order:
+            indexes = [{"i": offset + i} for i in range(len(recorded[name]))]
+            offset += len(recorded[name])
+            floor_files[name] = _bodies_file(
+                work / f"floor-{len(floor_files)}.jsonl",
+                "query Floor($i: Int!) { body(i: $i) }",
+                indexes,
+            )
+        arguments = ["bench.floor_app", "--bodies", str(floor_bodies), "--workers", str(workers)]
+        with serving(
+            arguments,
+            ready_path="/graphql?query=%7B__typename%7D",
+            env={},
+            log=work / "floor.log",
+            workers=workers,
+        ) as floor:
+            for name, bodies in floor_files.items():
+                post(floor.url, bodies.read_text().splitlines()[0], HEADERS)
+                floor_result = run_wrk(
+                    floor.url, bodies, HEADERS, seconds=plan.seconds, connections=32
+                )
+                result, commands, usec, paced = gateway[name]
+                runs.append(
+                    HttpRun(name, workers, result, floor_result, commands, usec, rss, paced)
+                )
+    return runs
+
+
+def _network_of(directory: Path) -> Any:
+    from gateway.network_files import load_network
+
+    return load_network(directory)
+
+
+async def growth(base: Path, url_of: Callable[[int], str], plan: Plan) -> dict[int, Figures]:
+    found: dict[int, Figures] = {}
+    for db, nodes in enumerate((100, 1_000, 10_000), start=1):
+        directory = base / f"growth-{nodes}"
+        generate(directory, Shape(nodes=nodes, skus=200))
+        load_stock(directory, url_of(db))
+        app = create_app(_settings(directory, url_of(db)))
+        async with app.router.lifespan_context(app):
+            service: PromiseService = app.state.promise_service
+            workload = Workload(service.network)
+            carts = [workload.cart(CART_LINES) for _ in range(plan.rounds + plan.warmup)]
+
+            async def call(
+                i: int, carts: list[Any] = carts, service: PromiseService = service
+            ) -> None:
+                await run_query(service, scenarios.CHECKOUT, carts[i])
+
+            found[nodes] = await timed(call, rounds=plan.rounds, warmup=plan.warmup)
+    return found
+
+
+def _print_in_process(report: Report, found: dict[str, Measured], rtt: float | None) -> None:
+    report.heading("In process (service time, sequential, Redis on loopback)")
+    widths = (20, 8, 8, 8, 10, 10, 7, 7, 7, 9, 10)
+    report.row("scenario", "p50 ms", "p99 ms", "req/s", "floor p50", "floor r/s", "ratio",
+               "RT/req", "cmd/req", "Redis us", "Redis floor", widths=widths)  # fmt: skip
+    for name in ("PDP", f"checkout {CART_LINES} lines", "commit"):
+        m = found[name]
+        redis_floor = "-" if rtt is None else f"{m.round_trips * rtt + m.redis_usec / 1000:.2f} ms"
+        report.row(
+            name, f"{m.figures.p50_ms:.2f}", f"{m.figures.p99_ms:.2f}",
+            f"{m.figures.per_second:.0f}", f"{m.floor.p50_ms:.2f}", f"{m.floor.per_second:.0f}",
+            ratio(m.figures.per_second, m.floor.per_second), f"{m.round_trips:.1f}",
+            f"{m.commands:.1f}", f"{m.redis_usec:.0f}", redis_floor, widths=widths,
+        )  # fmt: skip
+    report.say("ratio = throughput / floor throughput; RT = Redis round trips (redis-py sends);")
+    report.say("Redis us = server time per request (commandstats); Redis floor = RT x PING")
+    report.say(f"round trip from redis-benchmark ({rtt} ms) + server time")
+    for name in ("PDP", f"checkout {CART_LINES} lines", "commit"):
+        report.say(f"  {name} commands per request: {found[name].mix}")
+    one, twenty = found["checkout 1 lines"].figures, found["checkout 20 lines"].figures
+    report.say(f"checkout 1 line: p50 {one.p50_ms:.2f} ms, p99 {one.p99_ms:.2f} ms; "
+               f"20 lines: p50 {twenty.p50_ms:.2f} ms, p99 {twenty.p99_ms:.2f} ms")  # fmt: skip
+
+
+def _print_http(report: Report, runs: list[HttpRun]) -> None:
+    report.heading("Over HTTP (wrk -t1 -c32, loopback; floor = bench/floor_app.py, same bodies)")
+    widths = (20, 4, 9, 8, 8, 11, 9, 7, 8, 9, 8, 14)
+    report.row("scenario", "w", "req/s", "p50 ms", "p99 ms", "floor req/s", "floor p99",
+               "ratio", "cmd/req", "Redis us", "errors", "peak RSS MiB", widths=widths)  # fmt: skip
+    for run in runs:
+        g, f = run.gateway, run.floor
+        report.row(
+            run.scenario, str(run.workers), f"{g.per_second:.0f}", f"{g.p50_ms:.1f}",
+            f"{g.p99_ms:.1f}", f"{f.per_second:.0f}", f"{f.p99_ms:.1f}",
+            ratio(g.per_second, f.per_second), f"{run.commands:.1f}", f"{run.redis_usec:.0f}",
+            str(g.problems + g.socket_errors), "/".join(f"{r:.0f}" for r in run.rss_mib),
+            widths=widths,
+        )  # fmt: skip
+        if g.stock_changed:
+            report.say(f"  {run.scenario}: {g.stock_changed} of {g.requests} were StockChanged")
+        if run.paced is not None:
+            p = run.paced
+            report.say(f"  {run.scenario} paced toward {PDP_TARGET_RPS}/s: {p.per_second:.0f} "
+                       f"req/s, p50 {p.p50_ms:.1f} ms, p99 {p.p99_ms:.1f} ms")  # fmt: skip
+
+
+def _targets(
+    report: Report, found: dict[str, Measured], runs: list[HttpRun], grown: dict[int, Figures]
+) -> None:
+    by = {(r.scenario, r.workers): r for r in runs}
+    pdp = by.get(("PDP", 2))
+    checkout = f"checkout {CART_LINES} lines"
+    if pdp is None or pdp.paced is None:
+        for name in ("PDP HTTP 2 workers throughput", "PDP p99 at 1,400/s", "PDP vs floor"):
+            report.target(name, "", "NOT MEASURED: wrk missing", None)
+    else:
+        g = pdp.gateway
+        report.target("PDP HTTP 2 workers throughput", ">= 1,400 req/s", f"{g.per_second:.0f}",
+                      g.per_second >= PDP_TARGET_RPS)  # fmt: skip
+        p = pdp.paced
+        report.target("PDP p99 at 1,400/s (paced)", "<= 20 ms",
+                      f"{p.p99_ms:.1f} ms at {p.per_second:.0f}/s",
+                      p.p99_ms <= 20 and p.per_second >= PDP_TARGET_RPS * 0.95)  # fmt: skip
+        share = g.per_second / pdp.floor.per_second
+        report.target("PDP HTTP throughput vs floor", ">= 0.8x", f"{share:.2f}x", share >= 0.8)
+    c = found[checkout].figures
+    report.target("checkout 5 lines service p99", "<= 25 ms", f"{c.p99_ms:.1f} ms",
+                  c.p99_ms <= 25)  # fmt: skip
+    for workers in (1, 2):
+        run = by.get((checkout, workers))
+        if run is None:
+            report.target(f"checkout HTTP vs floor ({workers}w)", ">= 0.6x", "NOT MEASURED", None)
+            continue
+        share = run.gateway.per_second / run.floor.per_second
+        report.target(f"checkout HTTP vs floor ({workers}w)", ">= 0.6x", f"{share:.2f}x",
+                      share >= 0.6)  # fmt: skip
+    commit = found["commit"]
+    report.target("commit service p99", "<= 5 ms", f"{commit.figures.p99_ms:.2f} ms",
+                  commit.figures.p99_ms <= 5)  # fmt: skip
+    slots = float(commit.mix.rsplit("slots ", 1)[1])
+    report.target("commit round trips per slot", "<= 1 per slot",
+                  f"{commit.round_trips:.2f} RT for {slots:.2f} slots",
+                  commit.round_trips <= slots)  # fmt: skip
+    small, large = grown[100].p50_ms, grown[10_000].p50_ms
+    report.target("checkout p50 100 -> 10,000 nodes", "<= 2x",
+                  f"{small:.2f} -> {large:.2f} ms ({large / small:.2f}x)",
+                  large <= 2 * small)  # fmt: skip
+    one, twenty = (
+        found["checkout 1 lines"].figures.p50_ms,
+        found["checkout 20 lines"].figures.p50_ms,
+    )
+    report.target("checkout p50 1 -> 20 lines", "<= 4x",
+                  f"{one:.2f} -> {twenty:.2f} ms ({twenty / one:.2f}x)",
+                  twenty <= 4 * one)  # fmt: skip
 
 
 def main() -> int:
-    print(f"python {sys.version.split()[0]}; ratio = throughput / floor throughput")
-    _print("memory://", asyncio.run(_scenarios("memory://")))
-    with running_redis() as redis:
-        url = redis.url()
-        from gateway.cli import main as cli
-
-        cli(["seed-stock", "--store", url])
-        _print("redis (loopback)", asyncio.run(_scenarios(url)))
-    print(json.dumps({"rounds": ROUNDS}))
+    arguments = argparse.ArgumentParser(description=__doc__)
+    arguments.add_argument("--skus", type=int, default=2_000, help="catalogue of the reference")
+    arguments.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
+    arguments.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
+    args = arguments.parse_args()
+    plan = (
+        Plan(rounds=100, warmup=20, seconds=2, tokens=3_000)
+        if args.quick
+        else Plan(rounds=1_000, warmup=100, seconds=args.seconds, tokens=args.seconds * 1_500)
+    )
+    report = Report()
+    started = time.perf_counter()
+    shape = Shape(skus=args.skus)
+    report.say(f"python {sys.version.split()[0]}; reference network: {shape.nodes} nodes "
+               f"({shape.dcs} DCs), {shape.skus} SKUs, seed {shape.seed}")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-") as temp, running_redis() as redis:
+        work = Path(temp)
+        network = work / "reference"
+        generate(network, shape)
+        loading = time.perf_counter()
+        load_stock(network, redis.url())
+        rows = sum(1 for _ in (network / "stock.csv").open()) - 1
+        report.say(f"import-stock: {rows:,} rows in {time.perf_counter() - loading:.1f} s")
+        rtt = ping_round_trip_ms(redis.port)
+        found = asyncio.run(in_process(network, redis.url(), redis.port, plan, report))
+        _print_in_process(report, found, rtt)
+        runs: list[HttpRun] = []
+        if wrk_available():
+            runs = over_http(network, redis.url(), redis.port, plan, work, report)
+            _print_http(report, runs)
+        else:
+            report.say("NOT MEASURED: wrk missing (apt-get install wrk): no HTTP figures")
+        grown = asyncio.run(growth(work, redis.url, plan))
+        report.heading("Growth: checkout 5 lines p50 by network size (200 SKUs each)")
+        for nodes, figures in grown.items():
+            report.say(
+                f"{nodes:>6} nodes: p50 {figures.p50_ms:.2f} ms, p99 {figures.p99_ms:.2f} ms"
+            )
+        _targets(report, found, runs, grown)
+        report.verdicts()
+    report.say(f"\nbench.run took {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -26,11 +27,28 @@ from stock_cache.url import store_from_url
 
 log = logging.getLogger("gateway")
 
+# How often the store finishes what calls that died half-way left undone (StockStore.repair).
+REPAIR_EVERY_SECONDS = 60.0
+
 
 def safety_by_node(network: Network) -> dict[str, int]:
     return {
         node.id: network.safety_stock_by_type.get(node.type, 0) for node in network.nodes.values()
     }
+
+
+async def repair_periodically(store: StockStore, every_seconds: float) -> None:
+    """A safeguard: the store's own calls already finish such work, a little at a time."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            repaired = await store.repair()
+        except Exception:
+            # The store may be down for a while: try again next time, never stop.
+            log.warning("store repair failed; retrying in %.0f s", every_seconds, exc_info=True)
+        else:
+            if repaired:
+                log.warning("store repair finished %d confirms that had died half-way", repaired)
 
 
 async def seed_stock(store: StockStore, levels: dict[str, dict[str, int]]) -> None:
@@ -68,7 +86,7 @@ def create_app(
         holder["service"] = PromiseService(
             network,
             opened,
-            SigningKeys(current, secrets),
+            SigningKeys(current, secrets, settings.retired_keys()),
             quote_ttl_seconds=settings.quote_ttl_seconds,
             channels=stock_rules,
             **kwargs,
@@ -76,9 +94,13 @@ def create_app(
         app.state.promise_service = holder["service"]
         app.state.platform = platform
         log.info("gateway ready: network %s, store %s", network.version, settings.store_url)
+        repairing = asyncio.create_task(repair_periodically(opened, REPAIR_EVERY_SECONDS))
         try:
             yield
         finally:
+            repairing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await repairing
             if store is None:
                 await opened.close()
             await platform.state.close()

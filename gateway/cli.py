@@ -110,6 +110,48 @@ def _seed_stock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_stock(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from gateway.network_files import load_network, load_stock_rules
+    from gateway.stock_import import StockImportError, check, format_of, import_stock
+    from stock_cache.url import store_from_url
+
+    path = Path(args.file)
+    network = load_network(args.network)
+    kind = format_of(path, args.format)
+    try:
+        total = check(path, kind, known_nodes=network.nodes)
+    except (StockImportError, OSError) as error:
+        print(f"promise-gateway import-stock: {error}", file=sys.stderr)
+        return 2
+    rules = load_stock_rules(args.network, network).rules
+
+    async def run() -> str:
+        store = store_from_url(args.store, rules=rules)
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+        try:
+            await store.ping()
+            with Progress(*columns, TimeRemainingColumn(), disable=args.quiet) as bar:
+                task = bar.add_task(f"importing {path.name}", total=total)
+                summary = await import_stock(
+                    store,
+                    path,
+                    kind,
+                    watermark=args.watermark,
+                    progress=lambda rows: bar.advance(task, rows),
+                )
+        finally:
+            await store.close()
+        stale = f"; stale (a newer snapshot is there): {', '.join(summary.stale_nodes)}"
+        return f"imported {summary.rows} stock levels at {summary.nodes} nodes" + (
+            stale if summary.stale_nodes else ""
+        )
+
+    print(asyncio.run(run()))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="promise-gateway", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -149,6 +191,19 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--network", type=Path, default=DEFAULT_NETWORK_DIR)
     seed.add_argument("--store", default=os.environ.get("STOCK_STORE_URL") or "memory://")
     seed.set_defaults(run=_seed_stock)
+
+    imports = commands.add_parser(
+        "import-stock", help="load node snapshots from a CSV or JSON Lines file, streaming"
+    )
+    imports.add_argument("file", help="node_id,sku,on_hand rows; each node's rows together")
+    imports.add_argument("--store", default=os.environ.get("STOCK_STORE_URL") or "memory://")
+    imports.add_argument("--network", type=Path, default=DEFAULT_NETWORK_DIR)
+    imports.add_argument("--format", choices=["csv", "jsonl"], help="default: from the suffix")
+    imports.add_argument(
+        "--watermark", type=int, help="the newest event sequence the snapshots include"
+    )
+    imports.add_argument("--quiet", action="store_true", help="no progress bar")
+    imports.set_defaults(run=_import_stock)
     return root
 
 

@@ -88,7 +88,7 @@ class Mutation:
     ) -> CommitAllocationResult:
         service = info.context.service
         try:
-            _, outcome = await service.commit(
+            quote, outcome = await service.commit(
                 input.quote_token,
                 input.idempotency_key,
                 client_id=info.context.client_id,
@@ -105,7 +105,13 @@ class Mutation:
         except StoreUnavailable:
             return unavailable()
         if isinstance(outcome, InsufficientStock):
-            return StockChanged.from_domain(outcome.shortages)
+            try:
+                fresh = await service.fresh_options(
+                    quote, client_id=info.context.client_id, channel=info.context.channel
+                )
+            except StoreUnavailable:
+                fresh = []
+            return StockChanged.from_domain(outcome.shortages, fresh, service.network)
         return Allocation.from_domain(
             outcome.allocation, service.network, replayed=outcome.replayed
         )

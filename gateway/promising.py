@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 from gateway.network_files import StockRulesConfig
 from promise.candidates import CandidateFinder
 from promise.cart import CartLine, Destination
-from promise.errors import InvalidInput
+from promise.errors import InvalidInput, PromiseError
+from promise.explain import Unavailable
 from promise.geo import GeoPoint
 from promise.network import Network
-from promise.options import Option, PromiseRequest, build_options
+from promise.options import Option, PromiseRequest, build_promise
+from promise.profiles import DEFAULT_PROFILE, RuleProfile
 from promise.quotes import Quote, SigningKeys, fingerprint, quote_of
 from stock_cache.base import ReserveOutcome, ReserveRequest, StockLine, StockStore
 
@@ -31,6 +33,15 @@ class QuotedOption:
     expires_at: datetime
     # The order instant the option was dated from (the request's, or the gateway clock).
     ordered_at: datetime
+    # The option's greener, later alternative (the carbon nudge), quoted too.
+    greener: QuotedOption | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuotedPromise:
+    options: list[QuotedOption]
+    # Services not offered, each with a reason a shopper may read.
+    unavailable: tuple[Unavailable, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +83,11 @@ class PromiseService:
     def store_channel(self, client_id: str, channel: str | None) -> str | None:
         """The channel of the stock rules a caller sells on (None: no channel rules)."""
         return None if self.channels is None else self.channels.channel_of(client_id, channel)
+
+    def profile_for(self, client_id: str, channel: str | None) -> RuleProfile:
+        """The rule profile of the caller's channel; the built-in default without one."""
+        name = self.store_channel(client_id, channel)
+        return self.network.profiles.get(name or "", DEFAULT_PROFILE)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)
@@ -122,6 +138,30 @@ class PromiseService:
         include_customer_trip: bool = False,
         channel: str | None = None,
     ) -> list[QuotedOption]:
+        """Quoted options, best first (see `promise`)."""
+        found = await self.promise(
+            cart,
+            destination,
+            client_id=client_id,
+            order_time=order_time,
+            confidence=confidence,
+            include_customer_trip=include_customer_trip,
+            channel=channel,
+        )
+        return found.options
+
+    async def promise(
+        self,
+        cart: tuple[CartLine, ...],
+        destination: Destination,
+        *,
+        client_id: str,
+        order_time: datetime | None,
+        confidence: float,
+        include_customer_trip: bool = False,
+        channel: str | None = None,
+    ) -> QuotedPromise:
+        """Options under the caller's rule profile, quoted, and the services missing."""
         if not 0.5 <= confidence < 1.0:
             raise InvalidInput(
                 f"confidence {confidence} must be at least 0.5 and below 1",
@@ -140,27 +180,53 @@ class PromiseService:
             [line.sku for line in cart], nodes, channel=self.store_channel(client_id, channel)
         )
         request = PromiseRequest(
-            cart, destination, now, confidence, include_customer_trip=include_customer_trip
+            cart,
+            destination,
+            now,
+            confidence,
+            include_customer_trip=include_customer_trip,
+            profile=self.profile_for(client_id, channel),
         )
         points = self.finder.points_near(destination.point) if destination.store_id is None else []
-        options = build_options(self.network, request, candidates, stock, pickup_points=points)
+        # No store counts orders per node per day yet: every capacity is whole today.
+        found = build_promise(self.network, request, candidates, stock, pickup_points=points)
         expires = int(self.clock()) + self.quote_ttl_seconds
-        return [
-            QuotedOption(
-                option,
-                self.keys.sign(
-                    quote_of(
-                        option,
-                        client_id=client_id,
-                        network_version=self.network.version,
-                        expires_at=expires,
-                    )
-                ),
-                datetime.fromtimestamp(expires, tz=UTC),
-                now,
+
+        def quoted(option: Option) -> QuotedOption:
+            token = self.keys.sign(
+                quote_of(
+                    option,
+                    client_id=client_id,
+                    network_version=self.network.version,
+                    expires_at=expires,
+                    destination=destination,
+                    confidence=confidence,
+                )
             )
-            for option in options
-        ]
+            greener = quoted(option.greener) if option.greener is not None else None
+            return QuotedOption(
+                option, token, datetime.fromtimestamp(expires, tz=UTC), now, greener
+            )
+
+        return QuotedPromise([quoted(o) for o in found.options], found.unavailable)
+
+    async def fresh_options(
+        self, quote: Quote, *, client_id: str, channel: str | None = None
+    ) -> list[QuotedOption]:
+        """Options for the quote's cart and destination now; none when it can't be served."""
+        if quote.destination is None:
+            return []
+        try:
+            return await self.delivery_options(
+                quote.cart,
+                quote.destination,
+                client_id=client_id,
+                order_time=None,
+                confidence=quote.confidence,
+                channel=channel,
+            )
+        except PromiseError:
+            return []
 
     async def commit(
         self, token: str, idempotency_key: str, *, client_id: str, channel: str | None = None

@@ -14,7 +14,7 @@ from gateway.scopes import Scope, needs
 from gateway.types.allocation import Allocation
 from gateway.types.availability import Availability, SkuAvailability
 from gateway.types.inputs import DeliveryOptionsInput, DestinationInput, checked_first
-from gateway.types.options import DeliveryOption, DeliveryOptions
+from gateway.types.options import DeliveryOptions
 from gateway.types.problems import (
     AddressNotFound,
     AllocationNotFound,
@@ -151,7 +151,7 @@ class Query:
                 field="input.lines",
             )
             destination = await _destination(info, input.destination, field="input.destination")
-            quoted = await service.delivery_options(
+            found = await service.promise(
                 cart,
                 destination,
                 client_id=info.context.client_id,
@@ -166,9 +166,7 @@ class Query:
             return geocoding_problem(error)
         except StoreUnavailable:
             return unavailable()
-        return DeliveryOptions(
-            options=[DeliveryOption.from_domain(q, service.network) for q in quoted]
-        )
+        return DeliveryOptions.from_domain(found, service.network, explain=input.explain)
 
     @strawberry.field(
         description="An allocation of the calling client.",

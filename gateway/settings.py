@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 DEFAULT_NETWORK_DIR = Path(__file__).resolve().parent.parent / "network" / "demo"
@@ -46,6 +47,8 @@ class Settings:
     network_dir: Path = DEFAULT_NETWORK_DIR
     # "kid:secret" pairs separated by commas; the first signs, all verify (rotation).
     quote_keys: Secret = field(default_factory=lambda: Secret(""))
+    # "kid=ISO instant" pairs: keys of quote_keys retired, accepted until that instant only.
+    quote_keys_retire_by: str = ""
     quote_ttl_seconds: int = 900
     dev_mode: bool = False
     # A JSON list of {"sha256", "client", "channel", "scopes", "kind"} (gateway/auth.py).
@@ -79,6 +82,29 @@ class Settings:
             keys[kid] = secret.encode("utf-8")
             order.append(kid)
         return order[0], keys
+
+    def retired_keys(self) -> dict[str, float]:
+        """Retired key ids and the Unix instant their tokens stop being accepted."""
+        retire_by: dict[str, float] = {}
+        current, keys = self.signing_keys()
+        for index, pair in enumerate(filter(None, self.quote_keys_retire_by.split(","))):
+            kid, equals, instant = pair.strip().partition("=")
+            try:
+                moment = datetime.fromisoformat(instant.strip())
+            except ValueError:
+                moment = None
+            if not equals or moment is None or moment.tzinfo is None:
+                raise SettingsError(
+                    f"QUOTE_KEYS_RETIRE_BY entry {index + 1} must be 'key-id=ISO instant with "
+                    "offset', e.g. 'k1=2025-04-01T12:00:00+00:00'"
+                )
+            if kid not in keys or kid == current:
+                raise SettingsError(
+                    f"QUOTE_KEYS_RETIRE_BY names {kid!r}, which is not a key of "
+                    "QUOTE_SIGNING_KEYS other than the first (the signing key)"
+                )
+            retire_by[kid] = moment.timestamp()
+        return retire_by
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
@@ -123,6 +149,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         store_url=env.get("STOCK_STORE_URL") or "memory://",
         network_dir=network_dir,
         quote_keys=Secret(env.get("QUOTE_SIGNING_KEYS", "")),
+        quote_keys_retire_by=env.get("QUOTE_KEYS_RETIRE_BY", "").strip(),
         quote_ttl_seconds=_int(env, "QUOTE_TTL_SECONDS", 900),
         dev_mode=_bool(env, "GATEWAY_DEV_MODE"),
         api_keys=Secret(env.get("API_KEYS", "")),

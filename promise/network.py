@@ -6,10 +6,14 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from typing import TYPE_CHECKING
 
 from carriers.emissions import CustomerTrip
 from carriers.services import CarrierService, DeliveryKind
 from promise.geo import GeoPoint
+
+if TYPE_CHECKING:
+    from promise.profiles import RuleProfile
 
 
 class NodeType(enum.Enum):
@@ -110,6 +114,10 @@ class Network:
     # Pickup points are offered this close to a home destination, the nearest few.
     pickup_radius_km: float = 5.0
     customer_trip: CustomerTrip | None = None
+    # Rule profiles by sales channel; a channel without one sources by the built-in default.
+    profiles: Mapping[str, RuleProfile] = field(default_factory=dict)
+    # Orders a day a node may take (ship-from-store capacity); a node absent has no bound.
+    daily_capacity: Mapping[str, int] = field(default_factory=dict)
 
     def services_of_kind(self, kind: DeliveryKind) -> list[CarrierService]:
         return [s for s in self.services.values() if s.kind is kind]

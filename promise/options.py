@@ -20,9 +20,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from carriers.regions import Region, country_region
 from carriers.services import CarrierService, DeliveryKind
@@ -36,13 +37,39 @@ from promise.dates import (
     same_day_delivery,
 )
 from promise.errors import DestinationNotServed, NothingInStock
+from promise.explain import (
+    KIND_NAMES,
+    ComparedPlan,
+    Explanation,
+    ReasonCode,
+    Unavailable,
+    unavailable,
+)
 from promise.geo import GeoPoint, NearestIndex, geodesic_km
 from promise.inbound import Inbound, stock_arrives_at, with_inbound
-from promise.network import Capability, Network, Node, PickupPoint
-from promise.sourcing import Candidate, Plan, PlannedShipment, Stock, single_node_plans, split_plan
+from promise.network import Capability, Network, Node, NodeType, PickupPoint
+from promise.profiles import (
+    DEFAULT_PROFILE,
+    Criterion,
+    Rejection,
+    RuleProfile,
+    capacity_left,
+    rejection,
+)
+from promise.sourcing import (
+    Candidate,
+    Judge,
+    Plan,
+    PlannedShipment,
+    SearchResult,
+    ShipmentScore,
+    Stock,
+    search_plans,
+)
 
-SINGLE_NODE_PLANS_PER_SERVICE = 3
-MAX_SHIPMENTS = 3
+# The objective of the carbon nudge's alternative plan: least CO2e, then fewest parcels.
+GREEN_OBJECTIVE = (Criterion.CO2E, Criterion.FEWEST_SHIPMENTS, Criterion.DELIVERY_DATE)
+HOME_KINDS = (DeliveryKind.HOME_STANDARD, DeliveryKind.HOME_EXPRESS, DeliveryKind.SAME_DAY)
 COLLECT_STORES_NEAR_HOME = 3
 PICKUP_POINTS_LISTED = 3
 
@@ -89,6 +116,11 @@ class Option:
     # The shopper's round trip to the store or the nearest point; None when not known.
     customer_trip_grams: float | None = None
     counts_customer_trip: bool = False
+    # The plan's values under the request's rule profile, in its objective's order.
+    objective_values: tuple[float, ...] = ()
+    explanation: Explanation | None = None
+    # A later plan of the same service with less CO2e, when there is one (the carbon nudge).
+    greener: Option | None = None
 
     @property
     def price_cents(self) -> int:
@@ -141,6 +173,23 @@ class Option:
     def sort_key(self) -> tuple[date, date, int, float]:
         return (self.promised, self.likely, self.price_cents, self.co2e_grams)
 
+    @property
+    def nudge(self) -> str | None:
+        """'one day later: 1 parcel instead of 2, 340 g CO2e less', when a greener plan exists."""
+        greener = self.greener
+        if greener is None:
+            return None
+        days = (greener.promised - self.promised).days
+        head = "one day later" if days == 1 else f"{days} days later"
+        parts = []
+        fewer, more = len(greener.shipments), len(self.shipments)
+        if fewer < more:
+            parcels = "1 parcel" if fewer == 1 else f"{fewer} parcels"
+            parts.append(f"{parcels} instead of {more}")
+        saved = self.shipments_co2e_grams - greener.shipments_co2e_grams
+        parts.append(f"{saved:.0f} g CO2e less")
+        return f"{head}: {', '.join(parts)}"
+
 
 @dataclass(frozen=True, slots=True)
 class PromiseRequest:
@@ -149,6 +198,7 @@ class PromiseRequest:
     now: datetime
     confidence: float = 0.95
     include_customer_trip: bool = False
+    profile: RuleProfile = DEFAULT_PROFILE
 
 
 def _weight(network: Network, lines: Sequence[CartLine]) -> int:
@@ -159,12 +209,12 @@ def _shipment(
     network: Network,
     planned: PlannedShipment,
     service: CarrierService,
-    point: GeoPoint,
     timing: Timing,
-    arrives_at: datetime | None = None,
+    arrives_at: datetime | None,
+    *,
+    distance: float,
 ) -> Shipment:
-    node = network.nodes[planned.node_id]
-    distance = geodesic_km(node.location, point) if planned.distance_km > 0 else 0.0
+    """A dated shipment; `distance` is the geodesic km to where it goes (0 for none)."""
     weight = _weight(network, planned.lines)
     mass = weight + service.packaging_grams
     co2e = service.linehaul.leg_grams(mass_grams=mass, great_circle_km=distance)
@@ -189,68 +239,269 @@ Timer = Callable[[Node, float, datetime | None], Timing | None]
 
 @dataclass(frozen=True, slots=True)
 class _Supply:
-    """Stock on the shelves, and stock on its way (possibly none)."""
+    """Stock on the shelves, stock on its way (possibly none), and capacity left today."""
 
     stock: Stock
     inbound: Inbound
+    capacity_left: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    # Services offered nothing, with the reason, filled in as options are built.
+    unavailable: list[Unavailable] = dataclasses.field(default_factory=list)
 
 
-def _dated_plan(
-    network: Network,
-    plan: Plan,
-    service_for: Callable[[Node], CarrierService],
-    timer: Timer,
-    point: GeoPoint,
-    supply: _Supply,
-) -> tuple[Shipment, ...] | None:
-    shipments = []
-    for planned in plan.shipments:
-        node = network.nodes[planned.node_id]
-        service = service_for(node)
+@dataclass(slots=True)
+class _Failures:
+    """Why shipments could not be scored, to tell the shopper why a service is missing."""
+
+    no_date: bool = False
+    too_heavy: bool = False
+
+
+class _Scorer:
+    """Dates, prices and weighs planned shipments of one service, with per-request caches."""
+
+    def __init__(
+        self,
+        network: Network,
+        profile: RuleProfile,
+        supply: _Supply,
+        service_for: Callable[[Node], CarrierService],
+        timer: Timer,
+        point: GeoPoint,
+    ) -> None:
+        self.network = network
+        self.profile = profile
+        self.supply = supply
+        self.service_for = service_for
+        self.timer = timer
+        self.point = point
+        self.failures = _Failures()
+        self._timings: dict[tuple[str, datetime | None], Timing | None] = {}
+        self._km: dict[str, float] = {}
+        self.shipments: dict[PlannedShipment, Shipment] = {}
+
+    def km(self, node: Node, planned_km: float) -> float:
+        if planned_km <= 0:
+            return 0.0
+        if node.id not in self._km:
+            self._km[node.id] = geodesic_km(node.location, self.point)
+        return self._km[node.id]
+
+    def __call__(self, planned: PlannedShipment) -> ShipmentScore | None:
+        shipment = self.shipment(planned)
+        if shipment is None:
+            return None
+        node = self.network.nodes[planned.node_id]
+        return ShipmentScore(
+            shipment.timing.promised,
+            shipment.timing.likely,
+            shipment.price_cents + self.profile.handling(node),
+            shipment.co2e_grams,
+        )
+
+    def shipment(self, planned: PlannedShipment) -> Shipment | None:
+        if planned in self.shipments:
+            return self.shipments[planned]
+        node = self.network.nodes[planned.node_id]
+        service = self.service_for(node)
         limit = service.max_parcel_grams
-        if limit is not None and _weight(network, planned.lines) + service.packaging_grams > limit:
+        if (
+            limit is not None
+            and _weight(self.network, planned.lines) + service.packaging_grams > limit
+        ):
+            self.failures.too_heavy = True
             return None
-        arrives_at = stock_arrives_at(node.id, planned.lines, supply.stock, supply.inbound)
-        timing = timer(node, planned.distance_km, arrives_at)
+        arrives_at = stock_arrives_at(
+            node.id, planned.lines, self.supply.stock, self.supply.inbound
+        )
+        key = (node.id, arrives_at)
+        if key not in self._timings:
+            self._timings[key] = self.timer(node, planned.distance_km, arrives_at)
+        timing = self._timings[key]
         if timing is None:
+            self.failures.no_date = True
             return None
-        shipments.append(_shipment(network, planned, service, point, timing, arrives_at))
-    return tuple(shipments)
+        made = _shipment(
+            self.network,
+            planned,
+            service,
+            timing,
+            arrives_at,
+            distance=self.km(node, planned.distance_km),
+        )
+        self.shipments[planned] = made
+        return made
 
 
-def _dated_options(
+def _judge(network: Network, profile: RuleProfile, scorer: _Scorer, stock: Stock) -> Judge:
+    return Judge(
+        profile.objective,
+        scorer,
+        stock,
+        priorities={n.id: n.priority for n in network.nodes.values()},
+        stores=frozenset(n.id for n in network.nodes.values() if n.type is NodeType.STORE),
+        keep_store_units=profile.keep_store_units,
+    )
+
+
+def _explanation(
     network: Network,
-    cart: Sequence[CartLine],
+    profile: RuleProfile,
+    considered: Sequence[Candidate],
+    rejected: Sequence[Rejection],
+    result: SearchResult,
+) -> Explanation:
+    chosen = result.best.plan if result.best is not None else None
+    return Explanation(
+        profile=profile.name,
+        profile_version=profile.version,
+        network_version=network.version,
+        objective=profile.objective,
+        considered=tuple(c.node_id for c in considered),
+        rejected=tuple(rejected),
+        compared=tuple(
+            ComparedPlan(
+                tuple(s.node_id for s in p.plan.shipments),
+                len(p.plan.shipments),
+                p.values,
+                p.plan == chosen,
+            )
+            for p in result.compared
+        ),
+        exact=result.exact,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Service:
+    """How one service dates, prices and packages an option (set per kind of delivery)."""
+
+    service: CarrierService
+    make: Callable[[tuple[Shipment, ...]], Option]
+    service_for: Callable[[Node], CarrierService]
+    timer: Timer
+    point: GeoPoint
+    # False for a node that hands over its own shelves (a store collecting for itself).
+    ships: Callable[[Node], bool] = lambda _node: True
+    nudge: bool = False
+    # Whether a missing option is reported with its reason (not for collect near home:
+    # one line per nearby store would say the same thing several times).
+    report: bool = True
+
+
+def _served(
+    network: Network,
+    request: PromiseRequest,
     candidates: Sequence[Candidate],
     supply: _Supply,
-    make: Callable[[tuple[Shipment, ...]], Option],
-    service_for: Callable[[Node], CarrierService],
-    timer: Timer,
-    point: GeoPoint,
-) -> list[Option]:
-    """Options from the shelves; failing that, from the shelves plus inbound stock."""
-    dated = [
-        make(shipments)
-        for plan in _plans(cart, candidates, supply.stock)
-        if (shipments := _dated_plan(network, plan, service_for, timer, point, supply))
-    ]
-    if dated or not supply.inbound:
-        return dated
-    future = with_inbound(supply.stock, supply.inbound)
-    return [
-        make(shipments)
-        for plan in _plans(cart, candidates, future)
-        if (shipments := _dated_plan(network, plan, service_for, timer, point, supply))
-    ]
+    how: _Service,
+) -> Option | None:
+    """The best option of one service under the request's profile, or None with a reason.
+
+    The profile's filters pick the nodes; `search_plans` finds the best plan over them, from
+    the shelves, failing that from the shelves plus inbound stock. Home deliveries also
+    search for the plan with the least CO2e: when it comes later but lighter, the option
+    carries it as its greener alternative.
+    """
+    profile = request.profile
+    kept: list[Candidate] = []
+    rejected: list[Rejection] = []
+    for candidate in candidates:
+        node = network.nodes[candidate.node_id]
+        failed = rejection(
+            profile,
+            node,
+            candidate.distance_km,
+            capacity_left=supply.capacity_left,
+            shipping=how.ships(node),
+        )
+        if failed is None:
+            kept.append(candidate)
+        else:
+            rejected.append(Rejection(node.id, failed))
+    scorer = _Scorer(network, profile, supply, how.service_for, how.timer, how.point)
+    judge = _judge(network, profile, scorer, supply.stock)
+    result = search_plans(
+        request.cart, kept, supply.stock, judge, max_shipments=profile.max_shipments
+    )
+    stock = supply.stock
+    if result.best is None and supply.inbound:
+        stock = with_inbound(supply.stock, supply.inbound)
+        judge = _judge(network, profile, scorer, stock)
+        result = search_plans(request.cart, kept, stock, judge, max_shipments=profile.max_shipments)
+    if result.best is None:
+        if how.report:
+            _why_not(network, request, how, candidates, kept, scorer.failures, supply)
+        return None
+    option = dataclasses.replace(
+        _option_of(how, scorer, result.best.plan),
+        objective_values=result.best.values,
+        explanation=_explanation(network, profile, kept, rejected, result),
+    )
+    if how.nudge:
+        green = search_plans(
+            request.cart,
+            kept,
+            stock,
+            judge.with_objective(GREEN_OBJECTIVE),
+            max_shipments=profile.max_shipments,
+        )
+        if green.best is not None:
+            greener = _option_of(how, scorer, green.best.plan)
+            if (
+                greener.promised > option.promised
+                and greener.shipments_co2e_grams < option.shipments_co2e_grams - 0.5
+            ):
+                option = dataclasses.replace(option, greener=greener)
+    return option
 
 
-def _plans(cart: Sequence[CartLine], candidates: Sequence[Candidate], stock: Stock) -> list[Plan]:
-    plans = single_node_plans(cart, candidates, stock, limit=SINGLE_NODE_PLANS_PER_SERVICE)
-    if not plans:
-        split = split_plan(cart, candidates, stock, max_shipments=MAX_SHIPMENTS)
-        if split is not None:
-            plans.append(split)
-    return plans
+def _option_of(how: _Service, scorer: _Scorer, plan: Plan) -> Option:
+    shipments = []
+    for planned in plan.shipments:
+        shipment = scorer.shipment(planned)
+        assert shipment is not None  # the search kept only plans whose shipments score
+        shipments.append(shipment)
+    return how.make(tuple(shipments))
+
+
+def _why_not(
+    network: Network,
+    request: PromiseRequest,
+    how: _Service,
+    candidates: Sequence[Candidate],
+    kept: Sequence[Candidate],
+    failures: _Failures,
+    supply: _Supply,
+) -> None:
+    service = how.service
+    kind, code = service.kind, service.code
+
+    def say(reason: ReasonCode, why: str) -> None:
+        supply.unavailable.append(unavailable(kind, code, reason, why))
+
+    if not candidates and service.max_distance_km is not None:
+        say(ReasonCode.OUT_OF_RANGE, f"no store within {service.max_distance_km:.0f} km")
+    elif not candidates:
+        say(ReasonCode.OUT_OF_RANGE, "no node ships it to this destination")
+    elif not kept:
+        say(ReasonCode.EXCLUDED_BY_RULES, "the sales channel's rules allow no node near you")
+    elif (
+        failures.no_date
+        and kind is DeliveryKind.SAME_DAY
+        and _past_cutoff(request, service, network.nodes[kept[0].node_id])
+    ):
+        say(ReasonCode.CUTOFF_PASSED, f"cut-off {service.cutoff:%H:%M} passed")
+    elif failures.no_date:
+        say(ReasonCode.NO_DELIVERY_DAY, "no delivery day in reach")
+    elif failures.too_heavy:
+        say(ReasonCode.TOO_HEAVY, "the parcel would be too heavy")
+    else:
+        say(ReasonCode.NOT_IN_STOCK, "not in stock near you")
+
+
+def _past_cutoff(request: PromiseRequest, service: CarrierService, node: Node) -> bool:
+    """Whether the order comes after the service's cut-off on the nearest node's clock."""
+    return request.now.astimezone(ZoneInfo(node.timezone)).time() >= service.cutoff
 
 
 def _best(options: Sequence[Option]) -> Option | None:
@@ -322,8 +573,12 @@ def _home_options(
         def make(shipments: tuple[Shipment, ...], service: CarrierService = service) -> Option:
             return Option(service.kind, service, shipments)
 
-        best = _best(
-            _dated_options(network, request.cart, eligible, supply, make, service_for, timer, point)
+        best = _served(
+            network,
+            request,
+            eligible,
+            supply,
+            _Service(service, make, service_for, timer, point, nudge=True),
         )
         if best is not None:
             options.append(best)
@@ -340,7 +595,7 @@ def _customer_trip(network: Network, request: PromiseRequest, to: GeoPoint) -> f
 
 
 def _collect_options(
-    network: Network, request: PromiseRequest, supply: _Supply, store: Node
+    network: Network, request: PromiseRequest, supply: _Supply, store: Node, *, report: bool
 ) -> list[Option]:
     """Click & collect at `store`: from its own shelves, else by transfer from a DC."""
     transfer = network.services.get(network.transfer_service or "")
@@ -388,10 +643,15 @@ def _collect_options(
                 counts_customer_trip=request.include_customer_trip,
             )
 
-        best = _best(
-            _dated_options(
-                network, request.cart, candidates, supply, make, service_for, timer, store.location
-            )
+        def ships(node: Node) -> bool:
+            return node.id != store.id
+
+        best = _served(
+            network,
+            request,
+            candidates,
+            supply,
+            _Service(service, make, service_for, timer, store.location, ships=ships, report=report),
         )
         if best is not None:
             options.append(best)
@@ -473,17 +733,12 @@ def _pickup_point_options(
                 counts_customer_trip=request.include_customer_trip,
             )
 
-        best = _best(
-            _dated_options(
-                network,
-                request.cart,
-                eligible,
-                supply,
-                make,
-                service_for,
-                timer,
-                nearest.location,
-            )
+        best = _served(
+            network,
+            request,
+            eligible,
+            supply,
+            _Service(service, make, service_for, timer, nearest.location),
         )
         if best is not None:
             options.append(best)
@@ -501,12 +756,17 @@ def _collect_stores_near(network: Network, candidates: Sequence[Candidate]) -> l
     return stores[:COLLECT_STORES_NEAR_HOME]
 
 
-def _dominated(option: Option, others: Sequence[Option]) -> bool:
-    return any(
-        other.promised < option.promised
-        and other.price_cents < option.price_cents
-        and other.co2e_grams < option.co2e_grams
-        for other in others
+def _dominating(option: Option, others: Sequence[Option]) -> Option | None:
+    """An option sooner, cheaper and lower in CO2e than `option` at once, if any."""
+    return next(
+        (
+            other
+            for other in others
+            if other.promised < option.promised
+            and other.price_cents < option.price_cents
+            and other.co2e_grams < option.co2e_grams
+        ),
+        None,
     )
 
 
@@ -514,7 +774,8 @@ def _labelled(options: Sequence[Option]) -> list[Option]:
     fastest = min(options, key=lambda o: o.sort_key())
     cheapest = min(options, key=lambda o: (o.price_cents, *o.sort_key()))
     greenest = min(options, key=lambda o: (o.co2e_grams, *o.sort_key()))
-    recommended = min(options, key=lambda o: (len(o.shipments), o.price_cents, *o.sort_key()))
+    # The profile's own objective, as the options' plans were judged by it.
+    recommended = min(options, key=lambda o: (o.objective_values, *o.sort_key()))
     labelled = []
     for option in options:
         labels = {
@@ -531,6 +792,14 @@ def _labelled(options: Sequence[Option]) -> list[Option]:
     return labelled
 
 
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """The options of a request, and the services it could not be offered, with why."""
+
+    options: tuple[Option, ...]
+    unavailable: tuple[Unavailable, ...]
+
+
 def build_options(
     network: Network,
     request: PromiseRequest,
@@ -539,24 +808,53 @@ def build_options(
     *,
     inbound: Inbound | None = None,
     pickup_points: Sequence[tuple[str, float]] | None = None,
+    capacity_used: Mapping[str, int] | None = None,
 ) -> list[Option]:
-    """Ranked options, fastest first; raises NothingInStock or DestinationNotServed.
+    """Ranked options, fastest first; raises NothingInStock or DestinationNotServed."""
+    return list(
+        build_promise(
+            network,
+            request,
+            candidates,
+            stock,
+            inbound=inbound,
+            pickup_points=pickup_points,
+            capacity_used=capacity_used,
+        ).options
+    )
+
+
+def build_promise(
+    network: Network,
+    request: PromiseRequest,
+    candidates: Sequence[Candidate],
+    stock: Stock,
+    *,
+    inbound: Inbound | None = None,
+    pickup_points: Sequence[tuple[str, float]] | None = None,
+    capacity_used: Mapping[str, int] | None = None,
+) -> Promise:
+    """Ranked options, fastest first, and the reasons of the services missing.
 
     `inbound` is stock on its way (SKU -> node -> lots); `pickup_points` the points near the
-    destination with their km (found from the network when not given).
+    destination with their km (found from the network when not given); `capacity_used` the
+    orders each capacity-bound node has taken today. Raises NothingInStock or
+    DestinationNotServed when nothing at all can be offered.
     """
-    supply = _Supply(stock, inbound or {})
+    supply = _Supply(
+        stock, inbound or {}, capacity_left(network.daily_capacity, capacity_used or {})
+    )
     store_id = request.destination.store_id
     alternatives: list[Option] = []
     if store_id is not None:
-        options = _collect_options(network, request, supply, network.nodes[store_id])
+        options = _collect_options(network, request, supply, network.nodes[store_id], report=True)
     else:
         options = _home_options(network, request, candidates, supply)
         nearby = _best(
             [
                 option
                 for store in _collect_stores_near(network, candidates)
-                for option in _collect_options(network, request, supply, store)
+                for option in _collect_options(network, request, supply, store, report=False)
             ]
         )
         alternatives = [nearby] if nearby is not None else []
@@ -577,6 +875,20 @@ def build_options(
         raise DestinationNotServed(
             "no delivery service can bring this cart to the destination", field="input.destination"
         )
-    kept = [o for o in options if not _dominated(o, options)]
+    kept = []
+    for option in options:
+        better = _dominating(option, options)
+        if better is None:
+            kept.append(option)
+            continue
+        supply.unavailable.append(
+            unavailable(
+                option.kind,
+                option.service.code,
+                ReasonCode.DOMINATED,
+                f"{KIND_NAMES[better.kind]} is sooner, cheaper and lower in CO2e",
+            )
+        )
     labelled = _labelled(kept) if kept else []
-    return sorted(labelled + alternatives, key=lambda o: o.sort_key())
+    ranked = sorted(labelled + alternatives, key=lambda o: o.sort_key())
+    return Promise(tuple(ranked), tuple(supply.unavailable))

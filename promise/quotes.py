@@ -2,8 +2,11 @@
 
 A token is `base64url(payload JSON) "." base64url(HMAC-SHA256(key, first part))`. The payload
 names the signing key (`kid`), the client it was quoted to, the network version, the service,
-every shipment's node and lines, the dates and the price, and its expiry. Verification takes
-a map of keys, so a key can be rotated while the previous one is still accepted.
+every shipment's node and lines, the dates and the price, its expiry, and the destination
+and confidence it was quoted for (so that a commit the stock no longer allows can answer
+with fresh options for the same cart). Verification takes a map of keys, so a key can be
+rotated while the previous one is still accepted; a retired key is accepted only until its
+retire-by instant (the grace period), and never signs.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from promise.cart import CartLine
+from carriers.regions import Region
+from promise.cart import CartLine, Destination
 from promise.errors import QuoteExpired, QuoteInvalid
+from promise.geo import GeoPoint
 from promise.options import Option
 
 TOKEN_FIELD = "input.quoteToken"
@@ -45,9 +50,21 @@ class Quote:
     price_cents: int
     co2e_grams: float
     expires_at: int
+    # Where and how sure: what fresh options need when the plan no longer holds at commit.
+    destination: Destination | None = None
+    confidence: float = 0.95
+
+    @property
+    def cart(self) -> tuple[CartLine, ...]:
+        """The cart the quote covers: its shipments' lines, a SKU split over nodes summed."""
+        totals: dict[str, int] = {}
+        for shipment in self.shipments:
+            for line in shipment.lines:
+                totals[line.sku] = totals.get(line.sku, 0) + line.quantity
+        return tuple(CartLine(sku, quantity) for sku, quantity in totals.items())
 
     def to_json(self) -> str:
-        body = {
+        body: dict[str, object] = {
             "cid": self.client_id,
             "net": self.network_version,
             "svc": self.service_code,
@@ -67,6 +84,9 @@ class Quote:
             "co2": self.co2e_grams,
             "exp": self.expires_at,
         }
+        if self.destination is not None:
+            body["dst"] = _destination_json(self.destination)
+            body["conf"] = self.confidence
         return json.dumps(body, separators=(",", ":"), sort_keys=True)
 
     @staticmethod
@@ -92,10 +112,47 @@ class Quote:
             price_cents=int(body["price"]),
             co2e_grams=float(body["co2"]),
             expires_at=int(body["exp"]),
+            destination=_destination_of(body["dst"]) if "dst" in body else None,
+            confidence=float(body.get("conf", 0.95)),
         )
 
 
-def quote_of(option: Option, *, client_id: str, network_version: str, expires_at: int) -> Quote:
+def _destination_json(destination: Destination) -> dict[str, object]:
+    region = destination.region
+    return {
+        "lat": destination.point.latitude,
+        "lon": destination.point.longitude,
+        "store": destination.store_id,
+        "reg": None if region is None else [region.country, region.subdivision, region.timezone],
+    }
+
+
+def _destination_of(body: Mapping[str, object]) -> Destination:
+    reg = body["reg"]
+    region = None
+    if isinstance(reg, list):
+        country, subdivision, zone = reg
+        region = Region(str(country), None if subdivision is None else str(subdivision), str(zone))
+    store = body["store"]
+    latitude, longitude = body["lat"], body["lon"]
+    if not isinstance(latitude, int | float) or not isinstance(longitude, int | float):
+        raise ValueError("the destination's coordinates are not numbers")
+    return Destination(
+        GeoPoint(float(latitude), float(longitude)),
+        None if store is None else str(store),
+        region,
+    )
+
+
+def quote_of(
+    option: Option,
+    *,
+    client_id: str,
+    network_version: str,
+    expires_at: int,
+    destination: Destination | None = None,
+    confidence: float = 0.95,
+) -> Quote:
     return Quote(
         client_id=client_id,
         network_version=network_version,
@@ -109,6 +166,8 @@ def quote_of(option: Option, *, client_id: str, network_version: str, expires_at
         price_cents=option.price_cents,
         co2e_grams=option.co2e_grams,
         expires_at=expires_at,
+        destination=destination,
+        confidence=confidence,
     )
 
 
@@ -126,10 +185,19 @@ def _mac(secret: bytes, message: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class SigningKeys:
-    """The key new tokens are signed with, and every key still accepted, by id."""
+    """The key new tokens are signed with, and every key still accepted, by id.
+
+    `retire_by` gives retired keys the instant (Unix seconds) after which their tokens are
+    refused: the grace period of a rotation. The current key can't be retired.
+    """
 
     current: str
     secrets: Mapping[str, bytes]
+    retire_by: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.current in self.retire_by:
+            raise ValueError(f"the current key {self.current!r} can't be retired")
 
     def sign(self, quote: Quote) -> str:
         envelope = json.dumps(
@@ -157,6 +225,11 @@ class SigningKeys:
         expected = _b64(_mac(secret, head))
         if not signature.isascii() or not hmac.compare_digest(signature, expected):
             raise QuoteInvalid("the quote token's signature does not match", field=TOKEN_FIELD)
+        if kid in self.retire_by and now >= self.retire_by[kid]:
+            raise QuoteInvalid(
+                f"the quote token is signed by key {kid!r}, retired since its grace period ended",
+                field=TOKEN_FIELD,
+            )
         try:
             if envelope["v"] != _VERSION:
                 raise ValueError(envelope["v"])

@@ -221,6 +221,11 @@ class StockStore(Protocol):
 
     async def get_allocation(self, client_id: str, allocation_id: str) -> Allocation | None: ...
 
+    async def repair(self) -> int:
+        """Finish what calls that died half-way left undone (a confirm whose units could
+        still lapse); returns how many it finished. Safe to run at any time, from anywhere."""
+        ...
+
     async def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers."""
         ...

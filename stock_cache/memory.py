@@ -310,6 +310,10 @@ class MemoryStore:
         self._catch_up()
         return list(self._outbox)
 
+    async def repair(self) -> int:
+        # Every change here is whole or not at all: nothing is ever left half-done.
+        return 0
+
     async def ping(self) -> None:
         return None
 

@@ -35,9 +35,11 @@ class RedisKeys:
     live units; `allocs` hash allocation id -> JSON {node: units}; `holds` zset allocation id
     -> expiry ms; `seen` zset of event ids taken (24 h); `inbound` hash node -> JSON inbound.
     Per node (tag `{n:NODE}`): `snap` hash {gen, next, watermark}; `skus`, the SKUs with a
-    level there; `zeroed:GEN`, the SKUs a snapshot being written sets to zero.
+    level there; `named:GEN` and `zeroed:GEN`, the SKUs a snapshot being written names and
+    sets to zero (both dropped or expired once it is done).
     Per order bucket (tag `{o:B}`, B = 0..15): `alloc:ID` records, `idem:CLIENT:KEY`
-    idempotency keys, the `outbox` stream and `held`, HELD ids by expiry.
+    idempotency keys, the `outbox` stream, `held`, HELD ids by expiry, and `pinned`, CONFIRMED
+    ids whose holds may still carry the confirm's pin, by when a repair is due.
     """
 
     def __init__(self, prefix: str) -> None:
@@ -77,3 +79,6 @@ class RedisKeys:
 
     def held(self, bucket: int) -> str:
         return f"{self.bucket(bucket)}:held"
+
+    def pinned(self, bucket: int) -> str:
+        return f"{self.bucket(bucket)}:pinned"

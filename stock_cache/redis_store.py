@@ -16,11 +16,24 @@ Reserve, all lines or none, across slots:
      step. Should the key have been taken meanwhile, the holds are given back.
   A crash between steps leaves only holds that expire on their own, as any HELD hold does.
 
-Confirm pins each SKU's hold (pin.lua moves its expiry a day ahead so that no sweep frees it
-mid-change; a hold already gone makes the allocation EXPIRED), then change.lua confirms the
-record and publishes it, then the holds are taken out of the expiry sets. Release and fulfil
-change the record first, then give back the units per SKU; repeating them redoes the second
-step, so a crash in between is repaired by the caller's retry.
+Confirm, in three steps:
+  1. pin.lua pins each SKU's hold: moves its expiry a day ahead (the grace) so that no sweep
+     frees it mid-change; a hold already gone makes the allocation EXPIRED;
+  2. change.lua confirms the record, publishes it and, in the same step, enters the
+     allocation in its bucket's `pinned` zset, scored by when a repair is due (a minute on);
+  3. the holds are taken out of the SKUs' expiry sets (the units stay reserved, with no
+     expiry, until fulfilled or released), and only then the allocation out of `pinned`.
+  A crash before step 2 leaves pinned holds that lapse after the grace, as a HELD hold would.
+  A crash between steps 2 and 3 would leave a CONFIRMED record whose holds lapse a day later,
+  the units sold twice: so every call that runs a script in a bucket (reserve's commit,
+  change.lua, read_outbox's expiry) also runs pinned_due.lua there, in the same round trip,
+  which hands back up to 20 allocations of `pinned` that are due and still CONFIRMED; the
+  caller redoes their step 3 (idempotent). Reading, confirming again, releasing or fulfilling
+  an allocation still in `pinned` redoes its step 3 first, and the gateway runs repair() (every
+  bucket, more at a time) each minute as a safeguard. A bucket with no call and no repair for
+  a whole day would still lose such holds.
+Release and fulfil change the record first, then give back the units per SKU; repeating them
+redoes the second step, so a crash in between is repaired by the caller's retry.
 
 Snapshots, atomic per node although its SKUs live in many slots: a node has a snapshot
 generation. snapshot_begin.lua opens a new one (or refuses a watermark that is not newer);
@@ -95,7 +108,12 @@ from stock_cache.errors import (
     IdempotencyConflict,
     StoreUnavailable,
 )
-from stock_cache.redis_keys import ORDER_BUCKETS, RedisKeys, bucket_of_key
+from stock_cache.redis_keys import (
+    ORDER_BUCKETS,
+    RedisKeys,
+    bucket_of_allocation,
+    bucket_of_key,
+)
 from stock_cache.rules import Channel, StockRules
 
 # Fail fast: a caller at checkout would rather get StoreUnavailable in about a second than wait.
@@ -104,6 +122,11 @@ _TIMEOUT_SECONDS = 1.0
 _MAX_CONNECTIONS = 50
 # How long a confirm may take between pinning the holds and confirming the record.
 _PIN_GRACE_MS = 24 * 60 * 60 * 1000
+# From when a confirm that has not taken its holds out of the expiry sets counts as dead, and
+# how many of them each call in their bucket finishes (repair() takes more).
+_REPAIR_AFTER_MS = 60 * 1000
+_REPAIR_BATCH = 20
+_REPAIR_ALL_BATCH = 1_000
 _OUTBOX_MAXLEN = 100_000
 _CHUNK = 1_000
 _STAGING_TTL_MS = 24 * 60 * 60 * 1000
@@ -175,6 +198,11 @@ def _allocation(allocation_id: str, fields: Mapping[str, str], at_ms: int) -> Al
 
 def _new_allocation_id(bucket: int) -> str:
     return f"{bucket:x}{uuid.uuid4().hex[1:]}"
+
+
+def _skus_of(fields: Mapping[str, str]) -> list[str]:
+    """The SKUs of an allocation record, each once."""
+    return list(dict.fromkeys(line.sku for line in _decode_lines(fields["lines"])))
 
 
 def _by_sku(units: Units) -> dict[str, list[tuple[int, str, int]]]:
@@ -543,7 +571,10 @@ class RedisStore:
                 self._keys.outbox(bucket),
                 self._keys.held(bucket),
             ]
-            (committed,) = await self._run([("commit", keys, args)])
+            committed, due = await self._run(
+                [("commit", keys, args), self._pinned_due(bucket, now)]
+            )
+            await self._finish_confirms(due)
             if committed[0] != "held":
                 await self._unhold(allocation_id, grouped)
                 if committed[0] == "conflict":
@@ -603,10 +634,7 @@ class RedisStore:
                 if refused.status not in ("HELD", "CONFIRMED"):
                     await self._unhold(allocation_id, skus)
                 raise
-            async with self._client.pipeline(transaction=False) as pipe:
-                for sku in skus:
-                    pipe.zrem(self._keys.reservations(sku)[2], allocation_id)
-                await pipe.execute()
+            await self._unpin([(allocation_id, skus)])
         return after
 
     async def release(self, client_id: str, allocation_id: str) -> Allocation:
@@ -644,9 +672,7 @@ class RedisStore:
         return after
 
     async def _owned(self, client_id: str, allocation_id: str) -> dict[str, str]:
-        fields = cast(
-            dict[str, str], await self._client.hgetall(self._keys.allocation(allocation_id))
-        )
+        fields = await self._fields(allocation_id)
         if fields.get("client_id") != client_id:
             raise AllocationNotFound(allocation_id)
         return fields
@@ -659,6 +685,7 @@ class RedisStore:
             self._keys.allocation(allocation_id),
             self._keys.outbox(bucket),
             self._keys.held(bucket),
+            self._keys.pinned(bucket),
         ]
         args: list[EncodableT] = [
             action,
@@ -669,8 +696,10 @@ class RedisStore:
             order_reference,
             _OUTBOX_MAXLEN,
             self._keys.record_prefix(bucket),
+            now + _REPAIR_AFTER_MS,
         ]
-        (reply,) = await self._run([("change", keys, args)])
+        reply, due = await self._run([("change", keys, args), self._pinned_due(bucket, now)])
+        await self._finish_confirms(due)
         if reply[0] == "not_found":
             raise AllocationNotFound(allocation_id)
         if reply[0] == "refused":
@@ -689,21 +718,17 @@ class RedisStore:
         entries: list[OutboxEntry] = []
         now = now_ms(self._clock)
         async with self._session():
-            await self._run(
-                [
-                    (
-                        "expire",
-                        [self._keys.outbox(bucket), self._keys.held(bucket)],
-                        [
-                            now,
-                            RECORD_RETENTION_MS,
-                            _OUTBOX_MAXLEN,
-                            self._keys.record_prefix(bucket),
-                        ],
-                    )
-                    for bucket in range(ORDER_BUCKETS)
-                ]
-            )
+            calls: list[_Call] = [
+                (
+                    "expire",
+                    [self._keys.outbox(bucket), self._keys.held(bucket)],
+                    [now, RECORD_RETENTION_MS, _OUTBOX_MAXLEN, self._keys.record_prefix(bucket)],
+                )
+                for bucket in range(ORDER_BUCKETS)
+            ]
+            calls += [self._pinned_due(bucket, now) for bucket in range(ORDER_BUCKETS)]
+            replies = await self._run(calls)
+            await self._finish_confirms(*replies[ORDER_BUCKETS:])
             async with self._client.pipeline(transaction=False) as pipe:
                 for bucket in range(ORDER_BUCKETS):
                     pipe.xrange(self._keys.outbox(bucket))
@@ -721,6 +746,22 @@ class RedisStore:
                     )
                 )
         return entries
+
+    async def repair(self) -> int:
+        """Finish the confirms, of every bucket, that died before their last step.
+
+        A safeguard run every minute by the gateway: the calls of each bucket already finish
+        a few at a time. Returns how many it finished.
+        """
+        now = now_ms(self._clock)
+        async with self._session():
+            replies = await self._run(
+                [
+                    self._pinned_due(bucket, now, _REPAIR_ALL_BATCH)
+                    for bucket in range(ORDER_BUCKETS)
+                ]
+            )
+            return await self._finish_confirms(*replies)
 
     async def ping(self) -> None:
         async with self._session():
@@ -755,9 +796,54 @@ class RedisStore:
         # The client decodes responses (see from_url), so every value is text.
         if not allocation_id:
             return None
-        key = self._keys.allocation(allocation_id)
-        fields = cast(dict[str, str], await self._client.hgetall(key))
+        fields = await self._fields(allocation_id)
         return _allocation(allocation_id, fields, at_ms) if fields else None
+
+    async def _fields(self, allocation_id: str) -> dict[str, str]:
+        """An allocation's record ({} if none), after finishing a confirm of it that died.
+
+        The record and whether the allocation is in its bucket's `pinned` set come in one
+        round trip (one slot); only a confirm that never took its holds out of the expiry sets
+        costs more, once.
+        """
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self._keys.allocation(allocation_id))
+            pipe.zscore(self._keys.pinned(bucket_of_allocation(allocation_id)), allocation_id)
+            found, pinned = await pipe.execute()
+        fields = cast(dict[str, str], found)
+        if pinned is not None and fields.get("status") == AllocationStatus.CONFIRMED.value:
+            await self._unpin([(allocation_id, _skus_of(fields))])
+        return fields
+
+    def _pinned_due(self, bucket: int, now: int, limit: int = _REPAIR_BATCH) -> _Call:
+        """The call that finds a bucket's confirms that died before their last step."""
+        args: list[EncodableT] = [now, limit, self._keys.record_prefix(bucket)]
+        return ("pinned_due", [self._keys.pinned(bucket)], args)
+
+    async def _finish_confirms(self, *replies: Sequence[str]) -> int:
+        """Finish the confirms that pinned_due.lua found; returns how many."""
+        dead = [
+            (allocation_id, _skus_of({"lines": lines}))
+            for reply in replies
+            for allocation_id, lines in zip(reply[::2], reply[1::2], strict=True)
+        ]
+        if dead:
+            await self._unpin(dead)
+        return len(dead)
+
+    async def _unpin(self, confirmed: Sequence[tuple[str, Sequence[str]]]) -> None:
+        """A confirm's last step: take its holds out of the SKUs' expiry sets, where the pin
+        left them, so that the units stay reserved until fulfilled or released; then, only
+        once that is done, take it out of its bucket's `pinned` set. Idempotent."""
+        async with self._client.pipeline(transaction=False) as pipe:
+            for allocation_id, skus in confirmed:
+                for sku in skus:
+                    pipe.zrem(self._keys.reservations(sku)[2], allocation_id)
+            await pipe.execute()
+        async with self._client.pipeline(transaction=False) as pipe:
+            for allocation_id, _ in confirmed:
+                pipe.zrem(self._keys.pinned(bucket_of_allocation(allocation_id)), allocation_id)
+            await pipe.execute()
 
     async def _run(self, calls: Sequence[_Call]) -> list[Any]:
         """Run scripts by name, all in one pipelined round trip (per node on a cluster).

@@ -115,3 +115,52 @@ def running_redis() -> Iterator[RedisServer]:
             f"redis-server failed to start {_START_ATTEMPTS} times; its last log:\n"
             + log_path.read_text(errors="replace")
         )
+
+
+class RestartableRedis:
+    """A redis-server the test may stop and start again on the same port (same temp dir)."""
+
+    def __init__(self, binary: str, directory: str) -> None:
+        self._binary = binary
+        self._directory = directory
+        self.port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [
+            self._binary,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", self._directory,
+            "--daemonize", "no",
+        ]  # fmt: skip
+        self._process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+        if not _wait_until_ready(self._process, self.port):
+            raise RuntimeError(f"redis-server did not start again on port {self.port}")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            _stop(self._process)
+            self._process = None
+
+
+@contextlib.contextmanager
+def restartable_redis() -> Iterator[RestartableRedis]:
+    """A redis-server of the test's own, stopped at the end whatever state it is in."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError(REDIS_SERVER_MISSING)
+    with tempfile.TemporaryDirectory(prefix="redis-restart-") as directory:
+        server = RestartableRedis(binary, directory)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

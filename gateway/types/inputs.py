@@ -99,6 +99,13 @@ class DeliveryOptionsInput:
             "always given apart as customerTripCo2eGrams."
         ),
     )
+    explain: bool = strawberry.field(
+        default=False,
+        description=(
+            "Add each option's explanation: nodes considered and rejected (with the filter), "
+            "the plans compared with their objective values, profile and network versions."
+        ),
+    )
 
 
 @strawberry.input

@@ -8,7 +8,8 @@ import enum
 import strawberry
 
 from carriers.services import DeliveryKind
-from gateway.promising import QuotedOption
+from gateway.promising import QuotedOption, QuotedPromise
+from gateway.types.explain import OptionExplanation, UnavailableService
 from gateway.types.network import Line, NodeInfo
 from promise.dates import duration_text, order_within_minutes, ready_text
 from promise.network import Network, PointType
@@ -155,9 +156,17 @@ class DeliveryOption:
     shipments: list[ShipmentInfo]
     quote_token: str
     quote_expires_at: dt.datetime
+    nudge: CarbonNudge | None = strawberry.field(
+        description="A later plan of this service with less CO2e, when there is one."
+    )
+    explanation: OptionExplanation | None = strawberry.field(
+        description="How the plan was chosen; only when the request sets explain."
+    )
 
     @staticmethod
-    def from_domain(quoted: QuotedOption, network: Network) -> DeliveryOption:
+    def from_domain(
+        quoted: QuotedOption, network: Network, *, explain: bool = False
+    ) -> DeliveryOption:
         option = quoted.option
         store = option.collect_store_id
         minutes = order_within_minutes(option.order_by, quoted.ordered_at)
@@ -191,9 +200,55 @@ class DeliveryOption:
             shipments=[ShipmentInfo.from_domain(s, network) for s in option.shipments],
             quote_token=quoted.token,
             quote_expires_at=quoted.expires_at,
+            nudge=CarbonNudge.from_domain(quoted, network, explain=explain),
+            explanation=(
+                OptionExplanation.from_domain(option.explanation)
+                if explain and option.explanation is not None
+                else None
+            ),
+        )
+
+
+@strawberry.type
+class CarbonNudge:
+    text: str = strawberry.field(
+        description="For shoppers: 'one day later: 1 parcel instead of 2, 340 g CO2e less'."
+    )
+    days_later: int
+    parcels: int
+    instead_of_parcels: int
+    co2e_saved_grams: float
+    option: DeliveryOption = strawberry.field(description="The greener option, with its quote.")
+
+    @staticmethod
+    def from_domain(quoted: QuotedOption, network: Network, *, explain: bool) -> CarbonNudge | None:
+        option, greener = quoted.option, quoted.greener
+        if greener is None or option.nudge is None:
+            return None
+        return CarbonNudge(
+            text=option.nudge,
+            days_later=(greener.option.promised - option.promised).days,
+            parcels=len(greener.option.shipments),
+            instead_of_parcels=len(option.shipments),
+            co2e_saved_grams=round(
+                option.shipments_co2e_grams - greener.option.shipments_co2e_grams, 1
+            ),
+            option=DeliveryOption.from_domain(greener, network, explain=explain),
         )
 
 
 @strawberry.type
 class DeliveryOptions:
     options: list[DeliveryOption]
+    unavailable: list[UnavailableService] = strawberry.field(
+        description="Services not offered for this cart and destination, each with its reason."
+    )
+
+    @staticmethod
+    def from_domain(found: QuotedPromise, network: Network, *, explain: bool) -> DeliveryOptions:
+        return DeliveryOptions(
+            options=[
+                DeliveryOption.from_domain(q, network, explain=explain) for q in found.options
+            ],
+            unavailable=[UnavailableService.from_domain(u) for u in found.unavailable],
+        )

@@ -6,7 +6,10 @@ import enum
 
 import strawberry
 
+from gateway.promising import QuotedOption
+from gateway.types.options import DeliveryOption
 from promise.errors import PromiseError
+from promise.network import Network
 from stock_cache.base import AllocationStatus, Shortage
 
 
@@ -86,15 +89,30 @@ class ShortLine:
     available: int
 
 
-@strawberry.type
+@strawberry.type(
+    description="The promise changed: stock moved so that the quoted plan no longer holds."
+)
 class StockChanged(Problem):
     short_lines: list[ShortLine]
+    options: list[DeliveryOption] = strawberry.field(
+        description=(
+            "Fresh options for the same cart and destination, quoted now, best first; "
+            "empty when nothing can be offered any more."
+        )
+    )
 
     @staticmethod
-    def from_domain(shortages: tuple[Shortage, ...]) -> StockChanged:
+    def from_domain(
+        shortages: tuple[Shortage, ...],
+        fresh: list[QuotedOption] | None = None,
+        network: Network | None = None,
+    ) -> StockChanged:
         return StockChanged(
             code=ProblemCode.STOCK_CHANGED,
-            message="stock moved since the quote: ask for options again",
+            message="stock moved since the quote: the promise changed, see the fresh options",
+            options=[
+                DeliveryOption.from_domain(q, network) for q in fresh or [] if network is not None
+            ],
             field="input.quoteToken",
             short_lines=[
                 ShortLine(

@@ -1,6 +1,7 @@
 -- Prepended to the scripts of an order bucket (tag {o:B}): allocation records
 -- (`alloc:ID`, a hash), idempotency keys (`idem:CLIENT:KEY`, a hash), the allocation outbox
--- (`outbox`, a stream) and `held`, a zset of HELD allocation ids by expiry instant.
+-- (`outbox`, a stream), `held`, a zset of HELD allocation ids by expiry instant, and `pinned`,
+-- a zset of CONFIRMED ids whose holds may still carry the confirm's pin (see change.lua).
 
 local function publish(outbox, maxlen, id, fields, status, at_ms)
   redis.call('XADD', outbox, 'MAXLEN', '~', maxlen, '*',

@@ -1,9 +1,13 @@
 -- Change the status of one allocation of one client, and publish the change.
--- KEYS: record, outbox, held (one bucket).
+-- KEYS: record, outbox, held, pinned (one bucket).
 -- ARGV: action ('confirm' | 'release' | 'fulfil' | 'expire'), client_id, allocation_id,
---       now_ms, retention_ms, order_reference (confirm only), outbox_maxlen, record_prefix.
+--       now_ms, retention_ms, order_reference (confirm only), outbox_maxlen, record_prefix,
+--       repair_at_ms (confirm only: from when a confirm that never finished is repaired).
+-- A confirm enters the allocation in `pinned` in the same step as it confirms the record:
+-- its holds still carry the pin until the caller takes them out of the expiry sets and
+-- then out of `pinned` (see pinned_due.lua, which finishes it should the caller die).
 -- Returns {'not_found'} | {'refused', status} | {'ok', field, value, ...} (the record after).
-local record, outbox, held = KEYS[1], KEYS[2], KEYS[3]
+local record, outbox, held, pinned = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local action, id, now, retention, maxlen = ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[7]
 expire_due(held, outbox, ARGV[8], now, retention, maxlen)
 local fields = record_fields(record)
@@ -31,6 +35,7 @@ if action == 'confirm' then
     redis.call('HDEL', record, 'expires_at_ms')
     redis.call('PERSIST', record)
     redis.call('ZREM', held, id)
+    redis.call('ZADD', pinned, ARGV[9], id)
     fields.order_reference = ARGV[6]
     become('CONFIRMED')
   elseif not (status == 'CONFIRMED' and fields.order_reference == ARGV[6]) then
@@ -39,6 +44,7 @@ if action == 'confirm' then
 elseif action == 'release' then
   if status == 'HELD' or status == 'CONFIRMED' then
     redis.call('ZREM', held, id)
+    redis.call('ZREM', pinned, id)
     become('RELEASED')
     redis.call('PEXPIRE', record, retention)
   elseif status ~= 'RELEASED' then
@@ -46,6 +52,7 @@ elseif action == 'release' then
   end
 elseif action == 'fulfil' then
   if status == 'CONFIRMED' then
+    redis.call('ZREM', pinned, id)
     become('FULFILLED')
     redis.call('PEXPIRE', record, retention)
   elseif status ~= 'FULFILLED' then

@@ -105,10 +105,10 @@ def test_a_quote_of_a_split_home_option_round_trips() -> None:
     verified = KEYS.verify(KEYS.sign(quote), client_id=CLIENT, now=QUOTED_AT)
 
     assert verified == quote
-    # Bonneuil covers more units, so the greedy split takes it first.
+    # Shipments come nearest node first.
     assert [(s.node_id, s.lines) for s in verified.shipments] == [
-        ("DC-BONNEUIL", cart((LINEN_CUSHION, 2))),
         (DC_SQF, cart((OAK_TABLE, 1))),
+        ("DC-BONNEUIL", cart((LINEN_CUSHION, 2))),
     ]
     assert verified.price_cents == option.price_cents
     assert verified.co2e_grams == option.co2e_grams

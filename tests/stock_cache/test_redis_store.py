@@ -28,7 +28,7 @@ from stock_cache import (
 from stock_cache.errors import AllocationStateError, StoreUnavailable
 from stock_cache.redis_keys import RedisKeys, bucket_of_key
 from stock_cache.redis_store import RedisStore
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import RedisServer, free_port, restartable_redis
 from tests.stock_cache.support import CHAIR, LYON, SOFA, STOREFRONT, TABLE, FakeClock, hold
 
 PROCESSES = 4
@@ -311,3 +311,28 @@ async def test_a_short_line_in_one_slot_gives_back_what_other_slots_held(
         SOFA: {LYON: 1},
         CHAIR: {LYON: 5},
     }
+
+
+async def test_the_store_recovers_by_itself_when_redis_comes_back(
+    prefix: str, open_store: StoreOpener
+) -> None:
+    with restartable_redis() as server:
+        store = open_store(server.url(), key_prefix=prefix)
+        await store.set_levels(LYON, {TABLE: 5})
+        assert await store.atp([TABLE], [LYON]) == {TABLE: {LYON: 5}}
+
+        server.stop()
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            await store.reserve(hold((LYON, TABLE, 1)))
+        with pytest.raises(StoreUnavailable):
+            await store.atp([TABLE], [LYON])
+        assert time.monotonic() - started < 3
+
+        # The server comes back empty (no persistence) and without the store's scripts.
+        server.start()
+        await store.set_levels(LYON, {TABLE: 3})
+        outcome = await store.reserve(hold((LYON, TABLE, 1)))
+
+        assert isinstance(outcome, Reserved)
+        assert await store.atp([TABLE], [LYON]) == {TABLE: {LYON: 2}}

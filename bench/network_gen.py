@@ -1,0 +1,236 @@
+"""A seeded reference network for the benchmarks, written as files the gateway loads.
+
+    .venv/bin/python -m bench.network_gen DIR [--nodes 1000] [--skus 20000] [--seed 7]
+
+Nodes sit on the real places of `bench/cities.csv` (175 French towns: the demo's postcode
+table, one row per town, plus 42 prefectures; town-hall coordinates to 4 decimals), each
+moved by a seeded jitter of up to ~8 km. One node in twenty is a distribution centre (50 of
+1,000), on distinct towns while there are towns left; the rest are stores of three kinds
+modelled on the demo's (click & collect; plus same-day; plus parcels). Stores hold about 30%
+of the SKUs, DCs about 90%. The carrier services, pickup points and postcodes are the demo's
+(plus the towns of the table), so dates, prices and CO2e follow the same rules.
+
+Same arguments, same files: the generator draws everything from one `random.Random(seed)`.
+`load_stock` puts `stock.csv` into a store through `promise-gateway import-stock`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import random
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.network_files import NODE_COLUMNS
+from gateway.settings import DEFAULT_NETWORK_DIR
+
+CITIES_FILE = Path(__file__).resolve().parent / "cities.csv"
+DC_EVERY = 20
+JITTER_KM = 8.0
+
+DC_HOURS = "Mon-Fri 06:00-22:00; Sat 08:00-12:00"
+DC_SERVICES = "COLISSIMO-48H|CHRONO-EXPRESS-24H|STORE-TRANSFER|RELAY-POINT-72H"
+DC_PICKUPS = (
+    ("COLISSIMO-48H", "Mon-Fri", "18:00"),
+    ("COLISSIMO-48H", "Sat", "11:30"),
+    ("CHRONO-EXPRESS-24H", "Mon-Fri", "17:00"),
+    ("RELAY-POINT-72H", "Mon-Fri", "16:30"),
+    ("STORE-TRANSFER", "Mon-Fri", "18:30"),
+    ("STORE-TRANSFER", "Sat", "11:00"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreKind:
+    """A kind of store of the demo network, with its share of the stores."""
+
+    share: float
+    hours: str
+    capabilities: str
+    services: str
+    pickups: tuple[tuple[str, str, str], ...]
+
+
+STORE_KINDS = (
+    StoreKind(0.5, "Mon-Sat 10:00-19:30", "CLICK_AND_COLLECT", "CLICK-COLLECT", ()),
+    StoreKind(
+        0.35,
+        "Mon-Sat 10:00-19:30",
+        "CLICK_AND_COLLECT|SAME_DAY",
+        "CLICK-COLLECT|COURIER-SAME-DAY",
+        (("COURIER-SAME-DAY", "Mon-Sat", "12:00|15:30|17:30"),),
+    ),
+    StoreKind(
+        0.15,
+        "Mon-Sat 10:00-20:00",
+        "SHIPS_PARCELS|CLICK_AND_COLLECT|SAME_DAY",
+        "COLISSIMO-48H|CLICK-COLLECT|COURIER-SAME-DAY",
+        (
+            ("COLISSIMO-48H", "Mon-Fri", "16:00"),
+            ("COURIER-SAME-DAY", "Mon-Sat", "12:00|15:30|17:30"),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    name: str
+    postcode: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """The size of a generated network; the defaults are issue 7's reference network."""
+
+    nodes: int = 1_000
+    skus: int = 20_000
+    store_share: float = 0.30
+    dc_share: float = 0.90
+    seed: int = 7
+
+    @property
+    def dcs(self) -> int:
+        return max(1, self.nodes // DC_EVERY)
+
+
+def cities() -> list[City]:
+    with CITIES_FILE.open(encoding="utf-8", newline="") as handle:
+        return [
+            City(row["city"], row["postcode"], float(row["latitude"]), float(row["longitude"]))
+            for row in csv.DictReader(handle)
+        ]
+
+
+def _slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Z0-9]+", "-", ascii_name.upper()).strip("-")
+
+
+def _jittered(city: City, rng: random.Random) -> tuple[float, float]:
+    # Uniform in a disc of JITTER_KM around the town hall (sqrt: uniform by area).
+    distance = JITTER_KM * math.sqrt(rng.random())
+    bearing = rng.uniform(0.0, 2.0 * math.pi)
+    dlat = distance * math.cos(bearing) / 111.2
+    dlon = distance * math.sin(bearing) / (111.2 * math.cos(math.radians(city.latitude)))
+    return round(city.latitude + dlat, 5), round(city.longitude + dlon, 5)
+
+
+def generate(directory: Path, shape: Shape = Shape()) -> None:
+    """Write the network files of `shape` into `directory` (created if missing)."""
+    rng = random.Random(shape.seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    towns = cities()
+    for name in ("services.toml", "pickup_points.csv"):
+        shutil.copy(DEFAULT_NETWORK_DIR / name, directory / name)
+    _write_postcodes(directory / "postcodes.csv", towns)
+    (directory / "network.toml").write_text(
+        f'name = "Benchmark reference network"\n'
+        f'version = "bench-{shape.nodes}n-{shape.skus}s-{shape.seed}"\n'
+        'country = "FR"\nreservation_ttl_seconds = 900\ntransfer_service = "STORE-TRANSFER"\n\n'
+        "[safety_stock]\nSTORE = 2\nDC = 0\nDROPSHIP = 0\n",
+        encoding="utf-8",
+    )
+    (directory / "channels.toml").write_text(
+        'default_channel = "web-fr"\n\n[channels.web-fr]\nnodes = "*"\n', encoding="utf-8"
+    )
+    node_ids = _write_nodes(directory, shape, towns, rng)
+    sku_ids = [f"BENCH-{number:05}" for number in range(shape.skus)]
+    with (directory / "skus.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sku", "name", "weight_grams"])
+        for sku in sku_ids:
+            writer.writerow([sku, f"Benchmark item {sku[6:]}", rng.randint(200, 30_000)])
+    with (directory / "stock.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["node_id", "sku", "on_hand"])
+        for node_id, is_dc in node_ids:
+            share = shape.dc_share if is_dc else shape.store_share
+            held = rng.sample(sku_ids, round(share * len(sku_ids)))
+            for sku in sorted(held):
+                on_hand = rng.randint(20, 500) if is_dc else rng.randint(3, 30)
+                writer.writerow([node_id, sku, on_hand])
+
+
+def _write_postcodes(path: Path, towns: list[City]) -> None:
+    with (DEFAULT_NETWORK_DIR / "postcodes.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    known = {(row[0], row[1]) for row in rows[1:]}
+    rows += [
+        ["FR", town.postcode, town.name, f"{town.latitude:.4f}", f"{town.longitude:.4f}"]
+        for town in towns
+        if ("FR", town.postcode) not in known
+    ]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def _write_nodes(
+    directory: Path, shape: Shape, towns: list[City], rng: random.Random
+) -> list[tuple[str, bool]]:
+    """nodes.csv and pickups.csv; returns (node id, is a DC) in file order."""
+    dc_towns = rng.sample(towns, min(shape.dcs, len(towns)))
+    dc_towns += [rng.choice(towns) for _ in range(shape.dcs - len(dc_towns))]
+    written: list[tuple[str, bool]] = []
+    with (
+        (directory / "nodes.csv").open("w", encoding="utf-8", newline="") as nodes_file,
+        (directory / "pickups.csv").open("w", encoding="utf-8", newline="") as pickups_file,
+    ):
+        nodes = csv.writer(nodes_file)
+        pickups = csv.writer(pickups_file)
+        nodes.writerow(NODE_COLUMNS)
+        pickups.writerow(["node_id", "service", "days", "times"])
+        for number in range(shape.nodes):
+            is_dc = number < shape.dcs
+            town = dc_towns[number] if is_dc else rng.choice(towns)
+            latitude, longitude = _jittered(town, rng)
+            node_id = f"{'DC' if is_dc else 'ST'}-{number:05}-{_slug(town.name)}"
+            collections: tuple[tuple[str, str, str], ...]
+            if is_dc:
+                row = ["DC", town.name, latitude, longitude, "Europe/Paris", DC_HOURS, 120]
+                row += ["SHIPS_PARCELS", DC_SERVICES, 20]
+                collections = DC_PICKUPS
+            else:
+                kind = rng.choices(STORE_KINDS, weights=[k.share for k in STORE_KINDS])[0]
+                row = ["STORE", town.name, latitude, longitude, "Europe/Paris", kind.hours, 60]
+                row += [kind.capabilities, kind.services, 5]
+                collections = kind.pickups
+            nodes.writerow([node_id, f"{town.name} {'DC' if is_dc else 'store'} {number}", *row])
+            for service, days, times in collections:
+                pickups.writerow([node_id, service, days, times])
+            written.append((node_id, is_dc))
+    return written
+
+
+def load_stock(directory: Path, store_url: str) -> None:
+    """`promise-gateway import-stock` of the network's stock.csv into the store at `store_url`."""
+    command = [sys.executable, "-m", "gateway.cli", "import-stock", str(directory / "stock.csv")]
+    command += ["--network", str(directory), "--store", store_url, "--quiet"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
+def main() -> None:
+    arguments = argparse.ArgumentParser(description=__doc__)
+    arguments.add_argument("directory", type=Path)
+    reference = Shape()
+    arguments.add_argument("--nodes", type=int, default=reference.nodes)
+    arguments.add_argument("--skus", type=int, default=reference.skus)
+    arguments.add_argument("--seed", type=int, default=reference.seed)
+    args = arguments.parse_args()
+    if not 100 <= args.nodes <= 10_000:
+        arguments.error("--nodes must be within 100..10,000")
+    generate(args.directory, Shape(nodes=args.nodes, skus=args.skus, seed=args.seed))
+    print(f"wrote {args.directory}")
+
+
+if __name__ == "__main__":
+    main()

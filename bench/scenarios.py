@@ -1,0 +1,149 @@
+"""The three request kinds of issue 7, their seeded workloads, and in-process timing.
+
+PDP: `availability` of one SKU near a postcode plus the headline dates of `deliveryOptions`
+for that SKU, in one operation (a product page's one call). Checkout: `deliveryOptions` for
+a cart of N lines (5 by default). Commit: `commitAllocation` of a fresh quote token.
+Destinations are postcodes of the benchmark towns and SKUs are drawn uniformly from the
+catalogue, both from `random.Random(seed)`: the same seed gives the same requests, in process
+and over HTTP.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bench.network_gen import cities
+from gateway.context import Context
+from gateway.promising import PromiseService
+from gateway.schema import schema
+from promise.cart import CartLine, Destination
+from promise.network import Network
+from promise.quotes import quote_of
+
+ORDER_TIME = "2026-11-23T10:00:00+01:00"
+CLIENT = "bench"
+
+PDP = """query Pdp($sku: String!, $lines: [CartLineInput!]!, $pc: String!) {
+  availability(skus: [$sku], near: {postcode: {country: "FR", postcode: $pc}}, first: 5) {
+    ... on Availability { items { sku total nodes { node { id } atp distanceKm } } } }
+  deliveryOptions(input: {lines: $lines, orderTime: "ORDER_TIME",
+    destination: {postcode: {country: "FR", postcode: $pc}}}) {
+    ... on DeliveryOptions { options { kind promisedDate likelyDate priceCents } }
+    ... on Problem { code } } }""".replace("ORDER_TIME", ORDER_TIME)
+CHECKOUT = """query Checkout($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
+  ... on DeliveryOptions { options { kind serviceCode promisedDate likelyDate priceCents
+  co2eGrams labels shipments { node { id } lines { sku quantity } distanceKm } quoteToken } }
+  ... on Problem { code } } }"""
+COMMIT = """mutation Commit($t: String!, $k: String!) { commitAllocation(input: {quoteToken: $t,
+  idempotencyKey: $k}) { __typename ... on Allocation { id status }
+  ... on StockChanged { shortLines { nodeId sku } } ... on Problem { code } } }"""
+RELEASE = """mutation Release($id: ID!) { releaseAllocation(input: {allocationId: $id}) {
+  __typename } }"""
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    p50_ms: float
+    p99_ms: float
+    per_second: float
+
+    @staticmethod
+    def of(samples: Sequence[float]) -> Figures:
+        """Percentiles of sequential durations (seconds); throughput is their inverse mean."""
+        ordered = sorted(samples)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return Figures(statistics.median(ordered) * 1000, p99 * 1000, len(ordered) / sum(ordered))
+
+
+class Workload:
+    """Seeded request variables over one network."""
+
+    def __init__(self, network: Network, *, seed: int = 11) -> None:
+        self._rng = random.Random(seed)
+        self._skus = sorted(network.skus)
+        self.postcodes = sorted(
+            {town.postcode for town in cities()} & {pc for _, pc in network.postcodes}
+        )
+
+    def _postcode(self) -> str:
+        return self._rng.choice(self.postcodes)
+
+    def pdp(self) -> dict[str, Any]:
+        sku = self._rng.choice(self._skus)
+        return {"sku": sku, "lines": [{"sku": sku, "quantity": 1}], "pc": self._postcode()}
+
+    def cart(self, lines: int) -> dict[str, Any]:
+        chosen = self._rng.sample(self._skus, lines)
+        return {
+            "input": {
+                "lines": [{"sku": sku, "quantity": 1} for sku in chosen],
+                "destination": {"postcode": {"country": "FR", "postcode": self._postcode()}},
+                "orderTime": ORDER_TIME,
+            }
+        }
+
+
+async def run_query(
+    service: PromiseService, query: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """One operation through the real schema (parse, validate, execute), as client `bench`."""
+    context = Context(service=service, client_id=CLIENT)
+    result = await schema.execute(query, variable_values=variables, context_value=context)
+    if result.errors:
+        raise RuntimeError(result.errors[0].message)
+    assert result.data is not None
+    return result.data
+
+
+async def timed(
+    call: Callable[[int], Awaitable[float | None]], *, rounds: int, warmup: int
+) -> Figures:
+    """Run `call(i)` sequentially; a call may return its own duration, else it is timed whole."""
+    for i in range(warmup):
+        await call(i)
+    samples: list[float] = []
+    for i in range(warmup, warmup + rounds):
+        start = time.perf_counter()
+        own = await call(i)
+        samples.append(time.perf_counter() - start if own is None else own)
+    return Figures.of(samples)
+
+
+async def quote_tokens(
+    service: PromiseService, workload: Workload, *, count: int, lines: int = 2
+) -> list[tuple[str, int]]:
+    """`count` fresh quote tokens for client `bench`, with the hash slots each commit touches.
+
+    Each cart's options come from the promise service itself; every option is signed again
+    with distinct expiry instants, so one option yields several different tokens (each a
+    valid quote naming the same lines). Slots: one per SKU plus the allocation's order bucket.
+    """
+    tokens: list[tuple[str, int]] = []
+    expires = int(service.clock()) + service.quote_ttl_seconds
+    while len(tokens) < count:
+        variables = workload.cart(lines)["input"]
+        cart = tuple(CartLine(line["sku"], line["quantity"]) for line in variables["lines"])
+        point = service.network.postcodes[("FR", variables["destination"]["postcode"]["postcode"])]
+        quoted = await service.delivery_options(
+            cart,
+            Destination(point=point),
+            client_id=CLIENT,
+            order_time=None,
+            confidence=0.95,
+        )
+        for option in quoted:
+            slots = len({line.sku for s in option.option.shipments for line in s.lines}) + 1
+            for offset in range(3):
+                quote = quote_of(
+                    option.option,
+                    client_id=CLIENT,
+                    network_version=service.network.version,
+                    expires_at=expires + offset,
+                )
+                tokens.append((service.keys.sign(quote), slots))
+    return tokens[:count]
