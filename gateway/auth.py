@@ -57,13 +57,13 @@ DEV_CALLER = Caller(DEV_CLIENT, DEFAULT_CHANNEL, ALL_SCOPES, ClientKind.SERVER)
 DEV_KEYS: dict[str, Caller] = {
     "demo-storefront-key": Caller(
         "demo-storefront",
-        "web",
+        "web-fr",
         frozenset({Scope.PROMISE_READ, Scope.ALLOCATION_WRITE}),
         ClientKind.STOREFRONT,
     ),
     "demo-marketplace-key": Caller(
         "demo-marketplace",
-        "marketplace",
+        "marketplace-x",
         frozenset({Scope.PROMISE_READ, Scope.ALLOCATION_WRITE}),
         ClientKind.SERVER,
     ),

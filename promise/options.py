@@ -1,13 +1,16 @@
 """Delivery options for a cart: one per service, priced, dated, with their CO2e, then ranked.
 
-For each service the eligible candidate nodes (those that dispatch it, within its radius)
-give a few single-node plans and one split plan (see `sourcing`). Each plan is dated, priced
-and weighed in CO2e; the service keeps its best plan by (shipments, promised day, likely day,
-price, CO2e, distance). Options strictly worse than another on promised day, price and CO2e
-at once are dropped, and the rest are labelled. A home destination also gets click & collect
-at the best of the few stores nearest to it, as an unlabelled alternative: collecting is not
-delivering, so it neither dominates nor outranks a delivery to the address asked for; the
-same goes for delivery to a pickup point, which lists the nearest points with the option.
+For each service, the request's rule profile filters the candidate nodes (those that
+dispatch the service, within its radius) and `sourcing.search_plans` finds the plan best by
+the profile's objective, every shipment dated, priced and weighed in CO2e by this module.
+Home deliveries search a second time with CO2e first: a later plan with less CO2e becomes
+the option's greener alternative (the carbon nudge). Options strictly worse than another on
+promised day, price and CO2e at once are dropped, and the rest are labelled (RECOMMENDED by
+the profile's own objective). A service that gives nothing is reported with a reason code.
+A home destination also gets click & collect at the best of the few stores nearest to it,
+as an unlabelled alternative: collecting is not delivering, so it neither dominates nor
+outranks a delivery to the address asked for; the same goes for delivery to a pickup point,
+which lists the nearest points with the option.
 
 Stock on its way to a node (`inbound`) is used only for a service that has no option from
 the shelves: its shipments then start at the arrival of the lots they need, a later date
@@ -332,7 +335,8 @@ class _Scorer:
         return made
 
 
-def _judge(network: Network, profile: RuleProfile, scorer: _Scorer, stock: Stock) -> Judge:
+def _judge(network: Network, request: PromiseRequest, scorer: _Scorer, stock: Stock) -> Judge:
+    profile = request.profile
     return Judge(
         profile.objective,
         scorer,
@@ -340,6 +344,7 @@ def _judge(network: Network, profile: RuleProfile, scorer: _Scorer, stock: Stock
         priorities={n.id: n.priority for n in network.nodes.values()},
         stores=frozenset(n.id for n in network.nodes.values() if n.type is NodeType.STORE),
         keep_store_units=profile.keep_store_units,
+        day_zero=request.now.date(),
     )
 
 
@@ -419,14 +424,14 @@ def _served(
         else:
             rejected.append(Rejection(node.id, failed))
     scorer = _Scorer(network, profile, supply, how.service_for, how.timer, how.point)
-    judge = _judge(network, profile, scorer, supply.stock)
+    judge = _judge(network, request, scorer, supply.stock)
     result = search_plans(
         request.cart, kept, supply.stock, judge, max_shipments=profile.max_shipments
     )
     stock = supply.stock
     if result.best is None and supply.inbound:
         stock = with_inbound(supply.stock, supply.inbound)
-        judge = _judge(network, profile, scorer, stock)
+        judge = _judge(network, request, scorer, stock)
         result = search_plans(request.cart, kept, stock, judge, max_shipments=profile.max_shipments)
     if result.best is None:
         if how.report:

@@ -21,7 +21,7 @@ class Criterion(enum.Enum):
     """One term of an objective; each is a number where smaller is better."""
 
     FEWEST_SHIPMENTS = "FEWEST_SHIPMENTS"  # parcels (or collections) in the plan
-    DELIVERY_DATE = "DELIVERY_DATE"  # the latest shipment's promised day
+    DELIVERY_DATE = "DELIVERY_DATE"  # days from the order's day to the last promised day
     COST = "COST"  # carrier price plus the nodes' handling cost, cents
     CO2E = "CO2E"  # grams of CO2e of every shipment
     DISTANCE = "DISTANCE"  # km from each node to the destination, summed

@@ -111,8 +111,11 @@ class Judge:
         priorities: Mapping[str, int],
         stores: frozenset[str],
         keep_store_units: int,
+        day_zero: date = date.min,
     ) -> None:
         self.objective = tuple(objective)
+        # DELIVERY_DATE counts days from here (the order's day), so traces read as days.
+        self._day_zero = day_zero
         self._score = score
         self._stock = stock
         self._priorities = priorities
@@ -130,6 +133,7 @@ class Judge:
             priorities=self._priorities,
             stores=self._stores,
             keep_store_units=self._keep,
+            day_zero=self._day_zero,
         )
         other._cache = self._cache
         return other
@@ -164,7 +168,7 @@ class Judge:
             case Criterion.FEWEST_SHIPMENTS:
                 return len(shipments)
             case Criterion.DELIVERY_DATE:
-                return max((s.promised.toordinal() for s in scores), default=0)
+                return max(((s.promised - self._day_zero).days for s in scores), default=0)
             case Criterion.COST:
                 return sum(s.cost_cents for s in scores)
             case Criterion.CO2E:
@@ -428,56 +432,3 @@ def search_plans(
         search.beam()
     best, compared = search.result()
     return SearchResult(best, compared, exact)
-
-
-def single_node_plans(
-    cart: Sequence[CartLine], candidates: Sequence[Candidate], stock: Stock, *, limit: int
-) -> list[Plan]:
-    """Up to `limit` plans shipping the whole cart from one node, nearest first."""
-    plans: list[Plan] = []
-    for candidate in candidates:
-        if len(plans) >= limit:
-            break
-        if all(_available(stock, line.sku, candidate.node_id) >= line.quantity for line in cart):
-            plans.append(
-                Plan((PlannedShipment(candidate.node_id, candidate.distance_km, tuple(cart)),))
-            )
-    return plans
-
-
-def split_plan(
-    cart: Sequence[CartLine], candidates: Sequence[Candidate], stock: Stock, *, max_shipments: int
-) -> Plan | None:
-    """A greedy plan over several nodes, or None when the cart can't be covered within the cap.
-
-    Repeatedly takes the node that completes the most remaining lines (then covers the most
-    units, then is nearest), giving it as much of each line as it holds.
-    """
-    remaining = {line.sku: line.quantity for line in cart}
-    unused = list(candidates)
-    shipments: list[PlannedShipment] = []
-    while remaining and len(shipments) < max_shipments:
-        best: tuple[tuple[int, int, float], Candidate, tuple[CartLine, ...]] | None = None
-        for candidate in unused:
-            take = tuple(
-                CartLine(sku, min(quantity, _available(stock, sku, candidate.node_id)))
-                for sku, quantity in remaining.items()
-                if _available(stock, sku, candidate.node_id) > 0
-            )
-            if not take:
-                continue
-            completed = sum(1 for line in take if line.quantity == remaining[line.sku])
-            units = sum(line.quantity for line in take)
-            score = (completed, units, -candidate.distance_km)
-            if best is None or score > best[0]:
-                best = (score, candidate, take)
-        if best is None:
-            return None
-        _, chosen, take = best
-        unused.remove(chosen)
-        shipments.append(PlannedShipment(chosen.node_id, chosen.distance_km, take))
-        for line in take:
-            remaining[line.sku] -= line.quantity
-            if remaining[line.sku] == 0:
-                del remaining[line.sku]
-    return Plan(tuple(shipments)) if not remaining else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -12,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from promise.cart import CartLine
+from carriers.regions import postcode_region
+from promise.cart import CartLine, Destination
 from promise.errors import ProblemCode, QuoteExpired, QuoteInvalid
 from promise.quotes import TOKEN_FIELD, Quote, QuotedShipment, SigningKeys, fingerprint, quote_of
 from tests.promise.option_builders import (
@@ -275,6 +277,63 @@ def test_a_token_of_a_retired_key_is_invalid() -> None:
     february = SigningKeys("2025-02", {"2025-02": FEBRUARY_KEY})
 
     assert_invalid(february.sign(a_quote()), keys=KEYS)
+
+
+def test_a_retired_key_is_accepted_until_the_end_of_its_grace_period() -> None:
+    february = SigningKeys("2025-02", {"2025-02": FEBRUARY_KEY})
+    grace_ends = QUOTED_AT + 600
+    rotated = SigningKeys(
+        "2025-03",
+        {"2025-02": FEBRUARY_KEY, "2025-03": MARCH_KEY},
+        retire_by={"2025-02": grace_ends},
+    )
+    old_token = february.sign(a_quote())
+
+    assert rotated.verify(old_token, client_id=CLIENT, now=grace_ends - 1) == a_quote()
+    with pytest.raises(QuoteInvalid, match="retired") as raised:
+        rotated.verify(old_token, client_id=CLIENT, now=grace_ends)
+    assert raised.value.field == TOKEN_FIELD
+    # The current key is never retired by the grace period of another.
+    assert rotated.verify(rotated.sign(a_quote()), client_id=CLIENT, now=grace_ends) == a_quote()
+
+
+def test_the_signing_key_can_not_be_retired() -> None:
+    with pytest.raises(ValueError, match="can't be retired"):
+        SigningKeys("2025-03", {"2025-03": MARCH_KEY}, retire_by={"2025-03": QUOTED_AT})
+
+
+# What a quote binds besides the plan: the destination and cart fresh options need.
+
+
+def test_a_quote_carries_its_destination_and_confidence_through_the_token() -> None:
+    destination = Destination(HOME_LYON_BROTTEAUX, None, postcode_region("FR", "69006"))
+    quote = dataclasses.replace(a_quote(), destination=destination, confidence=0.9)
+
+    verified = KEYS.verify(KEYS.sign(quote), client_id=CLIENT, now=QUOTED_AT)
+
+    assert verified.destination == destination
+    assert verified.confidence == 0.9
+    assert verified == quote
+
+
+def test_a_quotes_cart_sums_a_sku_split_over_several_nodes() -> None:
+    split = dataclasses.replace(
+        a_quote(),
+        shipments=(
+            QuotedShipment(
+                DC_SQF, STANDARD, (CartLine(OAK_TABLE, 1),), date(2025, 3, 12), date(2025, 3, 14)
+            ),
+            QuotedShipment(
+                "DC-BONNEUIL",
+                STANDARD,
+                (CartLine(OAK_TABLE, 2), CartLine(BRASS_LAMP, 1)),
+                date(2025, 3, 13),
+                date(2025, 3, 15),
+            ),
+        ),
+    )
+
+    assert split.cart == (CartLine(OAK_TABLE, 3), CartLine(BRASS_LAMP, 1))
 
 
 # Fingerprints.
