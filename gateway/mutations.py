@@ -111,7 +111,8 @@ class Mutation:
                 )
             except StoreUnavailable:
                 fresh = []
-            return StockChanged.from_domain(outcome.shortages, fresh, service.network)
+            full = [c.node_id for c in outcome.capacity]
+            return StockChanged.from_domain(outcome.shortages, fresh, service.network, full)
         return Allocation.from_domain(
             outcome.allocation, service.network, replayed=outcome.replayed
         )

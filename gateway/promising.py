@@ -6,10 +6,12 @@ the steps. Expected failures surface as `promise.errors` and `stock_cache.errors
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from gateway.network_files import StockRulesConfig
 from promise.candidates import CandidateFinder
@@ -21,7 +23,13 @@ from promise.network import Network
 from promise.options import Option, PromiseRequest, build_promise
 from promise.profiles import DEFAULT_PROFILE, RuleProfile
 from promise.quotes import Quote, SigningKeys, fingerprint, quote_of
-from stock_cache.base import ReserveOutcome, ReserveRequest, StockLine, StockStore
+from stock_cache.base import (
+    NodeCapacity,
+    ReserveOutcome,
+    ReserveRequest,
+    StockLine,
+    StockStore,
+)
 
 MAX_IDEMPOTENCY_KEY = 128
 
@@ -176,8 +184,19 @@ class PromiseService:
         else:
             candidates = self.finder.around(destination.point)
             nodes = [c.node_id for c in candidates]
-        stock = await self.store.atp(
-            [line.sku for line in cart], nodes, channel=self.store_channel(client_id, channel)
+        profile = self.profile_for(client_id, channel)
+        bound = [n for n in nodes if n in self.network.daily_capacity]
+        # Stock and the orders the capacity-bound nodes took on their day, read together.
+        stock, *used = await asyncio.gather(
+            self.store.atp(
+                [line.sku for line in cart], nodes, channel=self.store_channel(client_id, channel)
+            ),
+            *(
+                self.store.capacity_used(group, day)
+                for day, group in self._by_day(bound, now).items()
+            )
+            if profile.filters.require_capacity
+            else (),
         )
         request = PromiseRequest(
             cart,
@@ -185,11 +204,17 @@ class PromiseService:
             now,
             confidence,
             include_customer_trip=include_customer_trip,
-            profile=self.profile_for(client_id, channel),
+            profile=profile,
         )
         points = self.finder.points_near(destination.point) if destination.store_id is None else []
-        # No store counts orders per node per day yet: every capacity is whole today.
-        found = build_promise(self.network, request, candidates, stock, pickup_points=points)
+        found = build_promise(
+            self.network,
+            request,
+            candidates,
+            stock,
+            pickup_points=points,
+            capacity_used={node: n for group in used for node, n in group.items()},
+        )
         expires = int(self.clock()) + self.quote_ttl_seconds
 
         def quoted(option: Option) -> QuotedOption:
@@ -209,6 +234,35 @@ class PromiseService:
             )
 
         return QuotedPromise([quoted(o) for o in found.options], found.unavailable)
+
+    def _by_day(self, node_ids: Iterable[str], at: datetime) -> dict[str, list[str]]:
+        """Nodes grouped by their local day (e.g. "2026-11-23") at the instant `at`."""
+        groups: dict[str, list[str]] = {}
+        for node_id in node_ids:
+            groups.setdefault(self.node_day(node_id, at), []).append(node_id)
+        return groups
+
+    def node_day(self, node_id: str, at: datetime) -> str:
+        """The node's local day at `at`: the day its daily capacity counts orders on."""
+        return at.astimezone(ZoneInfo(self.network.nodes[node_id].timezone)).date().isoformat()
+
+    def capacity_orders(self, quote: Quote, profile: RuleProfile) -> tuple[NodeCapacity, ...]:
+        """One order of each capacity-bound node the quote ships from, on its day now.
+
+        A store handing over its own shelves for collection does not ship: it takes none, as
+        the capacity filter did not apply to it when the quote was made. Under a profile that
+        does not filter on capacity the orders still count, without a bound.
+        """
+        now = self.now()
+        orders: dict[str, NodeCapacity] = {}
+        for shipment in quote.shipments:
+            node = shipment.node_id
+            limit = self.network.daily_capacity.get(node)
+            if limit is None or node == quote.collect_store_id or node not in self.network.nodes:
+                continue
+            bound = limit if profile.filters.require_capacity else None
+            orders[node] = NodeCapacity(node, self.node_day(node, now), bound)
+        return tuple(orders.values())
 
     async def fresh_options(
         self, quote: Quote, *, client_id: str, channel: str | None = None
@@ -253,6 +307,7 @@ class PromiseService:
                 ttl_seconds=self.network.reservation_ttl_seconds,
                 payload=quote.to_json(),
                 channel=self.store_channel(client_id, channel),
+                capacity=self.capacity_orders(quote, self.profile_for(client_id, channel)),
             )
         )
         return quote, outcome

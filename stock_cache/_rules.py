@@ -46,6 +46,21 @@ def units_of(request: ReserveRequest) -> Units:
     return units
 
 
+def capacity_of(request: ReserveRequest) -> dict[str, tuple[str, int | None]]:
+    """(day, limit) per node of the request's capacity orders, validated: ValueError naming
+    the first entry with an empty day, a negative limit or a node named twice."""
+    orders: dict[str, tuple[str, int | None]] = {}
+    for index, entry in enumerate(request.capacity):
+        if not entry.node_id or not entry.day or len(entry.day) > 32:
+            raise ValueError(f"capacity[{index}] needs a node id and a day of 1 to 32 characters")
+        if entry.limit is not None and entry.limit < 0:
+            raise ValueError(f"capacity[{index}] ({entry.node_id}) has limit {entry.limit} < 0")
+        if entry.node_id in orders:
+            raise ValueError(f"capacity[{index}] names {entry.node_id} twice")
+        orders[entry.node_id] = (entry.day, entry.limit)
+    return orders
+
+
 def current_status(
     stored: AllocationStatus, expires_at_ms: int | None, at_ms: int
 ) -> AllocationStatus:

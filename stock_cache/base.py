@@ -100,12 +100,25 @@ class StockLine:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeCapacity:
+    """One order of the allocation counts against `node_id`'s daily capacity on `day` (the
+    node's local day, e.g. "2026-11-23"); at most `limit` orders a day, None for no bound."""
+
+    node_id: str
+    day: str
+    limit: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReserveRequest:
     """What a commit asks the store to hold, all lines or none.
 
     `fingerprint` identifies the request's content: the same (client, idempotency key) with
     the same fingerprint replays the first answer; with another fingerprint it is a conflict.
     `payload` is opaque text (the committed plan) returned unchanged with the allocation.
+    `capacity` names the nodes whose daily order capacity the allocation takes one order of:
+    held like its units (HELD until its expiry, kept once confirmed and when fulfilled, given
+    back when released or expired), all or nothing with them.
     """
 
     client_id: str
@@ -115,6 +128,7 @@ class ReserveRequest:
     ttl_seconds: int
     payload: str = ""
     channel: str | None = None
+    capacity: tuple[NodeCapacity, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +158,21 @@ class Shortage:
 
 
 @dataclass(frozen=True, slots=True)
+class CapacityShortage:
+    """A node whose daily order capacity on `day` is used up: `used` of `limit` orders."""
+
+    node_id: str
+    day: str
+    limit: int
+    used: int
+
+
+@dataclass(frozen=True, slots=True)
 class InsufficientStock:
+    """Nothing was held: lines short of stock, or nodes out of daily capacity (or both)."""
+
     shortages: tuple[Shortage, ...]
+    capacity: tuple[CapacityShortage, ...] = ()
 
 
 ReserveOutcome = Reserved | InsufficientStock
@@ -200,8 +227,14 @@ class StockStore(Protocol):
         """ATP and inbound (future) stock per SKU per node, read together."""
         ...
 
+    async def capacity_used(self, node_ids: Sequence[str], day: str) -> dict[str, int]:
+        """Orders each node has taken on `day` (its local day): live holds and confirmed or
+        fulfilled allocations, never expired or released ones. One round trip."""
+        ...
+
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
-        """Hold every line or nothing; lines naming the same (node, SKU) add up."""
+        """Hold every line and every capacity order, or nothing; lines naming the same
+        (node, SKU) add up."""
         ...
 
     async def confirm(

@@ -21,6 +21,7 @@ from stock_cache._rules import (
     IDEMPOTENCY_TTL_MS,
     RECORD_RETENTION_MS,
     Units,
+    capacity_of,
     new_allocation_id,
     now_ms,
     units_of,
@@ -28,6 +29,7 @@ from stock_cache._rules import (
 from stock_cache.base import (
     Allocation,
     AllocationStatus,
+    CapacityShortage,
     EventKind,
     FeedResult,
     FeedStatus,
@@ -73,6 +75,8 @@ class _Record:
     allocation: Allocation
     units: Units
     changed_at_ms: int
+    # node -> day of each capacity order the allocation takes.
+    capacity: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,8 @@ class MemoryStore:
         self._seen: dict[tuple[str, str, str], int] = {}
         self._inbound: dict[tuple[str, str], tuple[Inbound, ...]] = {}
         self._reserved: dict[tuple[str, str], int] = {}
+        # Orders per (node, day) of live and fulfilled allocations.
+        self._orders: dict[tuple[str, str], int] = {}
         self._records: dict[str, _Record] = {}
         self._remembered: dict[tuple[str, str], _Remembered] = {}
         self._outbox: list[OutboxEntry] = []
@@ -221,6 +227,7 @@ class MemoryStore:
 
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)
+        orders = capacity_of(request)
         seen = self._rules.channel(request.channel)
         now = self._catch_up()
         key = (request.client_id, request.idempotency_key)
@@ -234,10 +241,17 @@ class MemoryStore:
             for (node, sku), qty in units.items()
             if qty > (available := self._available(node, sku, seen))
         )
-        if shortages:
-            return InsufficientStock(shortages)
+        full = tuple(
+            CapacityShortage(node, day, limit, used)
+            for node, (day, limit) in orders.items()
+            if limit is not None and (used := self._orders.get((node, day), 0)) >= limit
+        )
+        if shortages or full:
+            return InsufficientStock(shortages, full)
         for node_sku, qty in units.items():
             self._reserved[node_sku] = self._reserved.get(node_sku, 0) + qty
+        for node, (day, _) in orders.items():
+            self._orders[node, day] = self._orders.get((node, day), 0) + 1
         allocation = Allocation(
             id=new_allocation_id(),
             client_id=request.client_id,
@@ -248,7 +262,8 @@ class MemoryStore:
             order_reference=None,
             payload=request.payload,
         )
-        self._records[allocation.id] = _Record(allocation, units, now)
+        capacity = {node: day for node, (day, _) in orders.items()}
+        self._records[allocation.id] = _Record(allocation, units, now, capacity)
         self._publish(allocation, now)
         self._hold_deadlines.push(now + request.ttl_seconds * 1000, allocation.id)
         forget_at = now + IDEMPOTENCY_TTL_MS
@@ -298,6 +313,10 @@ class MemoryStore:
             self._ledgers.setdefault((node, sku), Ledger()).fulfil(qty)
         self._finish(record, AllocationStatus.FULFILLED, now)
         return record.allocation
+
+    async def capacity_used(self, node_ids: Sequence[str], day: str) -> dict[str, int]:
+        self._catch_up()
+        return {node: self._orders.get((node, day), 0) for node in node_ids}
 
     async def get_allocation(self, client_id: str, allocation_id: str) -> Allocation | None:
         self._catch_up()
@@ -355,6 +374,14 @@ class MemoryStore:
                 self._reserved[node_sku] = left
             else:
                 del self._reserved[node_sku]
+        if status is not AllocationStatus.FULFILLED:
+            # A fulfilled order was taken that day: its capacity stays used.
+            for node, day in record.capacity.items():
+                left = self._orders[node, day] - 1
+                if left:
+                    self._orders[node, day] = left
+                else:
+                    del self._orders[node, day]
         record.allocation = dataclasses.replace(record.allocation, status=status)
         record.changed_at_ms = at_ms
         self._publish(record.allocation, at_ms)

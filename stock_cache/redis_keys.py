@@ -36,7 +36,9 @@ class RedisKeys:
     -> expiry ms; `seen` zset of event ids taken (24 h); `inbound` hash node -> JSON inbound.
     Per node (tag `{n:NODE}`): `snap` hash {gen, next, watermark}; `skus`, the SKUs with a
     level there; `named:GEN` and `zeroed:GEN`, the SKUs a snapshot being written names and
-    sets to zero (both dropped or expired once it is done).
+    sets to zero (both dropped or expired once it is done); `cap:reserved` hash day -> orders
+    taken that day (live and fulfilled), `cap:allocs` hash allocation id -> JSON {day: 1},
+    `cap:holds` zset allocation id -> expiry ms: the daily capacity, held like a SKU's units.
     Per order bucket (tag `{o:B}`, B = 0..15): `alloc:ID` records, `idem:CLIENT:KEY`
     idempotency keys, the `outbox` stream, `held`, HELD ids by expiry, and `pinned`, CONFIRMED
     ids whose holds may still carry the confirm's pin, by when a repair is due.
@@ -60,6 +62,14 @@ class RedisKeys:
 
     def node_skus(self, node_id: str) -> str:
         return self.node(node_id, "skus")
+
+    def capacity(self, node_id: str) -> tuple[str, str, str]:
+        """The reserved, allocs and holds keys of a node's daily capacity (see cap_hold.lua)."""
+        return (
+            self.node(node_id, "cap:reserved"),
+            self.node(node_id, "cap:allocs"),
+            self.node(node_id, "cap:holds"),
+        )
 
     def bucket(self, bucket: int) -> str:
         return f"{self._prefix}:{{o:{bucket}}}"

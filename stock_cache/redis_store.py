@@ -4,13 +4,22 @@ The same code runs on both: every Lua script (lua/*.lua) touches the keys of one
 only, and each call sends its scripts in one pipelined round trip per step. See RedisKeys for
 the layout: per SKU `{s:SKU}`, per node `{n:NODE}`, per order bucket `{o:B}`.
 
+Daily capacity: a node's orders per local day live in its own slot, in keys that mirror a
+SKU's reservation keys with the day in place of the node (`{n:NODE}:cap:reserved` hash day ->
+orders, `cap:allocs` hash allocation id -> {day: 1}, `cap:holds` zset allocation id ->
+expiry): cap_hold.lua holds one order (or reports the day full), and unhold.lua, pin.lua and
+the sweep serve these keys as they do a SKU's, so an order is held, pinned, confirmed,
+expired and released exactly like the units. The record's `capacity` field names the nodes.
+At fulfil cap_keep.lua forgets the allocation but keeps its order counted on its day.
+
 Reserve, all lines or none, across slots:
   1. one round trip reads the idempotency key (a replay or a conflict ends here) and the
      snapshot generation of each node of the request;
   2. one round trip runs hold.lua once per SKU: each holds that SKU's lines under the new
-     allocation id, with the allocation's expiry, or holds nothing and reports the shortage.
-     hold.lua is idempotent per allocation id;
-  3. if any SKU was short, one round trip gives back what the others hold (unhold.lua) and
+     allocation id, with the allocation's expiry, or holds nothing and reports the shortage;
+     in the same round trip cap_hold.lua holds one order of each capacity-bound node's day.
+     Both are idempotent per allocation id;
+  3. if any SKU or node was short, one round trip gives back what the others hold (unhold.lua) and
      the answer is InsufficientStock; otherwise commit.lua writes, in the allocation's order
      bucket, the record, the idempotency key and the HELD entry of the outbox stream, in one
      step. Should the key have been taken meanwhile, the holds are given back.
@@ -82,6 +91,7 @@ from stock_cache._rules import (
     IDEMPOTENCY_TTL_MS,
     RECORD_RETENTION_MS,
     Units,
+    capacity_of,
     current_status,
     now_ms,
     units_of,
@@ -89,6 +99,7 @@ from stock_cache._rules import (
 from stock_cache.base import (
     Allocation,
     AllocationStatus,
+    CapacityShortage,
     FeedResult,
     FeedStatus,
     Inbound,
@@ -203,6 +214,11 @@ def _new_allocation_id(bucket: int) -> str:
 def _skus_of(fields: Mapping[str, str]) -> list[str]:
     """The SKUs of an allocation record, each once."""
     return list(dict.fromkeys(line.sku for line in _decode_lines(fields["lines"])))
+
+
+def _capacity_nodes_of(fields: Mapping[str, str]) -> list[str]:
+    """The nodes whose daily capacity an allocation record holds an order of."""
+    return cast(list[str], json.loads(fields.get("capacity") or "[]"))
 
 
 def _by_sku(units: Units) -> dict[str, list[tuple[int, str, int]]]:
@@ -521,6 +537,7 @@ class RedisStore:
 
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)
+        orders = capacity_of(request)
         seen = self._rules.channel(request.channel)
         now = now_ms(self._clock)
         bucket = bucket_of_key(request.client_id, request.idempotency_key)
@@ -542,15 +559,26 @@ class RedisStore:
                 for _, node, qty in lines:
                     args += [node, qty, *self._unit_args(node, sku, gens[node], seen)]
                 calls.append(("hold", [self._keys.stock(sku), *self._keys.reservations(sku)], args))
+            for node, (day, limit) in orders.items():
+                args = [now, expires_at_ms, allocation_id, day, -1 if limit is None else limit]
+                calls.append(("cap_hold", list(self._keys.capacity(node)), args))
             replies = await self._run(calls)
             shortages: list[tuple[int, Shortage]] = []
-            for (sku, lines), reply in zip(grouped.items(), replies, strict=True):
+            for (sku, lines), reply in zip(grouped.items(), replies[: len(grouped)], strict=True):
                 for at, available in zip(reply[1::2], reply[2::2], strict=True):
                     index, node, qty = lines[int(at)]
                     shortages.append((index, Shortage(node, sku, qty, int(available))))
-            if shortages:
-                await self._unhold(allocation_id, grouped)
-                return InsufficientStock(tuple(s for _, s in sorted(shortages)))
+            full = tuple(
+                CapacityShortage(node, day, cast(int, limit), int(reply[1]))
+                for (node, (day, limit)), reply in zip(
+                    orders.items(), replies[len(grouped) :], strict=True
+                )
+                if reply[0] == "short"
+            )
+            holders = self._holders(grouped, orders)
+            if shortages or full:
+                await self._unhold(allocation_id, holders)
+                return InsufficientStock(tuple(s for _, s in sorted(shortages)), full)
             args = [
                 now,
                 expires_at_ms,
@@ -564,6 +592,7 @@ class RedisStore:
                 RECORD_RETENTION_MS,
                 _OUTBOX_MAXLEN,
                 self._keys.record_prefix(bucket),
+                json.dumps(list(orders)) if orders else "",
             ]
             keys = [
                 idempotency,
@@ -576,7 +605,7 @@ class RedisStore:
             )
             await self._finish_confirms(due)
             if committed[0] != "held":
-                await self._unhold(allocation_id, grouped)
+                await self._unhold(allocation_id, holders)
                 if committed[0] == "conflict":
                     raise IdempotencyConflict(request.idempotency_key)
                 return await self._replay(request, request.fingerprint, committed[1], now)
@@ -602,28 +631,49 @@ class RedisStore:
             raise AllocationNotFound(allocation_id or "")
         return Reserved(first, replayed=True)
 
-    async def _unhold(self, allocation_id: str, skus: Iterable[str]) -> None:
-        calls: list[_Call] = [
-            ("unhold", list(self._keys.reservations(sku)), [allocation_id]) for sku in skus
+    def _holders(self, skus: Iterable[str], nodes: Iterable[str] = ()) -> list[list[str]]:
+        """The (reserved, allocs, holds) keys of each SKU and each node's capacity that an
+        allocation holds in: the scripts unhold.lua and pin.lua serve them all alike."""
+        return [list(self._keys.reservations(sku)) for sku in skus] + [
+            list(self._keys.capacity(node)) for node in nodes
         ]
+
+    def _holders_of(self, fields: Mapping[str, str]) -> list[list[str]]:
+        return self._holders(_skus_of(fields), _capacity_nodes_of(fields))
+
+    async def _unhold(self, allocation_id: str, holders: Iterable[list[str]]) -> None:
+        calls: list[_Call] = [("unhold", keys, [allocation_id]) for keys in holders]
         await self._run(calls)
+
+    async def capacity_used(self, node_ids: Sequence[str], day: str) -> dict[str, int]:
+        """One script per node (each in its node's slot), in one round trip."""
+        unique = list(dict.fromkeys(node_ids))
+        if not unique:
+            return {}
+        now = now_ms(self._clock)
+        async with self._session():
+            replies = await self._run(
+                [("cap_used", list(self._keys.capacity(node)), [now, day]) for node in unique]
+            )
+        used = {node: int(reply) for node, reply in zip(unique, replies, strict=True)}
+        return {node: used[node] for node in node_ids}
 
     async def confirm(self, client_id: str, allocation_id: str, order_reference: str) -> Allocation:
         now = now_ms(self._clock)
         async with self._session():
             fields = await self._owned(client_id, allocation_id)
-            skus = list(dict.fromkeys(line.sku for line in _decode_lines(fields["lines"])))
+            holders = self._holders_of(fields)
             if fields["status"] == AllocationStatus.HELD.value:
                 pinned = await self._run(
                     [
-                        ("pin", list(self._keys.reservations(sku)), [allocation_id, now, pin])
-                        for sku in skus
+                        ("pin", keys, [allocation_id, now, pin])
+                        for keys in holders
                         for pin in [max(int(fields["expires_at_ms"]), now) + _PIN_GRACE_MS]
                     ]
                 )
                 if not all(int(answer) for answer in pinned):
                     # Some process already swept an expired part: the whole hold expired.
-                    await self._unhold(allocation_id, skus)
+                    await self._unhold(allocation_id, holders)
                     await self._change("expire", client_id, allocation_id, now, "")
                     raise AllocationStateError(allocation_id, "EXPIRED", "confirmed")
             try:
@@ -632,9 +682,9 @@ class RedisStore:
                 )
             except AllocationStateError as refused:
                 if refused.status not in ("HELD", "CONFIRMED"):
-                    await self._unhold(allocation_id, skus)
+                    await self._unhold(allocation_id, holders)
                 raise
-            await self._unpin([(allocation_id, skus)])
+            await self._unpin([(allocation_id, holders)])
         return after
 
     async def release(self, client_id: str, allocation_id: str) -> Allocation:
@@ -649,26 +699,30 @@ class RedisStore:
         now = now_ms(self._clock)
         async with self._session():
             fields = await self._owned(client_id, allocation_id)
-            skus = list(dict.fromkeys(line.sku for line in _decode_lines(fields["lines"])))
+            skus, nodes = _skus_of(fields), _capacity_nodes_of(fields)
             try:
                 after = await self._change(action, client_id, allocation_id, now, "")
             except AllocationStateError as refused:
                 if refused.status == "EXPIRED":
-                    await self._unhold(allocation_id, skus)
+                    await self._unhold(allocation_id, self._holders(skus, nodes))
                 raise
             if action == "release":
-                await self._unhold(allocation_id, skus)
+                await self._unhold(allocation_id, self._holders(skus, nodes))
             else:
-                await self._run(
-                    [
-                        (
-                            "fulfil",
-                            [self._keys.stock(sku), *self._keys.reservations(sku)],
-                            [allocation_id],
-                        )
-                        for sku in skus
-                    ]
-                )
+                # The units leave the SKUs' reservations; the orders stay counted that day.
+                calls: list[_Call] = [
+                    (
+                        "fulfil",
+                        [self._keys.stock(sku), *self._keys.reservations(sku)],
+                        [allocation_id],
+                    )
+                    for sku in skus
+                ]
+                calls += [
+                    ("cap_keep", list(self._keys.capacity(node)[1:]), [allocation_id])
+                    for node in nodes
+                ]
+                await self._run(calls)
         return after
 
     async def _owned(self, client_id: str, allocation_id: str) -> dict[str, str]:
@@ -812,7 +866,7 @@ class RedisStore:
             found, pinned = await pipe.execute()
         fields = cast(dict[str, str], found)
         if pinned is not None and fields.get("status") == AllocationStatus.CONFIRMED.value:
-            await self._unpin([(allocation_id, _skus_of(fields))])
+            await self._unpin([(allocation_id, self._holders_of(fields))])
         return fields
 
     def _pinned_due(self, bucket: int, now: int, limit: int = _REPAIR_BATCH) -> _Call:
@@ -823,22 +877,25 @@ class RedisStore:
     async def _finish_confirms(self, *replies: Sequence[str]) -> int:
         """Finish the confirms that pinned_due.lua found; returns how many."""
         dead = [
-            (allocation_id, _skus_of({"lines": lines}))
+            (allocation_id, self._holders_of({"lines": lines, "capacity": capacity}))
             for reply in replies
-            for allocation_id, lines in zip(reply[::2], reply[1::2], strict=True)
+            for allocation_id, lines, capacity in zip(
+                reply[::3], reply[1::3], reply[2::3], strict=True
+            )
         ]
         if dead:
             await self._unpin(dead)
         return len(dead)
 
-    async def _unpin(self, confirmed: Sequence[tuple[str, Sequence[str]]]) -> None:
-        """A confirm's last step: take its holds out of the SKUs' expiry sets, where the pin
-        left them, so that the units stay reserved until fulfilled or released; then, only
-        once that is done, take it out of its bucket's `pinned` set. Idempotent."""
+    async def _unpin(self, confirmed: Sequence[tuple[str, Sequence[list[str]]]]) -> None:
+        """A confirm's last step: take its holds out of the expiry sets (of its SKUs and its
+        nodes' capacity; `confirmed` gives their keys), where the pin left them, so that the
+        units and orders stay reserved until fulfilled or released; then, only once that is
+        done, take it out of its bucket's `pinned` set. Idempotent."""
         async with self._client.pipeline(transaction=False) as pipe:
-            for allocation_id, skus in confirmed:
-                for sku in skus:
-                    pipe.zrem(self._keys.reservations(sku)[2], allocation_id)
+            for allocation_id, holders in confirmed:
+                for keys in holders:
+                    pipe.zrem(keys[2], allocation_id)
             await pipe.execute()
         async with self._client.pipeline(transaction=False) as pipe:
             for allocation_id, _ in confirmed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 import strawberry
 
@@ -106,10 +107,17 @@ class StockChanged(Problem):
         shortages: tuple[Shortage, ...],
         fresh: list[QuotedOption] | None = None,
         network: Network | None = None,
+        full_nodes: Sequence[str] = (),
     ) -> StockChanged:
+        message = "stock moved since the quote: the promise changed, see the fresh options"
+        if full_nodes:
+            message = (
+                f"{', '.join(full_nodes)} took every order it can today since the quote:"
+                " the promise changed, see the fresh options"
+            )
         return StockChanged(
             code=ProblemCode.STOCK_CHANGED,
-            message="stock moved since the quote: the promise changed, see the fresh options",
+            message=message,
             options=[
                 DeliveryOption.from_domain(q, network) for q in fresh or [] if network is not None
             ],

@@ -2,7 +2,8 @@
 -- entry together, in the allocation's bucket. A key already used wins: replay or conflict.
 -- KEYS: idempotency, record, outbox, held (one bucket).
 -- ARGV: now_ms, expires_at_ms, allocation_id, client_id, fingerprint, lines_json, payload,
---       idempotency_ttl_ms, record_ttl_ms, retention_ms, outbox_maxlen, record_prefix.
+--       idempotency_ttl_ms, record_ttl_ms, retention_ms, outbox_maxlen, record_prefix,
+--       capacity (JSON list of the nodes whose daily capacity it holds, '' for none).
 -- Returns {'held'} | {'replay', allocation_id} | {'conflict'}.
 local now, id = ARGV[1], ARGV[3]
 expire_due(KEYS[4], KEYS[3], ARGV[12], now, ARGV[10], ARGV[11])
@@ -15,6 +16,9 @@ if seen[1] then
 end
 redis.call('HSET', KEYS[2], 'client_id', ARGV[4], 'status', 'HELD', 'lines', ARGV[6],
   'created_at_ms', now, 'expires_at_ms', ARGV[2], 'payload', ARGV[7])
+if ARGV[13] ~= '' then
+  redis.call('HSET', KEYS[2], 'capacity', ARGV[13])
+end
 redis.call('PEXPIRE', KEYS[2], ARGV[9])
 redis.call('HSET', KEYS[1], 'fingerprint', ARGV[5], 'allocation_id', id)
 redis.call('PEXPIRE', KEYS[1], ARGV[8])

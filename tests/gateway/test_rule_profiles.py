@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from gateway.app import create_app
@@ -24,7 +25,7 @@ from gateway.settings import DEFAULT_NETWORK_DIR, Secret, Settings, SettingsErro
 from promise.errors import NetworkDataError
 from promise.network import NodeType
 from promise.profiles import Criterion
-from tests.gateway.conftest import LYON_CART
+from tests.gateway.conftest import KEY_OF, LYON_CART, STOREFRONT, production_settings
 from tests.gateway.graphql_client import JSON, GraphQLClient, line
 
 QUERY = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
@@ -170,7 +171,7 @@ def test_a_bad_profile_is_refused_naming_the_profile_and_the_key(
 
 COMMIT = """mutation($input: CommitAllocationInput!) { commitAllocation(input: $input) {
   __typename
-  ... on StockChanged { code shortLines { nodeId sku available }
+  ... on StockChanged { code message shortLines { nodeId sku available }
     options { kind shipments { node { id } lines { sku quantity } } quoteToken } }
   ... on Allocation { id } } }"""
 
@@ -242,3 +243,80 @@ def test_a_bad_retirement_is_refused_naming_the_variable(retire_by: str, message
     with pytest.raises(SettingsError, match="QUOTE_KEYS_RETIRE_BY") as caught:
         settings.retired_keys()
     assert message in str(caught.value)
+
+
+# Daily capacity, consumed by commits.
+
+
+@pytest.fixture
+async def one_order_a_day_at_part_dieu(tmp_path: Path, clock: Any) -> AsyncIterator[GraphQLClient]:
+    """The demo network with room for one order a day at LYON-PART-DIEU; the storefront."""
+    for source in DEFAULT_NETWORK_DIR.iterdir():
+        if source.is_file():
+            shutil.copy(source, tmp_path / source.name)
+    path = tmp_path / "profiles.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("LYON-PART-DIEU = 60", "LYON-PART-DIEU = 1"),
+        encoding="utf-8",
+    )
+    app = create_app(production_settings(store_url="memory://", network_dir=tmp_path), clock=clock)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://gateway.test"
+        ) as http,
+    ):
+        yield GraphQLClient(http, api_key=KEY_OF[STOREFRONT])
+
+
+async def explained(client: GraphQLClient) -> JSON:
+    request = {
+        "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in LYON_CART],
+        "destination": LYON_3RD,
+        "orderTime": MONDAY_10,
+        "explain": True,
+    }
+    document = QUERY.replace("options { kind", "options { kind quoteToken")
+    answer: JSON = (await client.execute(document, {"input": request})).result("deliveryOptions")
+    return answer
+
+
+def shipped_from(option: JSON) -> list[str]:
+    return [s["node"]["id"] for s in option["shipments"]]
+
+
+async def test_once_a_stores_capacity_is_used_up_its_ship_from_store_option_moves(
+    one_order_a_day_at_part_dieu: GraphQLClient,
+) -> None:
+    client = one_order_a_day_at_part_dieu
+    same_day = by_kind(await explained(client))["SAME_DAY"]
+    assert shipped_from(same_day) == ["LYON-PART-DIEU"]
+    allocation = await client.commit(same_day["quoteToken"], "order-capacity-1")
+    assert allocation["__typename"] == "Allocation", allocation
+
+    after = await explained(client)
+
+    options = by_kind(after)
+    # No same-day courier without the store; the standard delivery's trace says why.
+    assert "SAME_DAY" not in options
+    assert [u["kind"] for u in after["unavailable"]] == ["SAME_DAY"]
+    assert {"nodeId": "LYON-PART-DIEU", "filter": "CAPACITY"} in (
+        options["HOME_STANDARD"]["explanation"]["rejected"]
+    )
+    for kind, option in options.items():
+        if kind != "CLICK_AND_COLLECT":
+            assert "LYON-PART-DIEU" not in shipped_from(option), kind
+    # Collecting from the store's own shelves ships nothing: its capacity does not apply.
+    assert shipped_from(options["CLICK_AND_COLLECT"]) == ["LYON-PART-DIEU"]
+    # The old quote can't take a second order there: refused, nothing held.
+    again = await client.execute(
+        COMMIT,
+        {"input": {"quoteToken": same_day["quoteToken"], "idempotencyKey": "order-capacity-2"}},
+    )
+    refused = again.result("commitAllocation")
+    assert refused["__typename"] == "StockChanged"
+    assert refused["shortLines"] == []
+    assert refused["message"].startswith("LYON-PART-DIEU took every order it can today")
+    # Released, the order is given back: the store ships the same day again.
+    await client.release(allocation["id"])
+    assert shipped_from(by_kind(await explained(client))["SAME_DAY"]) == ["LYON-PART-DIEU"]

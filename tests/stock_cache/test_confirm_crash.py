@@ -8,6 +8,7 @@ the units of a CONFIRMED order be sold again; every call in the bucket finishes 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -16,6 +17,7 @@ import pytest
 import redis.exceptions
 
 from stock_cache import AllocationStatus, Reserved, store_from_url
+from stock_cache.base import NodeCapacity
 from stock_cache.errors import StoreUnavailable
 from stock_cache.redis_keys import bucket_of_allocation, bucket_of_key
 from stock_cache.redis_store import RedisStore
@@ -194,3 +196,24 @@ async def test_a_confirm_that_ends_leaves_nothing_to_repair(store: RedisStore) -
         assert await store._client.zcard(holds) == 0
     assert await store.repair() == 0
     assert await store.atp([TABLE, SOFA], [LYON]) == {TABLE: {LYON: 3}, SOFA: {LYON: 4}}
+
+
+@URLS
+async def test_a_half_confirmed_order_keeps_its_daily_capacity_once_repaired(
+    store: RedisStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.set_levels(LYON, {TABLE: 5})
+    request = dataclasses.replace(
+        hold((LYON, TABLE, 1), key="checkout-cap", ttl_seconds=HOLD_SECONDS),
+        capacity=(NodeCapacity(LYON, "2026-01-01", 1),),
+    )
+    outcome = await store.reserve(request)
+    assert isinstance(outcome, Reserved)
+    await confirm_that_dies_before_unpinning(store, monkeypatch, outcome.allocation.id)
+
+    assert await store.repair() == 0  # not due yet
+    clock.advance(PAST_THE_PIN)
+    await store.repair()
+
+    assert await store.capacity_used([LYON], "2026-01-01") == {LYON: 1}
+    assert await store.atp([TABLE], [LYON]) == {TABLE: {LYON: 4}}
