@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated
 
 import strawberry
@@ -28,6 +29,8 @@ from gateway.types.problems import (
     unavailable,
 )
 from promise.errors import PromiseError
+from promise.network import Network
+from stock_cache.base import Allocation as DomainAllocation
 from stock_cache.base import AllocationStatus, InsufficientStock
 from stock_cache.errors import (
     AllocationNotFound as DomainAllocationNotFound,
@@ -75,6 +78,19 @@ def _state_conflict(error: AllocationStateError) -> AllocationStateConflict:
         field="input.allocationId",
         status=AllocationStatus(error.status),
     )
+
+
+async def _changed(change: Awaitable[DomainAllocation], network: Network) -> ChangeAllocationResult:
+    """The result of a state change of an allocation, its expected failures as problems."""
+    try:
+        allocation = await change
+    except DomainAllocationNotFound as error:
+        return _not_found(error)
+    except AllocationStateError as error:
+        return _state_conflict(error)
+    except StoreUnavailable:
+        return unavailable()
+    return Allocation.from_domain(allocation, network)
 
 
 @strawberry.type
@@ -132,17 +148,10 @@ class Mutation:
                 message=f"the order reference must have 1 to {MAX_ORDER_REFERENCE} characters",
                 field="input.orderReference",
             )
-        try:
-            allocation = await service.store.confirm(
-                info.context.client_id, str(input.allocation_id), reference
-            )
-        except DomainAllocationNotFound as error:
-            return _not_found(error)
-        except AllocationStateError as error:
-            return _state_conflict(error)
-        except StoreUnavailable:
-            return unavailable()
-        return Allocation.from_domain(allocation, service.network)
+        return await _changed(
+            service.store.confirm(info.context.client_id, str(input.allocation_id), reference),
+            service.network,
+        )
 
     @strawberry.mutation(
         description="Give the allocation's units back to availability.",
@@ -152,14 +161,7 @@ class Mutation:
         self, info: Info, input: ReleaseAllocationInput
     ) -> ChangeAllocationResult:
         service = info.context.service
-        try:
-            allocation = await service.store.release(
-                info.context.client_id, str(input.allocation_id)
-            )
-        except DomainAllocationNotFound as error:
-            return _not_found(error)
-        except AllocationStateError as error:
-            return _state_conflict(error)
-        except StoreUnavailable:
-            return unavailable()
-        return Allocation.from_domain(allocation, service.network)
+        return await _changed(
+            service.store.release(info.context.client_id, str(input.allocation_id)),
+            service.network,
+        )
