@@ -47,7 +47,7 @@ class Metrics:
         )
         self.stock_events = Counter(
             "gateway_stock_events",
-            "Stock feed events, by outcome (applied, skipped).",
+            "Stock feed events, by outcome (applied, skipped, rejected).",
             ["outcome"],
             registry=self.registry,
         )

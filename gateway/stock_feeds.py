@@ -100,6 +100,15 @@ def _too_many(field: str, count: int, bound: int) -> InvalidInput:
     )
 
 
+# Duplicates and stale events are both "skipped": the feed sent nothing new.
+_OUTCOME = {
+    FeedStatus.APPLIED: "applied",
+    FeedStatus.DUPLICATE: "skipped",
+    FeedStatus.STALE: "skipped",
+    FeedStatus.REJECTED: "rejected",
+}
+
+
 @strawberry.type
 class StockFeedMutation:
     @strawberry.mutation(
@@ -127,6 +136,10 @@ class StockFeedMutation:
             results = await info.context.service.store.apply_events(events)
         except StoreUnavailable:
             return unavailable()
+        if info.context.platform is not None:
+            counter = info.context.platform.metrics.stock_events
+            for result in results:
+                counter.labels(_OUTCOME[result.status]).inc()
         return StockEventsApplied(
             results=[StockFeedItemResult.from_domain(i, r) for i, r in enumerate(results)]
         )

@@ -7,6 +7,7 @@ import pytest
 
 from tests.gateway.conftest import KEY_OF, STOREFRONT
 from tests.gateway.graphql_client import JSON, GraphQLClient
+from tests.gateway.http_support import auth
 
 APPLY = """
 mutation Apply($input: ApplyStockEventsInput!) {
@@ -78,6 +79,10 @@ async def test_events_get_one_result_each_in_order(
     ]
     assert "quantity" in result["results"][4]["reason"]
     assert await miramas_atp(storefront) == 35
+    metrics = (await feed.http.get("/metrics", headers=auth("ops-admin"))).text
+    assert 'gateway_stock_events_total{outcome="applied"} 2.0' in metrics
+    assert 'gateway_stock_events_total{outcome="skipped"} 2.0' in metrics
+    assert 'gateway_stock_events_total{outcome="rejected"} 1.0' in metrics
 
 
 async def test_a_batch_over_the_bound_is_refused_whole(feed: GraphQLClient) -> None:
