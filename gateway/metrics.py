@@ -71,7 +71,12 @@ class Metrics:
         """Count a root field's answer as a promise or a reservation outcome."""
         if field in ("availability", "deliveryOptions"):
             self.promises.labels(field, typename).inc()
-        elif field in ("commitAllocation", "confirmAllocation", "releaseAllocation"):
+        elif field in (
+            "commitAllocation",
+            "confirmAllocation",
+            "releaseAllocation",
+            "fulfilAllocation",
+        ):
             self.reservations.labels(field, typename).inc()
 
 

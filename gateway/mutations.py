@@ -13,6 +13,7 @@ from gateway.types.allocation import Allocation
 from gateway.types.inputs import (
     CommitAllocationInput,
     ConfirmAllocationInput,
+    FulfilAllocationInput,
     ReleaseAllocationInput,
 )
 from gateway.types.problems import (
@@ -163,5 +164,18 @@ class Mutation:
         service = info.context.service
         return await _changed(
             service.store.release(info.context.client_id, str(input.allocation_id)),
+            service.network,
+        )
+
+    @strawberry.mutation(
+        description="Mark a confirmed allocation shipped: its units leave on hand for good.",
+        permission_classes=[needs(Scope.ALLOCATION_WRITE)],
+    )
+    async def fulfil_allocation(
+        self, info: Info, input: FulfilAllocationInput
+    ) -> ChangeAllocationResult:
+        service = info.context.service
+        return await _changed(
+            service.store.fulfil(info.context.client_id, str(input.allocation_id)),
             service.network,
         )

@@ -34,6 +34,7 @@ ROOT_FIELD_SCOPES: dict[tuple[str, str], Scope] = {
     ("Mutation", "commitAllocation"): Scope.ALLOCATION_WRITE,
     ("Mutation", "confirmAllocation"): Scope.ALLOCATION_WRITE,
     ("Mutation", "releaseAllocation"): Scope.ALLOCATION_WRITE,
+    ("Mutation", "fulfilAllocation"): Scope.ALLOCATION_WRITE,
     ("Mutation", "applyStockEvents"): Scope.STOCK_WRITE,
     ("Mutation", "replaceNodeStock"): Scope.STOCK_WRITE,
     ("Mutation", "importStock"): Scope.STOCK_WRITE,

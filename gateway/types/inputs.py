@@ -125,6 +125,11 @@ class ReleaseAllocationInput:
     allocation_id: strawberry.ID
 
 
+@strawberry.input
+class FulfilAllocationInput:
+    allocation_id: strawberry.ID
+
+
 def checked_first(first: int, *, maximum: int, field: str = "first") -> int:
     if not 1 <= first <= maximum:
         raise InvalidInput(f"{field} {first} must be between 1 and {maximum}", field=field)

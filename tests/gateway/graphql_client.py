@@ -118,6 +118,19 @@ mutation Release($input: ReleaseAllocationInput!) {
     + PROBLEM_FIELDS
 )
 
+FULFIL = (
+    """
+mutation Fulfil($input: FulfilAllocationInput!) {
+  fulfilAllocation(input: $input) {
+    __typename ...AllocationFields ...ProblemFields
+    ... on AllocationStateConflict { status }
+  }
+}
+"""
+    + ALLOCATION_FIELDS
+    + PROBLEM_FIELDS
+)
+
 ALLOCATION = (
     """
 query Allocation($id: ID!) {
@@ -204,6 +217,10 @@ class GraphQLClient:
     async def release(self, allocation_id: str) -> JSON:
         variables = {"input": {"allocationId": allocation_id}}
         return (await self.execute(RELEASE, variables)).result("releaseAllocation")
+
+    async def fulfil(self, allocation_id: str) -> JSON:
+        variables = {"input": {"allocationId": allocation_id}}
+        return (await self.execute(FULFIL, variables)).result("fulfilAllocation")
 
     async def allocation(self, allocation_id: str) -> JSON:
         return (await self.execute(ALLOCATION, {"id": allocation_id})).result("allocation")

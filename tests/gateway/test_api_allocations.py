@@ -125,6 +125,30 @@ async def test_a_confirmed_then_released_allocation_gives_every_unit_back(
     assert await storefront.atp_at(node, CART_SKUS) == at_node_before
 
 
+async def test_a_fulfilled_allocation_keeps_its_units_gone_and_cannot_be_released(
+    storefront: GraphQLClient, lyon_cart: list[JSON], monday_10: str
+) -> None:
+    option = await the_option(storefront, lyon_cart, "HOME_EXPRESS", monday_10)
+    total_before = await storefront.total_atp(CART_SKUS)
+    held = await storefront.commit(option["quoteToken"], "order-1005-attempt")
+    assert held["__typename"] == "Allocation", held
+
+    too_early = await storefront.fulfil(held["id"])
+    assert too_early["__typename"] == "AllocationStateConflict", too_early
+    assert too_early["status"] == "HELD"
+
+    await storefront.confirm(held["id"], "ORDER-1005")
+    fulfilled = await storefront.fulfil(held["id"])
+
+    assert fulfilled["__typename"] == "Allocation", fulfilled
+    assert fulfilled["status"] == "FULFILLED"
+    assert await storefront.total_atp(CART_SKUS) == minus(total_before, units(option))
+    refused = await storefront.release(held["id"])
+    assert refused["__typename"] == "AllocationStateConflict", refused
+    assert refused["status"] == "FULFILLED"
+    assert await storefront.total_atp(CART_SKUS) == minus(total_before, units(option))
+
+
 async def test_a_client_reads_its_allocation_and_no_other_client_can(
     storefront: GraphQLClient,
     marketplace: GraphQLClient,
