@@ -53,6 +53,7 @@ HEADERS = {
 }
 PDP_TARGET_RPS = 1_400
 CART_LINES = 5
+PROBES = 20
 
 
 @strawberry.type
@@ -136,8 +137,8 @@ async def in_process(
             figures = await timed(call, rounds=plan.rounds, warmup=plan.warmup)
             body = await run_query(service, query, variables[0])
             before = CommandStats.read(port)
-            trips, _, _ = await _probe(port, call, 100)
-            _, commands, usec, mix = _stats(before, port, 100)
+            trips, _, _ = await _probe(port, call, PROBES)
+            _, commands, usec, mix = _stats(before, port, PROBES)
             results[name] = Measured(
                 figures, await _floor_of(body, plan), trips, commands, usec, mix
             )
@@ -181,9 +182,9 @@ async def _commit(service: PromiseService, workload: Workload, port: int, plan: 
         await run_query(service, scenarios.COMMIT, {"t": rest[i][0], "k": f"probe-{stamp}-{i}"})
 
     before = CommandStats.read(port)
-    trips, _, _ = await _probe(port, bare, 100)
-    _, commands, usec, mix = _stats(before, port, 100)
-    slots = sum(slot for _, slot in rest[:100]) / 100
+    trips, _, _ = await _probe(port, bare, PROBES)
+    _, commands, usec, mix = _stats(before, port, PROBES)
+    slots = sum(slot for _, slot in rest[:PROBES]) / PROBES
     return Measured(
         figures, await _floor_of(body, plan), trips, commands, usec, f"{mix}; slots {slots:.2f}"
     )
@@ -214,7 +215,7 @@ async def _http_tokens(network: Path, store_url: str, count: int) -> list[str]:
     async with app.router.lifespan_context(app):
         service: PromiseService = app.state.promise_service
         found = await scenarios.quote_tokens(
-            service, Workload(service.network, seed=99), count=count
+            service, Workload(service.network, seed=99), count=count, lines=1, copies=10
         )
         return [token for token, _ in found]
 
@@ -453,7 +454,7 @@ def main() -> int:
     plan = (
         Plan(rounds=100, warmup=20, seconds=2, tokens=3_000)
         if args.quick
-        else Plan(rounds=1_000, warmup=100, seconds=args.seconds, tokens=args.seconds * 1_500)
+        else Plan(rounds=1_000, warmup=100, seconds=args.seconds, tokens=4_000)
     )
     report = Report()
     started = time.perf_counter()

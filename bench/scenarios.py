@@ -101,21 +101,35 @@ async def run_query(
 
 
 async def timed(
-    call: Callable[[int], Awaitable[float | None]], *, rounds: int, warmup: int
+    call: Callable[[int], Awaitable[float | None]],
+    *,
+    rounds: int,
+    warmup: int,
+    budget_seconds: float = 12.0,
 ) -> Figures:
-    """Run `call(i)` sequentially; a call may return its own duration, else it is timed whole."""
+    """Run `call(i)` sequentially; a call may return its own duration, else it is timed whole.
+
+    Warm-up stops after a quarter of the budget and the rounds after the whole of it (with at
+    least 30 samples), so that a slow scenario still ends in bounded time.
+    """
+    deadline = time.perf_counter() + budget_seconds / 4
     for i in range(warmup):
         await call(i)
+        if time.perf_counter() > deadline:
+            break
     samples: list[float] = []
+    deadline = time.perf_counter() + budget_seconds
     for i in range(warmup, warmup + rounds):
         start = time.perf_counter()
         own = await call(i)
         samples.append(time.perf_counter() - start if own is None else own)
+        if len(samples) >= 30 and time.perf_counter() > deadline:
+            break
     return Figures.of(samples)
 
 
 async def quote_tokens(
-    service: PromiseService, workload: Workload, *, count: int, lines: int = 2
+    service: PromiseService, workload: Workload, *, count: int, lines: int = 2, copies: int = 3
 ) -> list[tuple[str, int]]:
     """`count` fresh quote tokens for client `bench`, with the hash slots each commit touches.
 
@@ -138,7 +152,7 @@ async def quote_tokens(
         )
         for option in quoted:
             slots = len({line.sku for s in option.option.shipments for line in s.lines}) + 1
-            for offset in range(3):
+            for offset in range(copies):
                 quote = quote_of(
                     option.option,
                     client_id=CLIENT,
