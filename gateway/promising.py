@@ -179,7 +179,10 @@ class PromiseService:
         if now.tzinfo is None:
             raise InvalidInput("the order time needs a time zone", field="input.orderTime")
         if destination.store_id is not None:
-            nodes: list[str] = list(self.network.nodes)
+            # The store's own shelves, and the nodes that can send it stock.
+            transfer = self.network.transfer_service
+            sources = self.network.sources_for(destination.store_id, transfer) if transfer else ()
+            nodes: list[str] = [destination.store_id, *(node_id for node_id, _ in sources)]
             candidates = []
         else:
             candidates = self.finder.around(destination.point)

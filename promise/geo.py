@@ -51,6 +51,12 @@ def chord_to_km(chord: float) -> float:
     return 2.0 * EARTH_RADIUS_KM * math.asin(min(1.0, chord / 2.0))
 
 
+def sphere_km(a: GeoPoint, b: GeoPoint) -> float:
+    """Great-circle distance on the mean sphere: cheap, within 0.5 % of the geodesic."""
+    (ax, ay, az), (bx, by, bz) = a.unit_vector(), b.unit_vector()
+    return chord_to_km(math.sqrt((ax - bx) ** 2 + (ay - by) ** 2 + (az - bz) ** 2))
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     key: str

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from carriers.emissions import CustomerTrip
 from carriers.services import CarrierService, DeliveryKind
-from promise.geo import GeoPoint
+from promise.geo import GeoPoint, sphere_km
 
 if TYPE_CHECKING:
     from promise.profiles import RuleProfile
+
+_T = TypeVar("_T")
 
 
 class NodeType(enum.Enum):
@@ -118,6 +120,44 @@ class Network:
     profiles: Mapping[str, RuleProfile] = field(default_factory=dict)
     # Orders a day a node may take (ship-from-store capacity); a node absent has no bound.
     daily_capacity: Mapping[str, int] = field(default_factory=dict)
+    # Figures derived from the fields above on first use, so no request pays for them again.
+    _derived: dict[object, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def services_of_kind(self, kind: DeliveryKind) -> list[CarrierService]:
         return [s for s in self.services.values() if s.kind is kind]
+
+    def priorities(self) -> Mapping[str, int]:
+        """Each node's sourcing priority, by node id."""
+        return self._derive("priorities", lambda: {n.id: n.priority for n in self.nodes.values()})
+
+    def store_ids(self) -> frozenset[str]:
+        return self._derive(
+            "stores",
+            lambda: frozenset(n.id for n in self.nodes.values() if n.type is NodeType.STORE),
+        )
+
+    def sources_for(self, store_id: str, service_code: str) -> tuple[tuple[str, float], ...]:
+        """Nodes other than the store that dispatch `service_code`, nearest the store first.
+
+        Distances are on the mean sphere (within 0.5 % of the geodesic): this ranks the
+        sources and bands their transit, for every request to that store, computed once.
+        """
+
+        def compute() -> tuple[tuple[str, float], ...]:
+            store = self.nodes[store_id]
+            found = [
+                (node.id, sphere_km(node.location, store.location))
+                for node in self.nodes.values()
+                if node.id != store_id and service_code in node.services
+            ]
+            return tuple(sorted(found, key=lambda item: (item[1], item[0])))
+
+        return self._derive(("sources", store_id, service_code), compute)
+
+    def _derive(self, key: object, compute: Callable[[], _T]) -> _T:
+        # Benign race: two requests may both compute the same value; either result is right.
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return cast(_T, self._derived[key])

@@ -50,7 +50,7 @@ from promise.explain import (
 )
 from promise.geo import GeoPoint, NearestIndex, geodesic_km
 from promise.inbound import Inbound, stock_arrives_at, with_inbound
-from promise.network import Capability, Network, Node, NodeType, PickupPoint
+from promise.network import Capability, Network, Node, PickupPoint
 from promise.profiles import (
     DEFAULT_PROFILE,
     Criterion,
@@ -341,8 +341,8 @@ def _judge(network: Network, request: PromiseRequest, scorer: _Scorer, stock: St
         profile.objective,
         scorer,
         stock,
-        priorities={n.id: n.priority for n in network.nodes.values()},
-        stores=frozenset(n.id for n in network.nodes.values() if n.type is NodeType.STORE),
+        priorities=network.priorities(),
+        stores=network.store_ids(),
         keep_store_units=profile.keep_store_units,
         day_zero=request.now.date(),
     )
@@ -611,12 +611,10 @@ def _collect_options(
             continue
         candidates = [Candidate(store.id, 0.0)]
         if transfer is not None:
-            sources = [
-                Candidate(node.id, geodesic_km(node.location, store.location))
-                for node in network.nodes.values()
-                if node.id != store.id and transfer.code in node.services
+            candidates += [
+                Candidate(node_id, km)
+                for node_id, km in network.sources_for(store.id, transfer.code)
             ]
-            candidates += sorted(sources, key=lambda c: c.distance_km)
 
         def service_for(node: Node, service: CarrierService = service) -> CarrierService:
             return service if node.id == store.id or transfer is None else transfer

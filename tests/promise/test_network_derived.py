@@ -1,0 +1,48 @@
+"""Figures the network derives once and every request reuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from promise.geo import geodesic_km
+from tests.promise.option_builders import (
+    BONNEUIL,
+    DC_BONNEUIL,
+    DC_SQF,
+    LYON_PART_DIEU,
+    PART_DIEU,
+    SAINT_QUENTIN_FALLAVIER,
+    TRANSFER,
+    a_network,
+)
+
+
+def test_a_store_is_fed_by_the_transfer_nodes_nearest_first_within_half_a_percent() -> None:
+    network = a_network()
+
+    sources = network.sources_for(PART_DIEU, TRANSFER)
+
+    assert [node_id for node_id, _ in sources] == [DC_SQF, DC_BONNEUIL]
+    expected = [
+        geodesic_km(SAINT_QUENTIN_FALLAVIER, LYON_PART_DIEU),
+        geodesic_km(BONNEUIL, LYON_PART_DIEU),
+    ]
+    for (_, km), geodesic in zip(sources, expected, strict=True):
+        assert km == pytest.approx(geodesic, rel=0.005)
+
+
+def test_sources_are_computed_once_per_network_and_store() -> None:
+    network = a_network()
+
+    first = network.sources_for(PART_DIEU, TRANSFER)
+
+    assert network.sources_for(PART_DIEU, TRANSFER) is first
+    assert network.sources_for(PART_DIEU, "NO-SUCH-SERVICE") == ()
+
+
+def test_priorities_and_stores_come_from_the_nodes() -> None:
+    network = a_network()
+
+    assert network.priorities() == {n.id: n.priority for n in network.nodes.values()}
+    assert PART_DIEU in network.store_ids()
+    assert DC_SQF not in network.store_ids()
