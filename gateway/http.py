@@ -108,6 +108,10 @@ class Refusal(Exception):
         return {"code": self.code, **self.extensions}
 
 
+# Validated documents kept per process; storefronts send a few documents over and over.
+_CHECKED_DOCUMENTS = 1024
+
+
 @dataclass
 class Prepared:
     """An operation that passed every check and may run."""
@@ -195,6 +199,7 @@ class GraphQLEndpoint:
         limits = platform.limits
         self._depth_rule = depth_validator(limits.max_depth, None, None)
         self._aliases_rule = aliases_validator(limits.max_aliases)
+        self._checked: dict[tuple[str, bool], DocumentNode] = {}
 
     # -- the request -------------------------------------------------------------------
 
@@ -398,13 +403,12 @@ class GraphQLEndpoint:
         refusal.more = messages[1:]
         return refusal
 
-    async def _prepare(self, params: Any, caller: Caller, method: str) -> Prepared:
-        if not isinstance(params, dict):
-            raise Refusal(400, "BAD_REQUEST", "each operation must be a JSON object")
-        text, by_id = await self._document(params, caller)
-        from_query_string = method == "GET"
-        variables = _object(params, "variables", from_query_string=from_query_string)
-        operation_name = _string(params, "operationName")
+    def _check(self, text: str, *, strict: bool) -> DocumentNode:
+        """The parsed document if it passes every validation rule; a Refusal otherwise.
+
+        The outcome depends on the text and on whether introspection is barred, never on
+        variables, so successes are remembered: a storefront sends the same few documents.
+        """
         limits = self.platform.limits
         try:
             document: DocumentNode = parse(text, max_tokens=limits.max_tokens)
@@ -413,7 +417,7 @@ class GraphQLEndpoint:
             raise Refusal(400, code, error.message, graphql_error=True) from None
         schema = self.graphql_schema
         checks: list[tuple[str, list[Any] | None]] = [("GRAPHQL_VALIDATION_FAILED", None)]
-        if not self.platform.dev_mode and caller.kind is ClientKind.STOREFRONT:
+        if strict:
             checks.append(("INTROSPECTION_DISABLED", [NoSchemaIntrospectionCustomRule]))
         checks += [
             ("DEPTH_LIMIT_EXCEEDED", [self._depth_rule]),
@@ -423,6 +427,23 @@ class GraphQLEndpoint:
             errors = validate(schema, document, rules)
             if errors:
                 raise self._validation(errors, code)
+        return document
+
+    async def _prepare(self, params: Any, caller: Caller, method: str) -> Prepared:
+        if not isinstance(params, dict):
+            raise Refusal(400, "BAD_REQUEST", "each operation must be a JSON object")
+        text, by_id = await self._document(params, caller)
+        from_query_string = method == "GET"
+        variables = _object(params, "variables", from_query_string=from_query_string)
+        operation_name = _string(params, "operationName")
+        strict = not self.platform.dev_mode and caller.kind is ClientKind.STOREFRONT
+        document = self._checked.get((text, strict))
+        if document is None:
+            document = self._check(text, strict=strict)
+            if len(self._checked) >= _CHECKED_DOCUMENTS:
+                # Oldest first: a dict keeps insertion order.
+                del self._checked[next(iter(self._checked))]
+            self._checked[(text, strict)] = document
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             raise Refusal(
@@ -442,7 +463,9 @@ class GraphQLEndpoint:
                 "mutations are sent by POST, never GET",
                 headers={"allow": "POST"},
             )
-        coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
+        coerced = get_variable_values(
+            self.graphql_schema, operation.variable_definitions or (), variables or {}
+        )
         if isinstance(coerced, list):
             raise self._validation(coerced, "BAD_USER_INPUT")
         fragments = {
@@ -462,6 +485,7 @@ class GraphQLEndpoint:
                     extensions={"scope": scope.value},
                 )
         cost = operation_cost(operation, fragments, variables)
+        limits = self.platform.limits
         if cost > limits.bucket_points:
             raise Refusal(
                 400,

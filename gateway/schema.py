@@ -6,7 +6,7 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from gateway.metrics import OutcomeMetrics
@@ -31,7 +31,13 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=merge_types("Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation)),
-        extensions=[OutcomeMetrics, partial(MaskErrors, should_mask_error=_is_unexpected)],
+        extensions=[
+            OutcomeMetrics,
+            partial(MaskErrors, should_mask_error=_is_unexpected),
+            # The HTTP layer has checked the document already; these spare a second parse.
+            partial(ParserCache, maxsize=1024),
+            partial(ValidationCache, maxsize=1024),
+        ],
     )
 
 

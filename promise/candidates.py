@@ -9,14 +9,20 @@ from promise.options import PICKUP_POINTS_LISTED
 from promise.sourcing import Candidate
 
 NEAREST_NODES = 30
+# DCs ship nationwide, so the nearest few join the candidates however far they are; a
+# bounded number keeps the search's work independent of how many DCs the network has.
+NEAREST_DCS = 10
 
 
 class CandidateFinder:
-    """Nearest nodes plus every distribution centre (they serve the whole country)."""
+    """The nearest nodes plus the nearest distribution centres (they serve the whole country)."""
 
-    def __init__(self, network: Network, *, nearest: int = NEAREST_NODES) -> None:
+    def __init__(
+        self, network: Network, *, nearest: int = NEAREST_NODES, dcs: int = NEAREST_DCS
+    ) -> None:
         self._network = network
         self._nearest = nearest
+        self._dc_count = dcs
         self._index = NearestIndex((n.id, n.location) for n in network.nodes.values())
         self._points = NearestIndex((p.id, p.location) for p in network.pickup_points.values())
         self._dcs = NearestIndex(
@@ -26,7 +32,7 @@ class CandidateFinder:
     def around(self, point: GeoPoint, *, field: str = "input.destination") -> list[Candidate]:
         """Candidates nearest first; DestinationNotServed naming `field` when all are too far."""
         found = dict(self._index.nearest(point, limit=self._nearest))
-        found.update(self._dcs.nearest(point, limit=len(self._dcs)))
+        found.update(self._dcs.nearest(point, limit=self._dc_count))
         ranked = sorted(found.items(), key=lambda item: (item[1], item[0]))
         if not ranked or ranked[0][1] > self._network.served_radius_km:
             raise DestinationNotServed(

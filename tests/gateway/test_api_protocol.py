@@ -187,6 +187,28 @@ async def test_introspection_by_a_storefront_is_refused_even_as_a_trusted_docume
     assert set(error_codes(response)) == {"INTROSPECTION_DISABLED"}
 
 
+async def test_a_document_a_server_key_introspected_stays_refused_to_a_storefront(
+    tmp_path: Path,
+) -> None:
+    # Validated documents are remembered per process: the memory must not carry a server
+    # key's acceptance over to a storefront key, for which introspection is barred.
+    introspection = "{ __schema { queryType { name } } }"
+    manifest = tmp_path / "documents.json"
+    manifest.write_text(json.dumps({f"sha256:{digest_of(introspection)}": introspection}))
+    settings = production_settings(trusted_documents_file=manifest)
+    async with serving(settings) as (_, http):
+        server = await post(http, STOREFRONT, {"query": introspection})
+        again = await post(http, STOREFRONT, {"query": introspection})
+        storefront = await post(
+            http, "browser-shop", {"documentId": f"sha256:{digest_of(introspection)}"}
+        )
+
+    assert (server.status_code, again.status_code) == (200, 200)
+    assert again.json() == server.json()
+    assert storefront.status_code == 400
+    assert set(error_codes(storefront)) == {"INTROSPECTION_DISABLED"}
+
+
 async def test_graphiql_is_served_in_dev_mode_only() -> None:
     html = {"accept": "text/html"}
     async with serving(Settings(dev_mode=True)) as (_, http):

@@ -1,4 +1,4 @@
-"""Candidate nodes: the nearest few plus every distribution centre, nearest first."""
+"""Candidate nodes: the nearest few plus the nearest distribution centres, nearest first."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_every_node_comes_nearest_first_when_the_network_is_small() -> None:
     ]
 
 
-def test_only_the_nearest_few_are_kept_but_every_dc_is_included_however_far() -> None:
+def test_only_the_nearest_few_are_kept_but_the_dcs_join_however_far() -> None:
     candidates = CandidateFinder(france(), nearest=2).around(HOME_LYON_BROTTEAUX)
 
     assert [c.node_id for c in candidates] == [
@@ -61,6 +61,13 @@ def test_only_the_nearest_few_are_kept_but_every_dc_is_included_however_far() ->
         DC_MIRAMAS,
         DC_BONNEUIL,
     ]
+
+
+def test_only_the_nearest_dcs_join_when_the_network_has_many() -> None:
+    candidates = CandidateFinder(france(), nearest=2, dcs=2).around(HOME_LYON_BROTTEAUX)
+
+    # Bonneuil, the farthest of the three DCs from Lyon, is left out.
+    assert [c.node_id for c in candidates] == [PART_DIEU, CONFLUENCE, DC_SQF, DC_MIRAMAS]
 
 
 def test_a_paris_destination_gets_its_store_then_the_dcs_from_paris_to_provence() -> None:
