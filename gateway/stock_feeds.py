@@ -21,8 +21,8 @@ from stock_cache.errors import StoreUnavailable
 MAX_BATCH = 500  # about 55 kB of JSON: within the 64 kB body limit
 MAX_LEVELS = 1_000  # larger snapshots: `promise-gateway import-stock`
 
-StockEventKind = strawberry.enum(EventKind, name="StockEventKind")
-StockFeedStatus = strawberry.enum(FeedStatus, name="StockFeedStatus")
+strawberry.enum(EventKind, name="StockEventKind")
+strawberry.enum(FeedStatus, name="StockFeedStatus")
 
 
 @strawberry.input
@@ -31,7 +31,7 @@ class StockEventInput:
     node_id: str
     sku: str
     sequence: int = strawberry.field(description="Orders the events of one (node, SKU).")
-    kind: StockEventKind  # type: ignore[valid-type]
+    kind: EventKind
     quantity: int = strawberry.field(
         description="ADJUSTMENT: units moved (+/-); COUNT: units on hand; RETURN: units back."
     )
@@ -62,7 +62,7 @@ class ReplaceNodeStockInput:
 @strawberry.type
 class StockFeedItemResult:
     index: int
-    status: StockFeedStatus  # type: ignore[valid-type]
+    status: FeedStatus
     reason: str | None
 
     @classmethod
@@ -78,7 +78,7 @@ class StockEventsApplied:
 @strawberry.type
 class NodeStockReplaced:
     node_id: str
-    status: StockFeedStatus  # type: ignore[valid-type]
+    status: FeedStatus
     reason: str | None
 
 
@@ -114,7 +114,7 @@ class StockFeedMutation:
     @strawberry.mutation(
         description=f"Apply up to {MAX_BATCH} stock events in order, one result per event.",
         permission_classes=[needs(Scope.STOCK_WRITE)],
-    )  # type: ignore[untyped-decorator]
+    )
     async def apply_stock_events(
         self, info: Info, input: ApplyStockEventsInput
     ) -> ApplyStockEventsResult:
@@ -126,7 +126,7 @@ class StockFeedMutation:
                 e.node_id.strip(),
                 e.sku.strip(),
                 e.sequence,
-                EventKind(e.kind),
+                e.kind,
                 e.quantity,
                 e.resellable,
             )
@@ -149,7 +149,7 @@ class StockFeedMutation:
             f"Replace a node's on-hand levels (up to {MAX_LEVELS}) at once; reservations stay."
         ),
         permission_classes=[needs(Scope.STOCK_WRITE)],
-    )  # type: ignore[untyped-decorator]
+    )
     async def replace_node_stock(
         self, info: Info, input: ReplaceNodeStockInput
     ) -> ReplaceNodeStockResult:

@@ -13,15 +13,9 @@ from gateway.types.explain import OptionExplanation, UnavailableService
 from gateway.types.network import Line, NodeInfo
 from promise.dates import duration_text, order_within_minutes, ready_text
 from promise.network import Network, PointType
-from promise.options import NearbyPoint, Shipment
+from promise.options import Label, NearbyPoint, Shipment
 
-
-@strawberry.enum
-class OptionLabel(enum.Enum):
-    FASTEST = "FASTEST"
-    CHEAPEST = "CHEAPEST"
-    GREENEST = "GREENEST"
-    RECOMMENDED = "RECOMMENDED"
+strawberry.enum(Label, name="OptionLabel")
 
 
 @strawberry.enum
@@ -148,7 +142,7 @@ class DeliveryOption:
         )
     )
     co2e_includes_customer_trip: bool
-    labels: list[OptionLabel]
+    labels: list[Label]
     collect_store: NodeInfo | None
     pickup_points: list[PickupPointInfo] = strawberry.field(
         description="Pickup points near the destination this option delivers to, nearest first."
@@ -192,9 +186,7 @@ class DeliveryOption:
             co2e_includes_customer_trip=(
                 option.counts_customer_trip and option.customer_trip_grams is not None
             ),
-            labels=sorted(
-                (OptionLabel(label.value) for label in option.labels), key=lambda x: x.value
-            ),
+            labels=sorted(option.labels, key=lambda label: label.value),
             collect_store=NodeInfo.from_domain(network.nodes[store]) if store else None,
             pickup_points=[PickupPointInfo.from_domain(p, network) for p in option.pickup_points],
             shipments=[ShipmentInfo.from_domain(s, network) for s in option.shipments],
