@@ -79,6 +79,15 @@ class NodeStock:
 
 
 @dataclass(frozen=True, slots=True)
+class SkuAvailability:
+    """One SKU under one channel: `total`, the sum of the ATP of every node of a network (each
+    node once), and `atp`, the ATP at each node asked."""
+
+    total: int
+    atp: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxEntry:
     """One reservation state change, as published on the allocation outbox."""
 
@@ -225,6 +234,19 @@ class StockStore(Protocol):
         self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
     ) -> dict[str, dict[str, NodeStock]]:
         """ATP and inbound (future) stock per SKU per node, read together."""
+        ...
+
+    async def availability(
+        self,
+        skus: Sequence[str],
+        node_ids: Sequence[str],
+        *,
+        network: Sequence[str],
+        channel: str | None = None,
+    ) -> dict[str, SkuAvailability]:
+        """Per SKU, its ATP at `node_ids` and its exact total over `network`, as `atp` would
+        count them, without reading every node of the network on every call where the store
+        can help it (see the Redis store's reads)."""
         ...
 
     async def capacity_used(self, node_ids: Sequence[str], day: str) -> dict[str, int]:

@@ -41,6 +41,7 @@ from stock_cache.base import (
     ReserveOutcome,
     ReserveRequest,
     Shortage,
+    SkuAvailability,
     StockEvent,
 )
 from stock_cache.errors import AllocationNotFound, AllocationStateError, IdempotencyConflict
@@ -222,6 +223,26 @@ class MemoryStore:
                 )
                 for node in node_ids
             }
+            for sku in skus
+        }
+
+    async def availability(
+        self,
+        skus: Sequence[str],
+        node_ids: Sequence[str],
+        *,
+        network: Sequence[str],
+        channel: str | None = None,
+    ) -> dict[str, SkuAvailability]:
+        # In process the sum is a loop over dicts, no I/O: exact by construction, no cache.
+        self._catch_up()
+        seen = self._rules.channel(channel)
+        nodes = dict.fromkeys(network)
+        return {
+            sku: SkuAvailability(
+                total=sum(self._available(node, sku, seen) for node in nodes),
+                atp={node: self._available(node, sku, seen) for node in node_ids},
+            )
             for sku in skus
         }
 

@@ -28,17 +28,32 @@ def bucket_of_allocation(allocation_id: str) -> int:
         return 0
 
 
+EPOCH_FIELD = "epoch"
+"""The field of the `gens` hash counting snapshot flips; nodes' fields all start with `n:`."""
+
+
+def gen_field(node_id: str) -> str:
+    """A node's field in the `gens` hash: prefixed, so that no node id can be the epoch's."""
+    return f"n:{node_id}"
+
+
 class RedisKeys:
     """Every key the Redis store uses, under one prefix.
 
     Per SKU (tag `{s:SKU}`): `stock` hash node -> JSON on-hand ledger; `reserved` hash node ->
     live units; `allocs` hash allocation id -> JSON {node: units}; `holds` zset allocation id
-    -> expiry ms; `seen` zset of event ids taken (24 h); `inbound` hash node -> JSON inbound.
-    Per node (tag `{n:NODE}`): `snap` hash {gen, next, watermark}; `skus`, the SKUs with a
-    level there; `named:GEN` and `zeroed:GEN`, the SKUs a snapshot being written names and
-    sets to zero (both dropped or expired once it is done); `cap:reserved` hash day -> orders
-    taken that day (live and fulfilled), `cap:allocs` hash allocation id -> JSON {day: 1},
-    `cap:holds` zset allocation id -> expiry ms: the daily capacity, held like a SKU's units.
+    -> expiry ms; `seen` zset of event ids taken (24 h); `inbound` hash node -> JSON inbound;
+    `totals` hash, the SKU's cached network-wide totals (see redis_reads.py).
+    Snapshot bookkeeping of every node, in one slot (tag `{gens}`) so that a reader gets the
+    committed generations of all the nodes it needs with one HMGET: the `gens` hash, field
+    `n:NODE` -> the node's committed generation and field `epoch` -> how many flips there have
+    been (any node's); `gens:next` hash node -> the last generation handed out; `gens:marks`
+    hash node -> the watermark of its last committed snapshot.
+    Per node (tag `{n:NODE}`): `skus`, the SKUs with a level there; `named:GEN` and
+    `zeroed:GEN`, the SKUs a snapshot being written names and sets to zero (both dropped or
+    expired once it is done); `cap:reserved` hash day -> orders taken that day (live and
+    fulfilled), `cap:allocs` hash allocation id -> JSON {day: 1}, `cap:holds` zset allocation
+    id -> expiry ms: the daily capacity, held like a SKU's units.
     Per order bucket (tag `{o:B}`, B = 0..15): `alloc:ID` records, `idem:CLIENT:KEY`
     idempotency keys, the `outbox` stream, `held`, HELD ids by expiry, and `pinned`, CONFIRMED
     ids whose holds may still carry the confirm's pin, by when a repair is due.
@@ -53,9 +68,21 @@ class RedisKeys:
     def stock(self, sku: str) -> str:
         return self.sku(sku, "stock")
 
+    def totals(self, sku: str) -> str:
+        return self.sku(sku, "totals")
+
     def reservations(self, sku: str) -> tuple[str, str, str]:
         """The reserved, allocs and holds keys of one SKU, in the order the scripts take them."""
         return self.sku(sku, "reserved"), self.sku(sku, "allocs"), self.sku(sku, "holds")
+
+    def gens(self) -> str:
+        return f"{self._prefix}:{{gens}}"
+
+    def next_gens(self) -> str:
+        return f"{self._prefix}:{{gens}}:next"
+
+    def watermarks(self) -> str:
+        return f"{self._prefix}:{{gens}}:marks"
 
     def node(self, node_id: str, kind: str) -> str:
         return f"{self._prefix}:{{n:{_part(node_id)}}}:{kind}"

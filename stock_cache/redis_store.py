@@ -1,8 +1,10 @@
 """The Redis store, standalone (`redis://`, `rediss://`, `unix://`) or Cluster (`redis+cluster://`).
 
-The same code runs on both: every Lua script (lua/*.lua) touches the keys of one hash slot
-only, and each call sends its scripts in one pipelined round trip per step. See RedisKeys for
-the layout: per SKU `{s:SKU}`, per node `{n:NODE}`, per order bucket `{o:B}`.
+The same code runs on both: every Lua script (lua/*.lua, run by redis_scripts.py) touches the
+keys of one hash slot only, and each call sends its scripts in one pipelined round trip per
+step. See RedisKeys for the layout: per SKU `{s:SKU}`, per node `{n:NODE}`, per order bucket
+`{o:B}`, and the snapshot generations of every node in `{gens}`. Reads (ATP, inbound stock,
+the network-wide totals that each SKU caches) are in redis_reads.py.
 
 Daily capacity: a node's orders per local day live in its own slot, in keys that mirror a
 SKU's reservation keys with the day in place of the node (`{n:NODE}:cap:reserved` hash day ->
@@ -13,8 +15,9 @@ expired and released exactly like the units. The record's `capacity` field names
 At fulfil cap_keep.lua forgets the allocation but keeps its order counted on its day.
 
 Reserve, all lines or none, across slots:
-  1. one round trip reads the idempotency key (a replay or a conflict ends here) and the
-     snapshot generation of each node of the request;
+  1. one round trip reads the idempotency key (a replay or a conflict ends here) and, with one
+     HMGET of the `{gens}` hash, the snapshot generation of each node of the request: two
+     slots in one non-transactional pipeline (on a cluster, one send per server at once);
   2. one round trip runs hold.lua once per SKU: each holds that SKU's lines under the new
      allocation id, with the allocation's expiry, or holds nothing and reports the shortage;
      in the same round trip cap_hold.lua holds one order of each capacity-bound node's day.
@@ -24,6 +27,9 @@ Reserve, all lines or none, across slots:
      bucket, the record, the idempotency key and the HELD entry of the outbox stream, in one
      step. Should the key have been taken meanwhile, the holds are given back.
   A crash between steps leaves only holds that expire on their own, as any HELD hold does.
+  So a commit costs 3 round trips, one per step, whatever the slots its lines touch (on a
+  cluster, each step at most one per slot, in parallel), plus the repair of a dead confirm
+  when pinned_due finds one.
 
 Confirm, in three steps:
   1. pin.lua pins each SKU's hold: moves its expiry a day ahead (the grace) so that no sweep
@@ -45,32 +51,44 @@ Release and fulfil change the record first, then give back the units per SKU; re
 redoes the second step, so a crash in between is repaired by the caller's retry.
 
 Snapshots, atomic per node although its SKUs live in many slots: a node has a snapshot
-generation. snapshot_begin.lua opens a new one (or refuses a watermark that is not newer);
-stage.lua writes each level under that generation, invisible to readers; the SKUs of the
-node's index that the snapshot leaves out are staged at zero; snapshot_commit.lua flips the
-node's committed generation in one step. Readers first read the committed generation of
-each node, then ask each SKU for the levels as of that generation, so a read sees the old
-set or the new set, never a mix. A snapshot that fails half-way is never committed: its
-staged levels stay invisible and the next snapshot replaces them. Known limits: two
-snapshots of one node written at the very same time may leave levels of the losing one
-visible for SKUs only it named; an event whose sequence a snapshot being written (and then
-abandoned) covers is skipped as stale.
+generation, and the committed generation of every node lives in one hash of its own slot,
+`{gens}` (with the watermarks and the generation counters), so that a reader gets those of
+all the nodes it needs with one HMGET. In four steps:
+  1. snapshot_begin.lua ({gens}) opens a new generation, or refuses a watermark that is not
+     newer than the node's;
+  2. stage.lua writes each level in its SKU's slot under that generation, invisible to readers;
+     the SKUs of the node's index that the snapshot leaves out are staged at zero;
+  3. snapshot_commit.lua ({gens}) flips the node's committed generation, checks and sets its
+     watermark and bumps the flip epoch, in one step: it is the instant the snapshot becomes
+     visible, and readers, who take the generations first and then ask each SKU for its levels
+     as of them, see the old set or the new set, never a mix;
+  4. only after a flip that committed, snapshot_index.lua (node slot) drops the zeroed SKUs
+     from the node's SKU index. The other order would be wrong: an index pruned by a snapshot
+     whose flip is then refused or never sent loses SKUs whose committed level is not zero,
+     and no later snapshot would zero them. This order makes a crash between 3 and 4
+     harmless: the index keeps SKUs at zero, which the next snapshot stages at zero again.
+A snapshot that fails before its flip is never committed: its staged levels stay invisible and
+the next snapshot replaces them. Known limits: two snapshots of one node written at the very
+same time may leave levels of the losing one visible for SKUs only it named; an event whose
+sequence a snapshot being written (and then abandoned) covers is skipped as stale.
 
 Expiry of holds is lazy but exact: the SKU scripts free the holds whose expiry instant has
 passed by the injected clock before they read, and the order-bucket scripts mark such
 allocations EXPIRED and publish it. An expired hold never counts, swept or not.
+
+Every SKU script that may change what the SKU's ATP is (apply_event, stage, hold, unhold,
+fulfil, and any sweep that frees a hold) also deletes the SKU's cached totals in the same
+step, and every flip bumps the epoch they are tagged with: see redis_reads.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from importlib import resources
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -110,6 +128,7 @@ from stock_cache.base import (
     ReserveOutcome,
     ReserveRequest,
     Shortage,
+    SkuAvailability,
     StockEvent,
     StockLine,
 )
@@ -124,8 +143,11 @@ from stock_cache.redis_keys import (
     RedisKeys,
     bucket_of_allocation,
     bucket_of_key,
+    gen_field,
 )
-from stock_cache.rules import Channel, StockRules
+from stock_cache.redis_reads import Generations, StockReads, generation_fields
+from stock_cache.redis_scripts import Call, Client, Scripts
+from stock_cache.rules import StockRules
 
 # Fail fast: a caller at checkout would rather get StoreUnavailable in about a second than wait.
 _TIMEOUT_SECONDS = 1.0
@@ -144,8 +166,6 @@ _STAGING_TTL_MS = 24 * 60 * 60 * 1000
 
 CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
 
-_Call = tuple[str, list[str], list[EncodableT]]
-_Client = Redis | RedisCluster
 
 _UNREACHABLE = (
     redis.exceptions.ConnectionError,
@@ -156,15 +176,6 @@ _UNREACHABLE = (
     redis.exceptions.TryAgainError,
     OSError,
 )
-
-
-@functools.cache
-def _script_source(name: str) -> str:
-    """A script of the package's `lua/` folder, preceded by the helpers it needs."""
-    folder = resources.files("stock_cache") / "lua"
-    common = (folder / "_common.lua").read_text(encoding="utf-8")
-    order = (folder / "_order.lua").read_text(encoding="utf-8")
-    return "\n".join([common, order, (folder / f"{name}.lua").read_text(encoding="utf-8")])
 
 
 def _where(url: str) -> str:
@@ -238,7 +249,7 @@ class RedisStore:
 
     def __init__(
         self,
-        client: _Client,
+        client: Client,
         *,
         where: str,
         rules: StockRules | None = None,
@@ -251,7 +262,10 @@ class RedisStore:
         self._rules = rules or StockRules()
         self._clock = clock
         self._keys = RedisKeys(key_prefix)
-        self._shas: dict[str, str] = {}
+        self._scripts = Scripts(client)
+        self._reads = StockReads(
+            client, lambda calls: self._run(calls), self._keys, self._rules, clock=clock
+        )
         self._turns = asyncio.Semaphore(_MAX_CONNECTIONS)
         self._ready = False
         self._ready_lock = asyncio.Lock()
@@ -267,7 +281,7 @@ class RedisStore:
     ) -> RedisStore:
         """A store over a connection pool for `url`; nothing connects until the first call."""
         parts = urlsplit(url)
-        client: _Client
+        client: Client
         if parts.scheme in CLUSTER_SCHEMES:
             plain = urlunsplit(parts._replace(scheme=parts.scheme.removesuffix("+cluster")))
             client = RedisCluster.from_url(
@@ -310,10 +324,14 @@ class RedisStore:
         reason = watermark_rejection(watermark)
         if reason is not None:
             return FeedResult(FeedStatus.REJECTED, reason)
-        snap, index = self._keys.node(node_id, "snap"), self._keys.node_skus(node_id)
+        index = self._keys.node_skus(node_id)
         mark = "" if watermark is None else watermark
+        gens, marks = self._keys.gens(), self._keys.watermarks()
+        field = gen_field(node_id)
         async with self._session():
-            (opened,) = await self._run([("snapshot_begin", [snap], [mark])])
+            (opened,) = await self._run(
+                [("snapshot_begin", [gens, marks, self._keys.next_gens()], [node_id, field, mark])]
+            )
             if opened[0] == "stale":
                 return FeedResult(
                     FeedStatus.STALE, f"watermark {watermark} is not newer than {opened[1]}"
@@ -328,7 +346,13 @@ class RedisStore:
                         return FeedResult(FeedStatus.REJECTED, reason)
                 await self._stage(node_id, gen, committed, mark, chunk, index, zeroed)
             await self._stage_left_out(node_id, gen, committed, mark, index, zeroed)
-            (done,) = await self._run([("snapshot_commit", [snap, index, zeroed], [gen, mark])])
+            # The flip first, in the {gens} slot; only then, in the node's slot, the index
+            # (see snapshot_index.lua for why this order makes a crash in between harmless).
+            (done,) = await self._run(
+                [("snapshot_commit", [gens, marks], [node_id, field, gen, mark])]
+            )
+            flipped = int(done[0] == "committed")
+            await self._run([("snapshot_index", [index, zeroed], [flipped])])
         if done[0] == "stale":
             return FeedResult(FeedStatus.STALE, f"a newer snapshot ({done[1]}) was written")
         return FeedResult(FeedStatus.APPLIED)
@@ -349,10 +373,10 @@ class RedisStore:
         items = list(chunk.items())
         for start in range(0, len(items), _CHUNK):
             part = items[start : start + _CHUNK]
-            calls: list[_Call] = [
+            calls: list[Call] = [
                 (
                     "stage",
-                    [self._keys.stock(sku)],
+                    [self._keys.stock(sku), self._keys.totals(sku)],
                     [node_id, gen, committed, qty, mark, int(only_if_absent)],
                 )
                 for sku, qty in part
@@ -404,11 +428,16 @@ class RedisStore:
             now = now_ms(self._clock)
             nodes = list(dict.fromkeys(event.node_id for _, event in valid))
             async with self._session():
-                marks = await self._node_fields(nodes, "watermark")
-                calls: list[_Call] = [
+                found = await self._client.hmget(self._keys.watermarks(), nodes)
+                marks = dict(zip(nodes, cast(list[str | None], found), strict=True))
+                calls: list[Call] = [
                     (
                         "apply_event",
-                        [self._keys.stock(event.sku), self._keys.sku(event.sku, "seen")],
+                        [
+                            self._keys.stock(event.sku),
+                            self._keys.sku(event.sku, "seen"),
+                            self._keys.totals(event.sku),
+                        ],
                         [
                             now,
                             EVENT_ID_TTL_MS,
@@ -462,103 +491,58 @@ class RedisStore:
     async def atp(
         self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
     ) -> dict[str, dict[str, int]]:
-        stock = await self._read_stock(skus, node_ids, channel, with_inbound=False)
+        async with self._session():
+            stock = await self._reads.stock(skus, node_ids, channel, with_inbound=False)
         return {sku: {node: s.atp for node, s in by_node.items()} for sku, by_node in stock.items()}
 
     async def stock(
         self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
     ) -> dict[str, dict[str, NodeStock]]:
-        return await self._read_stock(skus, node_ids, channel, with_inbound=True)
+        async with self._session():
+            return await self._reads.stock(skus, node_ids, channel, with_inbound=True)
 
-    async def _read_stock(
+    async def availability(
         self,
         skus: Sequence[str],
         node_ids: Sequence[str],
-        channel: str | None,
         *,
-        with_inbound: bool,
-    ) -> dict[str, dict[str, NodeStock]]:
-        """Two round trips: the nodes' committed generations, then one script per SKU."""
-        seen = self._rules.channel(channel)
-        if not skus or not node_ids:
-            return {sku: {} for sku in skus}
-        unique = list(dict.fromkeys(skus))
+        network: Sequence[str],
+        channel: str | None = None,
+    ) -> dict[str, SkuAvailability]:
+        """See redis_reads.py: the total comes from a cache kept exact in each SKU's slot."""
         async with self._session():
-            gens = await self._node_fields(node_ids, "gen")
-            calls: list[_Call] = []
-            for sku in unique:
-                args: list[EncodableT] = [now_ms(self._clock), int(with_inbound)]
-                for node in node_ids:
-                    args += [node, *self._unit_args(node, sku, gens[node], seen)]
-                    args.append(int(self._rules.allows_future_stock(node)))
-                keys = [
-                    self._keys.stock(sku),
-                    *self._keys.reservations(sku),
-                    self._keys.sku(sku, "inbound"),
-                ]
-                calls.append(("atp", keys, args))
-            replies = await self._run(calls)
-        by_sku: dict[str, dict[str, NodeStock]] = {}
-        for sku, reply in zip(unique, replies, strict=True):
-            step = 2 if with_inbound else 1
-            by_node = {}
-            for position, node in enumerate(node_ids):
-                inbound: tuple[Inbound, ...] = ()
-                if with_inbound and reply[position * 2 + 1]:
-                    inbound = tuple(
-                        Inbound(int(q), int(eta)) for q, eta in json.loads(reply[position * 2 + 1])
-                    )
-                by_node[node] = NodeStock(int(reply[position * step]), inbound)
-            by_sku[sku] = by_node
-        return {sku: dict(by_sku[sku]) for sku in skus}
-
-    def _unit_args(
-        self, node: str, sku: str, gen: str | None, channel: Channel | None
-    ) -> list[EncodableT]:
-        """gen, safety units, safety share, cap: what a SKU script needs to know of a node."""
-        protection = self._rules.protection(node, sku)
-        cap = -1
-        if channel is not None:
-            if not channel.sells_from(node):
-                cap = -2
-            elif (node_cap := channel.cap(node)) is not None:
-                cap = node_cap
-        return [int(gen or 0), protection.units, protection.share_bp, cap]
-
-    async def _node_fields(self, node_ids: Sequence[str], field: str) -> dict[str, str | None]:
-        unique = list(dict.fromkeys(node_ids))
-        async with self._client.pipeline(transaction=False) as pipe:
-            for node in unique:
-                pipe.hget(self._keys.node(node, "snap"), field)
-            values = cast(list[str | None], await pipe.execute())
-        return dict(zip(unique, values, strict=True))
+            return await self._reads.availability(skus, node_ids, network, channel)
 
     # -- reservations --------------------------------------------------------------------
 
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)
         orders = capacity_of(request)
-        seen = self._rules.channel(request.channel)
+        self._rules.channel(request.channel)
         now = now_ms(self._clock)
         bucket = bucket_of_key(request.client_id, request.idempotency_key)
         allocation_id = _new_allocation_id(bucket)
         expires_at_ms = now + request.ttl_seconds * 1000
         idempotency = self._keys.idempotency(request.client_id, request.idempotency_key)
         grouped = _by_sku(units)
+        nodes = list(dict.fromkeys(node for node, _ in units))
         async with self._session():
-            known = cast(
-                list[str | None],
-                await self._client.hmget(idempotency, ["fingerprint", "allocation_id"]),
-            )
+            # Two slots, one round trip: a non-transactional pipeline (split per node on a
+            # cluster). The generations are wasted on a replay, which is rare.
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.hmget(idempotency, ["fingerprint", "allocation_id"])
+                pipe.hmget(self._keys.gens(), generation_fields(nodes))
+                known, found = cast(list[list[str | None]], await pipe.execute())
             if known[0] is not None:
                 return await self._replay(request, known[0], known[1], now)
-            gens = await self._node_fields([node for node, _ in units], "gen")
-            calls: list[_Call] = []
+            gens = Generations.parse(nodes, found)
+            calls: list[Call] = []
             for sku, lines in grouped.items():
                 args: list[EncodableT] = [now, expires_at_ms, allocation_id]
                 for _, node, qty in lines:
-                    args += [node, qty, *self._unit_args(node, sku, gens[node], seen)]
-                calls.append(("hold", [self._keys.stock(sku), *self._keys.reservations(sku)], args))
+                    node_args = self._reads.args.node(request.channel, node, sku)
+                    args += (node, qty, gens.of[node], *node_args)
+                calls.append(("hold", [self._keys.stock(sku), *self._holder_keys(sku)], args))
             for node, (day, limit) in orders.items():
                 args = [now, expires_at_ms, allocation_id, day, -1 if limit is None else limit]
                 calls.append(("cap_hold", list(self._keys.capacity(node)), args))
@@ -634,15 +618,19 @@ class RedisStore:
     def _holders(self, skus: Iterable[str], nodes: Iterable[str] = ()) -> list[list[str]]:
         """The (reserved, allocs, holds) keys of each SKU and each node's capacity that an
         allocation holds in: the scripts unhold.lua and pin.lua serve them all alike."""
-        return [list(self._keys.reservations(sku)) for sku in skus] + [
+        return [self._holder_keys(sku) for sku in skus] + [
             list(self._keys.capacity(node)) for node in nodes
         ]
+
+    def _holder_keys(self, sku: str) -> list[str]:
+        """reserved, allocs, holds of a SKU, and the totals that any change there forgets."""
+        return [*self._keys.reservations(sku), self._keys.totals(sku)]
 
     def _holders_of(self, fields: Mapping[str, str]) -> list[list[str]]:
         return self._holders(_skus_of(fields), _capacity_nodes_of(fields))
 
     async def _unhold(self, allocation_id: str, holders: Iterable[list[str]]) -> None:
-        calls: list[_Call] = [("unhold", keys, [allocation_id]) for keys in holders]
+        calls: list[Call] = [("unhold", keys, [allocation_id]) for keys in holders]
         await self._run(calls)
 
     async def capacity_used(self, node_ids: Sequence[str], day: str) -> dict[str, int]:
@@ -710,10 +698,10 @@ class RedisStore:
                 await self._unhold(allocation_id, self._holders(skus, nodes))
             else:
                 # The units leave the SKUs' reservations; the orders stay counted that day.
-                calls: list[_Call] = [
+                calls: list[Call] = [
                     (
                         "fulfil",
-                        [self._keys.stock(sku), *self._keys.reservations(sku)],
+                        [self._keys.stock(sku), *self._holder_keys(sku)],
                         [allocation_id],
                     )
                     for sku in skus
@@ -772,7 +760,7 @@ class RedisStore:
         entries: list[OutboxEntry] = []
         now = now_ms(self._clock)
         async with self._session():
-            calls: list[_Call] = [
+            calls: list[Call] = [
                 (
                     "expire",
                     [self._keys.outbox(bucket), self._keys.held(bucket)],
@@ -869,7 +857,7 @@ class RedisStore:
             await self._unpin([(allocation_id, self._holders_of(fields))])
         return fields
 
-    def _pinned_due(self, bucket: int, now: int, limit: int = _REPAIR_BATCH) -> _Call:
+    def _pinned_due(self, bucket: int, now: int, limit: int = _REPAIR_BATCH) -> Call:
         """The call that finds a bucket's confirms that died before their last step."""
         args: list[EncodableT] = [now, limit, self._keys.record_prefix(bucket)]
         return ("pinned_due", [self._keys.pinned(bucket)], args)
@@ -902,39 +890,5 @@ class RedisStore:
                 pipe.zrem(self._keys.pinned(bucket_of_allocation(allocation_id)), allocation_id)
             await pipe.execute()
 
-    async def _run(self, calls: Sequence[_Call]) -> list[Any]:
-        """Run scripts by name, all in one pipelined round trip (per node on a cluster).
-
-        redis-py's own pipelined scripts ask SCRIPT EXISTS first, a second round trip on every
-        call. Instead send EVALSHA directly; only if the server answers NOSCRIPT (it restarted
-        or flushed its scripts) load the scripts and send again the calls that failed so,
-        which never ran.
-        """
-        replies: list[Any] = [None] * len(calls)
-        pending = list(range(len(calls)))
-        for attempt in range(2):
-            async with self._client.pipeline(transaction=False) as pipe:
-                for position in pending:
-                    name, keys, args = calls[position]
-                    sha = self._shas.get(name) or await self._load(name)
-                    pipe.execute_command("EVALSHA", sha, len(keys), *keys, *args)
-                answers: list[Any] = await pipe.execute(raise_on_error=False)
-            missing = []
-            for position, answer in zip(pending, answers, strict=True):
-                replies[position] = answer
-                if isinstance(answer, redis.exceptions.NoScriptError) and attempt == 0:
-                    missing.append(position)
-            if not missing:
-                break
-            for name in {calls[position][0] for position in missing}:
-                await self._load(name)
-            pending = missing
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply
-        return replies
-
-    async def _load(self, name: str) -> str:
-        sha: str = await self._client.script_load(_script_source(name))
-        self._shas[name] = sha
-        return sha
+    async def _run(self, calls: Sequence[Call]) -> list[Any]:
+        return await self._scripts.run(calls)

@@ -62,7 +62,11 @@ class StockRules:
         )
 
     def protection(self, node_id: str, sku: str) -> Protection:
-        found = self.by_node_sku.get((node_id, sku)) or self.by_node.get(node_id)
+        return self.by_node_sku.get((node_id, sku)) or self.node_protection(node_id)
+
+    def node_protection(self, node_id: str) -> Protection:
+        """The rule of a node for the SKUs without one of their own there."""
+        found = self.by_node.get(node_id)
         if found is None:
             node_type = self.node_types.get(node_id)
             found = self.by_type.get(node_type) if node_type is not None else None

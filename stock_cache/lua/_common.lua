@@ -1,4 +1,4 @@
--- Prepended by redis_store.py to every script. Every script touches one hash slot only.
+-- Prepended by redis_scripts.py to every script. Every script touches one hash slot only.
 --
 -- Per SKU (tag {s:SKU}):
 --   stock     hash  node -> JSON ledger of on hand (below)
@@ -7,6 +7,8 @@
 --   holds     zset  allocation id scored by its expiry instant (epoch ms), HELD only
 --   seen      zset  node .. '\n' .. event id, scored by when it was taken (kept 24 h)
 --   inbound   hash  node -> JSON [[quantity, eta_ms], ...]
+--   totals    hash  cache field -> 'epoch:total', network-wide ATP totals (availability.lua);
+--                   every script that may change the SKU's ATP deletes it
 --
 -- A ledger (see stock_cache/_ledger.py, which this mirrors) is
 --   {b = base units, s = base sequence, a = {{seq, units}, ...} adjustments newer than the
@@ -16,6 +18,7 @@
 -- generation at or below it, so levels of a snapshot being written stay invisible until
 -- the node's generation flips to theirs.
 
+-- Returns whether the allocation held units here (then the ATP changed).
 local function free_units(reserved_key, allocs_key, holds_key, allocation_id)
   local encoded = redis.call('HGET', allocs_key, allocation_id)
   if encoded then
@@ -28,18 +31,37 @@ local function free_units(reserved_key, allocs_key, holds_key, allocation_id)
     redis.call('HDEL', allocs_key, allocation_id)
   end
   redis.call('ZREM', holds_key, allocation_id)
+  return encoded ~= false
 end
 
 -- Free every hold of one SKU whose expiry instant is at or before now_ms (the caller's clock,
 -- never the server's, so that every gateway process and the tests agree on what expired).
+-- Returns how many held units here.
 local function sweep(reserved_key, allocs_key, holds_key, now_ms)
+  local freed = 0
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', holds_key, '-inf', now_ms)) do
-    free_units(reserved_key, allocs_key, holds_key, id)
+    if free_units(reserved_key, allocs_key, holds_key, id) then
+      freed = freed + 1
+    end
+  end
+  return freed
+end
+
+-- A SKU's cached totals are exact only while nothing changes its ATP: every script that may
+-- change it calls this, in the same step as the change.
+local function forget_totals(totals_key)
+  redis.call('DEL', totals_key)
+end
+
+-- The SKU scripts that may find expired holds sweep through this: freeing a hold raises ATP
+-- with no write by anyone, so the sweep itself forgets the totals.
+local function sweep_sku(reserved_key, allocs_key, holds_key, totals_key, now_ms)
+  if sweep(reserved_key, allocs_key, holds_key, now_ms) > 0 then
+    forget_totals(totals_key)
   end
 end
 
-local function ledger_get(stock_key, node)
-  local raw = redis.call('HGET', stock_key, node)
+local function ledger_decode(raw)
   local l = raw and cjson.decode(raw) or {}
   l.b = l.b or 0
   l.s = l.s or -1
@@ -47,6 +69,10 @@ local function ledger_get(stock_key, node)
   l.f = l.f or {}
   l.g = l.g or {}
   return l
+end
+
+local function ledger_get(stock_key, node)
+  return ledger_decode(redis.call('HGET', stock_key, node))
 end
 
 local function ledger_put(stock_key, node, l)
@@ -141,12 +167,54 @@ local function safety(on_hand, units, share_bp)
   return units
 end
 
--- What one caller sees at one node: cap -1 means no cap, -2 a node outside the channel.
-local function available(stock_key, reserved_key, node, gen, units, share_bp, cap)
+-- What one caller sees at one node, from the node's raw ledger and reserved units (false for
+-- none): cap -1 means no cap, -2 a node outside the channel.
+local function atp_of(raw_ledger, raw_reserved, gen, units, share_bp, cap)
   if cap == -2 then return 0 end
-  local on_hand = ledger_on_hand(ledger_get(stock_key, node), gen)
-  local reserved = tonumber(redis.call('HGET', reserved_key, node)) or 0
-  local left = math.max(0, on_hand - safety(on_hand, units, share_bp) - reserved)
+  local on_hand = 0
+  if raw_ledger then
+    on_hand = ledger_on_hand(ledger_decode(raw_ledger), gen)
+  end
+  local left = math.max(0, on_hand - safety(on_hand, units, share_bp) - (tonumber(raw_reserved) or 0))
   if cap >= 0 and cap < left then return cap end
   return left
+end
+
+local function available(stock_key, reserved_key, node, gen, units, share_bp, cap)
+  if cap == -2 then return 0 end
+  return atp_of(redis.call('HGET', stock_key, node), redis.call('HGET', reserved_key, node),
+    gen, units, share_bp, cap)
+end
+
+-- HMGET a chunk at a time: unpack() of thousands of fields would overflow Lua's C stack.
+local function hmget_many(key, fields)
+  local values = {}
+  for first = 1, #fields, 1000 do
+    local part = redis.call('HMGET', key, unpack(fields, first, math.min(first + 999, #fields)))
+    for i = 1, #part do
+      values[first + i - 1] = part[i]
+    end
+  end
+  return values
+end
+
+-- ATP at every node of a block of ARGV that starts at `first`, `width` values per node (node,
+-- gen, safety units, safety share, cap, then the script's own): one read of each SKU hash for
+-- all the nodes, not two per node. Returns the nodes and their ATP, in order.
+local function available_block(stock_key, reserved_key, first, width)
+  local nodes, atp = {}, {}
+  for i = first, #ARGV, width do
+    nodes[#nodes + 1] = ARGV[i]
+  end
+  if #nodes == 0 then
+    return nodes, atp
+  end
+  local ledgers = hmget_many(stock_key, nodes)
+  local reserved = hmget_many(reserved_key, nodes)
+  for k = 1, #nodes do
+    local i = first + (k - 1) * width
+    atp[k] = atp_of(ledgers[k], reserved[k], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]),
+      tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]))
+  end
+  return nodes, atp
 end

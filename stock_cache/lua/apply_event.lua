@@ -1,5 +1,5 @@
 -- Apply one stock event to one SKU at one node (see stock_cache/_ledger.py).
--- KEYS: stock, seen of the SKU.
+-- KEYS: stock, seen, totals of the SKU.
 -- ARGV: now_ms, id_ttl_ms, node, event_id, sequence, kind, quantity, resellable (0 | 1),
 --       node watermark (-1 for none).
 -- Returns {'APPLIED'} | {'DUPLICATE'} | {'STALE', covering sequence}.
@@ -23,4 +23,5 @@ end
 ledger_prune(l)
 ledger_put(KEYS[1], node, l)
 redis.call('ZADD', KEYS[2], now, member)
+forget_totals(KEYS[3])
 return {'APPLIED'}

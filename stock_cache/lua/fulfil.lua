@@ -1,6 +1,6 @@
 -- An allocation's units of one SKU left their nodes: take them off the reservations and off
 -- on hand until a count newer than anything seen now reports the shipment.
--- KEYS: stock, reserved, allocs, holds of the SKU. ARGV: allocation_id.
+-- KEYS: stock, reserved, allocs, holds, totals of the SKU. ARGV: allocation_id.
 local encoded = redis.call('HGET', KEYS[3], ARGV[1])
 if encoded then
   for node, qty in pairs(cjson.decode(encoded)) do
@@ -8,6 +8,7 @@ if encoded then
     l.f[#l.f + 1] = {ledger_known(l), -qty}
     ledger_put(KEYS[1], node, l)
   end
+  forget_totals(KEYS[5])
 end
 free_units(KEYS[2], KEYS[3], KEYS[4], ARGV[1])
 return 1

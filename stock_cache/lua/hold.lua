@@ -1,5 +1,5 @@
 -- Hold units of one SKU for one allocation, all of them or none.
--- KEYS: stock, reserved, allocs, holds of the SKU (one hash slot).
+-- KEYS: stock, reserved, allocs, holds, totals of the SKU (one hash slot).
 -- ARGV: now_ms, expires_at_ms, allocation_id, then per node: node, qty, gen, safety units,
 --       safety share (basis points), cap.
 -- Returns {'held'} (also when this allocation already holds here: a retry is harmless) or
@@ -8,7 +8,7 @@ local now, expires_at, id = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('HEXISTS', KEYS[3], id) == 1 then
   return {'held'}
 end
-sweep(KEYS[2], KEYS[3], KEYS[4], now)
+sweep_sku(KEYS[2], KEYS[3], KEYS[4], KEYS[5], now)
 local shortages = {}
 for i = 4, #ARGV, 6 do
   local qty = tonumber(ARGV[i + 1])
@@ -29,4 +29,5 @@ for i = 4, #ARGV, 6 do
 end
 redis.call('HSET', KEYS[3], id, cjson.encode(units))
 redis.call('ZADD', KEYS[4], expires_at, id)
+forget_totals(KEYS[5])
 return {'held'}

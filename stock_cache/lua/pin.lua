@@ -1,7 +1,8 @@
 -- Before a confirm: keep one SKU's hold of an allocation from being swept while the record
 -- changes, by moving its expiry to `pin_until` (a grace period: if the confirm never ends,
 -- the hold still expires then). Refuses a hold that is gone or already past its expiry.
--- KEYS: reserved, allocs, holds of the SKU. ARGV: allocation_id, now_ms, pin_until_ms.
+-- KEYS: reserved, allocs, holds of the SKU (then its totals, left alone: a pin changes no
+--       ATP). ARGV: allocation_id, now_ms, pin_until_ms.
 -- Returns 1 if pinned (or already confirmed here), 0 if the hold is gone.
 local score = redis.call('ZSCORE', KEYS[3], ARGV[1])
 if score then

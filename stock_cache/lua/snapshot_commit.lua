@@ -1,24 +1,23 @@
 -- Flip a node to a snapshot's generation: from now on readers see its levels, all at once.
--- KEYS: the node's snap hash, its SKU index, the set of SKUs the snapshot zeroed.
--- ARGV: gen, watermark ('' for none).
+-- It runs in the {gens} slot, where every reader reads the generations of the nodes it needs
+-- in one HMGET, so a reader gets this node's old or new generation, never a mix of its levels.
+-- The flip also bumps the epoch: a cached network-wide total, tagged with the epoch it was
+-- computed at, stops matching (see availability.lua).
+-- KEYS: gens, gens:marks ({gens} slot).
+-- ARGV: node, the node's field in gens, gen, watermark ('' for none).
 -- Returns {'committed'} | {'stale', watermark or gen that won meanwhile}.
-local gen = tonumber(ARGV[1])
-local committed = tonumber(redis.call('HGET', KEYS[1], 'gen')) or 0
-local current = tonumber(redis.call('HGET', KEYS[1], 'watermark'))
+local gen = tonumber(ARGV[3])
+local committed = tonumber(redis.call('HGET', KEYS[1], ARGV[2])) or 0
 if committed > gen then
-  redis.call('DEL', KEYS[3])
   return {'stale', committed}
 end
-if ARGV[2] ~= '' and current and tonumber(ARGV[2]) <= current then
-  redis.call('DEL', KEYS[3])
+local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]))
+if ARGV[4] ~= '' and current and tonumber(ARGV[4]) <= current then
   return {'stale', current}
 end
-redis.call('HSET', KEYS[1], 'gen', gen)
-if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[1], 'watermark', ARGV[2])
-end
-if redis.call('EXISTS', KEYS[3]) == 1 then
-  redis.call('SDIFFSTORE', KEYS[2], KEYS[2], KEYS[3])
-  redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[1], ARGV[2], gen)
+redis.call('HINCRBY', KEYS[1], 'epoch', 1)
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
 end
 return {'committed'}

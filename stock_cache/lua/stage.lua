@@ -1,6 +1,6 @@
 -- Write one SKU's level of a snapshot of one node under the snapshot's generation, unseen
 -- by readers until the node's generation flips to it.
--- KEYS: stock of the SKU.
+-- KEYS: stock, totals of the SKU.
 -- ARGV: node, gen, committed gen, units, watermark ('' for an operator's level, true now),
 --       only_if_absent (1: a zero for a SKU the snapshot left out, unless already staged).
 -- Returns 1 if it staged, 0 if an entry of that generation was there (only_if_absent).
@@ -32,4 +32,7 @@ l.g[#l.g + 1] = {gen, tonumber(ARGV[4]), watermark, override}
 ledger_prune(l)
 -- A count newer than the watermark wins: the entry pruned, the SKU keeps its count.
 ledger_put(KEYS[1], node, l)
+-- Readers of the committed generation should see no change, but the ledger was rewritten
+-- (folded, pruned): the totals are not worth the doubt.
+forget_totals(KEYS[2])
 return 1

@@ -1,0 +1,133 @@
+"""What the Redis SKU scripts need to know of each node, worked out once per process.
+
+A node's safety rule and a channel's pool and cap are static for the life of a store (its
+StockRules), so the (safety units, safety share, cap) of each node under each channel is
+computed the first time it is asked and kept; only the few (node, SKU) rules are looked up
+per SKU. A network (a list of nodes) asked about under a channel gets the same treatment:
+its nodes, each once, and the fingerprint that names its cached totals in Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from stock_cache.redis_keys import gen_field
+from stock_cache.rules import Channel, Protection, StockRules
+
+NodeArgs = tuple[int, int, int]
+"""Safety units, safety share (basis points), cap (-1 none, -2 outside the channel)."""
+
+# Networks kept per store: a gateway asks about one, tests about a few.
+_NETWORKS_KEPT = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """A network's nodes under one channel: each once, in order, with their script arguments."""
+
+    nodes: tuple[str, ...]
+    members: frozenset[str]
+    args: tuple[NodeArgs, ...]
+    # Their fields in the `{gens}` hash.
+    gen_fields: tuple[str, ...]
+    # The field of a SKU's totals hash that holds this network's total: it changes with the
+    # channel, the rules and the set of nodes, so no two of them ever share a total.
+    field: str
+
+
+class ScriptArgs:
+    """The per-node arguments of the SKU scripts under the rules of one store."""
+
+    def __init__(self, rules: StockRules) -> None:
+        self._rules = rules
+        self._by_channel: dict[str | None, dict[str, NodeArgs]] = {}
+        self._by_sku: dict[str, dict[str, Protection]] = {}
+        for (node, sku), protection in rules.by_node_sku.items():
+            self._by_sku.setdefault(sku, {})[node] = protection
+        self._networks: dict[tuple[str | None, tuple[str, ...]], Network] = {}
+        self._rules_text = _rules_text(rules)
+
+    def node(self, channel: str | None, node: str, sku: str) -> NodeArgs:
+        """A node's arguments for one SKU; UnknownChannel for a channel the rules lack."""
+        found = self._base(channel, node)
+        specific = self._by_sku.get(sku)
+        if specific is not None and node in specific:
+            protection = specific[node]
+            return protection.units, protection.share_bp, found[2]
+        return found
+
+    def for_sku(self, network: Network, sku: str) -> tuple[NodeArgs, ...]:
+        """The network's arguments for one SKU (its own node rules applied)."""
+        specific = self._by_sku.get(sku)
+        if specific is None:
+            return network.args
+        return tuple(
+            (specific[node].units, specific[node].share_bp, args[2]) if node in specific else args
+            for node, args in zip(network.nodes, network.args, strict=True)
+        )
+
+    def network(self, channel: str | None, nodes: Sequence[str]) -> Network:
+        """A network's nodes and arguments; UnknownChannel for a channel the rules lack."""
+        key = (channel, tuple(nodes))
+        found = self._networks.get(key)
+        if found is None:
+            if len(self._networks) >= _NETWORKS_KEPT:
+                self._networks.clear()
+            unique = tuple(dict.fromkeys(nodes))
+            seen = self._rules.channel(channel)
+            text = json.dumps([self._rules_text, _channel_text(seen), sorted(unique)])
+            found = self._networks[key] = Network(
+                nodes=unique,
+                members=frozenset(unique),
+                args=tuple(self._base(channel, node) for node in unique),
+                gen_fields=tuple(gen_field(node) for node in unique),
+                field=hashlib.blake2b(text.encode(), digest_size=12).hexdigest(),
+            )
+        return found
+
+    def _base(self, channel: str | None, node: str) -> NodeArgs:
+        known = self._by_channel.get(channel)
+        if known is None:
+            self._rules.channel(channel)  # UnknownChannel before anything is kept
+            known = self._by_channel[channel] = {}
+        found = known.get(node)
+        if found is None:
+            found = known[node] = self._compute(self._rules.channel(channel), node)
+        return found
+
+    def _compute(self, channel: Channel | None, node: str) -> NodeArgs:
+        # Without the (node, SKU) rules, which node() and for_sku() apply per SKU.
+        protection = self._rules.node_protection(node)
+        cap = -1
+        if channel is not None:
+            if not channel.sells_from(node):
+                cap = -2
+            elif (node_cap := channel.cap(node)) is not None:
+                cap = node_cap
+        return protection.units, protection.share_bp, cap
+
+
+def _rules_text(rules: StockRules) -> str:
+    """The safety rules, canonical: equal rules give equal text whatever their order."""
+
+    def of(protection: Protection) -> list[int]:
+        return [protection.units, protection.share_bp]
+
+    return json.dumps(
+        [
+            sorted(rules.node_types.items()),
+            sorted((kind, of(p)) for kind, p in rules.by_type.items()),
+            sorted((node, of(p)) for node, p in rules.by_node.items()),
+            sorted(([node, sku], of(p)) for (node, sku), p in rules.by_node_sku.items()),
+        ]
+    )
+
+
+def _channel_text(channel: Channel | None) -> str:
+    if channel is None:
+        return "null"
+    pool = None if channel.nodes is None else sorted(channel.nodes)
+    return json.dumps([channel.name, pool, sorted(channel.caps.items())])

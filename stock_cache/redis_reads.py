@@ -1,0 +1,219 @@
+"""Reading stock on Redis: ATP and inbound at some nodes, and exact network-wide totals.
+
+Every read takes the committed snapshot generations of the nodes it needs first, with one
+HMGET of the `{gens}` hash, then asks each SKU for its levels as of them: one script per SKU,
+all in one round trip, each reading the SKU's hashes once for all the nodes (HMGET), never
+twice per node.
+
+A network-wide total (`availability`) would cost a read of every node of the network, so
+each SKU caches it, in its own slot, in the `totals` hash:
+
+- the field names what the total depends on besides the SKU's own keys: the channel, the
+  safety rules and the set of nodes of the network (a digest, see _script_args.py); the value
+  is `epoch:total`, the epoch being the `epoch` field of `{gens}`, which every snapshot flip
+  bumps. A reader reads the epoch in the same HMGET as its generations, so a cached total
+  matches the generations it reads or is not used: a flip anywhere makes every total stale
+  at once, with no write to any SKU;
+- every script that may change the SKU's ATP deletes the hash in the same step as the change
+  (apply_event, stage, hold, unhold, fulfil, and the sweep of expired holds whenever it frees
+  one). Pins, unpins and inbound stock leave ATP alone. Holds that expire by the clock are
+  freed by the sweep that each reading script runs before it looks at the cache, so a cached
+  total never counts a hold that has expired for the reader, whether or not anyone wrote;
+- the `availability` script ('read') answers the ATP at the nodes asked and the cached total
+  if its epoch matches: the common path is 2 round trips and a handful of commands whatever
+  the network's size (HMGET of the generations; per SKU one EVALSHA running ZRANGEBYSCORE,
+  two HMGETs and one HGET). On a miss the caller reads every node's generation (one HMGET)
+  and sends the script again in 'fill' mode with every node's arguments: it sums the total
+  in the same step as it reads the nodes asked, and stores it under the epoch of those
+  generations. A total stored by a reader whose generations were already stale is stored under
+  their older epoch: no reader of the newer generations uses it. The hash expires a day after
+  its last fill, taking with it totals of networks, channels or rules no longer asked about.
+- When the nodes asked include the whole network, a single 'fill' call answers everything.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from redis.typing import EncodableT
+
+from stock_cache._rules import now_ms
+from stock_cache._script_args import Network, ScriptArgs
+from stock_cache.base import Inbound, NodeStock, SkuAvailability
+from stock_cache.redis_keys import EPOCH_FIELD, RedisKeys, gen_field
+from stock_cache.redis_scripts import Call, Client
+from stock_cache.rules import StockRules
+
+Run = Callable[[Sequence[Call]], Awaitable[list[Any]]]
+
+_TOTALS_TTL_MS = 24 * 60 * 60 * 1000
+
+
+def generation_fields(nodes: Sequence[str]) -> list[str]:
+    """The fields of the `{gens}` hash that give the epoch and these nodes' generations."""
+    return [EPOCH_FIELD, *(gen_field(node) for node in nodes)]
+
+
+@dataclass(frozen=True, slots=True)
+class Generations:
+    """The committed snapshot generation of some nodes, and the flip epoch, read together."""
+
+    epoch: str
+    of: dict[str, int]
+
+    @classmethod
+    def parse(cls, nodes: Sequence[str], values: Sequence[str | None]) -> Generations:
+        """From the reply of an HMGET of generation_fields(nodes)."""
+        gens = {node: int(value or 0) for node, value in zip(nodes, values[1:], strict=True)}
+        return cls(values[0] or "0", gens)
+
+
+class StockReads:
+    """The read side of the Redis store; the caller holds the session (see RedisStore)."""
+
+    def __init__(
+        self,
+        client: Client,
+        run: Run,
+        keys: RedisKeys,
+        rules: StockRules,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._run = run
+        self._keys = keys
+        self._rules = rules
+        self._clock = clock
+        self.args = ScriptArgs(rules)
+
+    async def generations(self, nodes: Sequence[str]) -> Generations:
+        """One HMGET; `nodes` must be unique."""
+        values = await self._client.hmget(self._keys.gens(), generation_fields(nodes))
+        return Generations.parse(nodes, cast(list[str | None], values))
+
+    async def stock(
+        self,
+        skus: Sequence[str],
+        node_ids: Sequence[str],
+        channel: str | None,
+        *,
+        with_inbound: bool,
+    ) -> dict[str, dict[str, NodeStock]]:
+        """Two round trips: the nodes' committed generations, then one script per SKU."""
+        self._rules.channel(channel)
+        if not skus or not node_ids:
+            return {sku: {} for sku in skus}
+        unique = list(dict.fromkeys(skus))
+        nodes = list(dict.fromkeys(node_ids))
+        gens = await self.generations(nodes)
+        future = [int(self._rules.allows_future_stock(node)) for node in nodes]
+        now = now_ms(self._clock)
+        calls: list[Call] = []
+        for sku in unique:
+            args: list[EncodableT] = [now, int(with_inbound)]
+            for node, allows in zip(nodes, future, strict=True):
+                args += (node, gens.of[node], *self.args.node(channel, node, sku), allows)
+            keys = [
+                self._keys.stock(sku),
+                *self._keys.reservations(sku),
+                self._keys.sku(sku, "inbound"),
+                self._keys.totals(sku),
+            ]
+            calls.append(("atp", keys, args))
+        replies = await self._run(calls)
+        by_sku: dict[str, dict[str, NodeStock]] = {}
+        for sku, reply in zip(unique, replies, strict=True):
+            if not with_inbound:
+                by_sku[sku] = {n: NodeStock(int(atp)) for n, atp in zip(nodes, reply, strict=True)}
+                continue
+            by_node = {}
+            for node, atp, encoded in zip(nodes, reply[::2], reply[1::2], strict=True):
+                inbound = tuple(Inbound(int(q), int(eta)) for q, eta in json.loads(encoded or "[]"))
+                by_node[node] = NodeStock(int(atp), inbound)
+            by_sku[sku] = by_node
+        return {sku: {node: by_sku[sku][node] for node in node_ids} for sku in skus}
+
+    async def availability(
+        self,
+        skus: Sequence[str],
+        node_ids: Sequence[str],
+        network: Sequence[str],
+        channel: str | None,
+    ) -> dict[str, SkuAvailability]:
+        """See the module docstring: 2 round trips on a hit, 4 on a miss."""
+        net = self.args.network(channel, network)
+        unique = list(dict.fromkeys(skus))
+        if not unique:
+            return {}
+        asked = list(dict.fromkeys(node_ids))
+        outside = [node for node in asked if node not in net.members]
+        found: dict[str, tuple[int, dict[str, int]]] = {}
+        if len(asked) - len(outside) == len(net.nodes):
+            # Every node of the network is asked: reading them gives the total too.
+            found = await self._fill(unique, net, outside, channel, None)
+        else:
+            gens = await self.generations(asked)
+            now = now_ms(self._clock)
+            calls: list[Call] = []
+            for sku in unique:
+                args: list[EncodableT] = [now, net.field, gens.epoch, "read", _TOTALS_TTL_MS]
+                for node in asked:
+                    args += (node, gens.of[node], *self.args.node(channel, node, sku), 0)
+                calls.append(("availability", self._availability_keys(sku), args))
+            misses = []
+            for sku, reply in zip(unique, await self._run(calls), strict=True):
+                if reply[0] == "hit":
+                    atp = dict(zip(asked, (int(value) for value in reply[2:]), strict=True))
+                    found[sku] = (int(reply[1]), atp)
+                else:
+                    misses.append(sku)
+            if misses:
+                found |= await self._fill(misses, net, outside, channel, (gens.epoch, unique))
+        return {
+            sku: SkuAvailability(found[sku][0], {node: found[sku][1][node] for node in node_ids})
+            for sku in skus
+        }
+
+    async def _fill(
+        self,
+        skus: Sequence[str],
+        net: Network,
+        outside: Sequence[str],
+        channel: str | None,
+        read: tuple[str, Sequence[str]] | None,
+    ) -> dict[str, tuple[int, dict[str, int]]]:
+        """Total and ATP per node of each SKU, from every node of the network (and `outside`,
+        asked but not of it), stored in the cache: one HMGET, then one script per SKU.
+
+        `read`: the epoch the other SKUs of the call were read at, and all of them. Should a
+        snapshot have flipped since, those are filled too, so that one answer never mixes
+        levels of two snapshots (a rare extra cost, in the same round trip).
+        """
+        nodes = [*net.nodes, *outside]
+        values = await self._client.hmget(
+            self._keys.gens(), [EPOCH_FIELD, *net.gen_fields, *(gen_field(n) for n in outside)]
+        )
+        gens = Generations.parse(nodes, cast(list[str | None], values))
+        if read is not None and read[0] != gens.epoch:
+            skus = read[1]
+        now = now_ms(self._clock)
+        calls: list[Call] = []
+        for sku in skus:
+            args: list[EncodableT] = [now, net.field, gens.epoch, "fill", _TOTALS_TTL_MS]
+            for node, node_args in zip(net.nodes, self.args.for_sku(net, sku), strict=True):
+                args += (node, gens.of[node], *node_args, 1)
+            for node in outside:
+                args += (node, gens.of[node], *self.args.node(channel, node, sku), 0)
+            calls.append(("availability", self._availability_keys(sku), args))
+        return {
+            sku: (int(reply[1]), dict(zip(nodes, (int(value) for value in reply[2:]), strict=True)))
+            for sku, reply in zip(skus, await self._run(calls), strict=True)
+        }
+
+    def _availability_keys(self, sku: str) -> list[str]:
+        return [self._keys.stock(sku), *self._keys.reservations(sku), self._keys.totals(sku)]

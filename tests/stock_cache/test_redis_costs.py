@@ -1,0 +1,116 @@
+"""What reads and commits cost Redis, standalone and on a cluster: counted, not timed."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from stock_cache import Reserved, SkuAvailability, StockStore, store_from_url
+from tests.redis_cluster import RedisClusterNodes
+from tests.redis_server import RedisServer
+from tests.stock_cache.redis_costs import Cost, CostMeter, node_names
+from tests.stock_cache.support import CHAIR, LYON, MARSEILLE, PARIS, RULES, SOFA, TABLE, hold
+
+NEAR = (MARSEILLE, LYON)
+
+
+@pytest.fixture(params=["redis", "cluster"])
+def ports(request: pytest.FixtureRequest) -> tuple[str, tuple[int, ...]]:
+    """The URL of a backend and the ports of its servers."""
+    if request.param == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        return server.url(), (server.port,)
+    cluster: RedisClusterNodes = request.getfixturevalue("redis_cluster")
+    return cluster.url(), cluster.ports
+
+
+@pytest.fixture
+async def store(ports: tuple[str, tuple[int, ...]]) -> AsyncIterator[StockStore]:
+    opened = store_from_url(ports[0], rules=RULES, key_prefix=f"test-{uuid.uuid4().hex}")
+    await opened.set_levels(LYON, {TABLE: 10, SOFA: 1, CHAIR: 1})
+    await opened.set_levels(PARIS, {TABLE: 6})
+    # Scripts loaded and, on a cluster, its slots learnt: what follows is the steady state.
+    await opened.availability([CHAIR], NEAR, network=(LYON,))
+    await opened.atp([CHAIR], NEAR)
+    await opened.reserve(hold((LYON, CHAIR, 1)))
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def meter(ports: tuple[str, tuple[int, ...]], monkeypatch: pytest.MonkeyPatch) -> CostMeter:
+    return CostMeter(ports[1], monkeypatch)
+
+
+@pytest.mark.parametrize("size", [40, 2_500])
+async def test_a_cached_total_costs_the_same_few_commands_whatever_the_networks_size(
+    store: StockStore, meter: CostMeter, size: int
+) -> None:
+    network = (LYON, PARIS, MARSEILLE, *node_names(size - 3))
+
+    first, miss = await meter.measure(store.availability([TABLE], NEAR, network=network))
+    again, hit = await meter.measure(store.availability([TABLE], NEAR, network=network))
+
+    assert first == again == {TABLE: SkuAvailability(14, {MARSEILLE: 0, LYON: 10})}
+    # The generations (one HMGET), then one script: its sweep, one HMGET of the levels and
+    # one of the reservations for the nodes asked, and the cached total.
+    assert hit == Cost(2, {"evalsha": 1, "hget": 1, "hmget": 3, "zrangebyscore": 1})
+    # A miss reads every node's generation and levels, a thousand fields per HMGET.
+    chunks = math.ceil((size + len(NEAR)) / 1_000)
+    assert miss.round_trips == 4
+    assert miss.commands == {
+        "evalsha": 2,
+        "hget": 1,
+        "hmget": 3 + 1 + 2 * chunks,
+        "hset": 1,
+        "pexpire": 1,
+        "zrangebyscore": 2,
+    }
+
+
+async def test_a_change_costs_the_next_reader_one_fill_then_hits_again(
+    store: StockStore, meter: CostMeter
+) -> None:
+    network = (LYON, PARIS, MARSEILLE, *node_names(200))
+    await store.availability([TABLE], NEAR, network=network)
+    assert isinstance(await store.reserve(hold((PARIS, TABLE, 1))), Reserved)
+
+    after, refill = await meter.measure(store.availability([TABLE], NEAR, network=network))
+    _, hit = await meter.measure(store.availability([TABLE], NEAR, network=network))
+
+    assert after[TABLE].total == 13
+    assert (refill.round_trips, refill.commands["evalsha"], refill.commands["hset"]) == (4, 2, 1)
+    assert hit == Cost(2, {"evalsha": 1, "hget": 1, "hmget": 3, "zrangebyscore": 1})
+
+
+async def test_reading_atp_at_40_nodes_reads_their_generations_with_one_command(
+    store: StockStore, meter: CostMeter
+) -> None:
+    nodes = [LYON, PARIS, *node_names(38)]
+
+    found, cost = await meter.measure(store.atp([TABLE, SOFA], nodes))
+
+    assert (found[TABLE][LYON], found[TABLE][PARIS], found[SOFA][LYON]) == (10, 4, 1)
+    assert cost.commands == {"evalsha": 2, "hmget": 5, "zrangebyscore": 2}
+
+
+async def test_a_commit_takes_at_most_one_round_trip_per_hash_slot(
+    store: StockStore, meter: CostMeter, ports: tuple[str, tuple[int, ...]]
+) -> None:
+    request = hold((LYON, TABLE, 1), (LYON, SOFA, 1), (PARIS, TABLE, 2))
+
+    outcome, cost = await meter.measure(store.reserve(request))
+
+    assert isinstance(outcome, Reserved)
+    # Three steps: the idempotency key and the generations (the order bucket and {gens}),
+    # then the holds (two SKUs), then the commit (the bucket). One server takes each step in
+    # one round trip; a cluster sends each step to the servers of its slots at once, at most
+    # one round trip per slot of the step.
+    if len(ports[1]) == 1:
+        assert cost.round_trips == 3
+    assert cost.round_trips <= 2 + 2 + 1
+    assert cost.commands["evalsha"] == 4
+    assert cost.commands["hmget"] == 3

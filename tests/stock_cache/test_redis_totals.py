@@ -1,0 +1,86 @@
+"""Cached totals on Redis: what their field and epoch guard against, standalone and cluster."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import pytest
+from redis.typing import EncodableT
+
+from stock_cache import SkuAvailability, StockRules, StockStore, store_from_url
+from stock_cache.redis_store import RedisStore
+from tests.stock_cache.support import BORDEAUX, LYON, MARSEILLE, PARIS, RULES, TABLE
+
+NETWORK = (LYON, PARIS, MARSEILLE, BORDEAUX)
+NEAR = (MARSEILLE, LYON)
+URLS = pytest.mark.parametrize("url_fixture", ["redis_url", "redis_cluster_url"])
+
+Opener = Callable[[StockRules], RedisStore]
+
+
+@pytest.fixture
+async def opener(url_fixture: str, request: pytest.FixtureRequest) -> AsyncIterator[Opener]:
+    """Stores under one key prefix (processes sharing one Redis), each with its rules."""
+    url = str(request.getfixturevalue(url_fixture))
+    prefix = f"test-{uuid.uuid4().hex}"
+    opened: list[StockStore] = []
+
+    def open_(rules: StockRules) -> RedisStore:
+        opened.append(store_from_url(url, rules=rules, key_prefix=prefix))
+        assert isinstance(opened[-1], RedisStore)
+        return opened[-1]
+
+    yield open_
+    for store in opened:
+        await store.close()
+
+
+async def stock_up(store: StockStore) -> None:
+    await store.set_levels(LYON, {TABLE: 10})
+    await store.set_levels(PARIS, {TABLE: 6})
+    await store.set_levels(MARSEILLE, {TABLE: 3})
+    await store.set_levels(BORDEAUX, {TABLE: 10})
+
+
+async def table_total(store: StockStore) -> int:
+    return (await store.availability([TABLE], NEAR, network=NETWORK))[TABLE].total
+
+
+@URLS
+async def test_processes_with_other_safety_rules_keep_totals_of_their_own(opener: Opener) -> None:
+    ours, theirs = opener(RULES), opener(StockRules())
+    await stock_up(ours)
+
+    assert await table_total(ours) == 25  # Paris keeps 2, Bordeaux 20%
+    assert await table_total(theirs) == 29  # nothing kept anywhere
+    assert await table_total(ours) == 25
+    assert await table_total(theirs) == 29
+
+
+@URLS
+async def test_a_total_read_while_a_snapshot_is_staged_is_not_used_after_its_flip(
+    opener: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer, reader = opener(RULES), opener(RULES)
+    await stock_up(writer)
+    before_the_flip: list[dict[str, SkuAvailability]] = []
+    real_run = writer._run
+
+    async def read_just_before_the_flip(
+        calls: Sequence[tuple[str, list[str], list[EncodableT]]],
+    ) -> Any:
+        # The levels are staged (each stage forgot the cached totals): this read fills the
+        # cache with the committed set, which the flip is about to replace.
+        if calls and calls[0][0] == "snapshot_commit":
+            before_the_flip.append(await reader.availability([TABLE], NEAR, network=NETWORK))
+        return await real_run(calls)
+
+    monkeypatch.setattr(writer, "_run", read_just_before_the_flip)
+    await writer.replace_node_stock(MARSEILLE, [{TABLE: 13}], watermark=1)
+
+    assert before_the_flip == [{TABLE: SkuAvailability(25, {MARSEILLE: 3, LYON: 10})}]
+    assert await reader.availability([TABLE], NEAR, network=NETWORK) == {
+        TABLE: SkuAvailability(35, {MARSEILLE: 13, LYON: 10})
+    }
