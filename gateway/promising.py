@@ -109,24 +109,33 @@ class PromiseService:
         client_id: str = "",
         channel: str | None = None,
     ) -> list[SkuLevels]:
-        """ATP per SKU over the whole network, and the `first` nodes holding it."""
-        levels = await self.store.atp(
-            skus, self._all_nodes, channel=self.store_channel(client_id, channel)
-        )
+        """ATP per SKU over the whole network, and the `first` nodes holding it.
+
+        Near a point, ATP is asked only at the nodes around it and the network-wide total
+        comes from the store, which keeps it without reading every node on every call.
+        Without a point, the holders are ranked by ATP over the whole network, which reads
+        every node.
+        """
         nearby = self.finder.around(near, field="near") if near is not None else []
         distances = {c.node_id: c.distance_km for c in nearby}
+        asked = [c.node_id for c in nearby] if near is not None else self._all_nodes
+        found = await self.store.availability(
+            skus,
+            asked,
+            network=self._all_nodes,
+            channel=self.store_channel(client_id, channel),
+        )
         result = []
         for sku in skus:
-            holding = [(node, atp) for node, atp in levels.get(sku, {}).items() if atp > 0]
+            holding = [(node, atp) for node, atp in found[sku].atp.items() if atp > 0]
             if near is not None:
-                holding = [(n, a) for n, a in holding if n in distances]
                 holding.sort(key=lambda item: (distances[item[0]], item[0]))
             else:
                 holding.sort(key=lambda item: (-item[1], item[0]))
             result.append(
                 SkuLevels(
                     sku,
-                    sum(atp for _, atp in levels.get(sku, {}).items()),
+                    found[sku].total,
                     tuple(
                         NodeLevel(node, atp, round(distances[node], 1) if near else None)
                         for node, atp in holding[:first]
@@ -179,10 +188,8 @@ class PromiseService:
         if now.tzinfo is None:
             raise InvalidInput("the order time needs a time zone", field="input.orderTime")
         if destination.store_id is not None:
-            # The store's own shelves, and the nodes that can send it stock.
-            transfer = self.network.transfer_service
-            sources = self.network.sources_for(destination.store_id, transfer) if transfer else ()
-            nodes: list[str] = [destination.store_id, *(node_id for node_id, _ in sources)]
+            # The store's own shelves, and the nearest nodes that can send it stock.
+            nodes = self.finder.around_store(destination.store_id)
             candidates = []
         else:
             candidates = self.finder.around(destination.point)

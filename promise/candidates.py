@@ -28,6 +28,10 @@ class CandidateFinder:
         self._dcs = NearestIndex(
             (n.id, n.location) for n in network.nodes.values() if n.type is NodeType.DC
         )
+        transfer = network.transfer_service
+        self._sources = NearestIndex(
+            (n.id, n.location) for n in network.nodes.values() if transfer in n.services
+        )
 
     def around(self, point: GeoPoint, *, field: str = "input.destination") -> list[Candidate]:
         """Candidates nearest first; DestinationNotServed naming `field` when all are too far."""
@@ -41,6 +45,18 @@ class CandidateFinder:
                 field=field,
             )
         return [Candidate(node_id, km) for node_id, km in ranked]
+
+    def around_store(self, store_id: str) -> list[str]:
+        """A store, then the nearest few nodes that can send it stock by the transfer service.
+
+        As many as DCs join a home destination's candidates, so a store's collection reads
+        and searches as few nodes whatever the size of the network.
+        """
+        store = self._network.nodes[store_id]
+        sources = self._sources.nearest(store.location, limit=self._dc_count + 1)
+        return [store_id, *[node_id for node_id, _ in sources if node_id != store_id]][
+            : self._dc_count + 1
+        ]
 
     def points_near(self, point: GeoPoint) -> list[tuple[str, float]]:
         """The few pickup points nearest `point` within the network's pickup radius."""

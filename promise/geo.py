@@ -1,13 +1,14 @@
 """Points on the globe and nearest-node search without a geodesic per node.
 
 Nodes are ranked by the chord between unit vectors, which is monotonic in the great-circle
-distance, so ordering costs three multiplications per node. The exact geodesic (WGS-84,
-through geopy) is computed only for the few nodes a request keeps.
+distance, so comparing two costs three multiplications, and a k-d tree over the vectors
+finds the nearest few without reading every node. The exact geodesic (WGS-84, through
+geopy) is computed only for the few nodes a request keeps.
 """
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -57,32 +58,95 @@ def sphere_km(a: GeoPoint, b: GeoPoint) -> float:
     return chord_to_km(math.sqrt((ax - bx) ** 2 + (ay - by) ** 2 + (az - bz) ** 2))
 
 
+Vector = tuple[float, float, float]
+# A leaf holds up to this many entries; below it, scanning beats descending.
+_LEAF = 16
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     key: str
-    vector: tuple[float, float, float]
+    vector: Vector
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """A k-d tree node: entries at or below `low_max` on `axis`, the others at or above
+    `high_min`."""
+
+    axis: int
+    low_max: float
+    high_min: float
+    low: _Split | tuple[_Entry, ...]
+    high: _Split | tuple[_Entry, ...]
+
+
+def _tree(entries: list[_Entry]) -> _Split | tuple[_Entry, ...]:
+    """A k-d tree split at the median of the axis of widest spread, leaves of `_LEAF`."""
+    if len(entries) <= _LEAF:
+        return tuple(entries)
+    spreads = [
+        max(e.vector[axis] for e in entries) - min(e.vector[axis] for e in entries)
+        for axis in range(3)
+    ]
+    axis = spreads.index(max(spreads))
+    entries = sorted(entries, key=lambda e: e.vector[axis])
+    half = len(entries) // 2
+    low, high = entries[:half], entries[half:]
+    return _Split(axis, low[-1].vector[axis], high[0].vector[axis], _tree(low), _tree(high))
 
 
 class NearestIndex:
-    """Keys placed at points, searched by proximity to a destination."""
+    """Keys placed at points, searched by proximity to a destination.
+
+    A k-d tree over the points' unit vectors: a query scans the leaves near the origin and
+    skips a subtree when even its nearest side is farther than the `limit`-th key found, so
+    it reads a few dozen points whatever the index holds, and finds the same keys, in the
+    same order, as a scan of every point would: chord length, then key.
+    """
 
     def __init__(self, points: Iterable[tuple[str, GeoPoint]]) -> None:
-        self._entries = [_Entry(key, point.unit_vector()) for key, point in points]
+        entries = [_Entry(key, point.unit_vector()) for key, point in points]
+        self._size = len(entries)
+        self._root = _tree(entries)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._size
 
     def nearest(
         self, origin: GeoPoint, *, limit: int, within_km: float | None = None
     ) -> list[tuple[str, float]]:
         """Up to `limit` keys nearest first, with their sphere distance in km."""
-        ox, oy, oz = origin.unit_vector()
-        scored = (
-            ((e.vector[0] - ox) ** 2 + (e.vector[1] - oy) ** 2 + (e.vector[2] - oz) ** 2, e.key)
-            for e in self._entries
-        )
-        best = heapq.nsmallest(limit, scored)
+        best: list[tuple[float, str]] = []
+        if limit > 0:
+            _search(self._root, origin.unit_vector(), limit, best)
         found = [(key, chord_to_km(math.sqrt(d2))) for d2, key in best]
         if within_km is not None:
             found = [(key, km) for key, km in found if km <= within_km]
         return found
+
+
+def _search(
+    node: _Split | tuple[_Entry, ...], origin: Vector, limit: int, best: list[tuple[float, str]]
+) -> None:
+    """Merge into `best` (squared chord, key), kept sorted and at most `limit` long, the
+    entries under `node` that belong there."""
+    if isinstance(node, tuple):
+        ox, oy, oz = origin
+        for entry in node:
+            x, y, z = entry.vector
+            found = ((x - ox) ** 2 + (y - oy) ** 2 + (z - oz) ** 2, entry.key)
+            if len(best) < limit or found < best[-1]:
+                bisect.insort(best, found)
+                del best[limit:]
+        return
+    at = origin[node.axis]
+    if at <= node.low_max:
+        near, far, gap = node.low, node.high, max(0.0, node.high_min - at)
+    else:
+        near, far, gap = node.high, node.low, at - node.low_max
+    _search(near, origin, limit, best)
+    # At an equal distance a smaller key still counts, so only a strictly farther side is
+    # skipped. Every entry there differs from the origin by at least `gap` on the axis.
+    if len(best) < limit or gap * gap <= best[-1][0]:
+        _search(far, origin, limit, best)

@@ -148,3 +148,22 @@ def test_the_served_radius_is_the_network_s_own() -> None:
 def test_a_network_without_nodes_serves_nothing() -> None:
     with pytest.raises(DestinationNotServed):
         CandidateFinder(a_network(nodes=[])).around(HOME_LYON_BROTTEAUX)
+
+
+def test_a_store_reads_stock_at_itself_and_the_nearest_few_nodes_that_can_send_it_some() -> None:
+    finder = CandidateFinder(france(), dcs=2)
+
+    # From Part-Dieu: Saint-Quentin-Fallavier 22 km, Miramas 241 km, Bonneuil 378 km.
+    assert finder.around_store(PART_DIEU) == [PART_DIEU, DC_SQF, DC_MIRAMAS]
+    assert CandidateFinder(france()).around_store(RIVOLI) == [
+        RIVOLI,
+        DC_BONNEUIL,
+        DC_SQF,
+        DC_MIRAMAS,
+    ]
+
+
+def test_a_network_without_a_transfer_service_sends_a_store_nothing() -> None:
+    no_transfer = a_network(nodes=lyon_and_paris_nodes(), with_transfer=False)
+
+    assert CandidateFinder(no_transfer).around_store(PART_DIEU) == [PART_DIEU]

@@ -1,0 +1,180 @@
+"""The sourcing search's beam: each line in turn to the best few partial plans so far.
+
+A partial plan is extended by the nodes it already uses that hold the line in full, and by
+the `NODES_PER_LINE` nearest other such nodes; a line held in full nowhere is split greedily
+(nodes already used first, then largest holding first). The `BEAM_WIDTH` best extensions,
+by the whole key, go on to the next line.
+
+Each entry carries its shipments' parts and the lines its nodes hold, so an extension rates
+from one new part. Extensions onto nodes already used come first: they keep the parcel count
+and usually rank best, so the step soon knows `BEAM_WIDTH` good ratings. From then on an
+extension is not scored when it is known to rank after them: its parent already does
+(growing never helps), or the criteria known without scoring say so, or, for the nodes a
+parent does not use yet, its parts plus a part no lower than any such node's for the line
+do. The beam kept is the one scoring every extension would give.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from promise.judge import Part, Rating
+from promise.plan_problem import Partial
+from promise.plan_search import Search
+from promise.search_limits import BEAM_WIDTH, NODES_PER_LINE
+
+Entry = tuple[Rating | None, Partial, tuple[Part, ...], int]
+"""A partial plan with its rating (None before any line), shipment parts and holding mask."""
+
+
+def beam(search: Search, *, cut: bool = True) -> None:
+    """Give the lines out in the search's order, keeping the best partial plans.
+
+    `cut` False scores every extension, which keeps the same beam, more slowly.
+    """
+    if search.settled():
+        return
+    entries: list[Entry] = [(None, (), (), 0)]
+    for given, j in enumerate(search.p.order, start=1):
+        step = _Step(search, given, j, cut=cut)
+        for entry in entries:
+            step.reuse(entry)
+        for entry in entries:
+            step.spread(entry)
+        entries = step.kept()
+        if not entries:
+            return
+    for rating, plan, _, _ in entries:
+        assert rating is not None
+        search.keep(plan, rating)
+
+
+class _Step:
+    """One line given out to every entry of the beam."""
+
+    def __init__(self, search: Search, given: int, j: int, *, cut: bool) -> None:
+        self.search = search
+        self.cut = cut
+        self.given = given
+        self.j = j
+        self.bit = 1 << (given - 1)
+        self.units = search.p.quantity[j]
+        self.code = self.units * search.p.place[j]
+        self.extended: dict[Partial, Entry | None] = {}
+        # The best ratings of this step so far, at most BEAM_WIDTH, best first: once full,
+        # the cuts against it apply (never, when not cutting).
+        self.top: list[Rating] = []
+
+    def kept(self) -> list[Entry]:
+        rated = [
+            (e[0], plan) for plan, e in self.extended.items() if e is not None and e[0] is not None
+        ]
+        return [self._entry(plan) for _, plan in self.search.ranked(rated)[:BEAM_WIDTH]]
+
+    def _entry(self, plan: Partial) -> Entry:
+        entry = self.extended[plan]
+        assert entry is not None
+        return entry
+
+    def _outranked(self, values: tuple[float, ...]) -> bool:
+        """Whether BEAM_WIDTH extensions of this step are known to rank before `values`."""
+        return len(self.top) == BEAM_WIDTH and values > self.top[-1][0]
+
+    def reuse(self, entry: Entry) -> None:
+        """The line to each node the entry uses that holds it in full."""
+        rating, plan, parts, mask = entry
+        if not self.search.p.full[self.j] or (rating is not None and self._outranked(rating[0])):
+            return
+        full_mask = self.search.p.full_mask
+        for k, (i, code) in enumerate(plan):
+            if full_mask[i] & self.bit:
+                grown = (*plan[:k], (i, code + self.code), *plan[k + 1 :])
+                self._offer(grown, mask, parts, k, i, code, replace=True)
+
+    def spread(self, entry: Entry) -> None:
+        """The line to the nearest nodes the entry does not use, or split over several."""
+        rating, plan, parts, mask = entry
+        search = self.search
+        holders = search.p.full[self.j]
+        if not holders:
+            self._split(entry)
+            return
+        if len(plan) >= search.cap or (rating is not None and self._outranked(rating[0])):
+            return
+        reach = NODES_PER_LINE + search.cap
+        if (
+            rating is not None
+            and len(self.top) == BEAM_WIDTH
+            and self._after_top(plan, parts, reach)
+        ):
+            return
+        if rating is not None and not search.may_open(plan, parts, self.j, reach):
+            return
+        used = [i for i, _ in plan]
+        others = [i for i in holders if i not in used][:NODES_PER_LINE]
+        full_mask = search.p.full_mask
+        for i in others:
+            k = bisect.bisect(used, i)
+            grown = (*plan[:k], (i, self.code), *plan[k:])
+            self._offer(grown, mask | full_mask[i], parts, k, i, 0, replace=False)
+
+    def _after_top(self, plan: Partial, parts: tuple[Part, ...], reach: int) -> bool:
+        """Whether every extension of `plan` onto a new node ranks after this step's top."""
+        search, values = self.search, self.top[-1][0]
+        if search.unscored(plan, len(plan) + 1, values) == 1:
+            return True
+        floor = search.p.floor(self.j, reach)
+        return floor is None or search.judge.rate((*parts, floor))[0] > values
+
+    def _split(self, entry: Entry) -> None:
+        _, plan, _, _ = entry
+        search = self.search
+        for choice in search.choices(plan, self.j, exhaustive=False):
+            grown = search.grow(plan, self.j, choice)
+            if grown in self.extended:
+                continue
+            rating = search.judged(grown, self.given)
+            parts = search.parts(grown) if rating is not None else None
+            if rating is None or parts is None:
+                self.extended[grown] = None
+                continue
+            self._add((rating, grown, parts, search.mask(grown)))
+
+    def _offer(
+        self,
+        grown: Partial,
+        mask: int,
+        parts: tuple[Part, ...],
+        k: int,
+        i: int,
+        base: int,
+        *,
+        replace: bool,
+    ) -> None:
+        """Rate `grown`: the entry's plan with the line added to candidate `i` (its k-th node),
+        which shipped `base` before."""
+        if grown in self.extended:
+            return
+        search = self.search
+        self.extended[grown] = None
+        shipments = search.admissible(grown, mask, self.given)
+        if shipments is None:
+            return
+        if len(self.top) == BEAM_WIDTH and search.unscored(grown, len(grown), self.top[-1][0]) == 1:
+            return
+        part = search.p.grown_part(i, base, self.j, self.units)
+        if part is None:
+            return
+        grown_parts = (*parts[:k], part, *parts[k + 1 if replace else k :])
+        rating = search.rate(grown_parts)
+        if search.keeps(rating, shipments):
+            self._add((rating, grown, grown_parts, mask))
+
+    def _add(self, entry: Entry) -> None:
+        rating = entry[0]
+        assert rating is not None
+        self.extended[entry[1]] = entry
+        top = self.top
+        if self.cut and (len(top) < BEAM_WIDTH or rating < top[-1]):
+            bisect.insort(top, rating)
+            del top[BEAM_WIDTH:]

@@ -1,0 +1,174 @@
+"""How plans compare under a rule profile: a plan's values from what each shipment contributes.
+
+Each shipment contributes to every criterion at once: the days to its promised date, its
+likely day, its cost, CO2e and distance, its node's priority and the store units it takes
+out of those kept for walk-in shoppers. A plan's values combine its shipments' parts (a
+count, maxima, sums, a minimum) in the order of the profile's objective, then the tie-break:
+likely day, distance, and the plan's nodes and lines, so equal inputs always give the same
+plan. The search rates a plan from cached parts, so a plan costs a few additions, whatever
+the size of its shipments; `key` rates one from scratch with the same arithmetic.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
+from promise.cart import CartLine
+from promise.plans import (
+    PlanKey,
+    PlannedShipment,
+    Scorer,
+    ShipmentScore,
+    Stock,
+    available,
+)
+from promise.profiles import Criterion
+
+Part = tuple[int, int, int, float, float, int, int]
+"""One shipment's contribution: days to its promised date, likely day (ordinal), cost in
+cents, CO2e grams, km, node priority, store units taken from the last ones kept."""
+
+Rating = tuple[tuple[float, ...], int, float]
+"""A plan's objective values, likely day and distance: its key without nodes and lines."""
+
+# The order in which `Judge.rate` computes every criterion, before picking the objective's.
+_EVERY = tuple(Criterion)
+
+
+def ties(shipments: Sequence[PlannedShipment]) -> tuple[tuple[str, tuple[CartLine, ...]], ...]:
+    """The last tie-break: the plan's nodes and their lines, sorted."""
+    return tuple(sorted((s.node_id, s.lines) for s in shipments))
+
+
+class Judge:
+    """A plan's objective values under a profile, with cached shipment scores."""
+
+    def __init__(
+        self,
+        objective: Sequence[Criterion],
+        score: Scorer,
+        stock: Stock,
+        *,
+        priorities: Mapping[str, int],
+        stores: frozenset[str],
+        keep_store_units: int,
+        day_zero: date = date.min,
+    ) -> None:
+        self.objective = tuple(objective)
+        # DELIVERY_DATE counts days from here (the order's day), so traces read as days.
+        self._day_zero = day_zero
+        self._score = score
+        self._stock = stock
+        self._priorities = priorities
+        self._stores = stores
+        self._keep = keep_store_units
+        self._cache: dict[PlannedShipment, ShipmentScore | None] = {}
+        # What searches prepare about a cart, kept for the next search of the same family.
+        self.memo: dict[object, object] = {}
+        self._pick = _picker(self.objective)
+        self.evaluations = 0
+
+    def with_objective(self, objective: Sequence[Criterion]) -> Judge:
+        """The same judge (and caches) comparing by another objective."""
+        other = Judge(
+            objective,
+            self._score,
+            self._stock,
+            priorities=self._priorities,
+            stores=self._stores,
+            keep_store_units=self._keep,
+            day_zero=self._day_zero,
+        )
+        other._cache = self._cache
+        other.memo = self.memo
+        return other
+
+    def priority(self, node_id: str) -> int:
+        return self._priorities.get(node_id, 0)
+
+    def score(self, shipment: PlannedShipment) -> ShipmentScore | None:
+        if shipment not in self._cache:
+            self._cache[shipment] = self._score(shipment)
+        return self._cache[shipment]
+
+    def part(self, shipment: PlannedShipment) -> Part | None:
+        """The shipment's contribution, scored afresh (searches cache it under their own keys)."""
+        found = self._score(shipment)
+        return None if found is None else self._part(shipment, found)
+
+    def _part(self, shipment: PlannedShipment, found: ShipmentScore) -> Part:
+        return (
+            (found.promised - self._day_zero).days,
+            found.likely.toordinal(),
+            found.cost_cents,
+            found.co2e_grams,
+            shipment.distance_km,
+            self._priorities.get(shipment.node_id, 0),
+            self._depth(shipment),
+        )
+
+    def key(self, shipments: Sequence[PlannedShipment]) -> PlanKey | None:
+        """Objective values then the tie-break; None when a shipment can't be made."""
+        self.evaluations += 1
+        parts = []
+        for shipment in shipments:
+            found = self.score(shipment)
+            if found is None:
+                return None
+            parts.append(self._part(shipment, found))
+        values, likely, distance = self.rate(parts)
+        return (values, likely, distance, ties(shipments))
+
+    def rate(self, parts: Sequence[Part]) -> Rating:
+        """Values, likely day and distance of a plan from its shipments' parts, in plan order.
+
+        Sums run in the plan's shipment order, so a plan rated from cached parts and one
+        rated from scratch get the same floats.
+        """
+        if not parts:
+            return self._pick((0.0,) * len(_EVERY)), 0, 0.0
+        days, likely, cost, co2e, km, priority, depth = parts[0]
+        for more in parts[1:]:
+            days = max(days, more[0])
+            likely = max(likely, more[1])
+            cost += more[2]
+            co2e += more[3]
+            km += more[4]
+            priority = min(priority, more[5])
+            depth += more[6]
+        every = (
+            float(len(parts)),
+            float(days),
+            float(cost),
+            float(round(co2e, 1)),
+            float(round(km, 1)),
+            float(-priority),
+            float(depth),
+        )
+        return self._pick(every), likely, round(km, 3)
+
+    def _depth(self, shipment: PlannedShipment) -> int:
+        """Units taken out of the last `keep` of a store, kept for walk-in shoppers."""
+        if shipment.node_id not in self._stores:
+            return 0
+        taken = 0
+        for line in shipment.lines:
+            left = available(self._stock, line.sku, shipment.node_id) - line.quantity
+            taken += min(line.quantity, max(0, self._keep - left))
+        return taken
+
+
+def _picker(
+    objective: Sequence[Criterion],
+) -> Callable[[tuple[float, ...]], tuple[float, ...]]:
+    """The objective's values out of every criterion's, in the objective's order."""
+    where = [_EVERY.index(criterion) for criterion in objective]
+    if len(where) == 1:
+        (only,) = where
+        return lambda every: (every[only],)
+    if not where:
+        return lambda _every: ()
+    pick = operator.itemgetter(*where)
+    return lambda every: tuple(pick(every))

@@ -1,0 +1,141 @@
+"""A delivery option offered to the shopper, the shipments behind it, and what was asked."""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from carriers.services import CarrierService, DeliveryKind
+from promise.cart import CartLine, Destination
+from promise.dates import Timing
+from promise.explain import Explanation
+from promise.profiles import DEFAULT_PROFILE, RuleProfile
+
+
+class Label(enum.Enum):
+    FASTEST = "FASTEST"
+    CHEAPEST = "CHEAPEST"
+    GREENEST = "GREENEST"
+    RECOMMENDED = "RECOMMENDED"
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """One parcel (or one collection) from one node."""
+
+    node_id: str
+    service_code: str
+    lines: tuple[CartLine, ...]
+    distance_km: float
+    weight_grams: int
+    timing: Timing
+    price_cents: int
+    co2e_grams: float
+    # Set when the shipment waits for inbound stock: the arrival of the last lot it needs.
+    stock_arrives_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyPoint:
+    """A pickup point offered with an option, and how far it is from the destination."""
+
+    point_id: str
+    distance_km: float
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    kind: DeliveryKind
+    service: CarrierService
+    shipments: tuple[Shipment, ...]
+    collect_store_id: str | None = None
+    labels: frozenset[Label] = frozenset()
+    pickup_points: tuple[NearbyPoint, ...] = ()
+    # The shopper's round trip to the store or the nearest point; None when not known.
+    customer_trip_grams: float | None = None
+    counts_customer_trip: bool = False
+    # The plan's values under the request's rule profile, in its objective's order.
+    objective_values: tuple[float, ...] = ()
+    explanation: Explanation | None = None
+    # A later plan of the same service with less CO2e, when there is one (the carbon nudge).
+    greener: Option | None = None
+
+    @property
+    def price_cents(self) -> int:
+        return sum(s.price_cents for s in self.shipments)
+
+    @property
+    def shipments_co2e_grams(self) -> float:
+        return sum(s.co2e_grams for s in self.shipments)
+
+    @property
+    def co2e_grams(self) -> float:
+        """The shipments' CO2e, plus the shopper's trip when the request counts it."""
+        trip = self.customer_trip_grams if self.counts_customer_trip else None
+        return self.shipments_co2e_grams + (trip or 0.0)
+
+    @property
+    def confidence(self) -> float:
+        """P(everything arrives by its promised day), taking shipments as independent."""
+        return round(math.prod(s.timing.confidence for s in self.shipments), 6)
+
+    @property
+    def ready_at(self) -> datetime | None:
+        """For a collection: when all of it can be picked up (at the promised day)."""
+        moments = [s.timing.ready_at for s in self.shipments]
+        if not moments or any(m is None for m in moments):
+            return None
+        return max(m for m in moments if m is not None)
+
+    @property
+    def promised(self) -> date:
+        """The day by which everything has arrived, at the requested confidence."""
+        return max(s.timing.promised for s in self.shipments)
+
+    @property
+    def likely(self) -> date:
+        return max(s.timing.likely for s in self.shipments)
+
+    @property
+    def earliest(self) -> date:
+        return min(s.timing.likely for s in self.shipments)
+
+    @property
+    def order_by(self) -> datetime:
+        return min(s.timing.order_by for s in self.shipments)
+
+    @property
+    def distance_km(self) -> float:
+        return sum(s.distance_km for s in self.shipments)
+
+    def sort_key(self) -> tuple[date, date, int, float]:
+        return (self.promised, self.likely, self.price_cents, self.co2e_grams)
+
+    @property
+    def nudge(self) -> str | None:
+        """'one day later: 1 parcel instead of 2, 340 g CO2e less', when a greener plan exists."""
+        greener = self.greener
+        if greener is None:
+            return None
+        days = (greener.promised - self.promised).days
+        head = "one day later" if days == 1 else f"{days} days later"
+        parts = []
+        fewer, more = len(greener.shipments), len(self.shipments)
+        if fewer < more:
+            parcels = "1 parcel" if fewer == 1 else f"{fewer} parcels"
+            parts.append(f"{parcels} instead of {more}")
+        saved = self.shipments_co2e_grams - greener.shipments_co2e_grams
+        parts.append(f"{saved:.0f} g CO2e less")
+        return f"{head}: {', '.join(parts)}"
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseRequest:
+    cart: tuple[CartLine, ...]
+    destination: Destination
+    now: datetime
+    confidence: float = 0.95
+    include_customer_trip: bool = False
+    profile: RuleProfile = DEFAULT_PROFILE

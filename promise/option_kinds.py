@@ -1,0 +1,304 @@
+"""The kinds of delivery option: home (standard, express, same-day), click & collect, pickup point.
+
+Each kind says which nodes may serve it, how a shipment is dated (`promise.dates`) and what
+the option carries, then leaves the search to `service_option.served`. Home deliveries come
+from the request's candidates; click & collect from the store's own shelves or by transfer
+from the nodes holding the cart; a pickup point gets the parcel's dates to the nearest point
+the service reaches, and lists the few nearest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from carriers.regions import Region, country_region
+from carriers.services import CarrierService, DeliveryKind
+from promise.dates import (
+    Timing,
+    collect_after_transfer,
+    collect_in_store,
+    home_delivery,
+    pickup_point_delivery,
+    same_day_delivery,
+)
+from promise.geo import GeoPoint, NearestIndex, geodesic_km
+from promise.network import Capability, Network, Node, PickupPoint
+from promise.option import NearbyPoint, Option, PromiseRequest, Shipment
+from promise.service_option import ServiceRules, Supply, served
+from promise.sourcing import Candidate
+
+HOME_KINDS = (DeliveryKind.HOME_STANDARD, DeliveryKind.HOME_EXPRESS, DeliveryKind.SAME_DAY)
+COLLECT_STORES_NEAR_HOME = 3
+PICKUP_POINTS_LISTED = 3
+
+
+def best_of(options: Sequence[Option]) -> Option | None:
+    if not options:
+        return None
+    return min(options, key=lambda o: (len(o.shipments), *o.sort_key(), o.distance_km))
+
+
+def _region(network: Network, request: PromiseRequest) -> Region:
+    return request.destination.region or country_region(network.country)
+
+
+def home_options(
+    network: Network,
+    request: PromiseRequest,
+    candidates: Sequence[Candidate],
+    supply: Supply,
+) -> list[Option]:
+    point = request.destination.point
+    region = _region(network, request)
+    options: list[Option] = []
+    for service in network.services.values():
+        if service.kind not in HOME_KINDS:
+            continue
+        eligible = [
+            c
+            for c in candidates
+            if service.code in network.nodes[c.node_id].services
+            and (service.max_distance_km is None or c.distance_km <= service.max_distance_km)
+            and (
+                service.kind is not DeliveryKind.SAME_DAY
+                or Capability.SAME_DAY in network.nodes[c.node_id].capabilities
+            )
+        ]
+
+        def timer(
+            node: Node,
+            distance_km: float,
+            not_before: datetime | None,
+            service: CarrierService = service,
+        ) -> Timing | None:
+            if service.kind is DeliveryKind.SAME_DAY:
+                return same_day_delivery(
+                    node,
+                    service,
+                    request.now,
+                    country=network.country,
+                    destination=region,
+                    not_before=not_before,
+                )
+            return home_delivery(
+                node,
+                service,
+                distance_km,
+                request.now,
+                confidence=request.confidence,
+                country=network.country,
+                destination=region,
+                not_before=not_before,
+            )
+
+        def service_for(_node: Node, service: CarrierService = service) -> CarrierService:
+            return service
+
+        def make(shipments: tuple[Shipment, ...], service: CarrierService = service) -> Option:
+            return Option(service.kind, service, shipments)
+
+        best = served(
+            network,
+            request,
+            eligible,
+            supply,
+            ServiceRules(service, make, service_for, timer, point, nudge=True),
+        )
+        if best is not None:
+            options.append(best)
+    return options
+
+
+def _customer_trip(network: Network, request: PromiseRequest, to: GeoPoint) -> float | None:
+    """The shopper's round trip from a home destination to `to`; None for a store request."""
+    trip = network.customer_trip
+    if trip is None or request.destination.store_id is not None:
+        return None
+    km = geodesic_km(request.destination.point, to)
+    return round(trip.round_trip_grams(great_circle_km=km), 1)
+
+
+def collect_options(
+    network: Network, request: PromiseRequest, supply: Supply, store: Node, *, report: bool
+) -> list[Option]:
+    """Click & collect at `store`: from its own shelves, else by transfer from a DC."""
+    transfer = network.services.get(network.transfer_service or "")
+    trip = _customer_trip(network, request, store.location)
+    options: list[Option] = []
+    for service in network.services_of_kind(DeliveryKind.CLICK_AND_COLLECT):
+        if service.code not in store.services:
+            continue
+        candidates = [Candidate(store.id, 0.0)]
+        if transfer is not None:
+            candidates += _transfer_sources(network, request, supply, store, transfer)
+
+        def service_for(node: Node, service: CarrierService = service) -> CarrierService:
+            return service if node.id == store.id or transfer is None else transfer
+
+        def timer(node: Node, distance_km: float, not_before: datetime | None) -> Timing | None:
+            if node.id == store.id:
+                return collect_in_store(
+                    store, request.now, country=network.country, not_before=not_before
+                )
+            assert transfer is not None
+            return collect_after_transfer(
+                node,
+                store,
+                transfer,
+                distance_km,
+                request.now,
+                confidence=request.confidence,
+                country=network.country,
+                not_before=not_before,
+            )
+
+        def make(shipments: tuple[Shipment, ...], service: CarrierService = service) -> Option:
+            return Option(
+                service.kind,
+                service,
+                shipments,
+                collect_store_id=store.id,
+                customer_trip_grams=trip,
+                counts_customer_trip=request.include_customer_trip,
+            )
+
+        def ships(node: Node) -> bool:
+            return node.id != store.id
+
+        best = served(
+            network,
+            request,
+            candidates,
+            supply,
+            ServiceRules(
+                service, make, service_for, timer, store.location, ships=ships, report=report
+            ),
+        )
+        if best is not None:
+            options.append(best)
+    return options
+
+
+def points_near(network: Network, point: GeoPoint) -> list[tuple[str, float]]:
+    """The few pickup points nearest `point` within the network's radius, with their km.
+
+    Ranked on the sphere without a geodesic per point; callers that serve many requests
+    keep a `NearestIndex` of their own and pass its answer to `build_options` instead.
+    """
+    index = NearestIndex((p.id, p.location) for p in network.pickup_points.values())
+    return index.nearest(point, limit=PICKUP_POINTS_LISTED, within_km=network.pickup_radius_km)
+
+
+def pickup_point_options(
+    network: Network,
+    request: PromiseRequest,
+    candidates: Sequence[Candidate],
+    supply: Supply,
+    nearby: Sequence[tuple[str, float]],
+) -> list[Option]:
+    """Delivery to the pickup points near a home destination, one option per service.
+
+    The dates and the parcel's CO2e are those to the nearest point the service reaches; the
+    option lists every nearby point that service reaches, nearest first.
+    """
+    region = _region(network, request)
+    options: list[Option] = []
+    for service in network.services_of_kind(DeliveryKind.PICKUP_POINT):
+        reached = [
+            (network.pickup_points[point_id], km)
+            for point_id, km in nearby
+            if service.code in network.pickup_points[point_id].services
+        ]
+        if not reached:
+            continue
+        nearest: PickupPoint = reached[0][0]
+        eligible = [c for c in candidates if service.code in network.nodes[c.node_id].services]
+
+        def timer(
+            node: Node,
+            distance_km: float,
+            not_before: datetime | None,
+            service: CarrierService = service,
+            nearest: PickupPoint = nearest,
+        ) -> Timing | None:
+            return pickup_point_delivery(
+                node,
+                service,
+                nearest,
+                distance_km,
+                request.now,
+                confidence=request.confidence,
+                country=network.country,
+                destination=region,
+                not_before=not_before,
+            )
+
+        def service_for(_node: Node, service: CarrierService = service) -> CarrierService:
+            return service
+
+        listed = tuple(NearbyPoint(p.id, round(km, 2)) for p, km in reached)
+        trip = _customer_trip(network, request, nearest.location)
+
+        def make(
+            shipments: tuple[Shipment, ...],
+            service: CarrierService = service,
+            listed: tuple[NearbyPoint, ...] = listed,
+            trip: float | None = trip,
+        ) -> Option:
+            return Option(
+                service.kind,
+                service,
+                shipments,
+                pickup_points=listed,
+                customer_trip_grams=trip,
+                counts_customer_trip=request.include_customer_trip,
+            )
+
+        best = served(
+            network,
+            request,
+            eligible,
+            supply,
+            ServiceRules(service, make, service_for, timer, nearest.location),
+        )
+        if best is not None:
+            options.append(best)
+    return options
+
+
+def collect_stores_near(network: Network, candidates: Sequence[Candidate]) -> list[Node]:
+    """The few click & collect stores nearest a home destination, within the collect radius."""
+    stores = [
+        network.nodes[c.node_id]
+        for c in candidates
+        if c.distance_km <= network.collect_radius_km
+        and Capability.CLICK_AND_COLLECT in network.nodes[c.node_id].capabilities
+    ]
+    return stores[:COLLECT_STORES_NEAR_HOME]
+
+
+def _transfer_sources(
+    network: Network,
+    request: PromiseRequest,
+    supply: Supply,
+    store: Node,
+    transfer: CarrierService,
+) -> list[Candidate]:
+    """The nodes holding some of the cart that can send it to `store`, nearest first.
+
+    Found from the stock read for the request rather than from every node dispatching the
+    transfer, so the work grows with the nodes holding the cart, not with the network.
+    """
+    holding: set[str] = set()
+    for line in request.cart:
+        holding.update(n for n, units in supply.stock.get(line.sku, {}).items() if units > 0)
+        holding.update(supply.inbound.get(line.sku, {}))
+    found = []
+    for node_id in holding:
+        node = network.nodes.get(node_id)
+        if node is None or node_id == store.id or transfer.code not in node.services:
+            continue
+        found.append((supply.distances.sphere_km(node, store.location), node_id))
+    found.sort()
+    return [Candidate(node_id, km) for km, node_id in found]

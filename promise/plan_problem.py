@@ -1,0 +1,169 @@
+"""A cart over candidate nodes, as the sourcing search sees it: who holds what, and codes.
+
+A plan being built is a tuple of (candidate index, content code) per node used, in candidate
+order. A node's content is coded as the sum of units x `radix` ** (the line's cart position):
+one integer, unique since no line has `radix` units, so giving a line out is an addition and
+a shipment's contribution to the objective is cached under `code * size + index`, scored
+once per judge family however many searches and plans meet it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+from promise.cart import CartLine
+from promise.judge import Judge, Part
+from promise.plans import Candidate, PlannedShipment, Stock
+
+Partial = tuple[tuple[int, int], ...]
+"""A plan being built: (candidate index, content code) per node used, in candidate order."""
+
+
+class Problem:
+    """A cart over candidates (a candidate listed twice counts once, at its first place)."""
+
+    def __init__(
+        self, judge: Judge, cart: Sequence[CartLine], candidates: Sequence[Candidate], stock: Stock
+    ) -> None:
+        self._judge = judge
+        self.cart = tuple(cart)
+        self.stock = stock
+        first: dict[str, Candidate] = {}
+        for candidate in candidates:
+            first.setdefault(candidate.node_id, candidate)
+        self.node_ids = tuple(first)
+        self.distances = tuple(c.distance_km for c in first.values())
+        self.size = len(self.node_ids)
+        self.radix = max((line.quantity for line in self.cart), default=0) + 1
+        self.place = tuple(self.radix**j for j in range(len(self.cart)))
+        self.quantity = tuple(line.quantity for line in self.cart)
+        # Per line (cart position): units by candidate index where it holds some; who holds
+        # it in full, and who holds any, nearest first.
+        self.held: list[dict[int, int]] = []
+        self.full: list[list[int]] = []
+        self.partial: list[list[int]] = []
+        for line in self.cart:
+            levels = stock.get(line.sku, {})
+            held = {i: levels.get(node, 0) for i, node in enumerate(self.node_ids)}
+            held = {i: units for i, units in held.items() if units > 0}
+            self.held.append(held)
+            self.partial.append(list(held))
+            self.full.append([i for i, units in held.items() if units >= line.quantity])
+        self.holders = len({i for held in self.held for i in held})
+        # Most constrained first: fewest nodes holding the line in full, then by SKU.
+        self.order = sorted(
+            range(len(self.cart)), key=lambda j: (len(self.full[j]), self.cart[j].sku)
+        )
+        # Bit t of a mask stands for the line given out t-th: the lines a node holds in full.
+        self.full_mask = [0] * self.size
+        for t, j in enumerate(self.order):
+            for i in self.full[j]:
+                self.full_mask[i] |= 1 << t
+        self.whole = (1 << len(self.order)) - 1
+        self.whole_code = sum(q * p for q, p in zip(self.quantity, self.place, strict=True))
+        # From position t on: the lines held in full somewhere (a mask), and the others.
+        self.rest_full = [0] * (len(self.order) + 1)
+        self.rest_split: list[tuple[int, ...]] = [()] * (len(self.order) + 1)
+        for t in range(len(self.order) - 1, -1, -1):
+            j = self.order[t]
+            whole = bool(self.full[j])
+            self.rest_full[t] = self.rest_full[t + 1] | (1 << t if whole else 0)
+            self.rest_split[t] = self.rest_split[t + 1] + (() if whole else (j,))
+        self._parts: dict[int, Part | None] = {}
+        self._floors: dict[tuple[int, int], Part | None] = {}
+        # Per content code: its lines in cart order, and their cart positions.
+        self._lines: dict[int, tuple[tuple[CartLine, ...], tuple[int, ...]]] = {0: ((), ())}
+
+    def lines(self, code: int) -> tuple[CartLine, ...]:
+        """The lines a content code stands for, in cart order."""
+        if code not in self._lines:
+            found, positions = [], []
+            for j, (line, place) in enumerate(zip(self.cart, self.place, strict=True)):
+                units = code // place % self.radix
+                if units:
+                    found.append(CartLine(line.sku, units))
+                    positions.append(j)
+            self._lines[code] = (tuple(found), tuple(positions))
+        return self._lines[code][0]
+
+    def _grown_lines(self, base: int, j: int, units: int) -> tuple[CartLine, ...]:
+        """The lines of `base` plus `units` of line `j`, which `base` does not have."""
+        code = base + units * self.place[j]
+        if code not in self._lines:
+            self.lines(base)
+            lines, positions = self._lines[base]
+            k = bisect.bisect(positions, j)
+            line = CartLine(self.cart[j].sku, units)
+            self._lines[code] = (
+                (*lines[:k], line, *lines[k:]),
+                (*positions[:k], j, *positions[k:]),
+            )
+        return self._lines[code][0]
+
+    def part(self, i: int, code: int) -> Part | None:
+        """What candidate `i` shipping `code` contributes; None when it can't be made."""
+        key = code * self.size + i
+        try:
+            return self._parts[key]
+        except KeyError:
+            return self._score(key, i, self.lines(code))
+
+    def grown_part(self, i: int, base: int, j: int, units: int) -> Part | None:
+        """`part` of `base` plus `units` of line `j`, decoding only what `base` lacked."""
+        key = (base + units * self.place[j]) * self.size + i
+        try:
+            return self._parts[key]
+        except KeyError:
+            return self._score(key, i, self._grown_lines(base, j, units))
+
+    def floor(self, j: int, reach: int) -> Part | None:
+        """A part no higher on any criterion than line `j` alone at any of its first `reach`
+        holders in full; None when none of them can ship it.
+
+        A shipment holding the line at one of them contributes at least this much, since
+        every criterion only grows as lines are added.
+        """
+        key = (j, reach)
+        if key not in self._floors:
+            alone = (self.grown_part(i, 0, j, self.quantity[j]) for i in self.full[j][:reach])
+            found = [part for part in alone if part is not None]
+            self._floors[key] = (
+                (
+                    min(part[0] for part in found),
+                    min(part[1] for part in found),
+                    min(part[2] for part in found),
+                    min(part[3] for part in found),
+                    min(part[4] for part in found),
+                    # The priority criterion is minus the plan's lowest node priority.
+                    max(part[5] for part in found),
+                    min(part[6] for part in found),
+                )
+                if found
+                else None
+            )
+        return self._floors[key]
+
+    def _score(self, key: int, i: int, lines: tuple[CartLine, ...]) -> Part | None:
+        shipment = PlannedShipment(self.node_ids[i], self.distances[i], lines)
+        found = self._parts[key] = self._judge.part(shipment)
+        return found
+
+    def shipments(self, plan: Partial) -> tuple[PlannedShipment, ...]:
+        return tuple(
+            PlannedShipment(self.node_ids[i], self.distances[i], self.lines(code))
+            for i, code in plan
+        )
+
+
+def problem_for(
+    judge: Judge, cart: Sequence[CartLine], candidates: Sequence[Candidate], stock: Stock
+) -> Problem:
+    """The cart's problem, shared by the searches of a judge family over the same inputs."""
+    key = ("problem", tuple(cart), tuple(candidates))
+    found = judge.memo.get(key)
+    if isinstance(found, Problem) and found.stock is stock:
+        return found
+    problem = Problem(judge, cart, candidates, stock)
+    judge.memo[key] = problem
+    return problem

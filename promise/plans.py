@@ -1,0 +1,67 @@
+"""The values a sourcing search works on: candidate nodes, planned shipments, plans, scores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from promise.cart import CartLine
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    node_id: str
+    distance_km: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedShipment:
+    node_id: str
+    distance_km: float
+    lines: tuple[CartLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    shipments: tuple[PlannedShipment, ...]
+
+    @property
+    def distance_km(self) -> float:
+        return sum(s.distance_km for s in self.shipments)
+
+
+Stock = Mapping[str, Mapping[str, int]]
+"""ATP per SKU per node."""
+
+
+def available(stock: Stock, sku: str, node_id: str) -> int:
+    return stock.get(sku, {}).get(node_id, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentScore:
+    """What one shipment contributes to a plan's objective."""
+
+    promised: date
+    likely: date
+    cost_cents: int
+    co2e_grams: float
+
+
+PlanKey = tuple[tuple[float, ...], int, float, tuple[tuple[str, tuple[CartLine, ...]], ...]]
+"""Objective values, then the tie-break: likely day, distance, nodes and lines."""
+
+Scorer = Callable[[PlannedShipment], ShipmentScore | None]
+"""Scores a shipment; None when it can't be made (no date, too heavy).
+
+The search relies on every criterion only growing as lines are added to a shipment (and a
+shipment that can't be made staying so), which is what lets a partial plan bound its
+completions.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPlan:
+    plan: Plan
+    values: tuple[float, ...]  # in the order of the judge's objective

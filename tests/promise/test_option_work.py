@@ -1,0 +1,118 @@
+"""Options spend their work where it matters: geodesics for kept shipments, stock holders only.
+
+Orders are placed on Tuesday 11 March 2025 at 10:00 (Paris) on the Lyon and Paris network
+of `option_builders`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+import promise.service_option
+from carriers.services import CarrierService
+from promise.dates import Timing, home_delivery
+from promise.geo import GeoPoint, geodesic_km
+from promise.network import Node
+from promise.options import Option
+from promise.profiles import DEFAULT_PROFILE
+from promise.service_option import ShipmentScorer, Supply
+from promise.sourcing import Candidate, PlannedShipment
+from tests.promise.option_builders import (
+    BRASS_LAMP,
+    CONFLUENCE,
+    DC_BONNEUIL,
+    DC_SQF,
+    HOME_LYON_BROTTEAUX,
+    LINEN_CUSHION,
+    OAK_TABLE,
+    PART_DIEU,
+    RIVOLI,
+    STANDARD,
+    TUESDAY_MORNING,
+    VILLEFRANCHE_STORE,
+    a_network,
+    by_service,
+    cart,
+    promise_collect,
+    promise_home,
+)
+
+EVERYWHERE = {
+    BRASS_LAMP: dict.fromkeys(
+        (DC_SQF, DC_BONNEUIL, PART_DIEU, CONFLUENCE, VILLEFRANCHE_STORE, RIVOLI), 5
+    )
+}
+
+
+def shipments_of(options: list[Option]) -> list[tuple[str, float]]:
+    kept = [*options, *(o.greener for o in options if o.greener is not None)]
+    return [(s.node_id, s.distance_km) for option in kept for s in option.shipments]
+
+
+def test_only_the_shipments_options_keep_are_measured_along_the_geodesic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    measured: list[tuple[GeoPoint, GeoPoint]] = []
+
+    def counting(a: GeoPoint, b: GeoPoint) -> float:
+        measured.append((a, b))
+        return geodesic_km(a, b)
+
+    monkeypatch.setattr(promise.service_option, "geodesic_km", counting)
+
+    options = promise_home(a_network(), cart((BRASS_LAMP, 1)), HOME_LYON_BROTTEAUX, EVERYWHERE)
+
+    # Six nodes hold the lamp and several services could ship it from each: one geodesic per
+    # node and place an option ships from and to, not one per node scored.
+    kept = shipments_of(options)
+    assert 0 < len(measured) <= len([km for _, km in kept if km > 0])
+    assert len(set(measured)) == len(measured)
+    standard = by_service(options)["COLISSIMO-48H"]
+    [shipment] = standard.shipments
+    node = a_network().nodes[shipment.node_id]
+    assert shipment.distance_km == round(geodesic_km(node.location, HOME_LYON_BROTTEAUX), 1)
+
+
+def test_collect_by_transfer_considers_only_the_nodes_holding_some_of_the_cart() -> None:
+    stock = {BRASS_LAMP: {DC_SQF: 2}}  # Bonneuil dispatches transfers too, but has no lamp
+
+    [collect] = promise_collect(a_network(), cart((BRASS_LAMP, 1)), PART_DIEU, stock)
+
+    assert collect.explanation is not None
+    assert collect.explanation.considered == (PART_DIEU, DC_SQF)
+    assert [s.node_id for s in collect.shipments] == [DC_SQF]
+
+
+def test_every_shipment_from_the_shelves_of_a_node_has_the_dates_of_that_node() -> None:
+    # What lets the search for a greener, later plan be skipped when no node is later.
+    network = a_network()
+    stock = {BRASS_LAMP: {DC_SQF: 4}, LINEN_CUSHION: {DC_SQF: 9}, OAK_TABLE: {DC_SQF: 1}}
+    standard = network.services[STANDARD]
+
+    def standard_for(_node: Node) -> CarrierService:
+        return standard
+
+    def timer(node: Node, km: float, not_before: datetime | None) -> Timing | None:
+        return home_delivery(
+            node,
+            standard,
+            km,
+            TUESDAY_MORNING,
+            confidence=0.95,
+            country="FR",
+            not_before=not_before,
+        )
+
+    scorer = ShipmentScorer(
+        network, DEFAULT_PROFILE, Supply(stock, {}), standard_for, timer, HOME_LYON_BROTTEAUX
+    )
+    dc = Candidate(DC_SQF, 23.4)
+    shelves = scorer.from_shelves(dc)
+
+    assert shelves is not None
+    for lines in (cart((BRASS_LAMP, 1)), cart((LINEN_CUSHION, 9), (OAK_TABLE, 1))):
+        found = scorer(PlannedShipment(DC_SQF, dc.distance_km, lines))
+        assert found is not None
+        assert (found.promised, found.likely) == (shelves.promised, shelves.likely)
