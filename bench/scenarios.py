@@ -135,7 +135,8 @@ async def quote_tokens(
 
     Each cart's options come from the promise service itself; every option is signed again
     with distinct expiry instants, so one option yields several different tokens (each a
-    valid quote naming the same lines). Slots: one per SKU plus the allocation's order bucket.
+    valid quote naming the same lines). Slots: one per SKU, the allocation's order bucket, the
+    snapshot generations' slot, and one per capacity-bound node of the option.
     """
     tokens: list[tuple[str, int]] = []
     expires = int(service.clock()) + service.quote_ttl_seconds
@@ -151,7 +152,10 @@ async def quote_tokens(
             confidence=0.95,
         )
         for option in quoted:
-            slots = len({line.sku for s in option.option.shipments for line in s.lines}) + 1
+            shipments = option.option.shipments
+            skus = {line.sku for s in shipments for line in s.lines}
+            bound = {s.node_id for s in shipments} & set(service.network.daily_capacity)
+            slots = len(skus) + 2 + len(bound)
             for offset in range(copies):
                 quote = quote_of(
                     option.option,
