@@ -21,6 +21,9 @@ def _public_holidays(country: str, subdivision: str | None) -> holidays.HolidayB
         raise CarrierDataError(f"no public holiday calendar for country {country!r}") from error
 
 
+# Every promise asks the same few hundred days of a few calendars many times over; the
+# holidays library answers each from its date arithmetic, so the answers are kept.
+@lru_cache(maxsize=16_384)
 def is_public_holiday(day: date, *, country: str, subdivision: str | None = None) -> bool:
     return day in _public_holidays(country, subdivision)
 
@@ -33,6 +36,8 @@ def is_working_day(
     )
 
 
+# Transit days are counted from a handful of start days per service and calendar.
+@lru_cache(maxsize=16_384)
 def nth_working_day(
     start: date,
     n: int,

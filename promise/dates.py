@@ -86,9 +86,41 @@ def next_dispatch(
     order must come before the service cut-off and leave the preparation time before both
     closing and the collection. Stock still inbound (`not_before`) starts the clock later.
     None when nothing is found within 3 weeks.
+
+    The answer is a step function of the start instant: it stays the same from one start
+    until the earliest order deadline it still makes, so each (node, cut-off, pickups) keeps
+    its last answer with that interval, and every order placed within it reuses it.
     """
+    start = _start(now, not_before)
+    key = (id(node), id(pickups), cutoff, country)
+    kept = _DISPATCHES.get(key)
+    if kept is not None and kept[0] is node and kept[1] is pickups and kept[2] <= start < kept[3]:
+        return kept[4]
+    found = _next_dispatch(node, cutoff, start, country, pickups)
+    if found is None:
+        return None
+    dispatch, until = found
+    if len(_DISPATCHES) >= _DISPATCHES_KEPT:
+        _DISPATCHES.clear()
+    _DISPATCHES[key] = (node, pickups, start, until, dispatch)
+    return dispatch
+
+
+# (id(node), id(pickups), cut-off, country) -> (node, pickups, valid from, valid until, answer);
+# the objects themselves are kept so that an id reused by another object never matches.
+_DISPATCHES: dict[
+    tuple[int, int, time, str],
+    tuple[Node, PickupTimes | None, datetime, datetime, Dispatch],
+] = {}
+_DISPATCHES_KEPT = 65_536
+
+
+def _next_dispatch(
+    node: Node, cutoff: time, start: datetime, country: str, pickups: PickupTimes | None
+) -> tuple[Dispatch, datetime] | None:
+    """The dispatch for an order at `start`, and the instant until which it holds."""
     tz = zone(node.timezone)
-    local_now = _start(now, not_before).astimezone(tz)
+    local_now = start.astimezone(tz)
     preparation = timedelta(minutes=node.preparation_minutes)
     for offset in range(_LOOKAHEAD_DAYS):
         day = local_now.date() + timedelta(days=offset)
@@ -106,10 +138,12 @@ def next_dispatch(
             ]
         )
         # Every collection of the day gives the same date, so the order holds until the
-        # last one's deadline; the parcel leaves with the first one it can make.
+        # last one's deadline; the parcel leaves with the first one it can make. A later
+        # order makes the same collections until the earliest of their deadlines passes.
         made = [(leaves, by) for leaves, by in slots if by > opens and local_now < by]
         if made:
-            return Dispatch(day, max(by for _, by in made), made[0][0])
+            deadlines = [by for _, by in made]
+            return Dispatch(day, max(deadlines), made[0][0]), min(deadlines)
     return None
 
 
