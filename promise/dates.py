@@ -188,6 +188,12 @@ def home_delivery(
     if dispatch is None:
         return None
     band = service.transit.band_for(distance_km)
+    # Every parcel of a service from a node in one dispatch step, in one band and calendar,
+    # gets the same days: kept, as the dispatch itself is.
+    key = (dispatch, id(service), id(band), region, confidence)
+    kept = _HOME_TIMINGS.get(key)
+    if kept is not None and kept[0] is service:
+        return kept[1]
     start = _transit_start(dispatch, region)
 
     def delivery_day(n: int) -> date:
@@ -200,13 +206,22 @@ def home_delivery(
         )
 
     promised_day = band.day_reached_with(confidence)
-    return Timing(
+    timing = Timing(
         dispatch.order_by,
         dispatch.day,
         delivery_day(band.most_likely_day()),
         delivery_day(promised_day),
         confidence=band.share_by(promised_day),
     )
+    if len(_HOME_TIMINGS) >= _DISPATCHES_KEPT:
+        _HOME_TIMINGS.clear()
+    _HOME_TIMINGS[key] = (service, timing)
+    return timing
+
+
+# (dispatch, id(service), id(band), region, confidence) -> (service, timing); the service is
+# kept so that an id reused by another object never matches (its bands live as long as it).
+_HOME_TIMINGS: dict[tuple[Dispatch, int, int, Region, float], tuple[CarrierService, Timing]] = {}
 
 
 def same_day_delivery(
@@ -276,6 +291,23 @@ def collect_in_store(
     return Timing(order_by, ready.date(), ready.date(), ready.date(), ready, closes, ready_at=ready)
 
 
+def _ready_from_day(store: Node, day: date, country: str) -> datetime | None:
+    """When a transfer arriving on `day` is ready at the store: the same for every order."""
+    key = (id(store), day, country)
+    kept = _READY.get(key)
+    if kept is not None and kept[0] is store:
+        return kept[1]
+    ready = ready_for_collection(store, _at(day, time(0), zone(store.timezone)), country=country)
+    if len(_READY) >= _DISPATCHES_KEPT:
+        _READY.clear()
+    _READY[key] = (store, ready)
+    return ready
+
+
+# (id(store), arrival day, country) -> (store, ready instant); the store kept as above.
+_READY: dict[tuple[int, date, str], tuple[Node, datetime | None]] = {}
+
+
 def collect_after_transfer(
     source: Node,
     store: Node,
@@ -303,9 +335,8 @@ def collect_after_transfer(
     )
     if arrival is None:
         return None
-    tz = zone(store.timezone)
-    likely = ready_for_collection(store, _at(arrival.likely, time(0), tz), country=country)
-    promised = ready_for_collection(store, _at(arrival.promised, time(0), tz), country=country)
+    likely = _ready_from_day(store, arrival.likely, country)
+    promised = _ready_from_day(store, arrival.promised, country)
     if likely is None or promised is None:
         return None
     return Timing(
