@@ -98,6 +98,26 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
     raise TimeoutError(f"server not ready at {url}; its log:\n{log.read_text()[-3000:]}")
 
 
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _wait_settled(pids: Sequence[int], deadline: float) -> None:
+    """Wait until no worker burns CPU any more: all have imported and started.
+
+    wrk opens its keep-alive connections once, at the start; a worker still importing then
+    accepts none of them and sits idle for the whole run, which halves a 2-worker figure.
+    """
+    last = [_cpu_ticks(pid) for pid in pids]
+    quiet = 0
+    while quiet < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = [_cpu_ticks(pid) for pid in pids]
+        quiet = quiet + 1 if now == last else 0
+        last = now
+
+
 @contextlib.contextmanager
 def serving(
     arguments: Sequence[str], *, ready_path: str, env: Mapping[str, str], log: Path, workers: int
@@ -121,7 +141,8 @@ def serving(
             if time.monotonic() > deadline:
                 raise TimeoutError("the workers did not all start")
             time.sleep(0.1)
-        time.sleep(0.5 if workers > 1 else 0.0)
+        if workers > 1:
+            _wait_settled(_children(process.pid), deadline)
         yield server
     finally:
         process.send_signal(signal.SIGTERM)
