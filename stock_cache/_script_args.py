@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 
 from stock_cache.redis_keys import gen_field
@@ -26,11 +26,11 @@ _NETWORKS_KEPT = 64
 
 @dataclass(frozen=True, slots=True)
 class Network:
-    """A network's nodes under one channel: each once, in order, with their script arguments."""
+    """A network's nodes under one channel: each once, in order."""
 
     nodes: tuple[str, ...]
-    members: frozenset[str]
-    args: tuple[NodeArgs, ...]
+    # Each node's position in `nodes`.
+    index: Mapping[str, int]
     # Their fields in the `{gens}` hash.
     gen_fields: tuple[str, ...]
     # The field of a SKU's totals hash that holds this network's total: it changes with the
@@ -59,18 +59,13 @@ class ScriptArgs:
             return protection.units, protection.share_bp, found[2]
         return found
 
-    def for_sku(self, network: Network, sku: str) -> tuple[NodeArgs, ...]:
-        """The network's arguments for one SKU (its own node rules applied)."""
+    def own_rules_at(self, sku: str, nodes: Container[str]) -> bool:
+        """Whether a (node, SKU) rule of this SKU names one of these nodes."""
         specific = self._by_sku.get(sku)
-        if specific is None:
-            return network.args
-        return tuple(
-            (specific[node].units, specific[node].share_bp, args[2]) if node in specific else args
-            for node, args in zip(network.nodes, network.args, strict=True)
-        )
+        return specific is not None and any(node in nodes for node in specific)
 
     def network(self, channel: str | None, nodes: Sequence[str]) -> Network:
-        """A network's nodes and arguments; UnknownChannel for a channel the rules lack."""
+        """A network's nodes and cache field; UnknownChannel for a channel the rules lack."""
         key = (channel, tuple(nodes))
         found = self._networks.get(key)
         if found is None:
@@ -81,8 +76,7 @@ class ScriptArgs:
             text = json.dumps([self._rules_text, _channel_text(seen), sorted(unique)])
             found = self._networks[key] = Network(
                 nodes=unique,
-                members=frozenset(unique),
-                args=tuple(self._base(channel, node) for node in unique),
+                index={node: position for position, node in enumerate(unique)},
                 gen_fields=tuple(gen_field(node) for node in unique),
                 field=hashlib.blake2b(text.encode(), digest_size=12).hexdigest(),
             )

@@ -2,8 +2,9 @@
 
 Every read takes the committed snapshot generations of the nodes it needs first, with one
 HMGET of the `{gens}` hash, then asks each SKU for its levels as of them: one script per SKU,
-all in one round trip, each reading the SKU's hashes once for all the nodes (HMGET), never
-twice per node.
+all in one round trip, each reading the SKU's hashes once for all the nodes (HMGET, or the
+hash whole when it has fewer fields than nodes asked), never twice per node. The nodes go
+to a script as one encoded block, their rules encoded once per process (_node_blocks.py).
 
 A network-wide total (`availability`) would cost a read of every node of the network, so
 each SKU caches it, in its own slot, in the `totals` hash:
@@ -23,11 +24,16 @@ each SKU caches it, in its own slot, in the `totals` hash:
   if its epoch matches: the common path is 2 round trips and a handful of commands whatever
   the network's size (HMGET of the generations; per SKU one EVALSHA running ZRANGEBYSCORE,
   two HMGETs and one HGET). On a miss the caller reads every node's generation (one HMGET)
-  and sends the script again in 'fill' mode with every node's arguments: it sums the total
+  and sends the script again in 'fill' mode with the block of every node: it sums the total
   in the same step as it reads the nodes asked, and stores it under the epoch of those
   generations. A total stored by a reader whose generations were already stale is stored under
   their older epoch: no reader of the newer generations uses it. The hash expires a day after
   its last fill, taking with it totals of networks, channels or rules no longer asked about.
+- every node's generations read at an epoch are kept (per network, the latest epoch only)
+  and a miss at that same epoch fills from them, skipping that HMGET (3 round trips): no
+  flip can have come in between, as every flip bumps the epoch in the step that changes a
+  generation. This trusts the epoch to only grow, as the cached totals already do: a Redis
+  that lost `{gens}` (restarted without persistence) needs the gateways restarted with it.
 - When the nodes asked include the whole network, a single 'fill' call answers everything.
 """
 
@@ -39,8 +45,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from redis.typing import EncodableT
-
+from stock_cache._node_blocks import NodeBlocks, generations_part
 from stock_cache._rules import now_ms
 from stock_cache._script_args import Network, ScriptArgs
 from stock_cache.base import Inbound, NodeStock, SkuAvailability
@@ -72,6 +77,16 @@ class Generations:
         return cls(values[0] or "0", gens)
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What a read found before it had to fill: the epoch, the SKUs asked, and the committed
+    generation of each node asked (HMGET's text) for the nodes outside the network."""
+
+    epoch: str
+    skus: Sequence[str]
+    generations: dict[str, str | None]
+
+
 class StockReads:
     """The read side of the Redis store; the caller holds the session (see RedisStore)."""
 
@@ -90,11 +105,14 @@ class StockReads:
         self._rules = rules
         self._clock = clock
         self.args = ScriptArgs(rules)
+        self._blocks = NodeBlocks(self.args, rules)
 
-    async def generations(self, nodes: Sequence[str]) -> Generations:
-        """One HMGET; `nodes` must be unique."""
-        values = await self._client.hmget(self._keys.gens(), generation_fields(nodes))
-        return Generations.parse(nodes, cast(list[str | None], values))
+    async def _generations(self, nodes: Sequence[str]) -> tuple[str, list[str | None]]:
+        """One HMGET: the epoch and the nodes' committed generations, as the server wrote them."""
+        values = cast(
+            list[str | None], await self._client.hmget(self._keys.gens(), generation_fields(nodes))
+        )
+        return values[0] or "0", values[1:]
 
     async def stock(
         self,
@@ -109,22 +127,19 @@ class StockReads:
         if not skus or not node_ids:
             return {sku: {} for sku in skus}
         unique = list(dict.fromkeys(skus))
-        nodes = list(dict.fromkeys(node_ids))
-        gens = await self.generations(nodes)
-        future = [int(self._rules.allows_future_stock(node)) for node in nodes]
+        nodes = tuple(dict.fromkeys(node_ids))
+        _, generations = await self._generations(nodes)
+        blocks = self._blocks.for_skus(channel, nodes, unique, generations_part(generations))
         now = now_ms(self._clock)
         calls: list[Call] = []
-        for sku in unique:
-            args: list[EncodableT] = [now, int(with_inbound)]
-            for node, allows in zip(nodes, future, strict=True):
-                args += (node, gens.of[node], *self.args.node(channel, node, sku), allows)
+        for sku, block in zip(unique, blocks, strict=True):
             keys = [
                 self._keys.stock(sku),
                 *self._keys.reservations(sku),
                 self._keys.sku(sku, "inbound"),
                 self._keys.totals(sku),
             ]
-            calls.append(("atp", keys, args))
+            calls.append(("atp", keys, [now, int(with_inbound), block]))
         replies = await self._run(calls)
         by_sku: dict[str, dict[str, NodeStock]] = {}
         for sku, reply in zip(unique, replies, strict=True):
@@ -145,26 +160,29 @@ class StockReads:
         network: Sequence[str],
         channel: str | None,
     ) -> dict[str, SkuAvailability]:
-        """See the module docstring: 2 round trips on a hit, 4 on a miss."""
+        """See the module docstring: 2 round trips on a hit, 3 or 4 on a miss."""
         net = self.args.network(channel, network)
         unique = list(dict.fromkeys(skus))
         if not unique:
             return {}
-        asked = list(dict.fromkeys(node_ids))
-        outside = [node for node in asked if node not in net.members]
+        asked = tuple(dict.fromkeys(node_ids))
+        outside = tuple(node for node in asked if node not in net.index)
         found: dict[str, tuple[int, dict[str, int]]] = {}
         if len(asked) - len(outside) == len(net.nodes):
             # Every node of the network is asked: reading them gives the total too.
-            found = await self._fill(unique, net, outside, channel, None)
+            found = await self._fill(unique, net, asked, outside, channel, None)
         else:
-            gens = await self.generations(asked)
+            epoch, generations = await self._generations(asked)
+            blocks = self._blocks.for_skus(channel, asked, unique, generations_part(generations))
             now = now_ms(self._clock)
-            calls: list[Call] = []
-            for sku in unique:
-                args: list[EncodableT] = [now, net.field, gens.epoch, "read", _TOTALS_TTL_MS]
-                for node in asked:
-                    args += (node, gens.of[node], *self.args.node(channel, node, sku), 0)
-                calls.append(("availability", self._availability_keys(sku), args))
+            calls: list[Call] = [
+                (
+                    "availability",
+                    self._availability_keys(sku),
+                    [now, net.field, epoch, "read", _TOTALS_TTL_MS, block],
+                )
+                for sku, block in zip(unique, blocks, strict=True)
+            ]
             misses = []
             for sku, reply in zip(unique, await self._run(calls), strict=True):
                 if reply[0] == "hit":
@@ -173,7 +191,8 @@ class StockReads:
                 else:
                     misses.append(sku)
             if misses:
-                found |= await self._fill(misses, net, outside, channel, (gens.epoch, unique))
+                read = _Read(epoch, unique, dict(zip(asked, generations, strict=True)))
+                found |= await self._fill(misses, net, asked, outside, channel, read)
         return {
             sku: SkuAvailability(found[sku][0], {node: found[sku][1][node] for node in node_ids})
             for sku in skus
@@ -183,35 +202,53 @@ class StockReads:
         self,
         skus: Sequence[str],
         net: Network,
-        outside: Sequence[str],
+        asked: Sequence[str],
+        outside: tuple[str, ...],
         channel: str | None,
-        read: tuple[str, Sequence[str]] | None,
+        read: _Read | None,
     ) -> dict[str, tuple[int, dict[str, int]]]:
-        """Total and ATP per node of each SKU, from every node of the network (and `outside`,
-        asked but not of it), stored in the cache: one HMGET, then one script per SKU.
+        """Total of each SKU over every node of the network, stored in the cache, and its ATP
+        at the nodes asked (some maybe `outside` the network): one script per SKU, after one
+        HMGET of every node's generation unless a read of this epoch kept them.
 
-        `read`: the epoch the other SKUs of the call were read at, and all of them. Should a
-        snapshot have flipped since, those are filled too, so that one answer never mixes
-        levels of two snapshots (a rare extra cost, in the same round trip).
+        `read`: what the read that missed found. Should a snapshot have flipped since, all its
+        SKUs are filled, so that one answer never mixes levels of two snapshots (a rare extra
+        cost, in the same round trip).
         """
-        nodes = [*net.nodes, *outside]
-        values = await self._client.hmget(
-            self._keys.gens(), [EPOCH_FIELD, *net.gen_fields, *(gen_field(n) for n in outside)]
-        )
-        gens = Generations.parse(nodes, cast(list[str | None], values))
-        if read is not None and read[0] != gens.epoch:
-            skus = read[1]
+        kept = None if read is None else self._blocks.network_generations(net.nodes, read.epoch)
+        if read is not None and kept is not None:
+            epoch, network_part = read.epoch, kept
+            outside_part = generations_part([read.generations[node] for node in outside])
+        else:
+            values = cast(
+                list[str | None],
+                await self._client.hmget(
+                    self._keys.gens(),
+                    [EPOCH_FIELD, *net.gen_fields, *(gen_field(node) for node in outside)],
+                ),
+            )
+            epoch = values[0] or "0"
+            split = 1 + len(net.nodes)
+            network_part = generations_part(values[1:split])
+            self._blocks.keep_network_generations(net.nodes, epoch, network_part)
+            outside_part = generations_part(values[split:])
+            if read is not None and read.epoch != epoch:
+                skus = read.skus
+        after = {node: len(net.nodes) + 1 + k for k, node in enumerate(outside)}
+        positions = json.dumps([net.index[n] + 1 if n in net.index else after[n] for n in asked])
+        network_blocks = self._blocks.for_skus(channel, net.nodes, skus, network_part, net.index)
+        outside_blocks = self._blocks.for_skus(channel, outside, skus, outside_part)
         now = now_ms(self._clock)
-        calls: list[Call] = []
-        for sku in skus:
-            args: list[EncodableT] = [now, net.field, gens.epoch, "fill", _TOTALS_TTL_MS]
-            for node, node_args in zip(net.nodes, self.args.for_sku(net, sku), strict=True):
-                args += (node, gens.of[node], *node_args, 1)
-            for node in outside:
-                args += (node, gens.of[node], *self.args.node(channel, node, sku), 0)
-            calls.append(("availability", self._availability_keys(sku), args))
+        calls: list[Call] = [
+            (
+                "availability",
+                self._availability_keys(sku),
+                [now, net.field, epoch, "fill", _TOTALS_TTL_MS, positions, inside, beyond],
+            )
+            for sku, inside, beyond in zip(skus, network_blocks, outside_blocks, strict=True)
+        ]
         return {
-            sku: (int(reply[1]), dict(zip(nodes, (int(value) for value in reply[2:]), strict=True)))
+            sku: (int(reply[1]), dict(zip(asked, (int(value) for value in reply[2:]), strict=True)))
             for sku, reply in zip(skus, await self._run(calls), strict=True)
         }
 

@@ -198,23 +198,61 @@ local function hmget_many(key, fields)
   return values
 end
 
--- ATP at every node of a block of ARGV that starts at `first`, `width` values per node (node,
--- gen, safety units, safety share, cap, then the script's own): one read of each SKU hash for
--- all the nodes, not two per node. Returns the nodes and their ATP, in order.
-local function available_block(stock_key, reserved_key, first, width)
-  local nodes, atp = {}, {}
-  for i = first, #ARGV, width do
-    nodes[#nodes + 1] = ARGV[i]
+-- The values of many fields of a hash (false for none), as hmget_many gives them. A hash of up
+-- to 512 fields is a listpack, where HMGET scans the list once per field: for a network's
+-- 1,000 nodes that was most of a fill's server time. When the hash has no more fields than
+-- asked, one HGETALL and a Lua table cost less; for a few fields HMGET does.
+local function hash_values(key, fields)
+  if #fields < 64 or redis.call('HLEN', key) > #fields then
+    return hmget_many(key, fields)
   end
-  if #nodes == 0 then
-    return nodes, atp
+  local all = redis.call('HGETALL', key)
+  local by_field = {}
+  for i = 1, #all, 2 do
+    by_field[all[i]] = all[i + 1]
   end
-  local ledgers = hmget_many(stock_key, nodes)
-  local reserved = hmget_many(reserved_key, nodes)
-  for k = 1, #nodes do
-    local i = first + (k - 1) * width
-    atp[k] = atp_of(ledgers[k], reserved[k], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]),
-      tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]))
+  local values = {}
+  for k = 1, #fields do
+    values[k] = by_field[fields[k]] or false
   end
-  return nodes, atp
+  return values
+end
+
+-- The nodes a reader asks about come in blocks, one argument each (6 per node cost the client
+-- more to encode than the read itself, see stock_cache/_node_blocks.py): the JSON
+--   [node ids, profiles, the profile of each node (1-based), generations of each node],
+-- a profile being {safety units, safety share (basis points), cap (-1 none, -2 outside the
+-- channel), future (0 | 1)}, shared by the nodes under the same rules. A generation is the
+-- node's committed snapshot generation as the reader read it.
+-- Appends the block's nodes, their profiles and generations to `into`.
+local function add_block(into, encoded)
+  local block = cjson.decode(encoded)
+  local ids, profiles, which, gens = block[1], block[2], block[3], block[4]
+  local n = #into.nodes
+  for k = 1, #ids do
+    into.nodes[n + k] = ids[k]
+    into.profiles[n + k] = profiles[which[k]]
+    into.gens[n + k] = gens[k]
+  end
+end
+
+-- ATP at every node of some blocks (add_block), in order: one read of each SKU hash for all
+-- the nodes, not two per node. Returns the nodes (with their profiles, and in `ends` where
+-- each block ends) and their ATP.
+local function available_block(stock_key, reserved_key, ...)
+  local found, atp = {nodes = {}, profiles = {}, gens = {}, ends = {}}, {}
+  for i = 1, select('#', ...) do
+    add_block(found, (select(i, ...)))
+    found.ends[i] = #found.nodes
+  end
+  if #found.nodes == 0 then
+    return found, atp
+  end
+  local ledgers = hash_values(stock_key, found.nodes)
+  local reserved = hash_values(reserved_key, found.nodes)
+  for k = 1, #found.nodes do
+    local p = found.profiles[k]
+    atp[k] = atp_of(ledgers[k], reserved[k], found.gens[k], p[1], p[2], p[3])
+  end
+  return found, atp
 end

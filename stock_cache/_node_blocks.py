@@ -1,0 +1,125 @@
+"""The nodes a SKU script reads, as one encoded argument per block of nodes, kept encoded.
+
+A script reading N nodes once took 6 arguments per node, and redis-py encodes each argument
+on its own (about 1.5 µs): a fill of a 1,000-node network cost the client some 10 ms. A
+block is one JSON argument instead, `[ids, profiles, profile of each node, generations]`,
+a profile being `[safety units, safety share, cap, future]`: nodes under the same rules share
+one, which keeps both the argument and its decoding in Lua (`add_block` in _common.lua)
+small. Everything but the generations depends only on the rules, so that part is encoded
+once per (channel, nodes) and kept; a SKU with (node, SKU) rules at some of the nodes gets
+a part of its own. The generations are spliced in per read, from the HMGET's reply as is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Container, Sequence
+
+from stock_cache._script_args import ScriptArgs
+from stock_cache.rules import StockRules
+
+# Client memory for kept blocks, per store: a gateway asks about a few networks (~25 KB per
+# 1,000 nodes) and candidate sets (~1 KB), under a few channels.
+_BUDGET_BYTES = 8 * 1024 * 1024
+# Networks whose generations are kept, each for its latest epoch only.
+_NETWORKS_KEPT = 16
+
+_Key = tuple[str | None, tuple[str, ...], str | None]
+
+
+def generations_part(values: Sequence[str | None]) -> bytes:
+    """The end of a block: committed generations from an HMGET's reply (None: never flipped).
+
+    Generations are integers written by snapshot_commit.lua, so the reply's text is spliced
+    in as it is, with no conversion on the way.
+    """
+    return ("[" + ",".join([value or "0" for value in values]) + "]]").encode()
+
+
+class NodeBlocks:
+    """Encodes blocks of nodes for the SKU scripts of one store, keeping what can be kept."""
+
+    def __init__(self, args: ScriptArgs, rules: StockRules) -> None:
+        self._args = args
+        self._rules = rules
+        self._kept: OrderedDict[_Key, bytes] = OrderedDict()
+        self._kept_bytes = 0
+        self._generations: OrderedDict[tuple[str, ...], tuple[str, bytes]] = OrderedDict()
+
+    def static(
+        self,
+        channel: str | None,
+        nodes: tuple[str, ...],
+        sku: str,
+        members: Container[str] | None = None,
+    ) -> bytes:
+        """A block's rules part for one SKU: add a generations_part to make a block.
+
+        `nodes` must be unique; `members` is the same nodes in a faster container, if any.
+        UnknownChannel for a channel the rules lack.
+        """
+        own = self._args.own_rules_at(sku, nodes if members is None else members)
+        key = (channel, nodes, sku if own else None)
+        found = self._kept.get(key)
+        if found is not None:
+            self._kept.move_to_end(key)
+            return found
+        found = self._encode(channel, nodes, sku)
+        self._kept[key] = found
+        self._kept_bytes += len(found)
+        while self._kept_bytes > _BUDGET_BYTES and len(self._kept) > 1:
+            _, dropped = self._kept.popitem(last=False)
+            self._kept_bytes -= len(dropped)
+        return found
+
+    def for_skus(
+        self,
+        channel: str | None,
+        nodes: tuple[str, ...],
+        skus: Sequence[str],
+        generations: bytes,
+        members: Container[str] | None = None,
+    ) -> list[bytes]:
+        """The block of each SKU at these nodes; the SKUs that share a rules part share it."""
+        made: dict[int, tuple[bytes, bytes]] = {}
+        blocks = []
+        for sku in skus:
+            static = self.static(channel, nodes, sku, members)
+            # By identity (a kept part is one object): hashing 25 KB would cost more. The part
+            # is held in `made`, so its id is not reused within the call.
+            found = made.get(id(static))
+            if found is None:
+                found = made[id(static)] = (static, static + generations)
+            blocks.append(found[1])
+        return blocks
+
+    def network_generations(self, nodes: tuple[str, ...], epoch: str) -> bytes | None:
+        """The generations part of these nodes as read at `epoch`, if some read kept it.
+
+        Every snapshot flip bumps the epoch in the step that changes a generation, so
+        generations read at one epoch hold for every read of that epoch.
+        """
+        found = self._generations.get(nodes)
+        if found is None or found[0] != epoch:
+            return None
+        self._generations.move_to_end(nodes)
+        return found[1]
+
+    def keep_network_generations(self, nodes: tuple[str, ...], epoch: str, part: bytes) -> None:
+        """Remember a network's generations part read at `epoch` (an older one is dropped)."""
+        self._generations[nodes] = (epoch, part)
+        self._generations.move_to_end(nodes)
+        if len(self._generations) > _NETWORKS_KEPT:
+            self._generations.popitem(last=False)
+
+    def _encode(self, channel: str | None, nodes: tuple[str, ...], sku: str) -> bytes:
+        profiles: dict[tuple[int, int, int, int], int] = {}
+        which = []
+        for node in nodes:
+            units, share_bp, cap = self._args.node(channel, node, sku)
+            profile = (units, share_bp, cap, int(self._rules.allows_future_stock(node)))
+            which.append(profiles.setdefault(profile, len(profiles) + 1))
+        text = json.dumps([nodes, list(profiles), which], ensure_ascii=False, separators=(",", ":"))
+        # Open at the end, where generations_part closes it.
+        return text[:-1].encode() + b","

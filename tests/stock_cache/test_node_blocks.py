@@ -1,0 +1,116 @@
+"""Reads that reuse what they encoded of the nodes across calls, on every backend.
+
+On Redis the nodes' rules are encoded once per (channel, nodes) and a network's generations
+once per epoch (stock_cache/_node_blocks.py): these tests change what such a reuse could
+miss, a snapshot flip, a (node, SKU) rule, a node id that needs escaping, and check figures.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from stock_cache import Reserved, SkuAvailability, StockStore
+from tests.stock_cache.support import (
+    BORDEAUX,
+    CHAIR,
+    LYON,
+    MARKETPLACE_X,
+    MARSEILLE,
+    PARIS,
+    SOFA,
+    TABLE,
+    hold,
+)
+
+NETWORK = (LYON, PARIS, MARSEILLE, BORDEAUX)
+NEAR = (MARSEILLE, LYON)
+
+
+@pytest.fixture
+async def stocked(store: StockStore) -> StockStore:
+    await store.set_levels(LYON, {TABLE: 10, CHAIR: 4})
+    await store.set_levels(PARIS, {TABLE: 6, CHAIR: 6})
+    await store.set_levels(MARSEILLE, {TABLE: 3})
+    await store.set_levels(BORDEAUX, {TABLE: 10, SOFA: 10})
+    return store
+
+
+async def test_a_flip_at_a_node_not_asked_reaches_the_next_total(stocked: StockStore) -> None:
+    assert (await stocked.availability([TABLE], NEAR, network=NETWORK))[TABLE].total == 25
+
+    await stocked.replace_node_stock(PARIS, [{TABLE: 20}], watermark=1)
+
+    # Paris keeps 2: 10 + 18 + 3 + 8.
+    found = await stocked.availability([TABLE], NEAR, network=NETWORK)
+    assert found[TABLE] == SkuAvailability(39, {MARSEILLE: 3, LYON: 10})
+    again = await stocked.availability([SOFA, TABLE], NEAR, network=NETWORK)
+    assert again[TABLE] == found[TABLE]
+
+
+async def test_a_refill_sees_the_flipped_level_of_a_node_asked_outside_the_network(
+    stocked: StockStore,
+) -> None:
+    await stocked.replace_node_stock(BORDEAUX, [{TABLE: 20}], watermark=1)
+    await stocked.availability([TABLE], [LYON], network=(LYON, PARIS))
+    # Forget the cached total without a flip: the next read refills at the same epoch.
+    assert isinstance(await stocked.reserve(hold((PARIS, TABLE, 1))), Reserved)
+
+    found = await stocked.availability([TABLE], [BORDEAUX, LYON], network=(LYON, PARIS))
+
+    # Bordeaux keeps 20% of its new 20; Paris 2 of 6, less the one held.
+    assert found[TABLE] == SkuAvailability(13, {BORDEAUX: 16, LYON: 10})
+
+
+async def test_skus_read_together_each_keep_their_own_node_rules(stocked: StockStore) -> None:
+    # Paris keeps 2 of everything but chairs, Bordeaux 20% of everything but 5 sofas.
+    nodes = [PARIS, BORDEAUX, LYON]
+    expected = {
+        TABLE: {PARIS: 4, BORDEAUX: 8, LYON: 10},
+        CHAIR: {PARIS: 6, BORDEAUX: 0, LYON: 4},
+        SOFA: {PARIS: 0, BORDEAUX: 5, LYON: 0},
+    }
+
+    for _ in range(2):  # the second time from whatever the first one kept
+        assert await stocked.atp([TABLE, CHAIR, SOFA, TABLE], nodes) == expected
+        found = await stocked.availability([TABLE, CHAIR, SOFA], nodes, network=NETWORK)
+        assert {sku: level.atp for sku, level in found.items()} == expected
+        assert {sku: level.total for sku, level in found.items()} == {
+            TABLE: 25,
+            CHAIR: 10,
+            SOFA: 5,
+        }
+    assert await stocked.atp([TABLE, CHAIR], [PARIS], channel=MARKETPLACE_X) == {
+        TABLE: {PARIS: 4},
+        CHAIR: {PARIS: 5},  # the channel's cap at Paris
+    }
+
+
+async def test_node_ids_that_need_escaping_are_read_as_they_are(store: StockStore) -> None:
+    odd = ['DÉPÔT "Nord", n°2', "back\\slash\ttab", "[1,2]"]
+    for units, node in enumerate(odd, start=1):
+        await store.set_levels(node, {TABLE: units})
+
+    assert await store.atp([TABLE], odd) == {TABLE: {odd[0]: 1, odd[1]: 2, odd[2]: 3}}
+    found = await store.availability([TABLE], odd[:2], network=(*odd, LYON))
+    assert found[TABLE] == SkuAvailability(6, {odd[0]: 1, odd[1]: 2})
+
+
+async def test_totals_over_many_nodes_whether_the_sku_is_at_fewer_or_more_of_them(
+    store: StockStore,
+) -> None:
+    # On Redis a script reads a SKU's hashes whole when they have no more fields than nodes
+    # asked, field by field otherwise: both ways give the same figures.
+    towns = [f"TOWN-{n:03}" for n in range(150)]
+    for n, town in enumerate(towns[:100]):
+        await store.set_levels(town, {TABLE: n % 7})
+    held = await store.reserve(hold(*((town, TABLE, 1) for town in towns[1:100:7])))
+    assert isinstance(held, Reserved)
+    atp = [n % 7 - (1 if n % 7 == 1 else 0) for n in range(100)] + [0] * 50
+
+    for network in (towns[:80], towns, towns[20:]):
+        found = await store.availability([TABLE], towns[:3], network=network)
+        assert found[TABLE].total == sum(atp[towns.index(town)] for town in network)
+        assert found[TABLE].atp == {towns[0]: 0, towns[1]: 0, towns[2]: 2}
+    assert await store.atp([TABLE], towns[95:105]) == {
+        TABLE: {town: atp[95 + k] for k, town in enumerate(towns[95:105])}
+    }
