@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from gateway.nearby import Nearby
 from gateway.network_files import StockRulesConfig
-from promise.candidates import CandidateFinder
 from promise.cart import CartLine, Destination
 from promise.errors import InvalidInput, PromiseError
 from promise.explain import Unavailable
@@ -35,14 +36,50 @@ MAX_IDEMPOTENCY_KEY = 128
 
 
 @dataclass(frozen=True, slots=True)
+class QuoteSigner:
+    """What a promise's quotes share: who they are for, where, how sure, until when."""
+
+    keys: SigningKeys
+    client_id: str
+    network_version: str
+    expires_at: int
+    destination: Destination
+    confidence: float
+
+    def __call__(self, option: Option) -> str:
+        return self.keys.sign(
+            quote_of(
+                option,
+                client_id=self.client_id,
+                network_version=self.network_version,
+                expires_at=self.expires_at,
+                destination=self.destination,
+                confidence=self.confidence,
+            )
+        )
+
+
+@dataclass(frozen=True)
 class QuotedOption:
+    """An option with its quote, signed the first time its token is read.
+
+    Most reads (a product page's dates and prices) never show the token: signing every
+    option and its greener alternative up front was JSON and HMAC work for nothing. The
+    expiry is fixed when the promise is made, so a token signed later says the same.
+    (No slots: `cached_property` keeps the token in the instance's dict.)
+    """
+
     option: Option
-    token: str
+    signer: QuoteSigner = field(repr=False, compare=False)
     expires_at: datetime
     # The order instant the option was dated from (the request's, or the gateway clock).
     ordered_at: datetime
     # The option's greener, later alternative (the carbon nudge), quoted too.
     greener: QuotedOption | None = None
+
+    @cached_property
+    def token(self) -> str:
+        return self.signer(self.option)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +122,7 @@ class PromiseService:
         self.keys = keys
         self.quote_ttl_seconds = quote_ttl_seconds
         self.clock = clock
-        self.finder = CandidateFinder(network)
+        self.finder = Nearby(network)
         self._all_nodes = tuple(network.nodes)
 
     def store_channel(self, client_id: str, channel: str | None) -> str | None:
@@ -226,22 +263,14 @@ class PromiseService:
             capacity_used={node: n for group in used for node, n in group.items()},
         )
         expires = int(self.clock()) + self.quote_ttl_seconds
+        signer = QuoteSigner(
+            self.keys, client_id, self.network.version, expires, destination, confidence
+        )
+        expires_at = datetime.fromtimestamp(expires, tz=UTC)
 
         def quoted(option: Option) -> QuotedOption:
-            token = self.keys.sign(
-                quote_of(
-                    option,
-                    client_id=client_id,
-                    network_version=self.network.version,
-                    expires_at=expires,
-                    destination=destination,
-                    confidence=confidence,
-                )
-            )
             greener = quoted(option.greener) if option.greener is not None else None
-            return QuotedOption(
-                option, token, datetime.fromtimestamp(expires, tz=UTC), now, greener
-            )
+            return QuotedOption(option, signer, expires_at, now, greener)
 
         return QuotedPromise([quoted(o) for o in found.options], found.unavailable)
 

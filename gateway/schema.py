@@ -6,14 +6,15 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.tools import merge_types
 
-from gateway.metrics import OutcomeMetrics
+from gateway.metrics import count_outcomes
 from gateway.mutations import Mutation
 from gateway.queries import Query
 from gateway.stock_feeds import StockFeedMutation
 from gateway.trusted_documents import TrustedDocumentMutation
+from gateway.validation_cache import ValidationByText, Validations
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -28,17 +29,19 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    built = strawberry.Schema(
         query=Query,
         mutation=merge_types("Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation)),
         extensions=[
-            OutcomeMetrics,
             partial(MaskErrors, should_mask_error=_is_unexpected),
-            # The HTTP layer has checked the document already; these spare a second parse.
+            # The HTTP layer has checked the document already; these spare a second parse
+            # and a second validation.
             partial(ParserCache, maxsize=1024),
-            partial(ValidationCache, maxsize=1024),
+            partial(ValidationByText, validations=Validations(1024)),
         ],
     )
+    count_outcomes(built._schema)
+    return built
 
 
 schema = build_schema()

@@ -12,6 +12,7 @@ from gateway.promising import QuotedOption, QuotedPromise
 from gateway.types.explain import OptionExplanation, UnavailableService
 from gateway.types.network import Line, NodeInfo
 from promise.dates import duration_text, order_within_minutes, ready_text
+from promise.explain import Unavailable
 from promise.network import Network, PointType
 from promise.options import Label, NearbyPoint, Shipment
 
@@ -143,18 +144,55 @@ class DeliveryOption:
     )
     co2e_includes_customer_trip: bool
     labels: list[Label]
-    collect_store: NodeInfo | None
+    # What the fields below are built from, when a query selects them: most select a few
+    # scalars (a product page asks for dates and prices), and building every shipment,
+    # pickup point, nudge and signed token for each option was most of the work here.
+    _quoted: strawberry.Private[QuotedOption]
+    _network: strawberry.Private[Network]
+    _explain: strawberry.Private[bool]
+
+    def _collect_store(self) -> NodeInfo | None:
+        store = self._quoted.option.collect_store_id
+        return NodeInfo.from_domain(self._network.nodes[store]) if store else None
+
+    def _pickup_points(self) -> list[PickupPointInfo]:
+        network = self._network
+        return [PickupPointInfo.from_domain(p, network) for p in self._quoted.option.pickup_points]
+
+    def _shipments(self) -> list[ShipmentInfo]:
+        return [ShipmentInfo.from_domain(s, self._network) for s in self._quoted.option.shipments]
+
+    def _quote_token(self) -> str:
+        # Signed here, once per option however many times it is selected.
+        return self._quoted.token
+
+    def _quote_expires_at(self) -> dt.datetime:
+        return self._quoted.expires_at
+
+    def _nudge(self) -> CarbonNudge | None:
+        return CarbonNudge.from_domain(self._quoted, self._network, explain=self._explain)
+
+    def _explanation(self) -> OptionExplanation | None:
+        trace = self._quoted.option.explanation
+        if not self._explain or trace is None:
+            return None
+        return OptionExplanation.from_domain(trace)
+
+    collect_store: NodeInfo | None = strawberry.field(resolver=_collect_store)
     pickup_points: list[PickupPointInfo] = strawberry.field(
-        description="Pickup points near the destination this option delivers to, nearest first."
+        resolver=_pickup_points,
+        description="Pickup points near the destination this option delivers to, nearest first.",
     )
-    shipments: list[ShipmentInfo]
-    quote_token: str
-    quote_expires_at: dt.datetime
+    shipments: list[ShipmentInfo] = strawberry.field(resolver=_shipments)
+    quote_token: str = strawberry.field(resolver=_quote_token)
+    quote_expires_at: dt.datetime = strawberry.field(resolver=_quote_expires_at)
     nudge: CarbonNudge | None = strawberry.field(
-        description="A later plan of this service with less CO2e, when there is one."
+        resolver=_nudge,
+        description="A later plan of this service with less CO2e, when there is one.",
     )
     explanation: OptionExplanation | None = strawberry.field(
-        description="How the plan was chosen; only when the request sets explain."
+        resolver=_explanation,
+        description="How the plan was chosen; only when the request sets explain.",
     )
 
     @staticmethod
@@ -162,7 +200,6 @@ class DeliveryOption:
         quoted: QuotedOption, network: Network, *, explain: bool = False
     ) -> DeliveryOption:
         option = quoted.option
-        store = option.collect_store_id
         minutes = order_within_minutes(option.order_by, quoted.ordered_at)
         ready_at = option.ready_at
         return DeliveryOption(
@@ -187,17 +224,9 @@ class DeliveryOption:
                 option.counts_customer_trip and option.customer_trip_grams is not None
             ),
             labels=sorted(option.labels, key=lambda label: label.value),
-            collect_store=NodeInfo.from_domain(network.nodes[store]) if store else None,
-            pickup_points=[PickupPointInfo.from_domain(p, network) for p in option.pickup_points],
-            shipments=[ShipmentInfo.from_domain(s, network) for s in option.shipments],
-            quote_token=quoted.token,
-            quote_expires_at=quoted.expires_at,
-            nudge=CarbonNudge.from_domain(quoted, network, explain=explain),
-            explanation=(
-                OptionExplanation.from_domain(option.explanation)
-                if explain and option.explanation is not None
-                else None
-            ),
+            _quoted=quoted,
+            _network=network,
+            _explain=explain,
         )
 
 
@@ -232,8 +261,14 @@ class CarbonNudge:
 @strawberry.type
 class DeliveryOptions:
     options: list[DeliveryOption]
+    _unavailable: strawberry.Private[tuple[Unavailable, ...]]
+
+    def _unavailable_services(self) -> list[UnavailableService]:
+        return [UnavailableService.from_domain(u) for u in self._unavailable]
+
     unavailable: list[UnavailableService] = strawberry.field(
-        description="Services not offered for this cart and destination, each with its reason."
+        resolver=_unavailable_services,
+        description="Services not offered for this cart and destination, each with its reason.",
     )
 
     @staticmethod
@@ -242,5 +277,5 @@ class DeliveryOptions:
             options=[
                 DeliveryOption.from_domain(q, network, explain=explain) for q in found.options
             ],
-            unavailable=[UnavailableService.from_domain(u) for u in found.unavailable],
+            _unavailable=found.unavailable,
         )

@@ -1,0 +1,55 @@
+"""The nearest-node searches of `CandidateFinder`, remembered per destination point.
+
+The network is static for the life of a process, so what is near a point never changes.
+A product page asks twice about the same point in one operation (`availability` near it and
+`deliveryOptions` to it), and shoppers keep coming from the same few postcodes: a bounded LRU
+turns the k-d tree searches into a dict lookup. The domain stays pure: the cache is here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from promise.candidates import CandidateFinder
+from promise.errors import DestinationNotServed
+from promise.geo import GeoPoint
+from promise.network import Network
+from promise.sourcing import Candidate
+
+# About 40 candidates and 3 pickup points a point, a few KiB: some MiB at most per process.
+POINTS_REMEMBERED = 1024
+
+
+class Nearby:
+    """`CandidateFinder`'s answers, each computed once per point (or store) while remembered."""
+
+    def __init__(self, network: Network, *, size: int = POINTS_REMEMBERED) -> None:
+        self.finder = CandidateFinder(network)
+        # Tuples, so that no caller can change what the next one gets.
+        self._around = lru_cache(maxsize=size)(self._candidates)
+        self._points = lru_cache(maxsize=size)(self._pickup_points)
+        self._store = lru_cache(maxsize=size)(self._store_sources)
+
+    def around(self, point: GeoPoint, *, field: str = "input.destination") -> list[Candidate]:
+        """As `CandidateFinder.around`; DestinationNotServed names the caller's `field`."""
+        try:
+            return list(self._around(point))
+        except DestinationNotServed as error:
+            # Not remembered (lru_cache keeps no exceptions); the point is the cache key, so
+            # the field the caller names is put back here.
+            raise DestinationNotServed(error.message, field=field) from None
+
+    def around_store(self, store_id: str) -> list[str]:
+        return list(self._store(store_id))
+
+    def points_near(self, point: GeoPoint) -> list[tuple[str, float]]:
+        return list(self._points(point))
+
+    def _candidates(self, point: GeoPoint) -> tuple[Candidate, ...]:
+        return tuple(self.finder.around(point))
+
+    def _pickup_points(self, point: GeoPoint) -> tuple[tuple[str, float], ...]:
+        return tuple(self.finder.points_near(point))
+
+    def _store_sources(self, store_id: str) -> tuple[str, ...]:
+        return tuple(self.finder.around_store(store_id))
