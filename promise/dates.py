@@ -160,6 +160,12 @@ def _dispatch(
     )
 
 
+@lru_cache(maxsize=256)
+def _national(country: str, timezone: str) -> Region:
+    """The country's national calendar on a node's clock: the default destination."""
+    return Region(country, None, timezone)
+
+
 def _transit_start(dispatch: Dispatch, region: Region) -> date:
     """Day 0 of transit: the date, on the destination's clock, when the parcel leaves."""
     if dispatch.leaves_at is None:
@@ -183,7 +189,7 @@ def home_delivery(
     `destination` gives the calendar transit is counted in; by default the node's country
     (national holidays) on the node's clock.
     """
-    region = destination or Region(country, None, node.timezone)
+    region = destination or _national(country, node.timezone)
     dispatch = _dispatch(node, service, now, country, not_before)
     if dispatch is None:
         return None
@@ -238,7 +244,7 @@ def same_day_delivery(
     Today is the order's date on the node's clock; it must be a delivery day of the service
     in the destination's calendar too.
     """
-    region = destination or Region(country, None, node.timezone)
+    region = destination or _national(country, node.timezone)
     dispatch = _dispatch(node, service, now, country, not_before)
     tz = zone(node.timezone)
     today = now.astimezone(tz).date()
@@ -335,6 +341,20 @@ def collect_after_transfer(
     )
     if arrival is None:
         return None
+    # The arrival is the one `home_delivery` keeps for its dispatch step: every source in
+    # that step, for every order, gets the same readiness at the store, kept with it.
+    key = (id(arrival), id(store), country)
+    kept = _TRANSFERRED.get(key)
+    if kept is not None and kept[0] is arrival and kept[1] is store:
+        return kept[2]
+    timing = _collect_after(arrival, store, country)
+    if len(_TRANSFERRED) >= _DISPATCHES_KEPT:
+        _TRANSFERRED.clear()
+    _TRANSFERRED[key] = (arrival, store, timing)
+    return timing
+
+
+def _collect_after(arrival: Timing, store: Node, country: str) -> Timing | None:
     likely = _ready_from_day(store, arrival.likely, country)
     promised = _ready_from_day(store, arrival.promised, country)
     if likely is None or promised is None:
@@ -348,6 +368,11 @@ def collect_after_transfer(
         ready_at=promised,
         confidence=arrival.confidence,
     )
+
+
+# (id(transfer's arrival), id(store), country) -> (arrival, store, timing); both objects kept
+# so that an id reused by another object never matches.
+_TRANSFERRED: dict[tuple[int, int, str], tuple[Timing, Node, Timing | None]] = {}
 
 
 def _point_open_from(point: PickupPoint, day: date, region: Region) -> date | None:
@@ -377,7 +402,7 @@ def pickup_point_delivery(
     A relay shut on the carrier's delivery day takes the parcel on its next open day (the
     carrier holds it); a locker open every day changes nothing.
     """
-    region = destination or Region(country, None, node.timezone)
+    region = destination or _national(country, node.timezone)
     arrival = home_delivery(
         node,
         service,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,10 +56,37 @@ def chord_to_km(chord: float) -> float:
     return 2.0 * EARTH_RADIUS_KM * math.asin(min(1.0, chord / 2.0))
 
 
+# Nodes and postcode centroids are a bounded set of points asked about many times a request:
+# their unit vectors are kept rather than taken from six trigonometric calls each time.
+_UNIT_VECTORS: dict[GeoPoint, tuple[float, float, float]] = {}
+_UNIT_VECTORS_KEPT = 65_536
+
+
+def unit_vector(point: GeoPoint) -> tuple[float, float, float]:
+    """`point.unit_vector()`, kept for the next time the point is asked about."""
+    found = _UNIT_VECTORS.get(point)
+    if found is None:
+        if len(_UNIT_VECTORS) >= _UNIT_VECTORS_KEPT:
+            _UNIT_VECTORS.clear()
+        found = _UNIT_VECTORS[point] = point.unit_vector()
+    return found
+
+
 def sphere_km(a: GeoPoint, b: GeoPoint) -> float:
     """Great-circle distance on the mean sphere: cheap, within 0.5 % of the geodesic."""
-    (ax, ay, az), (bx, by, bz) = a.unit_vector(), b.unit_vector()
+    (ax, ay, az), (bx, by, bz) = unit_vector(a), unit_vector(b)
     return chord_to_km(math.sqrt((ax - bx) ** 2 + (ay - by) ** 2 + (az - bz) ** 2))
+
+
+def sphere_km_to(to: GeoPoint) -> Callable[[GeoPoint], float]:
+    """`sphere_km(point, to)` as a function of `point`, for many points to one place."""
+    bx, by, bz = unit_vector(to)
+
+    def km(point: GeoPoint) -> float:
+        ax, ay, az = unit_vector(point)
+        return chord_to_km(math.sqrt((ax - bx) ** 2 + (ay - by) ** 2 + (az - bz) ** 2))
+
+    return km
 
 
 Vector = tuple[float, float, float]

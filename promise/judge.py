@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 
 from promise.cart import CartLine
 from promise.plans import (
@@ -160,8 +161,10 @@ class Judge:
         return taken
 
 
+# Every judge of a request builds one, from the few objectives the profiles name.
+@lru_cache(maxsize=64)
 def _picker(
-    objective: Sequence[Criterion],
+    objective: tuple[Criterion, ...],
 ) -> Callable[[tuple[float, ...]], tuple[float, ...]]:
     """The objective's values out of every criterion's, in the objective's order."""
     where = [_EVERY.index(criterion) for criterion in objective]

@@ -138,6 +138,18 @@ class Network:
             lambda: frozenset(n.id for n in self.nodes.values() if n.type is NodeType.STORE),
         )
 
+    def dispatching(self, service_code: str, *, same_day: bool = False) -> frozenset[str]:
+        """The nodes that dispatch `service_code` (and can deliver the same day, if asked)."""
+        return self._derive(
+            ("dispatching", service_code, same_day),
+            lambda: frozenset(
+                n.id
+                for n in self.nodes.values()
+                if service_code in n.services
+                and (not same_day or Capability.SAME_DAY in n.capabilities)
+            ),
+        )
+
     def sources_for(self, store_id: str, service_code: str) -> tuple[tuple[str, float], ...]:
         """Nodes other than the store that dispatch `service_code`, nearest the store first.
 

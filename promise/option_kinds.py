@@ -22,7 +22,8 @@ from promise.dates import (
     pickup_point_delivery,
     same_day_delivery,
 )
-from promise.geo import GeoPoint, NearestIndex, geodesic_km
+from promise.explain import Explanation
+from promise.geo import GeoPoint, NearestIndex, geodesic_km, sphere_km_to
 from promise.network import Capability, Network, Node, PickupPoint
 from promise.option import NearbyPoint, Option, PromiseRequest, Shipment
 from promise.service_option import ServiceRules, Supply, served
@@ -55,15 +56,14 @@ def home_options(
     for service in network.services.values():
         if service.kind not in HOME_KINDS:
             continue
+        dispatching = network.dispatching(
+            service.code, same_day=service.kind is DeliveryKind.SAME_DAY
+        )
+        reach = service.max_distance_km
         eligible = [
             c
             for c in candidates
-            if service.code in network.nodes[c.node_id].services
-            and (service.max_distance_km is None or c.distance_km <= service.max_distance_km)
-            and (
-                service.kind is not DeliveryKind.SAME_DAY
-                or Capability.SAME_DAY in network.nodes[c.node_id].capabilities
-            )
+            if c.node_id in dispatching and (reach is None or c.distance_km <= reach)
         ]
 
         def timer(
@@ -95,8 +95,19 @@ def home_options(
         def service_for(_node: Node, service: CarrierService = service) -> CarrierService:
             return service
 
-        def make(shipments: tuple[Shipment, ...], service: CarrierService = service) -> Option:
-            return Option(service.kind, service, shipments)
+        def make(
+            shipments: tuple[Shipment, ...],
+            values: tuple[float, ...],
+            explanation: Explanation | None,
+            service: CarrierService = service,
+        ) -> Option:
+            return Option(
+                service.kind,
+                service,
+                shipments,
+                objective_values=values,
+                explanation=explanation,
+            )
 
         best = served(
             network,
@@ -153,7 +164,12 @@ def collect_options(
                 not_before=not_before,
             )
 
-        def make(shipments: tuple[Shipment, ...], service: CarrierService = service) -> Option:
+        def make(
+            shipments: tuple[Shipment, ...],
+            values: tuple[float, ...],
+            explanation: Explanation | None,
+            service: CarrierService = service,
+        ) -> Option:
             return Option(
                 service.kind,
                 service,
@@ -161,6 +177,8 @@ def collect_options(
                 collect_store_id=store.id,
                 customer_trip_grams=trip,
                 counts_customer_trip=request.include_customer_trip,
+                objective_values=values,
+                explanation=explanation,
             )
 
         def ships(node: Node) -> bool:
@@ -172,7 +190,14 @@ def collect_options(
             candidates,
             supply,
             ServiceRules(
-                service, make, service_for, timer, store.location, ships=ships, report=report
+                service,
+                make,
+                service_for,
+                timer,
+                store.location,
+                ships=ships,
+                report=report,
+                sphere_distances=True,
             ),
         )
         if best is not None:
@@ -213,7 +238,8 @@ def pickup_point_options(
         if not reached:
             continue
         nearest: PickupPoint = reached[0][0]
-        eligible = [c for c in candidates if service.code in network.nodes[c.node_id].services]
+        dispatching = network.dispatching(service.code)
+        eligible = [c for c in candidates if c.node_id in dispatching]
 
         def timer(
             node: Node,
@@ -242,6 +268,8 @@ def pickup_point_options(
 
         def make(
             shipments: tuple[Shipment, ...],
+            values: tuple[float, ...],
+            explanation: Explanation | None,
             service: CarrierService = service,
             listed: tuple[NearbyPoint, ...] = listed,
             trip: float | None = trip,
@@ -253,6 +281,8 @@ def pickup_point_options(
                 pickup_points=listed,
                 customer_trip_grams=trip,
                 counts_customer_trip=request.include_customer_trip,
+                objective_values=values,
+                explanation=explanation,
             )
 
         best = served(
@@ -288,17 +318,36 @@ def _transfer_sources(
     """The nodes holding some of the cart that can send it to `store`, nearest first.
 
     Found from the stock read for the request rather than from every node dispatching the
-    transfer, so the work grows with the nodes holding the cart, not with the network.
+    transfer, so the work grows with the nodes holding the cart, not with the network. The
+    km are on the mean sphere, from the store's unit vector taken once.
     """
-    holding: set[str] = set()
-    for line in request.cart:
-        holding.update(n for n, units in supply.stock.get(line.sku, {}).items() if units > 0)
-        holding.update(supply.inbound.get(line.sku, {}))
-    found = []
-    for node_id in holding:
-        node = network.nodes.get(node_id)
-        if node is None or node_id == store.id or transfer.code not in node.services:
-            continue
-        found.append((supply.distances.sphere_km(node, store.location), node_id))
+    to_store = sphere_km_to(store.location)
+    found = [
+        (to_store(location), node_id)
+        for node_id, location in _senders(network, request, supply, transfer)
+        if node_id != store.id
+    ]
     found.sort()
     return [Candidate(node_id, km) for km, node_id in found]
+
+
+def _senders(
+    network: Network, request: PromiseRequest, supply: Supply, transfer: CarrierService
+) -> tuple[tuple[str, GeoPoint], ...]:
+    """The nodes holding or awaiting some of the cart that dispatch the transfer, with where
+    they are: the same for every store a request collects at, so found once."""
+    key = ("senders", request.cart, transfer.code)
+    found = supply.memo.get(key)
+    if found is None:
+        holding: set[str] = set()
+        for line in request.cart:
+            holding.update(n for n, units in supply.stock.get(line.sku, {}).items() if units > 0)
+            holding.update(supply.inbound.get(line.sku, {}))
+        nodes = network.nodes
+        found = supply.memo[key] = tuple(
+            (node_id, nodes[node_id].location)
+            for node_id in holding
+            if node_id in nodes and transfer.code in nodes[node_id].services
+        )
+    assert isinstance(found, tuple)
+    return found

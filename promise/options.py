@@ -90,7 +90,8 @@ def _labelled(options: Sequence[Option]) -> list[Option]:
             )
             if chosen is option
         }
-        labelled.append(dataclasses.replace(option, labels=frozenset(labels)))
+        # An option without labels already says so: no copy of it is needed.
+        labelled.append(dataclasses.replace(option, labels=frozenset(labels)) if labels else option)
     return labelled
 
 

@@ -10,6 +10,7 @@ once per judge family however many searches and plans meet it.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Sequence
 
 from promise.cart import CartLine
@@ -43,23 +44,26 @@ class Problem:
         self.held: list[dict[int, int]] = []
         self.full: list[list[int]] = []
         self.partial: list[list[int]] = []
+        zeros = itertools.repeat(0)
         for line in self.cart:
             levels = stock.get(line.sku, {})
-            held = {i: levels.get(node, 0) for i, node in enumerate(self.node_ids)}
-            held = {i: units for i, units in held.items() if units > 0}
+            units_at = map(levels.get, self.node_ids, zeros)
+            held = {i: units for i, units in enumerate(units_at) if units > 0}
             self.held.append(held)
             self.partial.append(list(held))
-            self.full.append([i for i, units in held.items() if units >= line.quantity])
-        self.holders = len({i for held in self.held for i in held})
+            quantity = line.quantity
+            self.full.append([i for i, units in held.items() if units >= quantity])
+        self.holders = len(set().union(*self.held))
         # Most constrained first: fewest nodes holding the line in full, then by SKU.
         self.order = sorted(
             range(len(self.cart)), key=lambda j: (len(self.full[j]), self.cart[j].sku)
         )
         # Bit t of a mask stands for the line given out t-th: the lines a node holds in full.
-        self.full_mask = [0] * self.size
+        full_mask = self.full_mask = [0] * self.size
         for t, j in enumerate(self.order):
+            bit = 1 << t
             for i in self.full[j]:
-                self.full_mask[i] |= 1 << t
+                full_mask[i] |= bit
         self.whole = (1 << len(self.order)) - 1
         self.whole_code = sum(q * p for q, p in zip(self.quantity, self.place, strict=True))
         # From position t on: the lines held in full somewhere (a mask), and the others.
@@ -160,7 +164,9 @@ def problem_for(
     judge: Judge, cart: Sequence[CartLine], candidates: Sequence[Candidate], stock: Stock
 ) -> Problem:
     """The cart's problem, shared by the searches of a judge family over the same inputs."""
-    key = ("problem", tuple(cart), tuple(candidates))
+    # Keyed on the nodes' ids and km rather than the candidates: strings and floats hash
+    # in C, a frozen dataclass in Python.
+    key = ("problem", tuple(cart), tuple([(c.node_id, c.distance_km) for c in candidates]))
     found = judge.memo.get(key)
     if isinstance(found, Problem) and found.stock is stock:
         return found

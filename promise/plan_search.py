@@ -363,4 +363,7 @@ class Search:
         if self.best is None:
             return None, compared
         rating, plan = self.best
+        # The best plan is kept, so it ranks first: the same value, built once.
+        if compared and ranked[0][1] == plan:
+            return compared[0], compared
         return ScoredPlan(Plan(self.p.shipments(plan)), rating[0]), compared

@@ -116,6 +116,23 @@ def rejection(
     return None
 
 
+def rejects_none(profile: RuleProfile, *, capacity_exhausted: bool) -> bool:
+    """Whether `rejection` passes every node, wherever it is, so no node need be asked.
+
+    No node is excluded, no node type or store is ruled out, there is no maximum distance,
+    and capacity is not required or no node has used its own up (`capacity_exhausted` says
+    whether any has). A store handing over its own shelves is only ever excluded by name.
+    """
+    rules = profile.filters
+    return (
+        not rules.excluded_nodes
+        and rules.node_types is None
+        and rules.ship_from_store
+        and rules.max_distance_km is None
+        and not (rules.require_capacity and capacity_exhausted)
+    )
+
+
 def capacity_left(
     daily_capacity: Mapping[str, int], used_today: Mapping[str, int]
 ) -> dict[str, int]:

@@ -26,7 +26,7 @@ from promise.geo import GeoPoint, geodesic_km, sphere_km
 from promise.inbound import Inbound, stock_arrives_at, with_inbound
 from promise.network import Network, Node
 from promise.option import Option, PromiseRequest, Shipment
-from promise.profiles import Criterion, Rejection, RuleProfile, rejection
+from promise.profiles import Criterion, Rejection, RuleProfile, rejection, rejects_none
 from promise.sourcing import (
     Candidate,
     Judge,
@@ -75,6 +75,28 @@ class Supply:
     # Services offered nothing, with the reason, filled in as options are built.
     unavailable: list[Unavailable] = dataclasses.field(default_factory=list)
     distances: Distances = dataclasses.field(default_factory=Distances)
+    # Figures of the request every service asks about, computed on first use.
+    memo: dict[object, object] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    def on_shelves(self, cart: Sequence[CartLine]) -> frozenset[str]:
+        """The nodes holding some of the cart on their shelves (asked once per service)."""
+        key = ("on shelves", tuple(cart))
+        found = self.memo.get(key)
+        if not isinstance(found, frozenset):
+            found = self.memo[key] = frozenset(
+                node
+                for line in cart
+                for node, units in self.stock.get(line.sku, {}).items()
+                if units > 0
+            )
+        return found
+
+    def capacity_exhausted(self) -> bool:
+        """Whether some node has no capacity left today (asked once a request, not per node)."""
+        found = self.memo.get("exhausted")
+        if found is None:
+            found = self.memo["exhausted"] = any(n <= 0 for n in self.capacity_left.values())
+        return bool(found)
 
 
 @dataclass(slots=True)
@@ -106,7 +128,9 @@ class ShipmentScorer:
     """Dates, prices and weighs planned shipments of one service, with per-request caches.
 
     What a shipment scores depends on its node, weight and the arrival of any inbound stock
-    it waits for, so shipments alike in those share one score.
+    it waits for, so shipments alike in those share one score. `sphere_distances` says the
+    shipments' `distance_km` already is their node's sphere km to `point` (transfer sources
+    ranked around a store), so it weighs CO2e without measuring it again.
     """
 
     def __init__(
@@ -117,6 +141,8 @@ class ShipmentScorer:
         service_for: Callable[[Node], CarrierService],
         timer: Timer,
         point: GeoPoint,
+        *,
+        sphere_distances: bool = False,
     ) -> None:
         self.network = network
         self.profile = profile
@@ -125,30 +151,30 @@ class ShipmentScorer:
         self.timer = timer
         self.point = point
         self.failures = Failures()
+        self._sphere_distances = sphere_distances
         self._timings: dict[tuple[str, datetime | None], Timing | None] = {}
         self._sphere_km: dict[str, float] = {}
         self._nodes: dict[str, tuple[Node, CarrierService, int]] = {}
         self._scores: dict[tuple[str, float, int, datetime | None], ShipmentScore | None] = {}
 
     def __call__(self, planned: PlannedShipment) -> ShipmentScore | None:
-        node, service, handling = self._node(planned.node_id)
+        # The search asks this tens of times a request: the common lookups are inlined.
+        node_id, distance_km = planned.node_id, planned.distance_km
+        known = self._nodes.get(node_id)
+        node, service, handling = known if known is not None else self._node(node_id)
         weight = self._weight(service, planned)
         if weight is None:
             return None
-        arrives_at = self._arrival(planned)
-        key = (node.id, planned.distance_km, weight, arrives_at)
+        arrives_at = self._arrival(planned) if self.supply.inbound else None
+        key = (node_id, distance_km, weight, arrives_at)
         if key in self._scores:
             return self._scores[key]
-        timing = self._timing(node, planned.distance_km, arrives_at)
+        timing = self._timing(node, distance_km, arrives_at)
         found = None
         if timing is not None:
             km = 0.0
-            if planned.distance_km > 0:
-                km = self._sphere_km.get(node.id, -1.0)
-                if km < 0:
-                    km = self._sphere_km[node.id] = self.supply.distances.sphere_km(
-                        node, self.point
-                    )
+            if distance_km > 0:
+                km = distance_km if self._sphere_distances else self._sphere(node)
             found = ShipmentScore(
                 timing.promised,
                 timing.likely,
@@ -158,16 +184,20 @@ class ShipmentScorer:
         self._scores[key] = found
         return found
 
+    def _sphere(self, node: Node) -> float:
+        km = self._sphere_km.get(node.id)
+        if km is None:
+            km = self._sphere_km[node.id] = self.supply.distances.sphere_km(node, self.point)
+        return km
+
     def _node(self, node_id: str) -> tuple[Node, CarrierService, int]:
         """The node, the service it ships by and its handling cost."""
         found = self._nodes.get(node_id)
         if found is None:
             node = self.network.nodes[node_id]
-            found = self._nodes[node_id] = (
-                node,
-                self.service_for(node),
-                self.profile.handling(node),
-            )
+            # Most profiles charge no handling: no lookup by node type then.
+            handling = self.profile.handling(node) if self.profile.handling_cents else 0
+            found = self._nodes[node_id] = (node, self.service_for(node), handling)
         return found
 
     def shipment(self, planned: PlannedShipment) -> Shipment | None:
@@ -202,7 +232,12 @@ class ShipmentScorer:
 
     def _weight(self, service: CarrierService, planned: PlannedShipment) -> int | None:
         """The lines' weight; None when the parcel would be too heavy for the service."""
-        weight = weight_grams(self.network, planned.lines)
+        lines = planned.lines
+        if len(lines) == 1:
+            # Most shipments carry one line: no loop for them.
+            weight = self.network.skus[lines[0].sku].weight_grams * lines[0].quantity
+        else:
+            weight = weight_grams(self.network, lines)
         limit = service.max_parcel_grams
         if limit is not None and weight + service.packaging_grams > limit:
             self.failures.too_heavy = True
@@ -218,9 +253,10 @@ class ShipmentScorer:
 
     def _timing(self, node: Node, distance_km: float, arrives_at: datetime | None) -> Timing | None:
         key = (node.id, arrives_at)
-        if key not in self._timings:
-            self._timings[key] = self.timer(node, distance_km, arrives_at)
-        timing = self._timings[key]
+        try:
+            timing = self._timings[key]
+        except KeyError:
+            timing = self._timings[key] = self.timer(node, distance_km, arrives_at)
         if timing is None:
             self.failures.no_date = True
         return timing
@@ -231,7 +267,8 @@ class ServiceRules:
     """How one service dates, prices and packages an option (set per kind of delivery)."""
 
     service: CarrierService
-    make: Callable[[tuple[Shipment, ...]], Option]
+    # The option of these shipments, with the plan's objective values and its explanation.
+    make: Callable[[tuple[Shipment, ...], tuple[float, ...], Explanation | None], Option]
     service_for: Callable[[Node], CarrierService]
     timer: Timer
     point: GeoPoint
@@ -241,6 +278,8 @@ class ServiceRules:
     # Whether a missing option is reported with its reason (not for collect near home:
     # one line per nearby store would say the same thing several times).
     report: bool = True
+    # Whether the candidates' km are their nodes' sphere km to `point` (see ShipmentScorer).
+    sphere_distances: bool = False
 
 
 def _judge(
@@ -273,6 +312,64 @@ def served(
     later but lighter, the option carries it as its greener alternative.
     """
     profile = request.profile
+    kept, rejected = _filtered(network, profile, candidates, supply, how)
+    scorer = ShipmentScorer(
+        network,
+        profile,
+        supply,
+        how.service_for,
+        how.timer,
+        how.point,
+        sphere_distances=how.sphere_distances,
+    )
+    judge = _judge(network, request, scorer, supply.stock)
+    result = search_plans(
+        request.cart, kept, supply.stock, judge, max_shipments=profile.max_shipments
+    )
+    stock = supply.stock
+    if result.best is None and supply.inbound:
+        stock = with_inbound(supply.stock, supply.inbound)
+        judge = _judge(network, request, scorer, stock)
+        result = search_plans(request.cart, kept, stock, judge, max_shipments=profile.max_shipments)
+    if result.best is None:
+        if how.report:
+            _why_not(network, request, how, candidates, kept, scorer.failures, supply)
+        return None
+    option = _option_of(
+        how,
+        scorer,
+        result.best.plan,
+        result.best.values,
+        _explanation(network, profile, kept, rejected, result),
+    )
+    if how.nudge and _may_come_later(request, kept, stock is supply.stock, scorer, option.promised):
+        green = search_plans(
+            request.cart,
+            kept,
+            stock,
+            judge.with_objective(GREEN_OBJECTIVE),
+            max_shipments=profile.max_shipments,
+        )
+        if green.best is not None:
+            greener = _option_of(how, scorer, green.best.plan, (), None)
+            if (
+                greener.promised > option.promised
+                and greener.shipments_co2e_grams < option.shipments_co2e_grams - 0.5
+            ):
+                option = dataclasses.replace(option, greener=greener)
+    return option
+
+
+def _filtered(
+    network: Network,
+    profile: RuleProfile,
+    candidates: Sequence[Candidate],
+    supply: Supply,
+    how: ServiceRules,
+) -> tuple[list[Candidate], list[Rejection]]:
+    """The candidates the profile's filters keep, and the others with the filter they fail."""
+    if rejects_none(profile, capacity_exhausted=supply.capacity_exhausted()):
+        return list(candidates), []
     kept: list[Candidate] = []
     rejected: list[Rejection] = []
     for candidate in candidates:
@@ -288,41 +385,7 @@ def served(
             kept.append(candidate)
         else:
             rejected.append(Rejection(node.id, failed))
-    scorer = ShipmentScorer(network, profile, supply, how.service_for, how.timer, how.point)
-    judge = _judge(network, request, scorer, supply.stock)
-    result = search_plans(
-        request.cart, kept, supply.stock, judge, max_shipments=profile.max_shipments
-    )
-    stock = supply.stock
-    if result.best is None and supply.inbound:
-        stock = with_inbound(supply.stock, supply.inbound)
-        judge = _judge(network, request, scorer, stock)
-        result = search_plans(request.cart, kept, stock, judge, max_shipments=profile.max_shipments)
-    if result.best is None:
-        if how.report:
-            _why_not(network, request, how, candidates, kept, scorer.failures, supply)
-        return None
-    option = dataclasses.replace(
-        _option_of(how, scorer, result.best.plan),
-        objective_values=result.best.values,
-        explanation=_explanation(network, profile, kept, rejected, result),
-    )
-    if how.nudge and _may_come_later(request, kept, stock is supply.stock, scorer, option.promised):
-        green = search_plans(
-            request.cart,
-            kept,
-            stock,
-            judge.with_objective(GREEN_OBJECTIVE),
-            max_shipments=profile.max_shipments,
-        )
-        if green.best is not None:
-            greener = _option_of(how, scorer, green.best.plan)
-            if (
-                greener.promised > option.promised
-                and greener.shipments_co2e_grams < option.shipments_co2e_grams - 0.5
-            ):
-                option = dataclasses.replace(option, greener=greener)
-    return option
+    return kept, rejected
 
 
 def _may_come_later(
@@ -341,13 +404,7 @@ def _may_come_later(
     """
     if not from_shelves:
         return True
-    stock = scorer.supply.stock
-    holding = {
-        node
-        for line in request.cart
-        for node, units in stock.get(line.sku, {}).items()
-        if units > 0
-    }
+    holding = scorer.supply.on_shelves(request.cart)
     for candidate in kept:
         if candidate.node_id in holding:
             timing = scorer.from_shelves(candidate)
@@ -356,13 +413,19 @@ def _may_come_later(
     return False
 
 
-def _option_of(how: ServiceRules, scorer: ShipmentScorer, plan: Plan) -> Option:
+def _option_of(
+    how: ServiceRules,
+    scorer: ShipmentScorer,
+    plan: Plan,
+    values: tuple[float, ...],
+    explanation: Explanation | None,
+) -> Option:
     shipments = []
     for planned in plan.shipments:
         shipment = scorer.shipment(planned)
         assert shipment is not None  # the search kept only plans whose shipments score
         shipments.append(shipment)
-    return how.make(tuple(shipments))
+    return how.make(tuple(shipments), values, explanation)
 
 
 def _explanation(

@@ -1,5 +1,7 @@
 """A node's dispatch is reused from one order to the next only while it is the same answer.
 
+The same goes for a store's readiness after a transfer, kept per transfer arrival and store.
+
 `next_dispatch` keeps its last answer per (node, cut-off, pickups) with the interval it holds
 for; these tests ask it at instants in any order and compare with a node it has never seen
 (a copy: same data, another object, so nothing kept applies), over two weeks that hold the
@@ -9,14 +11,24 @@ change to winter time (2026-10-25), All Saints' Day and Armistice Day.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promise.dates import next_dispatch
+from carriers.services import DeliveryKind
+from carriers.transit import TransitTable
+from promise.dates import collect_after_transfer, next_dispatch
 from promise.network import Node, PickupTimes
-from tests.promise.builders import MON_TO_SAT, a_dc, a_store, in_paris
+from tests.promise.builders import (
+    MON_TO_FRI,
+    MON_TO_SAT,
+    a_dc,
+    a_service,
+    a_store,
+    hours,
+    in_paris,
+)
 
 START = in_paris(2026, 10, 22, 0)
 TWO_WEEKS_IN_MINUTES = 21 * 24 * 60
@@ -77,3 +89,43 @@ def test_the_same_node_under_other_pickups_is_dated_by_its_own_rounds() -> None:
     assert noon is not None
     assert every_round.day == at.date()
     assert noon.day == at.date() + timedelta(days=1)
+
+
+TRANSFER = a_service(
+    "STORE-TRANSFER",
+    kind=DeliveryKind.TRANSFER,
+    cutoff=time(16),
+    transit=TransitTable.single((0.0, 0.6, 0.3, 0.1)),
+)
+
+
+def _collect_fresh(store: Node, at: datetime) -> object:
+    copies = dataclasses.replace(DC), dataclasses.replace(store)
+    return collect_after_transfer(*copies, TRANSFER, 120.0, at, confidence=0.95, country="FR")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, TWO_WEEKS_IN_MINUTES), min_size=1, max_size=20))
+def test_a_kept_readiness_after_a_transfer_is_always_the_one_computed_afresh(
+    minutes: list[int],
+) -> None:
+    for minute in minutes:
+        at = START + timedelta(minutes=minute)
+        kept = collect_after_transfer(DC, STORE, TRANSFER, 120.0, at, confidence=0.95, country="FR")
+        assert kept == _collect_fresh(STORE, at)
+
+
+def test_stores_fed_by_one_transfer_are_each_ready_by_their_own_hours() -> None:
+    # Dispatch Fri 27, likely on Sat 28: a store shut on Saturdays has it on Monday.
+    at = in_paris(2026, 11, 27, 10)
+    weekdays_only = a_store("LYON-CONFLUENCE", opening=hours(MON_TO_FRI, time(10), time(20)))
+
+    saturday = collect_after_transfer(DC, STORE, TRANSFER, 120.0, at, confidence=0.95, country="FR")
+    monday = collect_after_transfer(
+        DC, weekdays_only, TRANSFER, 120.0, at, confidence=0.95, country="FR"
+    )
+
+    assert saturday is not None
+    assert monday is not None
+    assert (saturday.likely, monday.likely) == (date(2026, 11, 28), date(2026, 11, 30))
+    assert monday == _collect_fresh(weekdays_only, at)

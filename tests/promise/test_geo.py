@@ -7,7 +7,15 @@ import math
 import pytest
 
 from promise.errors import InvalidInput, ProblemCode
-from promise.geo import GeoPoint, NearestIndex, chord_to_km, geodesic_km
+from promise.geo import (
+    GeoPoint,
+    NearestIndex,
+    chord_to_km,
+    geodesic_km,
+    sphere_km,
+    sphere_km_to,
+    unit_vector,
+)
 from tests.promise.builders import LYON_PART_DIEU, MARSEILLE_SAINT_CHARLES, PARIS_CHATELET
 
 LYON_BELLECOUR = GeoPoint(45.7578, 4.8320)
@@ -115,3 +123,15 @@ def test_nodes_at_the_same_place_come_in_key_order() -> None:
 def test_an_index_counts_its_nodes_and_an_empty_one_finds_nothing() -> None:
     assert len(STATIONS) == 3
     assert NearestIndex([]).nearest(LYON_BELLECOUR, limit=5) == []
+
+
+def test_a_kept_unit_vector_is_the_points_own() -> None:
+    assert unit_vector(LYON_BELLECOUR) == LYON_BELLECOUR.unit_vector()
+    assert unit_vector(LYON_BELLECOUR) == LYON_BELLECOUR.unit_vector()
+
+
+def test_the_sphere_km_to_one_place_are_those_sphere_km_gives() -> None:
+    to_bellecour = sphere_km_to(LYON_BELLECOUR)
+
+    for point in POINTS.values():
+        assert to_bellecour(point) == sphere_km(point, LYON_BELLECOUR)

@@ -7,12 +7,16 @@ import pytest
 from promise.geo import geodesic_km
 from tests.promise.option_builders import (
     BONNEUIL,
+    CONFLUENCE,
     DC_BONNEUIL,
     DC_SQF,
     LYON_PART_DIEU,
     PART_DIEU,
+    RIVOLI,
     SAINT_QUENTIN_FALLAVIER,
+    SAME_DAY,
     TRANSFER,
+    VILLEFRANCHE_STORE,
     a_network,
 )
 
@@ -46,3 +50,17 @@ def test_priorities_and_stores_come_from_the_nodes() -> None:
     assert network.priorities() == {n.id: n.priority for n in network.nodes.values()}
     assert PART_DIEU in network.store_ids()
     assert DC_SQF not in network.store_ids()
+
+
+def test_the_nodes_dispatching_a_service_come_from_their_services_and_capabilities() -> None:
+    network = a_network()
+
+    # Confluence collects but cannot deliver the same day, though it lists the service.
+    assert network.dispatching(SAME_DAY) == {PART_DIEU, CONFLUENCE, VILLEFRANCHE_STORE, RIVOLI}
+    assert network.dispatching(SAME_DAY, same_day=True) == {
+        PART_DIEU,
+        VILLEFRANCHE_STORE,
+        RIVOLI,
+    }
+    assert network.dispatching(TRANSFER) == {DC_SQF, DC_BONNEUIL}
+    assert network.dispatching(TRANSFER) is network.dispatching(TRANSFER)

@@ -13,7 +13,7 @@ import pytest
 import promise.service_option
 from carriers.services import CarrierService
 from promise.dates import Timing, home_delivery
-from promise.geo import GeoPoint, geodesic_km
+from promise.geo import GeoPoint, geodesic_km, sphere_km
 from promise.network import Node
 from promise.options import Option
 from promise.profiles import DEFAULT_PROFILE
@@ -116,3 +116,36 @@ def test_every_shipment_from_the_shelves_of_a_node_has_the_dates_of_that_node() 
         found = scorer(PlannedShipment(DC_SQF, dc.distance_km, lines))
         assert found is not None
         assert (found.promised, found.likely) == (shelves.promised, shelves.likely)
+
+
+def test_a_scorer_told_its_km_are_on_the_sphere_weighs_as_one_measuring_them() -> None:
+    # Collect by transfer ranks its sources by sphere km to the store: no need to measure again.
+    network = a_network()
+    standard = network.services[STANDARD]
+    stock = {BRASS_LAMP: {DC_SQF: 4}}
+
+    def standard_for(_node: Node) -> CarrierService:
+        return standard
+
+    def timer(node: Node, km: float, not_before: datetime | None) -> Timing | None:
+        return home_delivery(node, standard, km, TUESDAY_MORNING, confidence=0.95, country="FR")
+
+    def scorer(*, sphere_distances: bool) -> ShipmentScorer:
+        return ShipmentScorer(
+            network,
+            DEFAULT_PROFILE,
+            Supply(stock, {}),
+            standard_for,
+            timer,
+            HOME_LYON_BROTTEAUX,
+            sphere_distances=sphere_distances,
+        )
+
+    km = sphere_km(network.nodes[DC_SQF].location, HOME_LYON_BROTTEAUX)
+    planned = PlannedShipment(DC_SQF, km, cart((BRASS_LAMP, 2)))
+
+    told = scorer(sphere_distances=True)(planned)
+
+    assert told is not None
+    assert told == scorer(sphere_distances=False)(planned)
+    assert told.co2e_grams > standard.last_mile_grams_per_parcel

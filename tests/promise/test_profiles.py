@@ -13,6 +13,7 @@ from promise.profiles import (
     capacity_left,
     parse_objective,
     rejection,
+    rejects_none,
 )
 from tests.promise.option_builders import DC_SQF, PART_DIEU, a_dc, a_store
 
@@ -94,3 +95,39 @@ def test_an_objective_is_read_from_criterion_names_in_order() -> None:
 def test_a_bad_objective_is_refused_naming_the_problem(names: list[str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_objective(names)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {},
+        {"require_capacity": False},
+        {"node_types": frozenset({NodeType.DC})},
+        {"ship_from_store": False},
+        {"excluded_nodes": frozenset({PART_DIEU})},
+        {"max_distance_km": 100.0},
+    ],
+    ids=["none", "no-capacity", "dcs-only", "no-stores", "excluded", "max-distance"],
+)
+@pytest.mark.parametrize("exhausted", [False, True], ids=["capacity-left", "capacity-used-up"])
+def test_a_profile_said_to_reject_none_passes_every_node_anywhere(
+    rules: dict[str, object], exhausted: bool
+) -> None:
+    # What lets the option builder keep every candidate without asking `rejection` of each.
+    left = {PART_DIEU: 0, DC_SQF: 0} if exhausted else {PART_DIEU: 3}
+    chosen = profile(**rules)
+    verdicts = [
+        rejection(chosen, node, km, capacity_left=left, shipping=shipping)
+        for node in (STORE, DC)
+        for km in (0.0, 100.1, 5000.0)
+        for shipping in (True, False)
+    ]
+
+    says_none = rejects_none(chosen, capacity_exhausted=exhausted)
+
+    # Only capacity left everywhere, or not required, leaves no filter that can fail.
+    assert says_none is (rules == {"require_capacity": False} or (rules == {} and not exhausted))
+    if says_none:
+        assert verdicts == [None] * len(verdicts)
+    else:
+        assert any(verdict is not None for verdict in verdicts)
