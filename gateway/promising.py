@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from carriers.services import DeliveryKind
 from gateway.nearby import Nearby
 from gateway.network_files import StockRulesConfig
 from promise.cart import CartLine, Destination
@@ -214,6 +215,7 @@ class PromiseService:
         confidence: float,
         include_customer_trip: bool = False,
         channel: str | None = None,
+        kinds: frozenset[DeliveryKind] | None = None,
     ) -> QuotedPromise:
         """Options under the caller's rule profile, quoted, and the services missing."""
         if not 0.5 <= confidence < 1.0:
@@ -224,6 +226,17 @@ class PromiseService:
         now = order_time or self.now()
         if now.tzinfo is None:
             raise InvalidInput("the order time needs a time zone", field="input.orderTime")
+        profile = self.profile_for(client_id, channel)
+        # Made before any read, so that a request it refuses costs no round trip.
+        request = PromiseRequest(
+            cart,
+            destination,
+            now,
+            confidence,
+            include_customer_trip=include_customer_trip,
+            profile=profile,
+            kinds=kinds,
+        )
         if destination.store_id is not None:
             # The store's own shelves, and the nearest nodes that can send it stock.
             nodes = self.finder.around_store(destination.store_id)
@@ -231,7 +244,6 @@ class PromiseService:
         else:
             candidates = self.finder.around(destination.point)
             nodes = [c.node_id for c in candidates]
-        profile = self.profile_for(client_id, channel)
         bound = [n for n in nodes if n in self.network.daily_capacity]
         # Stock and the orders the capacity-bound nodes took on their day, read together.
         stock, *used = await asyncio.gather(
@@ -245,15 +257,11 @@ class PromiseService:
             if profile.filters.require_capacity
             else (),
         )
-        request = PromiseRequest(
-            cart,
-            destination,
-            now,
-            confidence,
-            include_customer_trip=include_customer_trip,
-            profile=profile,
+        points = (
+            self.finder.points_near(destination.point)
+            if destination.store_id is None and request.wants(DeliveryKind.PICKUP_POINT)
+            else []
         )
-        points = self.finder.points_near(destination.point) if destination.store_id is None else []
         found = build_promise(
             self.network,
             request,

@@ -159,6 +159,7 @@ class Query:
                 order_time=input.order_time,
                 confidence=input.confidence,
                 include_customer_trip=input.include_customer_trip,
+                kinds=input.kind_set(),
             )
         except PromiseError as error:
             return problem_of(error)  # type: ignore[return-value]

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from carriers.services import CarrierService, DeliveryKind
 from promise.cart import CartLine, Destination
 from promise.dates import Timing
+from promise.errors import InvalidInput
 from promise.explain import Explanation
 from promise.profiles import DEFAULT_PROFILE, RuleProfile
 
@@ -139,3 +140,20 @@ class PromiseRequest:
     confidence: float = 0.95
     include_customer_trip: bool = False
     profile: RuleProfile = DEFAULT_PROFILE
+    # The kinds of option asked for; None for every kind. A product page showing the headline
+    # home-delivery date asks for that kind alone and spares the searches of the others.
+    kinds: frozenset[DeliveryKind] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kinds is None:
+            return
+        if not self.kinds:
+            raise InvalidInput("ask for at least one kind of option", field="input.kinds")
+        if self.destination.store_id is not None and not self.wants(DeliveryKind.CLICK_AND_COLLECT):
+            raise InvalidInput(
+                f"store {self.destination.store_id} is served by click & collect only",
+                field="input.kinds",
+            )
+
+    def wants(self, kind: DeliveryKind) -> bool:
+        return self.kinds is None or kind in self.kinds

@@ -54,7 +54,7 @@ def home_options(
     region = _region(network, request)
     options: list[Option] = []
     for service in network.services.values():
-        if service.kind not in HOME_KINDS:
+        if service.kind not in HOME_KINDS or not request.wants(service.kind):
             continue
         dispatching = network.dispatching(
             service.code, same_day=service.kind is DeliveryKind.SAME_DAY

@@ -25,6 +25,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from carriers.services import DeliveryKind
 from promise.errors import DestinationNotServed, NothingInStock
 from promise.explain import KIND_NAMES, ReasonCode, Unavailable, unavailable
 from promise.inbound import Inbound, with_inbound
@@ -153,20 +154,22 @@ def build_promise(
         options = collect_options(network, request, supply, network.nodes[store_id], report=True)
     else:
         options = home_options(network, request, candidates, supply)
-        nearby = best_of(
-            [
-                option
-                for store in collect_stores_near(network, candidates)
-                for option in collect_options(network, request, supply, store, report=False)
-            ]
-        )
-        alternatives = [nearby] if nearby is not None else []
-        points = (
-            pickup_points
-            if pickup_points is not None
-            else points_near(network, request.destination.point)
-        )
-        alternatives += pickup_point_options(network, request, candidates, supply, points)
+        if request.wants(DeliveryKind.CLICK_AND_COLLECT):
+            nearby = best_of(
+                [
+                    option
+                    for store in collect_stores_near(network, candidates)
+                    for option in collect_options(network, request, supply, store, report=False)
+                ]
+            )
+            alternatives = [nearby] if nearby is not None else []
+        if request.wants(DeliveryKind.PICKUP_POINT):
+            points = (
+                pickup_points
+                if pickup_points is not None
+                else points_near(network, request.destination.point)
+            )
+            alternatives += pickup_point_options(network, request, candidates, supply, points)
     if not options and not alternatives:
         future = with_inbound(stock, supply.inbound)
         for index, line in enumerate(request.cart):

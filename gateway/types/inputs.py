@@ -8,6 +8,7 @@ import strawberry
 
 from carriers.errors import CarrierDataError
 from carriers.regions import postcode_region
+from carriers.services import DeliveryKind
 from promise.cart import Destination
 from promise.errors import InvalidInput, UnknownNode, UnknownPostcode
 from promise.geo import GeoPoint
@@ -106,6 +107,17 @@ class DeliveryOptionsInput:
             "the plans compared with their objective values, profile and network versions."
         ),
     )
+    kinds: list[DeliveryKind] | None = strawberry.field(
+        default=None,
+        description=(
+            "Only options of these kinds (every kind when absent): a product page showing the "
+            "headline home-delivery date asks for HOME_STANDARD alone, which spares the "
+            "searches of the others."
+        ),
+    )
+
+    def kind_set(self) -> frozenset[DeliveryKind] | None:
+        return None if self.kinds is None else frozenset(self.kinds)
 
 
 @strawberry.input
