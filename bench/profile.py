@@ -1,10 +1,12 @@
 """Where a request's time goes: cProfile over in-process requests on the reference network.
 
     .venv/bin/python -m bench.profile [pdp|checkout|commit ...] [--rounds 50] [--skus 2000]
+        [--packages]
 
 Same network, Redis and requests as `bench.run` (seeded); prints the top functions by own
-time and by cumulative time for each scenario named. Not part of `make bench`: profiling
-slows every call down, so its figures are shares, not timings.
+time and by cumulative time for each scenario named, or with --packages the share of own
+time spent in each package (the project's four, and the libraries under them). Not part
+of `make bench`: profiling slows every call down, so its figures are shares, not timings.
 """
 
 from __future__ import annotations
@@ -27,8 +29,31 @@ from gateway.app import create_app
 from gateway.promising import PromiseService
 from tests.redis_server import running_redis
 
+_LIBRARIES = ("strawberry", "graphql", "redis", "asyncio", "geographiclib", "holidays", "json")
 
-async def _profile(network: Path, url: str, names: list[str], rounds: int, top: int) -> None:
+
+def _package(filename: str) -> str:
+    """The package a profiled function belongs to; builtins are called from all of them."""
+    for package in ("gateway", "promise", "carriers", "stock_cache", *_LIBRARIES):
+        if f"/{package}/" in filename:
+            return package
+    return "builtins and other"
+
+
+def _by_package(profiler: cProfile.Profile) -> str:
+    spent: dict[str, float] = {}
+    for (filename, _, _), row in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+        spent[_package(filename)] = spent.get(_package(filename), 0.0) + row[2]
+    total = sum(spent.values())
+    return "\n".join(
+        f"   {package:20s} {seconds / total * 100:5.1f}%"
+        for package, seconds in sorted(spent.items(), key=lambda item: -item[1])
+    )
+
+
+async def _profile(
+    network: Path, url: str, names: list[str], rounds: int, top: int, *, packages: bool
+) -> None:
     app = create_app(_settings(network, url))
     async with app.router.lifespan_context(app):
         service: PromiseService = app.state.promise_service
@@ -46,13 +71,18 @@ async def _profile(network: Path, url: str, names: list[str], rounds: int, top: 
                     (scenarios.COMMIT, {"t": token, "k": f"profile-{stamp}-{i}"})
                     for i, (token, _) in enumerate(tokens)
                 ]
-            for query, variables in calls[:3]:
+            # Warm-up: the same requests once, as a busy gateway has seen most of them.
+            for query, variables in calls if name != "commit" else calls[:3]:
                 await run_query(service, query, variables)
             profiler = cProfile.Profile()
             profiler.enable()
             for query, variables in calls:
                 await run_query(service, query, variables)
             profiler.disable()
+            if packages:
+                print(f"\n=== {name}: {rounds} requests, own time by package ===")
+                print(_by_package(profiler))
+                continue
             for order in ("tottime", "cumulative"):
                 text = io.StringIO()
                 pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(top)
@@ -66,12 +96,22 @@ def main() -> None:
     arguments.add_argument("--rounds", type=int, default=50)
     arguments.add_argument("--skus", type=int, default=2_000)
     arguments.add_argument("--top", type=int, default=25)
+    arguments.add_argument("--packages", action="store_true", help="shares per package")
     args = arguments.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as temp, running_redis() as redis:
         network = Path(temp) / "reference"
         generate(network, Shape(skus=args.skus))
         load_stock(network, redis.url())
-        asyncio.run(_profile(network, redis.url(), args.scenarios, args.rounds, args.top))
+        asyncio.run(
+            _profile(
+                network,
+                redis.url(),
+                args.scenarios,
+                args.rounds,
+                args.top,
+                packages=args.packages,
+            )
+        )
 
 
 if __name__ == "__main__":
