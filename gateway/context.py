@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from strawberry.types import Info as StrawberryInfo
@@ -10,6 +10,7 @@ from strawberry.types import Info as StrawberryInfo
 from gateway.auth import DEFAULT_CHANNEL
 from gateway.promising import PromiseService
 from gateway.scopes import ALL_SCOPES, Scope
+from gateway.shared_reads import SharedReads
 
 if TYPE_CHECKING:
     from gateway.platform import Platform
@@ -27,6 +28,8 @@ class Context:
     scopes: frozenset[Scope] = ALL_SCOPES
     request_id: str = ""
     platform: Platform | None = None
+    # Stock read by one root field of the operation, for the others (a product page's two).
+    reads: SharedReads = field(default_factory=SharedReads)
 
 
 Info = StrawberryInfo[Context, None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from carriers.services import DeliveryKind
 from gateway.nearby import Nearby
 from gateway.network_files import StockRulesConfig
+from gateway.shared_reads import SharedReads
 from promise.cart import CartLine, Destination
 from promise.errors import InvalidInput, PromiseError
 from promise.explain import Unavailable
@@ -146,6 +147,7 @@ class PromiseService:
         first: int,
         client_id: str = "",
         channel: str | None = None,
+        shared: SharedReads | None = None,
     ) -> list[SkuLevels]:
         """ATP per SKU over the whole network, and the `first` nodes holding it.
 
@@ -157,12 +159,22 @@ class PromiseService:
         nearby = self.finder.around(near, field="near") if near is not None else []
         distances = {c.node_id: c.distance_km for c in nearby}
         asked = [c.node_id for c in nearby] if near is not None else self._all_nodes
-        found = await self.store.availability(
-            skus,
-            asked,
-            network=self._all_nodes,
-            channel=self.store_channel(client_id, channel),
+        store_channel = self.store_channel(client_id, channel)
+        announced = (
+            shared.announce(store_channel, skus, asked)
+            if shared is not None and near is not None
+            else None
         )
+        try:
+            found = await self.store.availability(
+                skus, asked, network=self._all_nodes, channel=store_channel
+            )
+        except BaseException:
+            if announced is not None:
+                announced.set_result(None)
+            raise
+        if announced is not None:
+            announced.set_result({sku: found[sku].atp for sku in skus})
         result = []
         for sku in skus:
             holding = [(node, atp) for node, atp in found[sku].atp.items() if atp > 0]
@@ -216,6 +228,7 @@ class PromiseService:
         include_customer_trip: bool = False,
         channel: str | None = None,
         kinds: frozenset[DeliveryKind] | None = None,
+        shared: SharedReads | None = None,
     ) -> QuotedPromise:
         """Options under the caller's rule profile, quoted, and the services missing."""
         if not 0.5 <= confidence < 1.0:
@@ -247,8 +260,8 @@ class PromiseService:
         bound = [n for n in nodes if n in self.network.daily_capacity]
         # Stock and the orders the capacity-bound nodes took on their day, read together.
         stock, *used = await asyncio.gather(
-            self.store.atp(
-                [line.sku for line in cart], nodes, channel=self.store_channel(client_id, channel)
+            self._atp(
+                [line.sku for line in cart], nodes, self.store_channel(client_id, channel), shared
             ),
             *(
                 self.store.capacity_used(group, day)
@@ -281,6 +294,15 @@ class PromiseService:
             return QuotedOption(option, signer, expires_at, now, greener)
 
         return QuotedPromise([quoted(o) for o in found.options], found.unavailable)
+
+    async def _atp(
+        self, skus: list[str], nodes: list[str], channel: str | None, shared: SharedReads | None
+    ) -> Mapping[str, Mapping[str, int]]:
+        """ATP at the nodes, from a read of the same operation when one covers them."""
+        found = None if shared is None else await shared.levels(channel, skus, nodes)
+        if found is not None:
+            return found
+        return await self.store.atp(skus, nodes, channel=channel)
 
     def _by_day(self, node_ids: Iterable[str], at: datetime) -> dict[str, list[str]]:
         """Nodes grouped by their local day (e.g. "2026-11-23") at the instant `at`."""

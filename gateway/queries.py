@@ -121,6 +121,7 @@ class Query:
                 first=first,
                 client_id=info.context.client_id,
                 channel=info.context.channel,
+                shared=info.context.reads,
             )
         except PromiseError as error:
             return problem_of(error)  # type: ignore[return-value]
@@ -160,6 +161,7 @@ class Query:
                 confidence=input.confidence,
                 include_customer_trip=input.include_customer_trip,
                 kinds=input.kind_set(),
+                shared=info.context.reads,
             )
         except PromiseError as error:
             return problem_of(error)  # type: ignore[return-value]
