@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from carriers.calendar import is_public_holiday, is_working_day, nth_working_day
 from carriers.regions import Region
 from carriers.services import CarrierService
+from promise.memo import IdentityMemo
 from promise.network import Node, PickupPoint, PickupTimes
 
 # How far ahead a node's next working window is looked for before giving up on it.
@@ -92,27 +93,19 @@ def next_dispatch(
     its last answer with that interval, and every order placed within it reuses it.
     """
     start = _start(now, not_before)
-    key = (id(node), id(pickups), cutoff, country)
-    kept = _DISPATCHES.get(key)
-    if kept is not None and kept[0] is node and kept[1] is pickups and kept[2] <= start < kept[3]:
-        return kept[4]
+    kept = _DISPATCHES.get((node, pickups), (cutoff, country))
+    if kept is not None and kept[0] <= start < kept[1]:
+        return kept[2]
     found = _next_dispatch(node, cutoff, start, country, pickups)
     if found is None:
         return None
     dispatch, until = found
-    if len(_DISPATCHES) >= _DISPATCHES_KEPT:
-        _DISPATCHES.clear()
-    _DISPATCHES[key] = (node, pickups, start, until, dispatch)
+    _DISPATCHES.put((node, pickups), (cutoff, country), (start, until, dispatch))
     return dispatch
 
 
-# (id(node), id(pickups), cut-off, country) -> (node, pickups, valid from, valid until, answer);
-# the objects themselves are kept so that an id reused by another object never matches.
-_DISPATCHES: dict[
-    tuple[int, int, time, str],
-    tuple[Node, PickupTimes | None, datetime, datetime, Dispatch],
-] = {}
-_DISPATCHES_KEPT = 65_536
+# Per (node, pickups, cut-off, country): the last answer and the instants it holds between.
+_DISPATCHES: IdentityMemo[tuple[datetime, datetime, Dispatch]] = IdentityMemo()
 
 
 def _next_dispatch(
@@ -196,10 +189,9 @@ def home_delivery(
     band = service.transit.band_for(distance_km)
     # Every parcel of a service from a node in one dispatch step, in one band and calendar,
     # gets the same days: kept, as the dispatch itself is.
-    key = (dispatch, id(service), id(band), region, confidence)
-    kept = _HOME_TIMINGS.get(key)
-    if kept is not None and kept[0] is service:
-        return kept[1]
+    kept = _HOME_TIMINGS.get((service, band), (dispatch, region, confidence))
+    if kept is not None:
+        return kept
     start = _transit_start(dispatch, region)
 
     def delivery_day(n: int) -> date:
@@ -219,15 +211,10 @@ def home_delivery(
         delivery_day(promised_day),
         confidence=band.share_by(promised_day),
     )
-    if len(_HOME_TIMINGS) >= _DISPATCHES_KEPT:
-        _HOME_TIMINGS.clear()
-    _HOME_TIMINGS[key] = (service, timing)
-    return timing
+    return _HOME_TIMINGS.put((service, band), (dispatch, region, confidence), timing)
 
 
-# (dispatch, id(service), id(band), region, confidence) -> (service, timing); the service is
-# kept so that an id reused by another object never matches (its bands live as long as it).
-_HOME_TIMINGS: dict[tuple[Dispatch, int, int, Region, float], tuple[CarrierService, Timing]] = {}
+_HOME_TIMINGS: IdentityMemo[Timing] = IdentityMemo()
 
 
 def same_day_delivery(
@@ -299,19 +286,17 @@ def collect_in_store(
 
 def _ready_from_day(store: Node, day: date, country: str) -> datetime | None:
     """When a transfer arriving on `day` is ready at the store: the same for every order."""
-    key = (id(store), day, country)
-    kept = _READY.get(key)
-    if kept is not None and kept[0] is store:
-        return kept[1]
-    ready = ready_for_collection(store, _at(day, time(0), zone(store.timezone)), country=country)
-    if len(_READY) >= _DISPATCHES_KEPT:
-        _READY.clear()
-    _READY[key] = (store, ready)
-    return ready
+    kept = _READY.get((store,), (day, country))
+    if kept is None:
+        at = _at(day, time(0), zone(store.timezone))
+        kept = _READY.put(
+            (store,), (day, country), (ready_for_collection(store, at, country=country),)
+        )
+    return kept[0]
 
 
-# (id(store), arrival day, country) -> (store, ready instant); the store kept as above.
-_READY: dict[tuple[int, date, str], tuple[Node, datetime | None]] = {}
+# Wrapped in a tuple: a store with no opening in reach is ready never (None), also kept.
+_READY: IdentityMemo[tuple[datetime | None]] = IdentityMemo()
 
 
 def collect_after_transfer(
@@ -341,20 +326,6 @@ def collect_after_transfer(
     )
     if arrival is None:
         return None
-    # The arrival is the one `home_delivery` keeps for its dispatch step: every source in
-    # that step, for every order, gets the same readiness at the store, kept with it.
-    key = (id(arrival), id(store), country)
-    kept = _TRANSFERRED.get(key)
-    if kept is not None and kept[0] is arrival and kept[1] is store:
-        return kept[2]
-    timing = _collect_after(arrival, store, country)
-    if len(_TRANSFERRED) >= _DISPATCHES_KEPT:
-        _TRANSFERRED.clear()
-    _TRANSFERRED[key] = (arrival, store, timing)
-    return timing
-
-
-def _collect_after(arrival: Timing, store: Node, country: str) -> Timing | None:
     likely = _ready_from_day(store, arrival.likely, country)
     promised = _ready_from_day(store, arrival.promised, country)
     if likely is None or promised is None:
@@ -368,11 +339,6 @@ def _collect_after(arrival: Timing, store: Node, country: str) -> Timing | None:
         ready_at=promised,
         confidence=arrival.confidence,
     )
-
-
-# (id(transfer's arrival), id(store), country) -> (arrival, store, timing); both objects kept
-# so that an id reused by another object never matches.
-_TRANSFERRED: dict[tuple[int, int, str], tuple[Timing, Node, Timing | None]] = {}
 
 
 def _point_open_from(point: PickupPoint, day: date, region: Region) -> date | None:

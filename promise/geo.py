@@ -58,35 +58,25 @@ def chord_to_km(chord: float) -> float:
 
 # Nodes and postcode centroids are a bounded set of points asked about many times a request:
 # their unit vectors are kept rather than taken from six trigonometric calls each time.
-_UNIT_VECTORS: dict[GeoPoint, tuple[float, float, float]] = {}
-_UNIT_VECTORS_KEPT = 65_536
-
-
+@lru_cache(maxsize=65_536)
 def unit_vector(point: GeoPoint) -> tuple[float, float, float]:
     """`point.unit_vector()`, kept for the next time the point is asked about."""
-    found = _UNIT_VECTORS.get(point)
-    if found is None:
-        if len(_UNIT_VECTORS) >= _UNIT_VECTORS_KEPT:
-            _UNIT_VECTORS.clear()
-        found = _UNIT_VECTORS[point] = point.unit_vector()
-    return found
+    return point.unit_vector()
+
+
+def _chord_km(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    return chord_to_km(math.sqrt((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 + (a[2] - b[2]) ** 2))
 
 
 def sphere_km(a: GeoPoint, b: GeoPoint) -> float:
     """Great-circle distance on the mean sphere: cheap, within 0.5 % of the geodesic."""
-    (ax, ay, az), (bx, by, bz) = unit_vector(a), unit_vector(b)
-    return chord_to_km(math.sqrt((ax - bx) ** 2 + (ay - by) ** 2 + (az - bz) ** 2))
+    return _chord_km(unit_vector(a), unit_vector(b))
 
 
 def sphere_km_to(to: GeoPoint) -> Callable[[GeoPoint], float]:
     """`sphere_km(point, to)` as a function of `point`, for many points to one place."""
-    bx, by, bz = unit_vector(to)
-
-    def km(point: GeoPoint) -> float:
-        ax, ay, az = unit_vector(point)
-        return chord_to_km(math.sqrt((ax - bx) ** 2 + (ay - by) ** 2 + (az - bz) ** 2))
-
-    return km
+    target = unit_vector(to)
+    return lambda point: _chord_km(unit_vector(point), target)
 
 
 Vector = tuple[float, float, float]

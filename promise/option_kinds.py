@@ -22,7 +22,6 @@ from promise.dates import (
     pickup_point_delivery,
     same_day_delivery,
 )
-from promise.explain import Explanation
 from promise.geo import GeoPoint, NearestIndex, geodesic_km, sphere_km_to
 from promise.network import Capability, Network, Node, PickupPoint
 from promise.option import NearbyPoint, Option, PromiseRequest, Shipment
@@ -95,19 +94,8 @@ def home_options(
         def service_for(_node: Node, service: CarrierService = service) -> CarrierService:
             return service
 
-        def make(
-            shipments: tuple[Shipment, ...],
-            values: tuple[float, ...],
-            explanation: Explanation | None,
-            service: CarrierService = service,
-        ) -> Option:
-            return Option(
-                service.kind,
-                service,
-                shipments,
-                objective_values=values,
-                explanation=explanation,
-            )
+        def make(shipments: tuple[Shipment, ...], service: CarrierService = service) -> Option:
+            return Option(service.kind, service, shipments)
 
         best = served(
             network,
@@ -164,12 +152,7 @@ def collect_options(
                 not_before=not_before,
             )
 
-        def make(
-            shipments: tuple[Shipment, ...],
-            values: tuple[float, ...],
-            explanation: Explanation | None,
-            service: CarrierService = service,
-        ) -> Option:
+        def make(shipments: tuple[Shipment, ...], service: CarrierService = service) -> Option:
             return Option(
                 service.kind,
                 service,
@@ -177,8 +160,6 @@ def collect_options(
                 collect_store_id=store.id,
                 customer_trip_grams=trip,
                 counts_customer_trip=request.include_customer_trip,
-                objective_values=values,
-                explanation=explanation,
             )
 
         def ships(node: Node) -> bool:
@@ -268,8 +249,6 @@ def pickup_point_options(
 
         def make(
             shipments: tuple[Shipment, ...],
-            values: tuple[float, ...],
-            explanation: Explanation | None,
             service: CarrierService = service,
             listed: tuple[NearbyPoint, ...] = listed,
             trip: float | None = trip,
@@ -281,8 +260,6 @@ def pickup_point_options(
                 pickup_points=listed,
                 customer_trip_grams=trip,
                 counts_customer_trip=request.include_customer_trip,
-                objective_values=values,
-                explanation=explanation,
             )
 
         best = served(

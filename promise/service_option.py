@@ -232,12 +232,7 @@ class ShipmentScorer:
 
     def _weight(self, service: CarrierService, planned: PlannedShipment) -> int | None:
         """The lines' weight; None when the parcel would be too heavy for the service."""
-        lines = planned.lines
-        if len(lines) == 1:
-            # Most shipments carry one line: no loop for them.
-            weight = self.network.skus[lines[0].sku].weight_grams * lines[0].quantity
-        else:
-            weight = weight_grams(self.network, lines)
+        weight = weight_grams(self.network, planned.lines)
         limit = service.max_parcel_grams
         if limit is not None and weight + service.packaging_grams > limit:
             self.failures.too_heavy = True
@@ -267,8 +262,7 @@ class ServiceRules:
     """How one service dates, prices and packages an option (set per kind of delivery)."""
 
     service: CarrierService
-    # The option of these shipments, with the plan's objective values and its explanation.
-    make: Callable[[tuple[Shipment, ...], tuple[float, ...], Explanation | None], Option]
+    make: Callable[[tuple[Shipment, ...]], Option]
     service_for: Callable[[Node], CarrierService]
     timer: Timer
     point: GeoPoint
@@ -335,12 +329,10 @@ def served(
         if how.report:
             _why_not(network, request, how, candidates, kept, scorer.failures, supply)
         return None
-    option = _option_of(
-        how,
-        scorer,
-        result.best.plan,
-        result.best.values,
-        _explanation(network, profile, kept, rejected, result),
+    option = dataclasses.replace(
+        _option_of(how, scorer, result.best.plan),
+        objective_values=result.best.values,
+        explanation=_explanation(network, profile, kept, rejected, result),
     )
     if how.nudge and _may_come_later(request, kept, stock is supply.stock, scorer, option.promised):
         green = search_plans(
@@ -351,7 +343,7 @@ def served(
             max_shipments=profile.max_shipments,
         )
         if green.best is not None:
-            greener = _option_of(how, scorer, green.best.plan, (), None)
+            greener = _option_of(how, scorer, green.best.plan)
             if (
                 greener.promised > option.promised
                 and greener.shipments_co2e_grams < option.shipments_co2e_grams - 0.5
@@ -413,19 +405,13 @@ def _may_come_later(
     return False
 
 
-def _option_of(
-    how: ServiceRules,
-    scorer: ShipmentScorer,
-    plan: Plan,
-    values: tuple[float, ...],
-    explanation: Explanation | None,
-) -> Option:
+def _option_of(how: ServiceRules, scorer: ShipmentScorer, plan: Plan) -> Option:
     shipments = []
     for planned in plan.shipments:
         shipment = scorer.shipment(planned)
         assert shipment is not None  # the search kept only plans whose shipments score
         shipments.append(shipment)
-    return how.make(tuple(shipments), values, explanation)
+    return how.make(tuple(shipments))
 
 
 def _explanation(
