@@ -63,6 +63,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from gateway.auth import Caller, ClientKind, bearer_key
 from gateway.context import Context
 from gateway.cost import operation_cost
+from gateway.execution import UNEXPECTED, run_checked
 from gateway.logs import request_id_var
 from gateway.platform import Platform
 from gateway.promising import PromiseService
@@ -117,6 +118,7 @@ class Prepared:
     """An operation that passed every check and may run."""
 
     text: str
+    document: DocumentNode
     variables: dict[str, Any] | None
     operation_name: str | None
     label: str
@@ -502,7 +504,7 @@ class GraphQLEndpoint:
             and operation.operation is OperationType.QUERY
             and set(fields) <= CACHEABLE_FIELDS
         )
-        return Prepared(text, variables, operation_name, label, cost, cacheable)
+        return Prepared(text, document, variables, operation_name, label, cost, cacheable)
 
     async def _admit(self, caller: Caller, cost: int) -> dict[str, Any] | Refusal:
         """The bucket's answer as Shopify's `throttleStatus`, or a 429 refusal."""
@@ -547,11 +549,12 @@ class GraphQLEndpoint:
             request_id=request_id,
             platform=self.platform,
         )
-        result = await self.schema.execute(
-            prepared.text,
-            variable_values=prepared.variables,
-            context_value=context,
+        result = await run_checked(
+            self.schema,
+            prepared.document,
+            variables=prepared.variables,
             operation_name=prepared.operation_name,
+            context=context,
         )
         payload: dict[str, Any] = {}
         if result.errors:
@@ -567,7 +570,7 @@ class GraphQLEndpoint:
 
     def _formatted(self, error: GraphQLError, request_id: str) -> dict[str, Any]:
         formatted = dict(error.formatted)
-        if formatted.get("message") == "Unexpected error.":
+        if formatted.get("message") == UNEXPECTED:
             formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
         return formatted
 
