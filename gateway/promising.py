@@ -229,6 +229,7 @@ class PromiseService:
         channel: str | None = None,
         kinds: frozenset[DeliveryKind] | None = None,
         shared: SharedReads | None = None,
+        explain: bool = True,
     ) -> QuotedPromise:
         """Options under the caller's rule profile, quoted, and the services missing."""
         if not 0.5 <= confidence < 1.0:
@@ -249,6 +250,7 @@ class PromiseService:
             include_customer_trip=include_customer_trip,
             profile=profile,
             kinds=kinds,
+            explain=explain,
         )
         if destination.store_id is not None:
             # The store's own shelves, and the nearest nodes that can send it stock.

@@ -162,6 +162,7 @@ class Query:
                 include_customer_trip=input.include_customer_trip,
                 kinds=input.kind_set(),
                 shared=info.context.reads,
+                explain=input.explain,
             )
         except PromiseError as error:
             return problem_of(error)  # type: ignore[return-value]

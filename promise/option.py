@@ -143,6 +143,9 @@ class PromiseRequest:
     # The kinds of option asked for; None for every kind. A product page showing the headline
     # home-delivery date asks for that kind alone and spares the searches of the others.
     kinds: frozenset[DeliveryKind] | None = None
+    # Whether the options carry the trace of how their plans were chosen (profile, nodes
+    # rejected, plans compared): a page that shows none of it spares ranking the plans.
+    explain: bool = True
 
     def __post_init__(self) -> None:
         if self.kinds is None:

@@ -354,7 +354,13 @@ class Search:
 
         yield from parts(0, self.p.quantity[j], 0)
 
-    def result(self) -> tuple[ScoredPlan | None, tuple[ScoredPlan, ...]]:
+    def result(self, *, trace: bool = True) -> tuple[ScoredPlan | None, tuple[ScoredPlan, ...]]:
+        """The best plan, and the best PLANS_TRACED plans seen when tracing (else none)."""
+        if not trace:
+            if self.best is None:
+                return None, ()
+            rating, plan = self.best
+            return ScoredPlan(Plan(self.p.shipments(plan)), rating[0]), ()
         ranked = self.ranked([(rating, plan) for plan, rating in self.seen.items()])
         compared = tuple(
             ScoredPlan(Plan(self.p.shipments(plan)), rating[0])

@@ -318,13 +318,25 @@ def served(
     )
     judge = _judge(network, request, scorer, supply.stock)
     result = search_plans(
-        request.cart, kept, supply.stock, judge, max_shipments=profile.max_shipments
+        request.cart,
+        kept,
+        supply.stock,
+        judge,
+        max_shipments=profile.max_shipments,
+        trace=request.explain,
     )
     stock = supply.stock
     if result.best is None and supply.inbound:
         stock = with_inbound(supply.stock, supply.inbound)
         judge = _judge(network, request, scorer, stock)
-        result = search_plans(request.cart, kept, stock, judge, max_shipments=profile.max_shipments)
+        result = search_plans(
+            request.cart,
+            kept,
+            stock,
+            judge,
+            max_shipments=profile.max_shipments,
+            trace=request.explain,
+        )
     if result.best is None:
         if how.report:
             _why_not(network, request, how, candidates, kept, scorer.failures, supply)
@@ -332,7 +344,9 @@ def served(
     option = dataclasses.replace(
         _option_of(how, scorer, result.best.plan),
         objective_values=result.best.values,
-        explanation=_explanation(network, profile, kept, rejected, result),
+        explanation=(
+            _explanation(network, profile, kept, rejected, result) if request.explain else None
+        ),
     )
     if how.nudge and _may_come_later(request, kept, stock is supply.stock, scorer, option.promised):
         green = search_plans(
@@ -341,6 +355,8 @@ def served(
             stock,
             judge.with_objective(GREEN_OBJECTIVE),
             max_shipments=profile.max_shipments,
+            # The greener option is shown as a nudge, never with a trace of its own.
+            trace=False,
         )
         if green.best is not None:
             greener = _option_of(how, scorer, green.best.plan)

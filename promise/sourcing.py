@@ -86,7 +86,8 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     best: ScoredPlan | None
-    # The best plans judged, best first, at most PLANS_TRACED: what an explanation shows.
+    # The best plans judged, best first, at most PLANS_TRACED: what an explanation shows
+    # (empty when the search was not asked to trace).
     compared: tuple[ScoredPlan, ...]
     exact: bool
 
@@ -98,6 +99,7 @@ def search_plans(
     judge: Judge,
     *,
     max_shipments: int,
+    trace: bool = True,
 ) -> SearchResult:
     """The best plan by the judge's objective (see the module docstring for the bounds)."""
     problem = problem_for(judge, cart, candidates, stock)
@@ -108,5 +110,5 @@ def search_plans(
         exact = search.exact()
     if not exact:
         beam(search)
-    best, compared = search.result()
+    best, compared = search.result(trace=trace)
     return SearchResult(best, compared, exact)

@@ -1,0 +1,53 @@
+"""A request that does not ask for the trace gets the same options without it.
+
+The trace (profile, nodes rejected, the best plans compared) is built only for a request that
+sets `explain`; the plans, dates, prices, CO2e and greener alternatives do not depend on it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from promise.candidates import CandidateFinder
+from promise.cart import Destination
+from promise.options import Option, PromiseRequest, build_options
+from tests.promise.option_builders import (
+    BRASS_LAMP,
+    DC_SQF,
+    HOME_LYON_BROTTEAUX,
+    PART_DIEU,
+    TUESDAY_MORNING,
+    cart,
+)
+from tests.promise.test_option_kinds import relay_network
+
+LAMP_AT_THE_DC_AND_PART_DIEU = {BRASS_LAMP: {DC_SQF: 5, PART_DIEU: 4}}
+
+
+def options_of(*, explain: bool) -> list[Option]:
+    network = relay_network()
+    request = PromiseRequest(
+        cart((BRASS_LAMP, 2)), Destination(HOME_LYON_BROTTEAUX), TUESDAY_MORNING, explain=explain
+    )
+    candidates = CandidateFinder(network).around(HOME_LYON_BROTTEAUX)
+    return build_options(network, request, candidates, LAMP_AT_THE_DC_AND_PART_DIEU)
+
+
+def test_the_options_are_the_same_with_or_without_the_trace() -> None:
+    traced = options_of(explain=True)
+    untraced = options_of(explain=False)
+
+    assert len(traced) >= 3
+    assert [dataclasses.replace(o, explanation=None) for o in traced] == untraced
+
+
+def test_only_a_request_that_asks_gets_the_trace() -> None:
+    traced = options_of(explain=True)
+    untraced = options_of(explain=False)
+
+    assert all(o.explanation is None for o in untraced)
+    trace = traced[0].explanation
+    assert trace is not None
+    assert trace.compared, "the plans compared are listed"
+    assert [p.chosen for p in trace.compared].count(True) == 1
+    assert trace.considered
