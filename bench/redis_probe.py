@@ -1,10 +1,13 @@
-"""What a request costs Redis: round trips, commands and server time, and Redis's own floor.
+"""What a request costs Redis: round trips, commands and server CPU, and Redis's own floor.
 
 Round trips are counted in the benchmark's own process by wrapping redis-py's
 `Connection.send_packed_command` (one call sends one command or one whole pipeline, so it is
-one round trip). Commands and server microseconds come from `INFO commandstats` deltas over
-many requests. `redis-benchmark` gives the floor: the loopback round trip of a PING from one
-client, so a request's Redis floor is its round trips times that, plus its server time.
+one round trip). Commands come from `INFO commandstats` deltas over many requests, those a
+script runs included. Server time is the Redis process's CPU (`INFO cpu`, user + system)
+over the same requests: commandstats cannot give it, since a script's EVALSHA time already
+holds the time of the commands it runs, which are counted again under their own names.
+`redis-benchmark` gives the floor: the loopback round trip of a PING from one client, so a
+request's Redis floor is its round trips times that, plus its server CPU.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from redis.asyncio.connection import AbstractConnection
 
 _STAT = re.compile(r"cmdstat_([^:]+):calls=(\d+),usec=(\d+)")
+_CPU = re.compile(r"used_cpu_(?:sys|user):([0-9.]+)")
 
 
 @dataclass
@@ -67,32 +71,30 @@ def _command(port: int, *words: str) -> str:
 @dataclass(frozen=True, slots=True)
 class CommandStats:
     calls: dict[str, int]
-    usec: dict[str, int]
+    # The server process's CPU (user + system), microseconds.
+    cpu_usec: float
 
     @staticmethod
     def read(port: int) -> CommandStats:
-        text = _command(port, "INFO", "commandstats")
-        calls: dict[str, int] = {}
-        usec: dict[str, int] = {}
-        for name, count, spent in _STAT.findall(text):
-            calls[name] = int(count)
-            usec[name] = int(spent)
-        return CommandStats(calls, usec)
+        text = _command(port, "INFO", "commandstats", "cpu")
+        calls = {name: int(count) for name, count, _ in _STAT.findall(text)}
+        cpu = sum(float(seconds) for seconds in _CPU.findall(text)) * 1e6
+        return CommandStats(calls, cpu)
 
     def since(self, before: CommandStats) -> CommandStats:
         return CommandStats(
             {k: v - before.calls.get(k, 0) for k, v in self.calls.items()},
-            {k: v - before.usec.get(k, 0) for k, v in self.usec.items()},
+            self.cpu_usec - before.cpu_usec,
         )
 
     def per_request(self, requests: int) -> tuple[float, float, str]:
-        """Commands and server microseconds per request, and the mix ("evalsha 3.0, hget 30")."""
+        """Commands (a script's own included) and server CPU microseconds per request, and
+        the mix ("evalsha 3.0, hget 30")."""
         shown = {k: v for k, v in self.calls.items() if v > 0 and k not in ("info", "ping")}
         mix = ", ".join(
             f"{k} {v / requests:.1f}" for k, v in sorted(shown.items(), key=lambda kv: -kv[1])
         )
-        spent = sum(v for k, v in self.usec.items() if k in shown)
-        return sum(shown.values()) / requests, spent / requests, mix
+        return sum(shown.values()) / requests, self.cpu_usec / requests, mix
 
 
 def ping_round_trip_ms(port: int, *, requests: int = 20_000) -> float | None:

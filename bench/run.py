@@ -7,7 +7,7 @@
    started for the run on a free loopback port (never the machine's own Redis).
 2. In process (service time), through the real schema on that Redis: each scenario beside a
    strawberry schema returning the same body from memory, with Redis round trips (counted in
-   redis-py), commands and server time per request (`INFO commandstats`) and the
+   redis-py), commands (`INFO commandstats`) and Redis CPU (`INFO cpu`) per request and the
    `redis-benchmark` floor; checkout also with 1 and 20 lines.
 3. Over HTTP (if wrk is installed): `promise-gateway serve` in production mode with 1 and 2
    workers, then the floor app (bench/floor_app.py) with as many, each driven by wrk on the
@@ -39,6 +39,7 @@ from bench.network_gen import Shape, generate, load_stock
 from bench.redis_probe import CommandStats, counting_round_trips, ping_round_trip_ms
 from bench.report import Report, ratio
 from bench.scenarios import Figures, Workload, run_query, timed
+from bench.steal import CpuTicks, stolen_since
 from gateway.app import create_app
 from gateway.auth import key_digest
 from gateway.promising import PromiseService
@@ -386,8 +387,9 @@ def _print_in_process(report: Report, found: dict[str, Measured], rtt: float | N
             f"{m.commands:.1f}", f"{m.redis_usec:.0f}", redis_floor, widths=widths,
         )  # fmt: skip
     report.say("ratio = throughput / floor throughput; RT = Redis round trips (redis-py sends);")
-    report.say("Redis us = server time per request (commandstats); Redis floor = RT x PING")
-    report.say(f"round trip from redis-benchmark ({rtt} ms) + server time")
+    report.say("cmd/req counts the commands scripts run; Redis us = the Redis process's CPU")
+    report.say("per request (INFO cpu, user + system); Redis floor = RT x PING round trip")
+    report.say(f"from redis-benchmark ({rtt} ms) + that CPU")
     for name in ("PDP", f"checkout {CART_LINES} lines", "commit"):
         report.say(f"  {name} commands per request: {found[name].mix}")
     one, twenty = found["checkout 1 lines"].figures, found["checkout 20 lines"].figures
@@ -492,20 +494,26 @@ def main() -> int:
         rows = sum(1 for _ in (network / "stock.csv").open()) - 1
         report.say(f"import-stock: {rows:,} rows in {time.perf_counter() - loading:.1f} s")
         rtt = ping_round_trip_ms(redis.port)
+        ticks = CpuTicks.read()
         found = asyncio.run(in_process(network, redis.url(), redis.port, plan, report))
         _print_in_process(report, found, rtt)
+        report.say(f"while in process: {stolen_since(ticks)}")
         runs: list[HttpRun] = []
         if wrk_available():
+            ticks = CpuTicks.read()
             runs = over_http(network, redis.url(), redis.port, plan, work, report)
             _print_http(report, runs)
+            report.say(f"while over HTTP: {stolen_since(ticks)}")
         else:
             report.say("NOT MEASURED: wrk missing (apt-get install wrk): no HTTP figures")
+        ticks = CpuTicks.read()
         grown = asyncio.run(growth(work, redis.url, plan))
         report.heading("Growth: checkout 5 lines p50 by network size (200 SKUs each)")
         for nodes, figures in grown.items():
             report.say(
                 f"{nodes:>6} nodes: p50 {figures.p50_ms:.2f} ms, p99 {figures.p99_ms:.2f} ms"
             )
+        report.say(f"while growing: {stolen_since(ticks)}")
         _targets(report, found, runs, grown)
         report.verdicts()
     report.say(f"\nbench.run took {time.perf_counter() - started:.0f} s")
