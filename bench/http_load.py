@@ -40,6 +40,27 @@ class WrkResult:
     problems: int
     stock_changed: int
 
+    @staticmethod
+    def merged(runs: Sequence[WrkResult]) -> WrkResult:
+        """Runs of one load taken in slices: counts summed, throughput over their whole time,
+        p50 and p99 the request-weighted means of the slices' own."""
+        requests = sum(r.requests for r in runs)
+        seconds = sum(r.requests / r.per_second for r in runs if r.per_second > 0)
+
+        def weighted(value: float, run: WrkResult) -> float:
+            return value * run.requests / requests if requests else 0.0
+
+        return WrkResult(
+            requests=requests,
+            per_second=requests / seconds if seconds else 0.0,
+            p50_ms=sum(weighted(r.p50_ms, r) for r in runs),
+            p99_ms=sum(weighted(r.p99_ms, r) for r in runs),
+            non_2xx=sum(r.non_2xx for r in runs),
+            socket_errors=sum(r.socket_errors for r in runs),
+            problems=sum(r.problems for r in runs),
+            stock_changed=sum(r.stock_changed for r in runs),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Server:
@@ -171,12 +192,14 @@ def run_wrk(
     seconds: int,
     connections: int,
     delay_ms: float = 0.0,
+    offset: int = 0,
 ) -> WrkResult:
     env = {
         **os.environ,
         "WRK_BODIES": str(bodies_file),
         "WRK_HEADERS": json.dumps(dict(headers)),
         "WRK_DELAY_MS": f"{delay_ms:.3f}",
+        "WRK_OFFSET": str(offset),
     }
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
     completed = subprocess.run(

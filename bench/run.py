@@ -10,8 +10,9 @@
    redis-py), commands (`INFO commandstats`) and Redis CPU (`INFO cpu`) per request and the
    `redis-benchmark` floor; checkout also with 1 and 20 lines.
 3. Over HTTP (if wrk is installed): `promise-gateway serve` in production mode with 1 and 2
-   workers, then the floor app (bench/floor_app.py) with as many, each driven by wrk on the
-   same bodies; PDP also paced at 1,400 requests/s; peak RSS per worker.
+   workers and the floor app (bench/floor_app.py) with as many, both up, driven by wrk on
+   the same bodies in alternate slices (gateway, floor, floor, gateway); PDP also paced at
+   1,400 requests/s; peak RSS per worker.
 4. Growth: checkout p50 on networks of 100, 1,000 and 10,000 nodes (200 SKUs each).
 5. Every target of the issue with its figure.
 """
@@ -262,67 +263,83 @@ def over_http(
             f"checkout {CART_LINES} lines": (scenarios.CHECKOUT, carts[:100]),
             "commit": (scenarios.COMMIT, commits[:50]),
         }
-        recorded: dict[str, list[Any]] = {}
-        gateway: dict[str, tuple[WrkResult, float, float, WrkResult | None]] = {}
         arguments = ["gateway.cli", "serve", "--workers", str(workers)]
         arguments += ["--network", str(network), "--store", store_url]
         log = work / f"gateway-w{workers}.log"
         with serving(arguments, ready_path="/readyz", env=env, log=log, workers=workers) as server:
-            for name, (query, variables) in samples.items():
-                recorded[name] = [
+            recorded = {
+                name: [
                     post(server.url, json.dumps({"query": query, "variables": v}), HEADERS)
                     for v in variables
                 ]
-            for name, bodies in files.items():
-                before = CommandStats.read(port)
-                result = run_wrk(server.url, bodies, HEADERS, seconds=plan.seconds, connections=32)
-                _, commands, usec, _ = _stats(before, port, max(1, result.requests))
-                paced = None
-                if name == "PDP" and workers == 2:
-                    cycle = 32_000 / PDP_TARGET_RPS
-                    think = max(0.0, cycle - 32_000 / result.per_second)
-                    paced = run_wrk(
-                        server.url,
-                        bodies,
-                        HEADERS,
-                        seconds=plan.seconds,
-                        connections=32,
-                        delay_ms=think,
+                for name, (query, variables) in samples.items()
+            }
+            floor_files = _floor_files(work, recorded)
+            floor_arguments = ["bench.floor_app", "--bodies", str(work / "floor-bodies.json")]
+            with serving(
+                [*floor_arguments, "--workers", str(workers)],
+                ready_path="/graphql?query=%7B__typename%7D",
+                env={},
+                log=work / "floor.log",
+                workers=workers,
+            ) as floor:
+                for name, bodies in files.items():
+                    post(floor.url, floor_files[name].read_text().splitlines()[0], HEADERS)
+                    before = CommandStats.read(port)
+                    result, floor_result = _side_by_side(
+                        server.url, bodies, floor.url, floor_files[name], plan.seconds
                     )
-                gateway[name] = (result, commands, usec, paced)
-            rss = server.peak_rss_mib()
-        floor_bodies = work / "floor-bodies.json"
-        order = list(recorded)
-        flat = [body for name in order for body in recorded[name]]
-        floor_bodies.write_text(json.dumps(flat), encoding="utf-8")
-        floor_files: dict[str, Path] = {}
-        offset = 0
-        for name in order:
-            indexes = [{"i": offset + i} for i in range(len(recorded[name]))]
-            offset += len(recorded[name])
-            floor_files[name] = _bodies_file(
-                work / f"floor-{len(floor_files)}.jsonl",
-                "query Floor($i: Int!) { body(i: $i) }",
-                indexes,
-            )
-        arguments = ["bench.floor_app", "--bodies", str(floor_bodies), "--workers", str(workers)]
-        with serving(
-            arguments,
-            ready_path="/graphql?query=%7B__typename%7D",
-            env={},
-            log=work / "floor.log",
-            workers=workers,
-        ) as floor:
-            for name, bodies in floor_files.items():
-                post(floor.url, bodies.read_text().splitlines()[0], HEADERS)
-                floor_result = run_wrk(
-                    floor.url, bodies, HEADERS, seconds=plan.seconds, connections=32
-                )
-                result, commands, usec, paced = gateway[name]
-                runs.append(
-                    HttpRun(name, workers, result, floor_result, commands, usec, rss, paced)
-                )
+                    _, commands, usec, _ = _stats(before, port, max(1, result.requests))
+                    paced = None
+                    if name == "PDP" and workers == 2:
+                        cycle = 32_000 / PDP_TARGET_RPS
+                        think = max(0.0, cycle - 32_000 / result.per_second)
+                        paced = run_wrk(
+                            server.url,
+                            bodies,
+                            HEADERS,
+                            seconds=plan.seconds,
+                            connections=32,
+                            delay_ms=think,
+                        )
+                    rss = server.peak_rss_mib()
+                    runs.append(
+                        HttpRun(name, workers, result, floor_result, commands, usec, rss, paced)
+                    )
     return runs
+
+
+def _floor_files(work: Path, recorded: dict[str, list[Any]]) -> dict[str, Path]:
+    """The recorded answers as the floor's bodies (floor-bodies.json), and per scenario the
+    floor's requests for them, in the same rotation."""
+    (work / "floor-bodies.json").write_text(
+        json.dumps([body for answers in recorded.values() for body in answers]), encoding="utf-8"
+    )
+    files: dict[str, Path] = {}
+    offset = 0
+    for name, answers in recorded.items():
+        indexes = [{"i": offset + i} for i in range(len(answers))]
+        offset += len(answers)
+        files[name] = _bodies_file(
+            work / f"floor-{len(files)}.jsonl", "query Floor($i: Int!) { body(i: $i) }", indexes
+        )
+    return files
+
+
+def _side_by_side(
+    url: str, bodies: Path, floor_url: str, floor_bodies: Path, seconds: int
+) -> tuple[WrkResult, WrkResult]:
+    """The gateway and its floor in the same minute, both servers up: gateway, floor, floor,
+    gateway (half the time each), so that a machine getting slower or faster over the run
+    weighs on both alike. The gateway's second half goes on with the bodies where its first
+    stopped (commit tokens are spent once)."""
+    half = max(1, seconds // 2)
+    first = run_wrk(url, bodies, HEADERS, seconds=half, connections=32)
+    floors = [
+        run_wrk(floor_url, floor_bodies, HEADERS, seconds=half, connections=32) for _ in range(2)
+    ]
+    second = run_wrk(url, bodies, HEADERS, seconds=half, connections=32, offset=first.requests)
+    return WrkResult.merged([first, second]), WrkResult.merged(floors)
 
 
 def _network_of(directory: Path) -> Any:

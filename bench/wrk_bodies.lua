@@ -1,6 +1,7 @@
 -- POST bodies in rotation for wrk (bench/http_load.py): one JSON body per line of the file
 -- named by WRK_BODIES, headers as a flat JSON object of strings in WRK_HEADERS, an optional
--- pause before each request in WRK_DELAY_MS. The summary is one JSON line.
+-- pause before each request in WRK_DELAY_MS, an optional first line WRK_OFFSET (0-based: a
+-- second run goes on where the first stopped). The summary is one JSON line.
 local bodies = {}
 for line in io.lines(os.getenv("WRK_BODIES")) do
   bodies[#bodies + 1] = line
@@ -10,7 +11,7 @@ for name, value in string.gmatch(os.getenv("WRK_HEADERS"), '"([^"]+)": "([^"]*)"
   headers[name] = value
 end
 local pause = tonumber(os.getenv("WRK_DELAY_MS") or "0")
-local next_body = 0
+local next_body = tonumber(os.getenv("WRK_OFFSET") or "0") % #bodies
 problems = 0
 stock_changed = 0
 
