@@ -11,6 +11,7 @@ from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
 from gateway.execution import is_unexpected
+from gateway.input_plans import plan_inputs
 from gateway.metrics import count_outcomes
 from gateway.mutations import Mutation
 from gateway.queries import Query
@@ -53,6 +54,7 @@ def build_schema() -> strawberry.Schema:
         ],
     )
     count_outcomes(built._schema)
+    plan_inputs(built)
     return built
 
 

@@ -1,0 +1,194 @@
+"""Input objects built from a plan made once per type, not worked out again per request.
+
+strawberry turns a field's coerced arguments into its input classes with `convert_argument`,
+which for every field of every input object, on every request, resolves the field's type
+annotation, checks it against Maybe, Optional, list, scalar, lazy, enum and object in turn,
+and converts its name: about a tenth of a product page's CPU. The answer depends on the type
+alone, so `plan_inputs` works it out once per input class of the schema and hands strawberry
+the result through the hook its input definitions offer for building themselves
+(`StrawberryObjectDefinition.from_input`). What is built is what strawberry builds: the same
+classes, the same defaults (None for a field without one), lists copied, None and UNSET kept
+(tests/gateway/test_input_plans.py compares both on every input of the schema).
+
+A type the plan does not know (Maybe, GlobalID, a class that builds itself) leaves its
+class to strawberry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import strawberry
+from graphql import GraphQLInputObjectType
+from strawberry.relay.types import GlobalID
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import InputContext, _is_leaf_type
+from strawberry.types.base import (
+    StrawberryList,
+    StrawberryMaybe,
+    StrawberryObjectDefinition,
+    StrawberryOptional,
+    StrawberryType,
+    has_object_definition,
+)
+from strawberry.types.enum import has_enum_definition
+from strawberry.types.lazy_type import LazyType
+from strawberry.types.unset import UNSET
+
+Convert = Callable[[Any], Any]
+
+
+class _Unplanned(Exception):
+    """A type whose conversion stays strawberry's."""
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+class _Planner:
+    def __init__(self, schema: strawberry.Schema) -> None:
+        self._registry = schema.schema_converter.scalar_registry
+        self._names = schema.config.name_converter
+        self.builders: dict[type, Callable[[Mapping[str, Any]], Any]] = {}
+        # The input classes each class's plan calls on, and the classes being planned.
+        self.refers: dict[type, set[type]] = {}
+        self._planning: list[type] = []
+
+    def convert(self, type_: StrawberryType | type) -> Convert:
+        if isinstance(type_, StrawberryMaybe) or type_ is GlobalID:
+            raise _Unplanned(type_)
+        if isinstance(type_, StrawberryOptional):
+            inner = self.convert(type_.of_type)
+
+            def optional(value: Any) -> Any:
+                return value if value is None or value is UNSET else inner(value)
+
+            return optional
+        if isinstance(type_, StrawberryList):
+            of = type_.of_type
+            if _is_leaf_type(of, self._registry) or (
+                isinstance(of, StrawberryOptional) and _is_leaf_type(of.of_type, self._registry)
+            ):
+                # Copied: graphql-core hands every request the same default list.
+                return _copied
+            item = self.convert(of)
+
+            def each(value: Any) -> Any:
+                if value is None or value is UNSET:
+                    return value
+                return [item(x) for x in value]
+
+            return each
+        if isinstance(type_, LazyType):
+            return self.convert(type_.resolve_type())
+        if _is_leaf_type(type_, self._registry) or has_enum_definition(type_):
+            return _as_is
+        if has_object_definition(type_) and isinstance(type_, type):
+            definition: StrawberryObjectDefinition = type_.__strawberry_definition__
+            if definition.is_input and definition.from_input is None:
+                return self._object(type_)
+        raise _Unplanned(type_)
+
+    def _object(self, cls: type) -> Convert:
+        self.refers.setdefault(self._planning[-1], set()).add(cls)
+        if cls not in self.builders and cls not in self._planning:
+            self.add(cls)
+
+        # Looked up when called: a class's plan may name itself.
+        def build(value: Any) -> Any:
+            if value is None or value is UNSET:
+                return value
+            return self.builders[cls](value)
+
+        return build
+
+    def add(self, cls: type) -> None:
+        """Plan `cls` and the input classes it holds; _Unplanned if one is not plannable."""
+        self._planning.append(cls)
+        try:
+            self.builders[cls] = self._plan(cls)
+        finally:
+            self._planning.pop()
+
+    def complete(self) -> set[type]:
+        """The classes whose plan, and the plans of all it calls on, were made."""
+        done = set(self.builders)
+        while True:
+            broken = {c for c in done if not self.refers.get(c, set()) <= done}
+            if not broken:
+                return done
+            done -= broken
+
+    def _plan(self, cls: type) -> Callable[[Mapping[str, Any]], Any]:
+        definition: StrawberryObjectDefinition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+        unset = [
+            f.python_name
+            for f in definition.fields
+            if f.default_value is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
+        fields = [
+            (
+                self._names.from_field(f),
+                f.python_name,
+                self.convert(f.resolve_type(type_definition=definition)),
+            )
+            for f in definition.fields
+        ]
+
+        def build(value: Mapping[str, Any]) -> Any:
+            kwargs: dict[str, Any] = dict.fromkeys(unset)
+            for name, python_name, convert in fields:
+                if name in value:
+                    kwargs[python_name] = convert(value[name])
+            return cls(**kwargs)
+
+        return build
+
+
+def _copied(value: Any) -> Any:
+    if value is None or value is UNSET:
+        return value
+    return list(value)
+
+
+def input_classes(schema: strawberry.Schema) -> list[type]:
+    """The schema's input classes, in the order of its type map."""
+    found = []
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLInputObjectType):
+            continue
+        definition = (graphql_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if isinstance(definition, StrawberryObjectDefinition) and definition.origin is not None:
+            found.append(definition.origin)
+    return found
+
+
+def plan_inputs(schema: strawberry.Schema) -> list[type]:
+    """Give every input class of the schema that the plan knows its plan; the classes."""
+    planner = _Planner(schema)
+    for cls in input_classes(schema):
+        definition: StrawberryObjectDefinition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+        if definition.from_input is not None or cls in planner.builders:
+            continue
+        try:
+            planner.add(cls)
+        except _Unplanned:
+            continue
+    # Hooked only now, and only where every plan a class calls on was made: a class whose
+    # nested input stays strawberry's stays strawberry's too.
+    done = planner.complete()
+    planned = [cls for cls in input_classes(schema) if cls in done]
+    for cls in planned:
+        build = planner.builders[cls]
+        cls.__strawberry_definition__.from_input = _hook(build)  # type: ignore[attr-defined]
+    return planned
+
+
+def _hook(build: Callable[[Mapping[str, Any]], Any]) -> Callable[..., Any]:
+    def from_input(_type: type, value: Mapping[str, Any], _context: InputContext) -> Any:
+        return build(value)
+
+    return from_input
