@@ -114,6 +114,8 @@ def _settings(network: Path, store_url: str) -> Settings:
         network_dir=network,
         quote_keys=Secret(SIGNING_KEYS),
         quote_ttl_seconds=86_400,
+        # As `promise-gateway serve` does (settings_from_env).
+        freeze_heap_at_start=True,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -93,6 +94,9 @@ def create_app(
         )
         app.state.promise_service = holder["service"]
         app.state.platform = platform
+        if settings.freeze_heap_at_start:
+            gc.collect()
+            gc.freeze()
         log.info("gateway ready: network %s, store %s", network.version, settings.store_url)
         repairing = asyncio.create_task(repair_periodically(opened, REPAIR_EVERY_SECONDS))
         try:

@@ -1,0 +1,41 @@
+"""A server process moves what its start-up built out of the collector's sight; tests don't."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from gateway.app import create_app
+from gateway.settings import Settings, settings_from_env
+
+
+@pytest.fixture
+def thawed() -> Iterator[None]:
+    gc.unfreeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def test_server_processes_freeze_the_heap_and_in_process_apps_do_not() -> None:
+    assert settings_from_env({}).freeze_heap_at_start is True
+    assert Settings().freeze_heap_at_start is False
+
+
+@pytest.mark.usefixtures("thawed")
+async def test_an_app_that_freezes_leaves_its_start_up_objects_frozen() -> None:
+    app = create_app(Settings(store_url="memory://", freeze_heap_at_start=True))
+    async with app.router.lifespan_context(app):
+        frozen = gc.get_freeze_count()
+        # The demo network alone is thousands of objects (nodes, stock, calendars).
+        assert frozen > 10_000
+
+
+@pytest.mark.usefixtures("thawed")
+async def test_an_app_that_does_not_freeze_leaves_the_collector_alone() -> None:
+    app = create_app(Settings(store_url="memory://"))
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() == 0
