@@ -71,6 +71,13 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/graphql"
 
+    def workers(self) -> list[int]:
+        return _children(self.process.pid) or [self.process.pid]
+
+    def cpu_ticks(self) -> list[int]:
+        """Each worker's CPU so far (utime + stime, clock ticks)."""
+        return [_cpu_ticks(pid) for pid in self.workers()]
+
     def peak_rss_mib(self) -> list[float]:
         """VmHWM of each worker: the children uvicorn spawned, or the server itself."""
         pids = _children(self.process.pid) or [self.process.pid]

@@ -35,7 +35,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from bench import scenarios
-from bench.http_load import WrkResult, post, run_wrk, serving, wrk_available
+from bench.http_load import Server, WrkResult, post, run_wrk, serving, wrk_available
 from bench.network_gen import Shape, generate, load_stock
 from bench.redis_probe import CommandStats, counting_round_trips, ping_round_trip_ms
 from bench.report import Report, ratio
@@ -214,6 +214,8 @@ class HttpRun:
     redis_usec: float
     rss_mib: list[float]
     paced: WrkResult | None = None
+    # Each worker's share of its server's CPU, the gateway's then the floor's.
+    cpu_split: str = ""
 
 
 async def _http_tokens(network: Path, store_url: str, count: int) -> list[str]:
@@ -288,8 +290,8 @@ def over_http(
                 for name, bodies in files.items():
                     post(floor.url, floor_files[name].read_text().splitlines()[0], HEADERS)
                     before = CommandStats.read(port)
-                    result, floor_result = _side_by_side(
-                        server.url, bodies, floor.url, floor_files[name], plan.seconds
+                    result, floor_result, split = _side_by_side(
+                        server, bodies, floor, floor_files[name], plan.seconds
                     )
                     _, commands, usec, _ = _stats(before, port, max(1, result.requests))
                     paced = None
@@ -306,7 +308,9 @@ def over_http(
                         )
                     rss = server.peak_rss_mib()
                     runs.append(
-                        HttpRun(name, workers, result, floor_result, commands, usec, rss, paced)
+                        HttpRun(
+                            name, workers, result, floor_result, commands, usec, rss, paced, split
+                        )
                     )
     return runs
 
@@ -329,19 +333,37 @@ def _floor_files(work: Path, recorded: dict[str, list[Any]]) -> dict[str, Path]:
 
 
 def _side_by_side(
-    url: str, bodies: Path, floor_url: str, floor_bodies: Path, seconds: int
-) -> tuple[WrkResult, WrkResult]:
-    """The gateway and its floor in the same minute, both servers up: gateway, floor, floor,
-    gateway (half the time each), so that a machine getting slower or faster over the run
-    weighs on both alike. The gateway's second half goes on with the bodies where its first
-    stopped (commit tokens are spent once)."""
-    half = max(1, seconds // 2)
-    first = run_wrk(url, bodies, HEADERS, seconds=half, connections=32)
-    floors = [
-        run_wrk(floor_url, floor_bodies, HEADERS, seconds=half, connections=32) for _ in range(2)
-    ]
-    second = run_wrk(url, bodies, HEADERS, seconds=half, connections=32, offset=first.requests)
-    return WrkResult.merged([first, second]), WrkResult.merged(floors)
+    server: Server, bodies: Path, floor: Server, floor_bodies: Path, seconds: int
+) -> tuple[WrkResult, WrkResult, str]:
+    """The gateway and its floor in the same minute, both servers up, in slices of a quarter
+    of the time each: gateway, floor, floor, gateway, gateway, floor, floor, gateway. A
+    machine getting slower or faster over the run weighs on both alike, and each slice opens
+    its own connections, which the kernel shares between the workers as it likes: four draws
+    average out a slice where one worker got most of them. The gateway's slices go on with
+    the bodies where the previous one stopped (commit tokens are spent once). Also returns
+    each worker's share of its server's CPU over the slices ("51/49% vs 50/50%")."""
+    part = max(1, seconds // 4)
+    mine: list[WrkResult] = []
+    theirs: list[WrkResult] = []
+    spent = {id(server): [0] * len(server.workers()), id(floor): [0] * len(floor.workers())}
+    for side in (server, floor, floor, server, server, floor, floor, server):
+        before = side.cpu_ticks()
+        if side is server:
+            offset = sum(r.requests for r in mine)
+            mine.append(
+                run_wrk(side.url, bodies, HEADERS, seconds=part, connections=32, offset=offset)
+            )
+        else:
+            theirs.append(run_wrk(side.url, floor_bodies, HEADERS, seconds=part, connections=32))
+        used = [a - b for a, b in zip(side.cpu_ticks(), before, strict=True)]
+        spent[id(side)] = [t + u for t, u in zip(spent[id(side)], used, strict=True)]
+
+    def shares(ticks: list[int]) -> str:
+        total = sum(ticks) or 1
+        return "/".join(f"{t / total:.0%}".rstrip("%") for t in ticks) + "%"
+
+    split = f"{shares(spent[id(server)])} vs {shares(spent[id(floor)])}"
+    return WrkResult.merged(mine), WrkResult.merged(theirs), split
 
 
 def _network_of(directory: Path) -> Any:
@@ -430,6 +452,8 @@ def _print_http(report: Report, runs: list[HttpRun]) -> None:
             str(g.problems + g.socket_errors), "/".join(f"{r:.0f}" for r in run.rss_mib),
             widths=widths,
         )  # fmt: skip
+        if run.workers > 1:
+            report.say(f"  {run.scenario}: CPU per worker, gateway vs floor: {run.cpu_split}")
         if g.stock_changed:
             report.say(f"  {run.scenario}: {g.stock_changed} of {g.requests} were StockChanged")
         if run.paced is not None:
