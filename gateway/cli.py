@@ -41,8 +41,12 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    # Production logs are JSON lines (gateway/logs.py); dev mode keeps uvicorn's own format.
-    logging: dict[str, Any] = {"log_config": uvicorn_log_config()} if settings.json_logs else {}
+    # Production logs are JSON lines (gateway/logs.py), one per request, written by the
+    # endpoint with the request id, client and operation: uvicorn's access line would say
+    # it again with less. Dev mode keeps uvicorn's own format and its access lines.
+    logging: dict[str, Any] = (
+        {"log_config": uvicorn_log_config(), "access_log": False} if settings.json_logs else {}
+    )
     if args.workers > 1:
         uvicorn.run(
             "gateway.app:create_app_from_env",

@@ -7,6 +7,7 @@ availability, delivery options, commit, a replayed commit, release.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -172,3 +173,7 @@ async def test_a_shopper_commits_replays_and_releases_over_real_http(
     assert code in (0, -signal.SIGTERM), server.output()
     assert "Application shutdown complete" in server.output()
     assert "Traceback" not in server.output()
+    # One JSON line per request, the endpoint's: uvicorn's access line is not repeated.
+    lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
+    assert sum(line["message"] == "graphql request" for line in lines) >= 8
+    assert not [line for line in lines if line["logger"] == "uvicorn.access"]
