@@ -5,6 +5,10 @@ HMGET of the `{gens}` hash, then asks each SKU for its levels as of them: one sc
 all in one round trip, each reading the SKU's hashes once for all the nodes (HMGET, or the
 hash whole when it has fewer fields than nodes asked), never twice per node. The nodes go
 to a script as one encoded block, their rules encoded once per process (_node_blocks.py).
+On a single Redis server the two steps are one: each SKU's script reads the generations
+itself (the `{gens}` hash is one more key of the script; a cluster forbids that, as the hash
+has its own slot) and the scripts go as one MULTI/EXEC, so that every SKU is read at the same
+generations and a read is one round trip.
 
 A network-wide total (`availability`) would cost a read of every node of the network, so
 each SKU caches it, in its own slot, in the `totals` hash:
@@ -21,9 +25,10 @@ each SKU caches it, in its own slot, in the `totals` hash:
   freed by the sweep that each reading script runs before it looks at the cache, so a cached
   total never counts a hold that has expired for the reader, whether or not anyone wrote;
 - the `availability` script ('read') answers the ATP at the nodes asked and the cached total
-  if its epoch matches: the common path is 2 round trips and a handful of commands whatever
-  the network's size (HMGET of the generations; per SKU one EVALSHA running ZRANGEBYSCORE,
-  two HMGETs and one HGET). On a miss the caller reads every node's generation (one HMGET)
+  if its epoch matches: the common path is 2 round trips on a cluster, 1 on a single server
+  (the script reads the epoch too), and a handful of commands whatever the network's size
+  (HMGET of the generations; per SKU one EVALSHA running ZRANGEBYSCORE, two HMGETs and one
+  HGET). On a miss the caller reads every node's generation (one HMGET)
   and sends the script again in 'fill' mode with the block of every node: it sums the total
   in the same step as it reads the nodes asked, and stores it under the epoch of those
   generations. A total stored by a reader whose generations were already stale is stored under
@@ -43,7 +48,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from stock_cache._node_blocks import NodeBlocks, generations_part
 from stock_cache._rules import now_ms
@@ -53,7 +58,13 @@ from stock_cache.redis_keys import EPOCH_FIELD, RedisKeys, gen_field
 from stock_cache.redis_scripts import Call, Client
 from stock_cache.rules import StockRules
 
-Run = Callable[[Sequence[Call]], Awaitable[list[Any]]]
+
+class Run(Protocol):
+    def __call__(self, calls: Sequence[Call], *, atomic: bool = False) -> Awaitable[list[Any]]: ...
+
+
+# The generations part of a block whose generations the script reads itself (standalone).
+_READ_IN_SCRIPT = b"0]"
 
 _TOTALS_TTL_MS = 24 * 60 * 60 * 1000
 
@@ -98,9 +109,15 @@ class StockReads:
         rules: StockRules,
         *,
         clock: Callable[[], float] = time.time,
+        one_trip: bool = False,
     ) -> None:
         self._client = client
         self._run = run
+        # A standalone Redis lets one script read the generations hash beside a SKU's keys:
+        # a read is one round trip (the scripts in one MULTI/EXEC, so that every SKU is read
+        # at the same generations). A cluster keeps the two: the generations live in a slot
+        # of their own.
+        self._one_trip = one_trip
         self._keys = keys
         self._rules = rules
         self._clock = clock
@@ -122,14 +139,19 @@ class StockReads:
         *,
         with_inbound: bool,
     ) -> dict[str, dict[str, NodeStock]]:
-        """Two round trips: the nodes' committed generations, then one script per SKU."""
+        """Two round trips on a cluster (the nodes' committed generations, then one script per
+        SKU); one on a single server, where the scripts read the generations."""
         self._rules.channel(channel)
         if not skus or not node_ids:
             return {sku: {} for sku in skus}
         unique = list(dict.fromkeys(skus))
         nodes = tuple(dict.fromkeys(node_ids))
-        _, generations = await self._generations(nodes)
-        blocks = self._blocks.for_skus(channel, nodes, unique, generations_part(generations))
+        if self._one_trip:
+            part, here = _READ_IN_SCRIPT, [self._keys.gens()]
+        else:
+            _, generations = await self._generations(nodes)
+            part, here = generations_part(generations), []
+        blocks = self._blocks.for_skus(channel, nodes, unique, part)
         now = now_ms(self._clock)
         calls: list[Call] = []
         for sku, block in zip(unique, blocks, strict=True):
@@ -138,9 +160,10 @@ class StockReads:
                 *self._keys.reservations(sku),
                 self._keys.sku(sku, "inbound"),
                 self._keys.totals(sku),
+                *here,
             ]
             calls.append(("atp", keys, [now, int(with_inbound), block]))
-        replies = await self._run(calls)
+        replies = await self._run(calls, atomic=self._one_trip)
         by_sku: dict[str, dict[str, NodeStock]] = {}
         for sku, reply in zip(unique, replies, strict=True):
             if not with_inbound:
@@ -160,7 +183,8 @@ class StockReads:
         network: Sequence[str],
         channel: str | None,
     ) -> dict[str, SkuAvailability]:
-        """See the module docstring: 2 round trips on a hit, 3 or 4 on a miss."""
+        """See the module docstring: a hit is 1 round trip on a single server and 2 on a
+        cluster, a miss 3 or 4 on both."""
         net = self.args.network(channel, network)
         unique = list(dict.fromkeys(skus))
         if not unique:
@@ -171,6 +195,13 @@ class StockReads:
         if len(asked) - len(outside) == len(net.nodes):
             # Every node of the network is asked: reading them gives the total too.
             found = await self._fill(unique, net, asked, outside, channel, None)
+        elif self._one_trip:
+            cached = await self._cached(unique, net, asked, channel)
+            if cached is None:
+                epoch, generations = await self._generations(asked)
+                read = _Read(epoch, unique, dict(zip(asked, generations, strict=True)))
+                cached = await self._fill(unique, net, asked, outside, channel, read)
+            found = cached
         else:
             epoch, generations = await self._generations(asked)
             blocks = self._blocks.for_skus(channel, asked, unique, generations_part(generations))
@@ -251,6 +282,29 @@ class StockReads:
             sku: (int(reply[1]), dict(zip(asked, (int(value) for value in reply[2:]), strict=True)))
             for sku, reply in zip(skus, await self._run(calls), strict=True)
         }
+
+    async def _cached(
+        self, skus: Sequence[str], net: Network, asked: tuple[str, ...], channel: str | None
+    ) -> dict[str, tuple[int, dict[str, int]]] | None:
+        """Every SKU's cached total and ATP at the nodes asked, the generations read by the
+        scripts, in one round trip; None if some total is not cached (the caller then fills
+        them all, at the generations it reads, so that the answer is of one epoch)."""
+        blocks = self._blocks.for_skus(channel, asked, skus, _READ_IN_SCRIPT)
+        now = now_ms(self._clock)
+        calls: list[Call] = [
+            (
+                "availability",
+                [*self._availability_keys(sku), self._keys.gens()],
+                [now, net.field, "", "read", _TOTALS_TTL_MS, block],
+            )
+            for sku, block in zip(skus, blocks, strict=True)
+        ]
+        found = {}
+        for sku, reply in zip(skus, await self._run(calls, atomic=True), strict=True):
+            if reply[0] != "hit":
+                return None
+            found[sku] = (int(reply[1]), dict(zip(asked, (int(v) for v in reply[2:]), strict=True)))
+        return found
 
     def _availability_keys(self, sku: str) -> list[str]:
         return [self._keys.stock(sku), *self._keys.reservations(sku), self._keys.totals(sku)]

@@ -34,18 +34,19 @@ class Scripts:
         self._client = client
         self._shas: dict[str, str] = {}
 
-    async def run(self, calls: Sequence[Call]) -> list[Any]:
+    async def run(self, calls: Sequence[Call], *, atomic: bool = False) -> list[Any]:
         """Run scripts by name, all in one pipelined round trip (per node on a cluster).
 
         redis-py's own pipelined scripts ask SCRIPT EXISTS first, a second round trip on every
         call. Instead send EVALSHA directly; only if the server answers NOSCRIPT (it restarted
         or flushed its scripts) load the scripts and send again the calls that failed so,
-        which never ran.
+        which never ran. `atomic` (a standalone Redis only) sends them as one MULTI/EXEC, so
+        that no other command runs between them; a NOSCRIPT then sends them all again.
         """
         replies: list[Any] = [None] * len(calls)
         pending = list(range(len(calls)))
         for attempt in range(2):
-            async with self._client.pipeline(transaction=False) as pipe:
+            async with self._client.pipeline(transaction=atomic) as pipe:
                 for position in pending:
                     name, keys, args = calls[position]
                     sha = self._shas.get(name) or await self._load(name)
@@ -60,7 +61,7 @@ class Scripts:
                 break
             for name in {calls[position][0] for position in missing}:
                 await self._load(name)
-            pending = missing
+            pending = list(range(len(calls))) if atomic else missing
         for reply in replies:
             if isinstance(reply, Exception):
                 raise reply

@@ -264,7 +264,12 @@ class RedisStore:
         self._keys = RedisKeys(key_prefix)
         self._scripts = Scripts(client)
         self._reads = StockReads(
-            client, lambda calls: self._run(calls), self._keys, self._rules, clock=clock
+            client,
+            self._run_for_reads,
+            self._keys,
+            self._rules,
+            clock=clock,
+            one_trip=not isinstance(client, RedisCluster),
         )
         self._turns = asyncio.Semaphore(_MAX_CONNECTIONS)
         self._ready = False
@@ -890,5 +895,9 @@ class RedisStore:
                 pipe.zrem(self._keys.pinned(bucket_of_allocation(allocation_id)), allocation_id)
             await pipe.execute()
 
-    async def _run(self, calls: Sequence[Call]) -> list[Any]:
-        return await self._scripts.run(calls)
+    async def _run(self, calls: Sequence[Call], *, atomic: bool = False) -> list[Any]:
+        return await self._scripts.run(calls, atomic=atomic)
+
+    async def _run_for_reads(self, calls: Sequence[Call], *, atomic: bool = False) -> list[Any]:
+        # Through `_run` as it is when called, so that a test standing in for it sees reads.
+        return await (self._run(calls, atomic=True) if atomic else self._run(calls))

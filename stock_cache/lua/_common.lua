@@ -223,11 +223,24 @@ end
 --   [node ids, profiles, the profile of each node (1-based), generations of each node],
 -- a profile being {safety units, safety share (basis points), cap (-1 none, -2 outside the
 -- channel), future (0 | 1)}, shared by the nodes under the same rules. A generation is the
--- node's committed snapshot generation as the reader read it.
+-- node's committed snapshot generation as the reader read it; on a standalone Redis the
+-- block may say 0 instead of listing them, and they are read here from `gens_key`, in the
+-- same step as the levels (fields 'n:' .. node, see stock_cache/redis_keys.py).
 -- Appends the block's nodes, their profiles and generations to `into`.
-local function add_block(into, encoded)
+local function add_block(into, encoded, gens_key)
   local block = cjson.decode(encoded)
   local ids, profiles, which, gens = block[1], block[2], block[3], block[4]
+  if type(gens) ~= 'table' then
+    local fields = {}
+    for k = 1, #ids do
+      fields[k] = 'n:' .. ids[k]
+    end
+    local values = #ids > 0 and redis.call('HMGET', gens_key, unpack(fields)) or {}
+    gens = {}
+    for k = 1, #ids do
+      gens[k] = tonumber(values[k]) or 0
+    end
+  end
   local n = #into.nodes
   for k = 1, #ids do
     into.nodes[n + k] = ids[k]
@@ -238,11 +251,12 @@ end
 
 -- ATP at every node of some blocks (add_block), in order: one read of each SKU hash for all
 -- the nodes, not two per node. Returns the nodes (with their profiles, and in `ends` where
--- each block ends) and their ATP.
-local function available_block(stock_key, reserved_key, ...)
+-- each block ends) and their ATP. `gens_key`: the generations hash, for blocks that leave
+-- their generations to be read here (nil on a cluster, whose blocks always carry them).
+local function available_block(stock_key, reserved_key, gens_key, ...)
   local found, atp = {nodes = {}, profiles = {}, gens = {}, ends = {}}, {}
   for i = 1, select('#', ...) do
-    add_block(found, (select(i, ...)))
+    add_block(found, (select(i, ...)), gens_key)
     found.ends[i] = #found.nodes
   end
   if #found.nodes == 0 then

@@ -1,8 +1,10 @@
 -- ATP of one SKU at the nodes asked and its exact total over a network, the total from a
 -- cache when it holds (see stock_cache/redis_reads.py for the design).
--- KEYS: stock, reserved, allocs, holds, totals of the SKU (one hash slot).
+-- KEYS: stock, reserved, allocs, holds, totals of the SKU (one hash slot), and on a standalone
+--       Redis the generations hash, for a 'read' whose generations are read here.
 -- ARGV: now_ms, the cache field (channel, rules and network), epoch (of the generations the
---       caller read), mode, totals_ttl_ms, then blocks of nodes (see add_block).
+--       caller read; '' for those read here), mode, totals_ttl_ms, then blocks of nodes (see
+--       add_block).
 -- mode 'read': one block, the nodes asked; the total if the cache has one of this epoch.
 --   Returns {'hit', total, atp, ...} | {'miss', 0, atp, ...}, ATP at every node asked.
 -- mode 'fill': ARGV[6] the JSON positions (1-based, over both blocks) of the nodes asked,
@@ -14,7 +16,7 @@
 sweep_sku(KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1])
 local field, epoch = ARGV[2], ARGV[3]
 if ARGV[4] == 'fill' then
-  local found, atp = available_block(KEYS[1], KEYS[2], ARGV[7], ARGV[8])
+  local found, atp = available_block(KEYS[1], KEYS[2], nil, ARGV[7], ARGV[8])
   local total = 0
   for k = 1, found.ends[1] do
     total = total + atp[k]
@@ -28,7 +30,10 @@ if ARGV[4] == 'fill' then
   end
   return reply
 end
-local _, atp = available_block(KEYS[1], KEYS[2], ARGV[6])
+local _, atp = available_block(KEYS[1], KEYS[2], KEYS[6], ARGV[6])
+if epoch == '' then
+  epoch = redis.call('HGET', KEYS[6], 'epoch') or '0'
+end
 local reply = {'miss', 0}
 local cached = redis.call('HGET', KEYS[5], field)
 if cached then

@@ -45,9 +45,39 @@ def meter(ports: tuple[str, tuple[int, ...]], monkeypatch: pytest.MonkeyPatch) -
     return CostMeter(ports[1], monkeypatch)
 
 
+@pytest.fixture
+def standalone(ports: tuple[str, tuple[int, ...]]) -> bool:
+    """A single server: a read's scripts read the generations themselves, in one MULTI/EXEC.
+    A cluster reads them first (their hash lives in a slot of its own)."""
+    return len(ports[1]) == 1
+
+
+# What a read's scripts cost besides their own commands on a standalone Redis: the MULTI/EXEC
+# around them, and in each one the HMGET of the generations (the HGET of the epoch is counted
+# where it happens).
+ONE_TRIP = Counter({"multi": 1, "exec": 1})
+
+
+def hit_cost(standalone: bool) -> Cost:
+    """A cached total: the generations (one HMGET), then one script: its sweep, one HMGET of
+    the levels and one of the reservations for the nodes asked, and the cached total. On a
+    standalone Redis the script reads the generations and the epoch itself: one round trip."""
+    if standalone:
+        return Cost(
+            1, Counter({"evalsha": 1, "hget": 2, "hmget": 3, "zrangebyscore": 1}) + ONE_TRIP
+        )
+    return Cost(2, {"evalsha": 1, "hget": 1, "hmget": 3, "zrangebyscore": 1})
+
+
+# A miss on a standalone Redis first costs the one-trip read that found no cached total.
+MISSED_FIRST = Counter({"evalsha": 1, "hget": 2, "hmget": 3, "zrangebyscore": 1}) + ONE_TRIP
+# ...where a cluster's first round trips (generations, then the read) cost these.
+READ_FIRST = Counter({"evalsha": 1, "hget": 1, "hmget": 3, "zrangebyscore": 1})
+
+
 @pytest.mark.parametrize("size", [40, 2_500])
 async def test_a_cached_total_costs_the_same_few_commands_whatever_the_networks_size(
-    store: StockStore, meter: CostMeter, size: int
+    store: StockStore, meter: CostMeter, size: int, standalone: bool
 ) -> None:
     network = (LYON, PARIS, MARSEILLE, *node_names(size - 3))
 
@@ -55,21 +85,22 @@ async def test_a_cached_total_costs_the_same_few_commands_whatever_the_networks_
     again, hit = await meter.measure(store.availability([TABLE], NEAR, network=network))
 
     assert first == again == {TABLE: SkuAvailability(14, {MARSEILLE: 0, LYON: 10})}
-    # The generations (one HMGET), then one script: its sweep, one HMGET of the levels and
-    # one of the reservations for the nodes asked, and the cached total.
-    assert hit == Cost(2, {"evalsha": 1, "hget": 1, "hmget": 3, "zrangebyscore": 1})
+    assert hit == hit_cost(standalone)
     # A miss reads every node's generation (one HMGET) and the levels and reservations of
     # every node: for a few nodes with one HMGET each; for more nodes than those hashes have
-    # fields, each hash whole (HLEN, then HGETALL), never a thousand fields per HMGET.
+    # fields, each hash whole (HLEN, then HGETALL), never a thousand fields per HMGET. On a
+    # standalone Redis it comes after the one-trip read and the generations of the nodes
+    # asked; on a cluster after those generations and the read: 4 round trips either way.
     levels = {"hmget": 2} if size < 64 else {"hgetall": 2, "hlen": 2}
+    first_trips = MISSED_FIRST + Counter({"hmget": 1}) if standalone else READ_FIRST
     assert miss.round_trips == 4
-    assert miss.commands == Counter(
-        {"evalsha": 2, "hget": 1, "hmget": 3 + 1, "hset": 1, "pexpire": 1, "zrangebyscore": 2}
+    assert miss.commands == first_trips + Counter(
+        {"evalsha": 1, "hmget": 1, "hset": 1, "pexpire": 1, "zrangebyscore": 1}
     ) + Counter(levels)
 
 
 async def test_a_change_costs_the_next_reader_one_fill_then_hits_again(
-    store: StockStore, meter: CostMeter
+    store: StockStore, meter: CostMeter, standalone: bool
 ) -> None:
     network = (LYON, PARIS, MARSEILLE, *node_names(200))
     await store.availability([TABLE], NEAR, network=network)
@@ -81,24 +112,14 @@ async def test_a_change_costs_the_next_reader_one_fill_then_hits_again(
     assert after[TABLE].total == 13
     # No snapshot flipped since the last fill read every node's generation at this epoch:
     # the refill uses them again and skips that HMGET (one round trip less).
-    assert refill == Cost(
-        3,
-        {
-            "evalsha": 2,
-            "hget": 1,
-            "hgetall": 2,
-            "hlen": 2,
-            "hmget": 3,
-            "hset": 1,
-            "pexpire": 1,
-            "zrangebyscore": 2,
-        },
-    )
-    assert hit == Cost(2, {"evalsha": 1, "hget": 1, "hmget": 3, "zrangebyscore": 1})
+    first_trips = MISSED_FIRST + Counter({"hmget": 1}) if standalone else READ_FIRST
+    fill = Counter({"evalsha": 1, "hgetall": 2, "hlen": 2, "hset": 1, "pexpire": 1})
+    assert refill == Cost(3, first_trips + fill + Counter({"zrangebyscore": 1}))
+    assert hit == hit_cost(standalone)
 
 
 async def test_after_a_flip_the_next_fill_reads_every_generation_again(
-    store: StockStore, meter: CostMeter
+    store: StockStore, meter: CostMeter, standalone: bool
 ) -> None:
     network = (LYON, PARIS, MARSEILLE, *node_names(200))
     await store.availability([TABLE], NEAR, network=network)
@@ -109,21 +130,30 @@ async def test_after_a_flip_the_next_fill_reads_every_generation_again(
     other, fill = await meter.measure(store.availability([SOFA], NEAR, network=network))
 
     assert after[TABLE] == SkuAvailability(28, {MARSEILLE: 0, LYON: 10})  # Paris keeps 2
-    assert (refill.round_trips, refill.commands["hmget"]) == (4, 3 + 1)
+    # Standalone: the one-trip read's 3 HMGETs, then the generations asked and the network's;
+    # cluster: the generations asked, the read's 2, the network's.
+    assert (refill.round_trips, refill.commands["hmget"]) == (4, 5 if standalone else 4)
     # The generations that fill read serve the next one of the same epoch.
     assert other[SOFA] == SkuAvailability(1, {MARSEILLE: 0, LYON: 1})
-    assert (fill.round_trips, fill.commands["hmget"]) == (3, 3)
+    assert (fill.round_trips, fill.commands["hmget"]) == (3, 4 if standalone else 3)
 
 
 async def test_reading_atp_at_40_nodes_reads_their_generations_with_one_command(
-    store: StockStore, meter: CostMeter
+    store: StockStore, meter: CostMeter, standalone: bool
 ) -> None:
     nodes = [LYON, PARIS, *node_names(38)]
 
     found, cost = await meter.measure(store.atp([TABLE, SOFA], nodes))
 
     assert (found[TABLE][LYON], found[TABLE][PARIS], found[SOFA][LYON]) == (10, 4, 1)
-    assert cost.commands == {"evalsha": 2, "hmget": 5, "zrangebyscore": 2}
+    if standalone:
+        # One round trip: each SKU's script reads the 40 generations with one HMGET.
+        assert cost == Cost(
+            1, Counter({"evalsha": 2, "hmget": 2 * 3, "zrangebyscore": 2}) + ONE_TRIP
+        )
+    else:
+        # One HMGET for both SKUs' generations, then the scripts (sent to their servers).
+        assert cost.commands == {"evalsha": 2, "hmget": 1 + 2 * 2, "zrangebyscore": 2}
 
 
 async def test_a_commit_takes_at_most_one_round_trip_per_hash_slot(

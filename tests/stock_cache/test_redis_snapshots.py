@@ -32,10 +32,12 @@ def dying_at(store: RedisStore, monkeypatch: pytest.MonkeyPatch, script: str) ->
     """From now on the process dies when it is about to run `script`."""
     real_run = store._run
 
-    async def run(calls: Sequence[tuple[str, list[str], list[EncodableT]]]) -> Any:
+    async def run(
+        calls: Sequence[tuple[str, list[str], list[EncodableT]]], *, atomic: bool = False
+    ) -> Any:
         if calls and calls[0][0] == script:
             raise redis.exceptions.ConnectionError("the gateway died here")
-        return await real_run(calls)
+        return await real_run(calls, atomic=atomic)
 
     monkeypatch.setattr(store, "_run", run)
 
