@@ -356,12 +356,8 @@ class Search:
 
     def result(self, *, trace: bool = True) -> tuple[ScoredPlan | None, tuple[ScoredPlan, ...]]:
         """The best plan, and the best PLANS_TRACED plans seen when tracing (else none)."""
-        if not trace:
-            if self.best is None:
-                return None, ()
-            rating, plan = self.best
-            return ScoredPlan(Plan(self.p.shipments(plan)), rating[0]), ()
-        ranked = self.ranked([(rating, plan) for plan, rating in self.seen.items()])
+        seen = [(rating, plan) for plan, rating in self.seen.items()] if trace else []
+        ranked = self.ranked(seen)
         compared = tuple(
             ScoredPlan(Plan(self.p.shipments(plan)), rating[0])
             for rating, plan in ranked[:PLANS_TRACED]
