@@ -5,7 +5,7 @@ every operation (parse cache, validation cache, error masking): per request that
 context managers and two cache lookups for work the HTTP layer has done once per document
 text (`GraphQLEndpoint._check`). The resolvers, the types and the executor stay strawberry's
 and graphql-core's; this module only calls graphql-core's `execute` with strawberry's
-execution context, then masks unexpected errors as the schema's MaskErrors would.
+execution context, then masks unexpected errors with the schema's MaskErrors.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, TypeGuard, cast
 import strawberry
 from graphql import DocumentNode, ExecutionResult, GraphQLError, execute
 from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.extensions import MaskErrors
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.context import Context
@@ -42,15 +43,8 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error.path is not None and error.original_error is not None
 
 
-def masked(error: GraphQLError) -> GraphQLError:
-    """The caller's view of an unexpected error: where it happened, not what it said."""
-    return GraphQLError(
-        UNEXPECTED,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-    )
+# The schema's own masking, applied here to the errors of a checked document's run.
+_MASK = MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED)
 
 
 async def run_checked(
@@ -81,7 +75,7 @@ async def run_checked(
         for error in result.errors:
             if is_unexpected(error):
                 log.error("%s", error, exc_info=error.original_error)
-                error = masked(error)
+                error = _MASK.anonymise_error(error)
             errors.append(error)
         result.errors = errors
     return result

@@ -6,11 +6,9 @@ from functools import partial
 
 import strawberry
 from strawberry.extensions import MaskErrors, ParserCache
-from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
-from gateway.execution import is_unexpected
+from gateway.execution import UNEXPECTED, is_unexpected
 from gateway.input_plans import plan_inputs
 from gateway.metrics import count_outcomes
 from gateway.mutations import Mutation
@@ -20,32 +18,12 @@ from gateway.trusted_documents import TrustedDocumentMutation
 from gateway.validation_cache import ValidationByText, Validations
 
 
-class KeptNames(NameConverter):
-    """strawberry's names, each converted once.
-
-    Converting an input's arguments names every field of it on every request (snake_case to
-    camelCase, character by character): about 4% of a product page's CPU. The names are the
-    schema's own Python names, so the table is as small as the schema.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._names: dict[str, str] = {}
-
-    def apply_naming_config(self, name: str) -> str:
-        found = self._names.get(name)
-        if found is None:
-            found = self._names[name] = super().apply_naming_config(name)
-        return found
-
-
 def build_schema() -> strawberry.Schema:
     built = strawberry.Schema(
         query=Query,
         mutation=merge_types("Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation)),
-        config=StrawberryConfig(name_converter=KeptNames()),
         extensions=[
-            partial(MaskErrors, should_mask_error=is_unexpected),
+            partial(MaskErrors, should_mask_error=is_unexpected, error_message=UNEXPECTED),
             # In-process callers (tests, scripts, the in-process benchmark) come through
             # Schema.execute; the HTTP layer runs its checked documents itself
             # (gateway/execution.py) and masks errors the same way.
