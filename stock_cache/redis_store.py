@@ -900,4 +900,4 @@ class RedisStore:
 
     async def _run_for_reads(self, calls: Sequence[Call], *, atomic: bool = False) -> list[Any]:
         # Through `_run` as it is when called, so that a test standing in for it sees reads.
-        return await (self._run(calls, atomic=True) if atomic else self._run(calls))
+        return await self._run(calls, atomic=atomic)

@@ -282,10 +282,12 @@ async def test_a_cart_spanning_slots_that_crashes_before_its_commit_leaves_only_
     await store.set_levels(LYON, {TABLE: 5, SOFA: 5})
     real_run = store._run
 
-    async def crash_at_commit(calls: Sequence[tuple[str, list[str], list[EncodableT]]]) -> Any:
+    async def crash_at_commit(
+        calls: Sequence[tuple[str, list[str], list[EncodableT]]], *, atomic: bool = False
+    ) -> Any:
         if calls and calls[0][0] == "commit":
             raise redis.exceptions.ConnectionError("the gateway died here")
-        return await real_run(calls)
+        return await real_run(calls, atomic=atomic)
 
     monkeypatch.setattr(store, "_run", crash_at_commit)
     with pytest.raises(StoreUnavailable):

@@ -69,13 +69,13 @@ async def test_a_total_read_while_a_snapshot_is_staged_is_not_used_after_its_fli
     real_run = writer._run
 
     async def read_just_before_the_flip(
-        calls: Sequence[tuple[str, list[str], list[EncodableT]]],
+        calls: Sequence[tuple[str, list[str], list[EncodableT]]], *, atomic: bool = False
     ) -> Any:
         # The levels are staged (each stage forgot the cached totals): this read fills the
         # cache with the committed set, which the flip is about to replace.
         if calls and calls[0][0] == "snapshot_commit":
             before_the_flip.append(await reader.availability([TABLE], NEAR, network=NETWORK))
-        return await real_run(calls)
+        return await real_run(calls, atomic=atomic)
 
     monkeypatch.setattr(writer, "_run", read_just_before_the_flip)
     await writer.replace_node_stock(MARSEILLE, [{TABLE: 13}], watermark=1)
