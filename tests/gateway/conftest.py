@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from gateway.app import create_app, safety_by_node, seed_stock
 from gateway.auth import key_digest
 from gateway.network_files import load_network, load_stock_levels
+from gateway.promising import PromiseService
 from gateway.settings import DEFAULT_NETWORK_DIR, Limits, Secret, Settings
 from stock_cache.url import store_from_url
 from tests.gateway.graphql_client import JSON, GraphQLClient, line
@@ -130,6 +131,15 @@ def lyon_cart() -> list[JSON]:
 def monday_10() -> str:
     """The order time the tests pass, so that promised dates are exact."""
     return MONDAY_10_PARIS.isoformat()
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[PromiseService]:
+    """The promise service of an app on the demo network and the embedded store, started."""
+    app = create_app(Settings(store_url="memory://"))
+    async with app.router.lifespan_context(app):
+        found: PromiseService = app.state.promise_service
+        yield found
 
 
 @pytest.fixture

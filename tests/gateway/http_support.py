@@ -15,6 +15,17 @@ from gateway.settings import Settings
 from tests.gateway.conftest import KEY_OF
 from tests.stock_cache.support import FakeClock
 
+
+class Exploding:
+    """A store whose every call fails with a bug's message."""
+
+    def __getattr__(self, name: str) -> object:
+        async def fail(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("KeyError in /srv/gateway/stock_cache/redis_store.py")
+
+        return fail
+
+
 AVAILABILITY_DOC = 'query Stock { availability(skus: ["OAK-CHAIR"]) { __typename } }'
 
 

@@ -18,6 +18,7 @@ from stock_cache.base import StockStore
 from tests.gateway.conftest import STOREFRONT, production_settings
 from tests.gateway.http_support import (
     AVAILABILITY_DOC,
+    Exploding,
     auth,
     body_of,
     error_codes,
@@ -229,16 +230,6 @@ async def test_every_answer_carries_a_request_id(http: httpx.AsyncClient) -> Non
 
     assert given.headers["x-request-id"] == "cdn-abc-123"
     assert len(made.headers["x-request-id"]) == 32
-
-
-class Exploding:
-    """A store whose every call fails with a bug's message."""
-
-    def __getattr__(self, name: str) -> object:
-        async def fail(*args: object, **kwargs: object) -> None:
-            raise RuntimeError("KeyError in /srv/gateway/stock_cache/redis_store.py")
-
-        return fail
 
 
 async def test_an_unexpected_error_is_logged_and_answered_with_the_same_request_id(

@@ -9,7 +9,6 @@ raised by a bug inside a resolver is logged with its traceback and reaches the c
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
@@ -23,6 +22,7 @@ from gateway.schema import schema
 from gateway.settings import Settings
 from stock_cache import StockStore
 from tests.gateway.conftest import LYON_CART, MONDAY_10_PARIS
+from tests.gateway.http_support import Exploding
 
 LYON = '{postcode: {country: "FR", postcode: "69003"}}'
 PRODUCT_PAGE = f"""query Pdp($sku: String!) {{
@@ -42,14 +42,6 @@ CART_PAGE = f"""query Cart($lines: [CartLineInput!]!) {{
 RELEASE = """mutation { releaseAllocation(input: {allocationId: "no-such-allocation"}) {
   __typename ... on Problem { code } } }"""
 CART = [{"sku": sku, "quantity": quantity} for sku, quantity in LYON_CART]
-
-
-@pytest.fixture
-async def service() -> AsyncIterator[PromiseService]:
-    app = create_app(Settings(store_url="memory://"))
-    async with app.router.lifespan_context(app):
-        found: PromiseService = app.state.promise_service
-        yield found
 
 
 def context_of(service: PromiseService) -> Context:
@@ -104,16 +96,6 @@ async def test_the_cart_page_lists_options_with_quote_tokens(service: PromiseSer
     assert all(o["quoteToken"] for o in options)
 
 
-class Exploding:
-    """A store whose every call fails as a bug would."""
-
-    def __getattr__(self, name: str) -> object:
-        async def fail(*args: object, **kwargs: object) -> None:
-            raise RuntimeError("KeyError in stock_cache/redis_store.py line 412")
-
-        return fail
-
-
 async def test_a_bug_in_a_resolver_is_logged_whole_and_answered_masked_at_its_path(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -134,5 +116,5 @@ async def test_a_bug_in_a_resolver_is_logged_whole_and_answered_masked_at_its_pa
     assert {tuple(e.path or ()) for e in result.errors} <= {("availability",), ("deliveryOptions",)}
     assert all(e.original_error is None for e in result.errors)
     [logged, *_] = [r for r in caplog.records if r.name == "gateway.execution"]
-    assert "redis_store.py line 412" in logged.getMessage()
+    assert "/srv/gateway/stock_cache/redis_store.py" in logged.getMessage()
     assert logged.exc_info is not None

@@ -7,16 +7,14 @@ the first one's read, and exactly as it would have answered alone.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from gateway.app import create_app
 from gateway.context import Context
 from gateway.promising import PromiseService
 from gateway.schema import schema
-from gateway.settings import Settings
 from tests.gateway.conftest import MONDAY_10_PARIS
 
 LYON_3RD = {"postcode": {"country": "FR", "postcode": "69003"}}
@@ -29,14 +27,6 @@ AVAILABILITY = """availability(skus: ["OAK-CHAIR"],
     near: {postcode: {country: "FR", postcode: "69003"}}, first: 5) {
     ... on Availability { items { total nodes { node { id } atp } } } }"""
 PRODUCT_PAGE = "query { " + AVAILABILITY + " " + OPTIONS + " }"
-
-
-@pytest.fixture
-async def service() -> AsyncIterator[PromiseService]:
-    app = create_app(Settings(store_url="memory://"))
-    async with app.router.lifespan_context(app):
-        found: PromiseService = app.state.promise_service
-        yield found
 
 
 def counting(calls: list[str], name: str, read: Callable[..., Awaitable[Any]]) -> Any:

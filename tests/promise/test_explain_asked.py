@@ -8,29 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from promise.candidates import CandidateFinder
-from promise.cart import Destination
-from promise.options import Option, PromiseRequest, build_options
-from tests.promise.option_builders import (
-    BRASS_LAMP,
-    DC_SQF,
-    HOME_LYON_BROTTEAUX,
-    PART_DIEU,
-    TUESDAY_MORNING,
-    cart,
-)
-from tests.promise.test_option_kinds import relay_network
-
-LAMP_AT_THE_DC_AND_PART_DIEU = {BRASS_LAMP: {DC_SQF: 5, PART_DIEU: 4}}
+from promise.options import Option
+from tests.promise.test_kinds_asked import lamp_options
 
 
 def options_of(*, explain: bool) -> list[Option]:
-    network = relay_network()
-    request = PromiseRequest(
-        cart((BRASS_LAMP, 2)), Destination(HOME_LYON_BROTTEAUX), TUESDAY_MORNING, explain=explain
-    )
-    candidates = CandidateFinder(network).around(HOME_LYON_BROTTEAUX)
-    return build_options(network, request, candidates, LAMP_AT_THE_DC_AND_PART_DIEU)
+    return lamp_options(2, explain=explain)
 
 
 def test_the_options_are_the_same_with_or_without_the_trace() -> None:

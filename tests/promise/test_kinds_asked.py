@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from carriers.services import DeliveryKind
@@ -22,13 +24,18 @@ from tests.promise.test_option_kinds import relay_network
 LAMP_AT_THE_DC_AND_PART_DIEU = {BRASS_LAMP: {DC_SQF: 5, PART_DIEU: 4}}
 
 
-def options_of(kinds: frozenset[DeliveryKind] | None) -> list[Option]:
+def lamp_options(lamps: int = 1, **asked: Any) -> list[Option]:
+    """The options for `lamps` brass lamps to a Lyon home, the request's other fields given."""
     network = relay_network()
     request = PromiseRequest(
-        cart((BRASS_LAMP, 1)), Destination(HOME_LYON_BROTTEAUX), TUESDAY_MORNING, kinds=kinds
+        cart((BRASS_LAMP, lamps)), Destination(HOME_LYON_BROTTEAUX), TUESDAY_MORNING, **asked
     )
     candidates = CandidateFinder(network).around(HOME_LYON_BROTTEAUX)
     return build_options(network, request, candidates, LAMP_AT_THE_DC_AND_PART_DIEU)
+
+
+def options_of(kinds: frozenset[DeliveryKind] | None) -> list[Option]:
+    return lamp_options(kinds=kinds)
 
 
 def test_every_kind_is_offered_when_none_is_named() -> None:
