@@ -345,9 +345,9 @@ def _side_by_side(
     part = max(1, seconds // 4)
     mine: list[WrkResult] = []
     theirs: list[WrkResult] = []
-    spent = {id(server): [0] * len(server.workers()), id(floor): [0] * len(floor.workers())}
+    # Each server idles while the other is driven: its CPU over all slices is its own load's.
+    before = server.cpu_ticks(), floor.cpu_ticks()
     for side in (server, floor, floor, server, server, floor, floor, server):
-        before = side.cpu_ticks()
         if side is server:
             offset = sum(r.requests for r in mine)
             mine.append(
@@ -355,14 +355,13 @@ def _side_by_side(
             )
         else:
             theirs.append(run_wrk(side.url, floor_bodies, HEADERS, seconds=part, connections=32))
-        used = [a - b for a, b in zip(side.cpu_ticks(), before, strict=True)]
-        spent[id(side)] = [t + u for t, u in zip(spent[id(side)], used, strict=True)]
 
-    def shares(ticks: list[int]) -> str:
-        total = sum(ticks) or 1
-        return "/".join(f"{t / total:.0%}".rstrip("%") for t in ticks) + "%"
+    def shares(ticks: list[int], start: list[int]) -> str:
+        used = [a - b for a, b in zip(ticks, start, strict=True)]
+        total = sum(used) or 1
+        return "/".join(f"{u / total:.0%}".rstrip("%") for u in used) + "%"
 
-    split = f"{shares(spent[id(server)])} vs {shares(spent[id(floor)])}"
+    split = f"{shares(server.cpu_ticks(), before[0])} vs {shares(floor.cpu_ticks(), before[1])}"
     return WrkResult.merged(mine), WrkResult.merged(theirs), split
 
 
