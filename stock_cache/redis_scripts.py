@@ -43,6 +43,10 @@ class Scripts:
         which never ran. `atomic` (a standalone Redis only) sends them as one MULTI/EXEC, so
         that no other command runs between them; a NOSCRIPT then sends them all again.
         """
+        if len(calls) == 1:
+            # A script runs atomically on its own: one call needs neither a MULTI/EXEC nor a
+            # pipeline, whose bookkeeping cost the client more than the command it sends.
+            return [await self._one(*calls[0])]
         replies: list[Any] = [None] * len(calls)
         pending = list(range(len(calls)))
         for attempt in range(2):
@@ -66,6 +70,15 @@ class Scripts:
             if isinstance(reply, Exception):
                 raise reply
         return replies
+
+    async def _one(self, name: str, keys: list[str], args: list[EncodableT]) -> Any:
+        sha = self._shas.get(name) or await self._load(name)
+        try:
+            return await self._client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            # Nothing ran: the server lost its scripts (restart, SCRIPT FLUSH).
+            sha = await self._load(name)
+        return await self._client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
 
     async def _load(self, name: str) -> str:
         sha: str = await self._client.script_load(script_source(name))

@@ -184,14 +184,25 @@ async def test_a_hold_swept_by_a_process_whose_clock_runs_ahead_cannot_be_confir
     assert allocation.status is AllocationStatus.EXPIRED
 
 
+# Two SKUs go as a pipeline of two scripts, one SKU as a single EVALSHA: both recover.
+@pytest.mark.parametrize(
+    ("skus", "expected"),
+    [([TABLE, SOFA], {TABLE: {LYON: 3}, SOFA: {LYON: 0}}), ([TABLE], {TABLE: {LYON: 3}})],
+)
 async def test_atp_reloads_its_script_after_the_server_forgets_it(
-    redis_url: str, prefix: str, raw: Redis, open_store: StoreOpener
+    redis_url: str,
+    prefix: str,
+    raw: Redis,
+    open_store: StoreOpener,
+    skus: list[str],
+    expected: dict[str, dict[str, int]],
 ) -> None:
     store = open_store(redis_url, key_prefix=prefix)
     await store.set_levels(LYON, {TABLE: 3})
+    assert await store.atp(skus, [LYON]) == expected
     await raw.script_flush()
 
-    assert await store.atp([TABLE, SOFA], [LYON]) == {TABLE: {LYON: 3}, SOFA: {LYON: 0}}
+    assert await store.atp(skus, [LYON]) == expected
 
 
 async def test_a_unix_socket_url_reaches_the_same_server(
