@@ -7,8 +7,9 @@ hash whole when it has fewer fields than nodes asked), never twice per node. The
 to a script as one encoded block, their rules encoded once per process (_node_blocks.py).
 On a single Redis server the two steps are one: each SKU's script reads the generations
 itself (the `{gens}` hash is one more key of the script; a cluster forbids that, as the hash
-has its own slot) and the scripts go as one MULTI/EXEC, so that every SKU is read at the same
-generations and a read is one round trip.
+has its own slot), or checks that the epoch of those this process read last is still the
+hash's and uses them (_known_generations.py); the scripts go as one MULTI/EXEC, so that every
+SKU is read at the same generations and a read is one round trip.
 
 A network-wide total (`availability`) would cost a read of every node of the network, so
 each SKU caches it, in its own slot, in the `totals` hash:
@@ -50,6 +51,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
+from stock_cache._known_generations import KnownGenerations
 from stock_cache._node_blocks import NodeBlocks, generations_part
 from stock_cache._rules import now_ms
 from stock_cache._script_args import Network, ScriptArgs
@@ -62,9 +64,6 @@ from stock_cache.rules import StockRules
 class Run(Protocol):
     def __call__(self, calls: Sequence[Call], *, atomic: bool = False) -> Awaitable[list[Any]]: ...
 
-
-# The generations part of a block whose generations the script reads itself (standalone).
-_READ_IN_SCRIPT = b"0]"
 
 _TOTALS_TTL_MS = 24 * 60 * 60 * 1000
 
@@ -123,6 +122,7 @@ class StockReads:
         self._clock = clock
         self.args = ScriptArgs(rules)
         self._blocks = NodeBlocks(self.args, rules)
+        self._known = KnownGenerations()
 
     async def _generations(self, nodes: Sequence[str]) -> tuple[str, list[str | None]]:
         """One HMGET: the epoch and the nodes' committed generations, as the server wrote them."""
@@ -147,9 +147,9 @@ class StockReads:
         unique = list(dict.fromkeys(skus))
         nodes = tuple(dict.fromkeys(node_ids))
         if self._one_trip:
-            part, here = _READ_IN_SCRIPT, [self._keys.gens()]
+            (epoch, part), here = self._known.part(nodes), [self._keys.gens()]
         else:
-            _, generations = await self._generations(nodes)
+            epoch, generations = await self._generations(nodes)
             part, here = generations_part(generations), []
         blocks = self._blocks.for_skus(channel, nodes, unique, part)
         now = now_ms(self._clock)
@@ -162,15 +162,18 @@ class StockReads:
                 self._keys.totals(sku),
                 *here,
             ]
-            calls.append(("atp", keys, [now, int(with_inbound), block]))
+            calls.append(("atp", keys, [now, int(with_inbound), block, epoch]))
         replies = await self._run(calls, atomic=self._one_trip)
         by_sku: dict[str, dict[str, NodeStock]] = {}
+        width = len(nodes) * (2 if with_inbound else 1)
         for sku, reply in zip(unique, replies, strict=True):
+            self._known.learn(reply[0], nodes, reply[1 + width :])
+            levels = reply[1 : 1 + width]
             if not with_inbound:
-                by_sku[sku] = {n: NodeStock(int(atp)) for n, atp in zip(nodes, reply, strict=True)}
+                by_sku[sku] = {n: NodeStock(int(atp)) for n, atp in zip(nodes, levels, strict=True)}
                 continue
             by_node = {}
-            for node, atp, encoded in zip(nodes, reply[::2], reply[1::2], strict=True):
+            for node, atp, encoded in zip(nodes, levels[::2], levels[1::2], strict=True):
                 inbound = tuple(Inbound(int(q), int(eta)) for q, eta in json.loads(encoded or "[]"))
                 by_node[node] = NodeStock(int(atp), inbound)
             by_sku[sku] = by_node
@@ -196,9 +199,12 @@ class StockReads:
             # Every node of the network is asked: reading them gives the total too.
             found = await self._fill(unique, net, asked, outside, channel, None)
         elif self._one_trip:
-            cached = await self._cached(unique, net, asked, channel)
+            cached, epoch = await self._cached(unique, net, asked, channel)
             if cached is None:
-                epoch, generations = await self._generations(asked)
+                # The scripts used generations of this epoch, sent or read and returned.
+                generations = self._known.at(epoch, asked)
+                if generations is None:
+                    epoch, generations = await self._generations(asked)
                 read = _Read(epoch, unique, dict(zip(asked, generations, strict=True)))
                 cached = await self._fill(unique, net, asked, outside, channel, read)
             found = cached
@@ -217,7 +223,7 @@ class StockReads:
             misses = []
             for sku, reply in zip(unique, await self._run(calls), strict=True):
                 if reply[0] == "hit":
-                    atp = dict(zip(asked, (int(value) for value in reply[2:]), strict=True))
+                    atp = dict(zip(asked, (int(value) for value in reply[3:]), strict=True))
                     found[sku] = (int(reply[1]), atp)
                 else:
                     misses.append(sku)
@@ -261,6 +267,7 @@ class StockReads:
             epoch = values[0] or "0"
             split = 1 + len(net.nodes)
             network_part = generations_part(values[1:split])
+            self._known.learn(epoch, net.nodes, [int(value or 0) for value in values[1:split]])
             self._blocks.keep_network_generations(net.nodes, epoch, network_part)
             outside_part = generations_part(values[split:])
             if read is not None and read.epoch != epoch:
@@ -279,32 +286,40 @@ class StockReads:
             for sku, inside, beyond in zip(skus, network_blocks, outside_blocks, strict=True)
         ]
         return {
-            sku: (int(reply[1]), dict(zip(asked, (int(value) for value in reply[2:]), strict=True)))
+            sku: (int(reply[1]), dict(zip(asked, (int(value) for value in reply[3:]), strict=True)))
             for sku, reply in zip(skus, await self._run(calls), strict=True)
         }
 
     async def _cached(
         self, skus: Sequence[str], net: Network, asked: tuple[str, ...], channel: str | None
-    ) -> dict[str, tuple[int, dict[str, int]]] | None:
-        """Every SKU's cached total and ATP at the nodes asked, the generations read by the
-        scripts, in one round trip; None if some total is not cached (the caller then fills
-        them all, at the generations it reads, so that the answer is of one epoch)."""
-        blocks = self._blocks.for_skus(channel, asked, skus, _READ_IN_SCRIPT)
+    ) -> tuple[dict[str, tuple[int, dict[str, int]]] | None, str]:
+        """Every SKU's cached total and ATP at the nodes asked, at the generations the scripts
+        read or check, in one round trip, and the epoch of those generations; None if some
+        total is not cached (the caller then fills them all, at generations of one epoch)."""
+        epoch, part = self._known.part(asked)
+        blocks = self._blocks.for_skus(channel, asked, skus, part)
         now = now_ms(self._clock)
         calls: list[Call] = [
             (
                 "availability",
                 [*self._availability_keys(sku), self._keys.gens()],
-                [now, net.field, "", "read", _TOTALS_TTL_MS, block],
+                [now, net.field, epoch, "read", _TOTALS_TTL_MS, block],
             )
             for sku, block in zip(skus, blocks, strict=True)
         ]
-        found = {}
+        found: dict[str, tuple[int, dict[str, int]]] | None = {}
+        end = 3 + len(asked)
+        epoch = ""
         for sku, reply in zip(skus, await self._run(calls, atomic=True), strict=True):
-            if reply[0] != "hit":
-                return None
-            found[sku] = (int(reply[1]), dict(zip(asked, (int(v) for v in reply[2:]), strict=True)))
-        return found
+            # One MULTI/EXEC: every script saw the same epoch.
+            epoch = reply[2]
+            self._known.learn(epoch, asked, reply[end:])
+            if found is not None and reply[0] == "hit":
+                atp = dict(zip(asked, (int(v) for v in reply[3:end]), strict=True))
+                found[sku] = (int(reply[1]), atp)
+            else:
+                found = None
+        return found, epoch
 
     def _availability_keys(self, sku: str) -> list[str]:
         return [self._keys.stock(sku), *self._keys.reservations(sku), self._keys.totals(sku)]

@@ -223,14 +223,14 @@ end
 --   [node ids, profiles, the profile of each node (1-based), generations of each node],
 -- a profile being {safety units, safety share (basis points), cap (-1 none, -2 outside the
 -- channel), future (0 | 1)}, shared by the nodes under the same rules. A generation is the
--- node's committed snapshot generation as the reader read it; on a standalone Redis the
--- block may say 0 instead of listing them, and they are read here from `gens_key`, in the
--- same step as the levels (fields 'n:' .. node, see stock_cache/redis_keys.py).
+-- node's committed snapshot generation as the reader read it; on a standalone Redis they
+-- may be read here instead, from `gens_key`, in the same step as the levels (fields
+-- 'n:' .. node, see stock_cache/redis_keys.py): the block's own, 0 or a list, then go unused.
 -- Appends the block's nodes, their profiles and generations to `into`.
 local function add_block(into, encoded, gens_key)
   local block = cjson.decode(encoded)
   local ids, profiles, which, gens = block[1], block[2], block[3], block[4]
-  if type(gens) ~= 'table' then
+  if gens_key then
     local fields = {}
     for k = 1, #ids do
       fields[k] = 'n:' .. ids[k]
@@ -249,10 +249,32 @@ local function add_block(into, encoded, gens_key)
   end
 end
 
+-- Where a reader on a standalone Redis takes its generations, and the epoch they are of. The
+-- caller's block carries generations it read at `epoch` ('' for none): every flip bumps the
+-- epoch in the step that changes a generation, so while the epoch is still theirs they hold
+-- and the HMGET of them is saved; else they are read here (`gens_key` is returned).
+local function generations_source(gens_key, epoch)
+  local now = redis.call('HGET', gens_key, 'epoch') or '0'
+  if epoch == now then
+    return nil, now
+  end
+  return gens_key, now
+end
+
+-- After a reply's ATP, the generations read here (for the caller to send next time), if any.
+local function append_generations(reply, found, gens_key)
+  if gens_key then
+    for k = 1, #found.gens do
+      reply[#reply + 1] = found.gens[k]
+    end
+  end
+  return reply
+end
+
 -- ATP at every node of some blocks (add_block), in order: one read of each SKU hash for all
 -- the nodes, not two per node. Returns the nodes (with their profiles, and in `ends` where
--- each block ends) and their ATP. `gens_key`: the generations hash, for blocks that leave
--- their generations to be read here (nil on a cluster, whose blocks always carry them).
+-- each block ends) and their ATP. `gens_key`: the generations hash, to read the blocks'
+-- generations here (nil when the blocks' own hold, always on a cluster).
 local function available_block(stock_key, reserved_key, gens_key, ...)
   local found, atp = {nodes = {}, profiles = {}, gens = {}, ends = {}}, {}
   for i = 1, select('#', ...) do

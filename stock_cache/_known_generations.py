@@ -1,0 +1,54 @@
+"""The committed snapshot generations a standalone reader last read, kept with their epoch.
+
+A one-trip read used to have each SKU script read its nodes' generations (an HMGET of some
+40 fields of the `{gens}` hash per script, a sixth of a product page's server time). A script
+that reads them returns them; the reader keeps them and sends them with the next read of
+those nodes, with the epoch they were read at. The script checks that epoch against the
+hash's (one HGET): every snapshot flip bumps it in the step that changes a generation, so an
+equal epoch means every generation sent still holds. Otherwise the script reads them itself,
+as before, and returns the new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from stock_cache._node_blocks import generations_part
+
+# Nodes kept: a network's worth and more; past it (nodes named by callers) start again.
+_MOST_NODES = 100_000
+
+READ_IN_SCRIPT = b"0]"
+"""The generations part of a block whose generations the script reads itself."""
+
+
+class KnownGenerations:
+    def __init__(self) -> None:
+        self._epoch = ""
+        self._of: dict[str, int] = {}
+
+    def part(self, nodes: Sequence[str]) -> tuple[str, bytes]:
+        """The epoch and generations part to send for these nodes: ('', READ_IN_SCRIPT) unless
+        every one of them was read at the same, latest epoch seen."""
+        of = self._of
+        if not self._epoch or any(node not in of for node in nodes):
+            return "", READ_IN_SCRIPT
+        return self._epoch, generations_part([str(of[node]) for node in nodes])
+
+    def at(self, epoch: str, nodes: Sequence[str]) -> list[str | None] | None:
+        """These nodes' generations as an HMGET of them would give at `epoch`, if known."""
+        of = self._of
+        if epoch != self._epoch or any(node not in of for node in nodes):
+            return None
+        return [str(of[node]) for node in nodes]
+
+    def learn(self, epoch: str, nodes: Sequence[str], generations: Sequence[int]) -> None:
+        """Generations a script read at `epoch` (nothing when it used those sent)."""
+        if not generations:
+            return
+        if self._epoch and int(epoch) < int(self._epoch):
+            # A read that started before a flip answered after one that saw it.
+            return
+        if epoch != self._epoch or len(self._of) > _MOST_NODES:
+            self._epoch, self._of = epoch, {}
+        self._of.update(zip(nodes, generations, strict=True))
