@@ -3,19 +3,45 @@
 strawberry's `Schema.execute` takes the document's text and runs its schema extensions around
 every operation (parse cache, validation cache, error masking): per request that is a dozen
 context managers and two cache lookups for work the HTTP layer has done once per document
-text (`GraphQLEndpoint._check`). The resolvers, the types and the executor stay strawberry's
-and graphql-core's; this module only calls graphql-core's `execute` with strawberry's
-execution context, then masks unexpected errors with the schema's MaskErrors.
+text (`GraphQLEndpoint._check`). graphql-core's `execute` would still look through the
+document for its operation and fragments on every call, and coerce the variables a second
+time (the HTTP layer coerces them before execution, to refuse bad ones with a 400). So this
+module builds strawberry's executor itself from a `CheckedDocument`, derived once per
+document, and the variables the HTTP layer coerced; it runs it as `execute` does, then masks
+unexpected errors with the schema's MaskErrors. The resolvers, the types and the executor
+stay strawberry's and graphql-core's.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeGuard, cast
 
 import strawberry
-from graphql import DocumentNode, ExecutionResult, GraphQLError, execute
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    VariableValues,
+    assert_valid_schema,
+)
+from graphql.execution.collect_fields import FragmentDetails
+from graphql.execution.execute import UNEXPECTED_EXPERIMENTAL_DIRECTIVES
+from graphql.execution.executor import (
+    UNEXPECTED_MULTIPLE_PAYLOADS,
+    default_field_resolver,
+    default_type_resolver,
+)
+from graphql.execution.get_variable_signature import (
+    GraphQLVariableSignature,
+    get_variable_signature,
+)
+from graphql.execution.values import get_variable_values
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import MaskErrors
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -28,6 +54,68 @@ UNEXPECTED = "Unexpected error."
 # strawberry's check is graphql-core's, made cheaper for plain values; only its annotation
 # is narrower.
 _IS_AWAITABLE = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)
+# graphql-core's `execute` caps the errors of coercing variables at this many.
+_MAX_COERCION_ERRORS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedDocument:
+    """What graphql-core's `Executor.build` derives from a document, derived once.
+
+    `operations` maps each operation's name to it, and None to the document's only operation
+    when it has one only. The executors of every run share the fragment dicts: they only
+    read them.
+    """
+
+    document: DocumentNode
+    operations: dict[str | None, OperationDefinitionNode]
+    fragment_definitions: dict[str, FragmentDefinitionNode]
+    fragments: dict[str, FragmentDetails]
+    errors: list[GraphQLError]
+
+    def operation_errors(self, operation_name: str | None) -> list[GraphQLError]:
+        """graphql-core's own request errors when `operation_name` names no operation."""
+        if operation_name is not None:
+            return [GraphQLError(f"Unknown operation named '{operation_name}'.")]
+        if any(isinstance(d, OperationDefinitionNode) for d in self.document.definitions):
+            return [
+                GraphQLError("Must provide operation name if query contains multiple operations.")
+            ]
+        return [GraphQLError("Must provide an operation.")]
+
+
+def check_document(schema: GraphQLSchema, document: DocumentNode) -> CheckedDocument:
+    """The document's operations and fragments, as `Executor.build` finds them."""
+    # `execute` checks the schema on every call; it never changes, so once per document is
+    # as safe.
+    assert_valid_schema(schema)
+    if schema.get_directive("defer") or schema.get_directive("stream"):
+        raise GraphQLError(UNEXPECTED_EXPERIMENTAL_DIRECTIVES)
+    operations: dict[str | None, OperationDefinitionNode] = {}
+    definitions: dict[str, FragmentDefinitionNode] = {}
+    fragments: dict[str, FragmentDetails] = {}
+    errors: list[GraphQLError] = []
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            if definition.name is not None:
+                operations[definition.name.value] = definition
+        elif isinstance(definition, FragmentDefinitionNode):
+            name = definition.name.value
+            definitions[name] = definition
+            signatures: dict[str, GraphQLVariableSignature] | None = None
+            if definition.variable_definitions:
+                signatures = {}
+                for variable in definition.variable_definitions:
+                    signature = get_variable_signature(schema, variable)
+                    if isinstance(signature, GraphQLError):
+                        errors.append(signature)
+                    else:
+                        signatures[signature.name] = signature
+            fragments[name] = FragmentDetails(definition, signatures)
+    found = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(found) == 1:
+        operations[None] = found[0]
+    return CheckedDocument(document, operations, definitions, fragments, errors)
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -49,27 +137,19 @@ _MASK = MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED)
 
 async def run_checked(
     schema: strawberry.Schema,
-    document: DocumentNode,
+    document: DocumentNode | CheckedDocument,
     *,
     variables: dict[str, Any] | None,
     operation_name: str | None,
     context: Context,
+    coerced: VariableValues | None = None,
 ) -> ExecutionResult:
-    """Execute a parsed, validated document; unexpected errors logged, then masked."""
-    result = execute(
-        schema._schema,
-        document,
-        variable_values=variables,
-        operation_name=operation_name,
-        context_value=context,
-        is_awaitable=_IS_AWAITABLE,
-        executor_class=StrawberryGraphQLCoreExecutionContext,
-    )
-    if isinstance(result, Awaitable):
-        result = await result
-    if not isinstance(result, ExecutionResult):
-        # The schema defines no @defer or @stream: only a plain result can come back.
-        raise TypeError(f"incremental results are not served: {type(result).__name__}")
+    """Execute a parsed, validated document; unexpected errors logged, then masked.
+
+    `coerced` is `variables` already coerced for the operation (the HTTP layer coerces them
+    to refuse bad ones before anything runs); without it they are coerced here.
+    """
+    result = await _run(schema, document, variables, operation_name, context, coerced)
     if result.errors:
         errors: list[GraphQLError] = []
         for error in result.errors:
@@ -78,4 +158,56 @@ async def run_checked(
                 error = _MASK.anonymise_error(error)
             errors.append(error)
         result.errors = errors
+    return result
+
+
+async def _run(
+    schema: strawberry.Schema,
+    document: DocumentNode | CheckedDocument,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    context: Context,
+    coerced: VariableValues | None,
+) -> ExecutionResult:
+    """What graphql-core's `execute` answers, request errors included."""
+    graphql_schema = schema._schema
+    checked = (
+        document
+        if isinstance(document, CheckedDocument)
+        else check_document(graphql_schema, document)
+    )
+    operation = checked.operations.get(operation_name)
+    if operation is None:
+        return ExecutionResult(None, checked.operation_errors(operation_name))
+    if checked.errors:
+        return ExecutionResult(None, checked.errors)
+    if coerced is None:
+        values = get_variable_values(
+            graphql_schema,
+            operation.variable_definitions or (),
+            variables or {},
+            max_errors=_MAX_COERCION_ERRORS,
+        )
+        if isinstance(values, list):
+            return ExecutionResult(None, values)
+        coerced = values
+    executor = StrawberryGraphQLCoreExecutionContext(
+        graphql_schema,
+        checked.fragment_definitions,
+        checked.fragments,
+        None,
+        context,
+        operation,
+        coerced,
+        default_field_resolver,
+        default_type_resolver,
+        default_field_resolver,
+        is_awaitable=_IS_AWAITABLE,
+    )
+    result = executor.execute_operation()
+    if _IS_AWAITABLE(result):
+        result = await result
+    if not isinstance(result, ExecutionResult):
+        # As `execute`: the schema defines no @defer or @stream, so this is never served.
+        raise GraphQLError(UNEXPECTED_MULTIPLE_PAYLOADS)
     return result

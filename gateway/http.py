@@ -11,7 +11,8 @@ A request goes through these steps, each able to answer on its own with a 4xx:
    key may send only trusted documents);
 5. parsing (at most `MAX_QUERY_TOKENS` tokens), validation against the schema, then the
    gateway's own rules: no introspection for storefronts in production, depth and aliases;
-   the variables are coerced here too, so every request error is known before execution;
+   the variables are coerced here too, so every request error is known before execution
+   (the operation then runs on these coerced values);
 6. the operation: a mutation by GET is 405; each root field's scope (403 naming it);
 7. the cost in points (`gateway/cost.py`), admitted by the client's leaky bucket (429 with
    `Retry-After` when full);
@@ -30,9 +31,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,9 +48,10 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    get_operation_ast,
+    VariableValues,
     parse,
     validate,
 )
@@ -63,11 +65,11 @@ from strawberry.http.ides import get_graphql_ide_html
 from gateway.auth import Caller, ClientKind, bearer_key
 from gateway.context import Context
 from gateway.cost import operation_cost
-from gateway.execution import UNEXPECTED, run_checked
+from gateway.execution import UNEXPECTED, CheckedDocument, check_document, run_checked
 from gateway.logs import request_id_var
 from gateway.platform import Platform
 from gateway.promising import PromiseService
-from gateway.scopes import scope_of
+from gateway.scopes import Scope, scope_of
 from gateway.trusted_documents import digest_of, parse_document_id
 
 log = logging.getLogger("gateway.http")
@@ -113,13 +115,33 @@ class Refusal(Exception):
 _CHECKED_DOCUMENTS = 1024
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the checks of one operation of a document need, whatever the variables."""
+
+    operation: OperationDefinitionNode
+    # The root fields in document order, each with the scope it needs (`__typename` none).
+    scoped: tuple[tuple[str, Scope], ...]
+    label: str
+    only_cacheable_fields: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    """A document that passed validation, with a plan per operation (None: the only one)."""
+
+    checked: CheckedDocument
+    plans: dict[str | None, _Plan]
+
+
 @dataclass
 class Prepared:
     """An operation that passed every check and may run."""
 
     text: str
-    document: DocumentNode
+    document: CheckedDocument
     variables: dict[str, Any] | None
+    coerced: VariableValues
     operation_name: str | None
     label: str
     cost: int
@@ -166,6 +188,18 @@ def _root_fields(
     return names
 
 
+def _plan(operation: OperationDefinitionNode, checked: CheckedDocument) -> _Plan:
+    root_type = "Mutation" if operation.operation is OperationType.MUTATION else "Query"
+    fields = _root_fields(operation.selection_set, checked.fragment_definitions)
+    scoped = tuple(
+        (name, scope_of(root_type, name)) for name in fields if not name.startswith("__")
+    )
+    # Metrics are labelled by root fields (bounded by the schema), never by a name the
+    # client chose.
+    label = ",".join(sorted(set(fields)))
+    return _Plan(operation, scoped, label, set(fields) <= CACHEABLE_FIELDS)
+
+
 def _string(params: Mapping[str, Any], name: str) -> str | None:
     value = params.get(name)
     if value is None or isinstance(value, str):
@@ -201,13 +235,13 @@ class GraphQLEndpoint:
         limits = platform.limits
         self._depth_rule = depth_validator(limits.max_depth, None, None)
         self._aliases_rule = aliases_validator(limits.max_aliases)
-        self._checked: dict[tuple[str, bool], DocumentNode] = {}
+        self._checked: dict[tuple[str, bool], _Document] = {}
 
     # -- the request -------------------------------------------------------------------
 
     async def handle(self, request: Request) -> Response:
         given = request.headers.get("x-request-id", "")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = given if _REQUEST_ID.match(given) else os.urandom(16).hex()
         reset = request_id_var.set(request_id)
         started = time.perf_counter()
         media = _media_type(request.headers.get("accept", ""))
@@ -405,7 +439,7 @@ class GraphQLEndpoint:
         refusal.more = messages[1:]
         return refusal
 
-    def _check(self, text: str, *, strict: bool) -> DocumentNode:
+    def _check(self, text: str, *, strict: bool) -> _Document:
         """The parsed document if it passes every validation rule; a Refusal otherwise.
 
         The outcome depends on the text and on whether introspection is barred, never on
@@ -429,7 +463,9 @@ class GraphQLEndpoint:
             errors = validate(schema, document, rules)
             if errors:
                 raise self._validation(errors, code)
-        return document
+        checked = check_document(schema, document)
+        plans = {name: _plan(operation, checked) for name, operation in checked.operations.items()}
+        return _Document(checked, plans)
 
     async def _prepare(self, params: Any, caller: Caller, method: str) -> Prepared:
         if not isinstance(params, dict):
@@ -446,8 +482,8 @@ class GraphQLEndpoint:
                 # Oldest first: a dict keeps insertion order.
                 del self._checked[next(iter(self._checked))]
             self._checked[(text, strict)] = document
-        operation = get_operation_ast(document, operation_name)
-        if operation is None:
+        plan = document.plans.get(operation_name)
+        if plan is None:
             raise Refusal(
                 400,
                 "BAD_REQUEST",
@@ -456,6 +492,7 @@ class GraphQLEndpoint:
                 else f"no operation named {operation_name!r}",
                 graphql_error=True,
             )
+        operation = plan.operation
         if operation.operation is OperationType.SUBSCRIPTION:
             raise Refusal(400, "BAD_REQUEST", "subscriptions are not served over HTTP")
         if operation.operation is OperationType.MUTATION and method == "GET":
@@ -470,15 +507,7 @@ class GraphQLEndpoint:
         )
         if isinstance(coerced, list):
             raise self._validation(coerced, "BAD_USER_INPUT")
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        root_type = "Mutation" if operation.operation is OperationType.MUTATION else "Query"
-        fields = _root_fields(operation.selection_set, fragments)
-        for name in fields:
-            if name.startswith("__"):
-                continue
-            scope = scope_of(root_type, name)
+        for name, scope in plan.scoped:
             if scope not in caller.scopes:
                 raise Refusal(
                     403,
@@ -486,7 +515,8 @@ class GraphQLEndpoint:
                     f"this API key lacks the scope {scope.value!r} that {name} needs",
                     extensions={"scope": scope.value},
                 )
-        cost = operation_cost(operation, fragments, variables)
+        checked = document.checked
+        cost = operation_cost(operation, checked.fragment_definitions, variables)
         limits = self.platform.limits
         if cost > limits.bucket_points:
             raise Refusal(
@@ -495,16 +525,15 @@ class GraphQLEndpoint:
                 f"the operation costs {cost} points; at most {limits.bucket_points} are allowed",
                 extensions={"cost": cost, "maximum": limits.bucket_points},
             )
-        # Metrics are labelled by root fields (bounded by the schema), never by a name the
-        # client chose.
-        label = ",".join(sorted(set(fields)))
         cacheable = (
             method == "GET"
             and by_id
             and operation.operation is OperationType.QUERY
-            and set(fields) <= CACHEABLE_FIELDS
+            and plan.only_cacheable_fields
         )
-        return Prepared(text, document, variables, operation_name, label, cost, cacheable)
+        return Prepared(
+            text, checked, variables, coerced, operation_name, plan.label, cost, cacheable
+        )
 
     async def _admit(self, caller: Caller, cost: int) -> dict[str, Any] | Refusal:
         """The bucket's answer as Shopify's `throttleStatus`, or a 429 refusal."""
@@ -555,6 +584,7 @@ class GraphQLEndpoint:
             variables=prepared.variables,
             operation_name=prepared.operation_name,
             context=context,
+            coerced=prepared.coerced,
         )
         payload: dict[str, Any] = {}
         if result.errors:
@@ -619,9 +649,9 @@ class GraphQLEndpoint:
     def _observe(
         self, outcome: Outcome, caller: Caller | None, elapsed: float, request_id: str
     ) -> None:
-        metrics = self.platform.metrics
-        metrics.requests.labels(outcome.label, str(outcome.status)).inc()
-        metrics.latency.labels(outcome.label).observe(elapsed)
+        self.platform.metrics.served(outcome.label, outcome.status, elapsed)
+        if not log.isEnabledFor(logging.INFO):
+            return
         log.info(
             "graphql request",
             extra={

@@ -9,12 +9,38 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import math
 import sys
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# What `json.dumps(entry, default=str)` uses, built once rather than for every line.
+_ENCODER = json.JSONEncoder(default=str)
+# The date and time of day of the last second a line was logged in, and that second.
+_second: tuple[float, str] = (-1.0, "")
+
+
+def _utc_iso(created: float) -> str:
+    """`datetime.fromtimestamp(created, UTC).isoformat()`, its date and time of day formatted
+    once a second: a busy worker logs many lines in each."""
+    global _second
+    fraction, whole = math.modf(created)
+    # Half to even, as datetime rounds a timestamp to microseconds.
+    micros = round(fraction * 1e6)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    second, day_time = _second
+    if whole != second:
+        t = time.gmtime(whole)
+        day_time = (
+            f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
+            f"T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+        )
+        _second = (whole, day_time)
+    # isoformat leaves out a fraction of zero.
+    return f"{day_time}.{micros:06d}+00:00" if micros else f"{day_time}+00:00"
 
 
 _installed = False
@@ -42,7 +68,7 @@ def stamp_request_ids() -> None:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(),
+            "time": _utc_iso(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -55,13 +81,26 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return _ENCODER.encode(entry)
+
+
+def json_formatter() -> JsonFormatter:
+    """The formatter of the process's log lines, which go through it alone.
+
+    Every record looks up its thread's and process's ids and names for formatters that print
+    them; this one prints no standard attribute beyond time, level, logger and message, so
+    records stop looking them up.
+    """
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    return JsonFormatter()
 
 
 def configure_json_logging(level: int = logging.INFO) -> None:
     """Send the root logger's records to stderr as JSON lines (replacing its handlers)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(json_formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -72,7 +111,7 @@ def uvicorn_log_config() -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "gateway.logs.JsonFormatter"}},
+        "formatters": {"json": {"()": "gateway.logs.json_formatter"}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",

@@ -63,6 +63,22 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
+        # The children of `requests` and `latency` per (operation, status): `.labels()` looks
+        # them up with a lock and a few conversions, on every request. No more entries than
+        # the metrics hold children themselves.
+        self._served: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
+
+    def served(self, operation: str, status: int, seconds: float) -> None:
+        """Count a request answered with `status` and observe how long it took."""
+        children = self._served.get((operation, status))
+        if children is None:
+            children = (
+                self.requests.labels(operation, str(status)),
+                self.latency.labels(operation),
+            )
+            self._served[(operation, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

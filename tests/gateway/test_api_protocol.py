@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import cast
 
@@ -228,8 +229,11 @@ async def test_every_answer_carries_a_request_id(http: httpx.AsyncClient) -> Non
     )
     made = await post(http, None, {"query": AVAILABILITY_DOC})
 
+    again = await post(http, None, {"query": AVAILABILITY_DOC})
+
     assert given.headers["x-request-id"] == "cdn-abc-123"
-    assert len(made.headers["x-request-id"]) == 32
+    assert re.fullmatch("[0-9a-f]{32}", made.headers["x-request-id"])
+    assert again.headers["x-request-id"] != made.headers["x-request-id"]
 
 
 async def test_an_unexpected_error_is_logged_and_answered_with_the_same_request_id(

@@ -3,7 +3,9 @@
 Both run on the demo network's embedded store: a product page, a cart page with every field
 of an option and a mutation give the same data and the same errors either way; an error
 raised by a bug inside a resolver is logged with its traceback and reaches the caller as
-"Unexpected error." at the same path, as the schema's MaskErrors answers it.
+"Unexpected error." at the same path, as the schema's MaskErrors answers it. A request error
+(no operation to run, variables that do not coerce) is graphql-core's own, and variables the
+HTTP layer coerced are not coerced again.
 """
 
 from __future__ import annotations
@@ -11,18 +13,20 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
+import httpx
 import pytest
-from graphql import parse
+from graphql import ExecutionResult, execute, parse
+from graphql.execution.values import get_variable_values
 
 from gateway.app import create_app
 from gateway.context import Context
-from gateway.execution import UNEXPECTED, run_checked
+from gateway.execution import UNEXPECTED, check_document, run_checked
 from gateway.promising import PromiseService
 from gateway.schema import schema
 from gateway.settings import Settings
 from stock_cache import StockStore
-from tests.gateway.conftest import LYON_CART, MONDAY_10_PARIS
-from tests.gateway.http_support import Exploding
+from tests.gateway.conftest import LYON_CART, MONDAY_10_PARIS, STOREFRONT
+from tests.gateway.http_support import Exploding, body_of, post
 
 LYON = '{postcode: {country: "FR", postcode: "69003"}}'
 PRODUCT_PAGE = f"""query Pdp($sku: String!) {{
@@ -48,19 +52,28 @@ def context_of(service: PromiseService) -> Context:
     return Context(service=service, client_id="web")
 
 
+async def run_ours(
+    service: PromiseService,
+    document: str,
+    variables: dict[str, Any] | None,
+    operation_name: str | None = None,
+) -> ExecutionResult:
+    return await run_checked(
+        schema,
+        parse(document),
+        variables=variables,
+        operation_name=operation_name,
+        context=context_of(service),
+    )
+
+
 async def both_ways(
     service: PromiseService, document: str, variables: dict[str, Any] | None = None
 ) -> tuple[Any, Any]:
     through_strawberry = await schema.execute(
         document, variable_values=variables, context_value=context_of(service)
     )
-    checked = await run_checked(
-        schema,
-        parse(document),
-        variables=variables,
-        operation_name=None,
-        context=context_of(service),
-    )
+    checked = await run_ours(service, document, variables)
     return (
         (through_strawberry.data, [e.formatted for e in through_strawberry.errors or []]),
         (checked.data, [e.formatted for e in checked.errors or []]),
@@ -118,3 +131,95 @@ async def test_a_bug_in_a_resolver_is_logged_whole_and_answered_masked_at_its_pa
     [logged, *_] = [r for r in caplog.records if r.name == "gateway.execution"]
     assert "/srv/gateway/stock_cache/redis_store.py" in logged.getMessage()
     assert logged.exc_info is not None
+
+
+TWO_OPERATIONS = """query A { availability(skus: ["OAK-CHAIR"]) { __typename } }
+query B { availability(skus: ["OAK-CHAIR"]) { __typename } }"""
+COUNTED = 'query Counted($n: Int!) { availability(skus: ["OAK-CHAIR"], first: $n) { __typename } }'
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "operation_name"),
+    [
+        (TWO_OPERATIONS, None, None),
+        (TWO_OPERATIONS, None, "C"),
+        ("fragment F on Query { __typename }", None, None),
+        (COUNTED, {"n": "five"}, None),
+        (COUNTED, None, "Counted"),
+    ],
+    ids=["no operation name", "unknown operation", "no operation", "bad variable", "missing"],
+)
+async def test_a_request_error_is_graphql_cores_own(
+    service: PromiseService,
+    document: str,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+) -> None:
+    expected = execute(
+        schema._schema,
+        parse(document),
+        variable_values=variables,
+        operation_name=operation_name,
+        context_value=context_of(service),
+    )
+    assert isinstance(expected, ExecutionResult)
+
+    checked = await run_ours(service, document, variables, operation_name)
+
+    assert checked.data is None
+    assert [e.formatted for e in checked.errors or []] == [
+        e.formatted for e in expected.errors or []
+    ]
+
+
+async def test_an_operation_runs_on_the_variables_already_coerced_for_it(
+    service: PromiseService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = check_document(schema._schema, parse(PRODUCT_PAGE))
+    operation = document.operations["Pdp"]
+    coerced = get_variable_values(
+        schema._schema, operation.variable_definitions or (), {"sku": "OAK-CHAIR"}
+    )
+    assert not isinstance(coerced, list)
+    strawberry_answer = await schema.execute(
+        PRODUCT_PAGE, variable_values={"sku": "OAK-CHAIR"}, context_value=context_of(service)
+    )
+
+    def coerce_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the variables were coerced again")
+
+    monkeypatch.setattr("gateway.execution.get_variable_values", coerce_again)
+    result = await run_checked(
+        schema,
+        document,
+        variables={"sku": "OAK-CHAIR"},
+        operation_name="Pdp",
+        context=context_of(service),
+        coerced=coerced,
+    )
+
+    assert (result.data, result.errors) == (strawberry_answer.data, None)
+
+
+async def test_the_http_layer_coerces_a_requests_variables_once(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def counted(where: str, coerce: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append(where)
+            return coerce(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr("gateway.http.get_variable_values", counted("http", get_variable_values))
+    monkeypatch.setattr(
+        "gateway.execution.get_variable_values", counted("execution", get_variable_values)
+    )
+
+    response = await post(http, STOREFRONT, {"query": COUNTED, "variables": {"n": 2}})
+
+    assert response.status_code == 200
+    assert body_of(response)["data"]["availability"]["__typename"] == "Availability"
+    assert calls == ["http"]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import cast
 
 import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.logs import JsonFormatter, request_id_var, stamp_request_ids
+from gateway.logs import JsonFormatter, json_formatter, request_id_var, stamp_request_ids
 from gateway.settings import Settings
 from stock_cache.base import StockStore
 from stock_cache.errors import StoreUnavailable
@@ -119,6 +122,66 @@ async def test_each_request_is_logged_with_its_id_client_operation_and_duration(
         200,
     )
     assert line["duration_ms"] >= 0
+    assert list(line) == [
+        "time",
+        "level",
+        "logger",
+        "message",
+        "request_id",
+        "client",
+        "operation",
+        "status",
+        "cost",
+        "duration_ms",
+    ]
+    assert line["time"] == datetime.fromtimestamp(record.created, tz=UTC).isoformat()
+
+
+async def test_a_request_is_counted_even_when_its_line_is_not_logged(
+    http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="gateway.http"):
+        for _ in range(2):
+            await post(http, STOREFRONT, {"query": AVAILABILITY_DOC})
+
+    metrics = await http.get("/metrics", headers=auth("ops-admin"))
+
+    assert [r for r in caplog.records if r.name == "gateway.http"] == []
+    assert 'gateway_requests_total{operation="availability",status="200"} 2.0' in metrics.text
+    assert 'gateway_request_duration_seconds_count{operation="availability"} 2.0' in metrics.text
+
+
+def _times() -> Iterator[float]:
+    """Timestamps of log records: whole seconds, half microseconds, a fraction rounding up
+    to the next second, several in one second and random ones."""
+    yield from (1_795_000_000.0, 1_795_000_000.0000005, 1_795_000_000.0000015)
+    yield from (1_795_000_000.9999996, 1_795_000_001.25, 1_795_000_001.5, 0.5)
+    draw = random.Random(7)
+    for _ in range(2000):
+        yield draw.uniform(1_700_000_000, 1_900_000_000)
+        yield round(draw.uniform(1_700_000_000, 1_900_000_000), draw.randint(0, 6))
+
+
+def test_a_json_log_line_is_stamped_as_datetime_isoformat_stamps_it() -> None:
+    formatter = JsonFormatter()
+    for created in _times():
+        record = logging.makeLogRecord({"msg": "tick", "created": created})
+        line = json.loads(formatter.format(record))
+        assert line["time"] == datetime.fromtimestamp(created, tz=UTC).isoformat(), created
+
+
+def test_a_json_log_line_is_the_same_when_records_skip_threads_and_processes() -> None:
+    flags = (logging.logThreads, logging.logProcesses, logging.logMultiprocessing)
+    extra = {"client": STOREFRONT, "status": 200}
+    try:
+        before = logging.makeLogRecord({"msg": "served", "created": 1_795_000_000.5, **extra})
+        formatter = json_formatter()
+        after = logging.makeLogRecord({"msg": "served", "created": 1_795_000_000.5, **extra})
+    finally:
+        logging.logThreads, logging.logProcesses, logging.logMultiprocessing = flags
+
+    assert (after.thread, after.process, after.processName) == (None, None, None)
+    assert formatter.format(after) == JsonFormatter().format(before)
 
 
 def test_a_json_log_line_carries_the_request_id_current_when_it_was_logged() -> None:
