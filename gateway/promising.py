@@ -259,19 +259,29 @@ class PromiseService:
         else:
             candidates = self.finder.around(destination.point)
             nodes = [c.node_id for c in candidates]
-        bound = [n for n in nodes if n in self.network.daily_capacity]
-        # Stock and the orders the capacity-bound nodes took on their day, read together.
-        stock, *used = await asyncio.gather(
-            self._atp(
-                [line.sku for line in cart], nodes, self.store_channel(client_id, channel), shared
-            ),
-            *(
-                self.store.capacity_used(group, day)
-                for day, group in self._by_day(bound, now).items()
-            )
-            if profile.filters.require_capacity
-            else (),
+        atp = self._atp(
+            [line.sku for line in cart], nodes, self.store_channel(client_id, channel), shared
         )
+        bound = (
+            [n for n in nodes if n in self.network.daily_capacity]
+            if profile.filters.require_capacity
+            else []
+        )
+        used: list[dict[str, int]] = []
+        if bound:
+            # Stock and the orders the capacity-bound nodes took on their day, read together.
+            stock, used = await asyncio.gather(
+                atp,
+                asyncio.gather(
+                    *(
+                        self.store.capacity_used(group, day)
+                        for day, group in self._by_day(bound, now).items()
+                    )
+                ),
+            )
+        else:
+            # Awaited directly: gather would wrap the one read in a task of its own.
+            stock = await atp
         points = (
             self.finder.points_near(destination.point)
             if destination.store_id is None and request.wants(DeliveryKind.PICKUP_POINT)
