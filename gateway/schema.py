@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
 import strawberry
@@ -13,6 +14,7 @@ from gateway.input_plans import plan_inputs
 from gateway.metrics import count_outcomes
 from gateway.mutations import Mutation
 from gateway.queries import Query
+from gateway.scalars import DATETIME
 from gateway.stock_feeds import StockFeedMutation
 from gateway.trusted_documents import TrustedDocumentMutation
 from gateway.validation_cache import ValidationByText, Validations
@@ -30,6 +32,7 @@ def build_schema() -> strawberry.Schema:
             partial(ParserCache, maxsize=1024),
             partial(ValidationByText, validations=Validations(1024)),
         ],
+        scalar_overrides={datetime: DATETIME},
     )
     count_outcomes(built._schema)
     plan_inputs(built)
