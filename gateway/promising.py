@@ -259,9 +259,7 @@ class PromiseService:
         else:
             candidates = self.finder.around(destination.point)
             nodes = [c.node_id for c in candidates]
-        atp = self._atp(
-            [line.sku for line in cart], nodes, self.store_channel(client_id, channel), shared
-        )
+        skus, store_channel = [line.sku for line in cart], self.store_channel(client_id, channel)
         bound = (
             [n for n in nodes if n in self.network.daily_capacity]
             if profile.filters.require_capacity
@@ -270,18 +268,16 @@ class PromiseService:
         used: list[dict[str, int]] = []
         if bound:
             # Stock and the orders the capacity-bound nodes took on their day, read together.
+            reads = [
+                self.store.capacity_used(group, day)
+                for day, group in self._by_day(bound, now).items()
+            ]
             stock, used = await asyncio.gather(
-                atp,
-                asyncio.gather(
-                    *(
-                        self.store.capacity_used(group, day)
-                        for day, group in self._by_day(bound, now).items()
-                    )
-                ),
+                self._atp(skus, nodes, store_channel, shared), asyncio.gather(*reads)
             )
         else:
             # Awaited directly: gather would wrap the one read in a task of its own.
-            stock = await atp
+            stock = await self._atp(skus, nodes, store_channel, shared)
         points = (
             self.finder.points_near(destination.point)
             if destination.store_id is None and request.wants(DeliveryKind.PICKUP_POINT)
