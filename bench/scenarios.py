@@ -40,6 +40,8 @@ CHECKOUT = """query Checkout($input: DeliveryOptionsInput!) { deliveryOptions(in
   ... on DeliveryOptions { options { kind serviceCode promisedDate likelyDate priceCents
   co2eGrams labels shipments { node { id } lines { sku quantity } distanceKm } quoteToken } }
   ... on Problem { code } } }"""
+# A checkout page that also shows the carbon nudge: each home service searches a second time.
+CHECKOUT_NUDGE = CHECKOUT.replace("quoteToken }", "quoteToken nudge { text daysLater } }")
 COMMIT = """mutation Commit($t: String!, $k: String!) { commitAllocation(input: {quoteToken: $t,
   idempotencyKey: $k}) { __typename ... on Allocation { id status }
   ... on StockChanged { shortLines { nodeId sku } } ... on Problem { code } } }"""

@@ -230,6 +230,7 @@ class PromiseService:
         kinds: frozenset[DeliveryKind] | None = None,
         shared: SharedReads | None = None,
         explain: bool = True,
+        nudge: bool = True,
     ) -> QuotedPromise:
         """Options under the caller's rule profile, quoted, and the services missing."""
         if not 0.5 <= confidence < 1.0:
@@ -251,6 +252,7 @@ class PromiseService:
             profile=profile,
             kinds=kinds,
             explain=explain,
+            nudge=nudge,
         )
         if destination.store_id is not None:
             # The store's own shelves, and the nearest nodes that can send it stock.

@@ -10,6 +10,7 @@ from gateway.context import Info
 from gateway.geocoding import AddressNotFound as GeocodingAddressNotFound
 from gateway.geocoding import GeocoderUnavailable as GeocodingUnavailable
 from gateway.geocoding import resolve_destination
+from gateway.lookahead import selects_below
 from gateway.scopes import Scope, needs
 from gateway.types.allocation import Allocation
 from gateway.types.availability import Availability, SkuAvailability
@@ -163,6 +164,8 @@ class Query:
                 kinds=input.kind_set(),
                 shared=info.context.reads,
                 explain=input.explain,
+                # The second search of each home service finds only what `nudge` shows.
+                nudge=selects_below(info, "nudge"),
             )
         except PromiseError as error:
             return problem_of(error)  # type: ignore[return-value]

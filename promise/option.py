@@ -146,6 +146,9 @@ class PromiseRequest:
     # Whether the options carry the trace of how their plans were chosen (profile, nodes
     # rejected, plans compared): a page that shows none of it spares ranking the plans.
     explain: bool = True
+    # Whether home options look for a later plan with less CO2e (the carbon nudge): a page
+    # that shows no nudge spares each home service its second search.
+    nudge: bool = True
 
     def __post_init__(self) -> None:
         if self.kinds is None:

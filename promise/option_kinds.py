@@ -102,7 +102,7 @@ def home_options(
             request,
             eligible,
             supply,
-            ServiceRules(service, make, service_for, timer, point, nudge=True),
+            ServiceRules(service, make, service_for, timer, point, nudge=request.nudge),
         )
         if best is not None:
             options.append(best)
