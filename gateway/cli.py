@@ -48,20 +48,24 @@ def _serve(args: argparse.Namespace) -> int:
         {"log_config": uvicorn_log_config(), "access_log": False} if settings.json_logs else {}
     )
     if args.workers > 1:
-        uvicorn.run(
-            "gateway.app:create_app_from_env",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level="info",
-            **logging,
-        )
-    else:
-        from gateway.app import create_app
+        from gateway import workers
 
-        app = create_app(settings)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", **logging)
+        try:
+            return workers.serve(
+                "gateway.app:create_app_from_env",
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                log_level="info",
+                **logging,
+            )
+        except workers.PortTakenError as error:
+            print(f"promise-gateway: {error}", file=sys.stderr)
+            return 2
+    from gateway.app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **logging)
     return 0
 
 
