@@ -25,13 +25,17 @@ from graphql import (
 
 ROOT_WEIGHTS = {"deliveryOptions": 10, "commitAllocation": 10}
 _MAX_MULTIPLIER = 1000
+# The arguments `_multiplier` reads: no other argument's value is worked out.
+_PRICED = frozenset({"first", "skus", "input"})
 
 
-def _arguments(field: FieldNode, variables: Mapping[str, Any]) -> dict[str, Any]:
+def _arguments(field: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for argument in field.arguments or ():
+        if argument.name.value not in _PRICED:
+            continue
         try:
-            values[argument.name.value] = value_from_ast_untyped(argument.value, dict(variables))
+            values[argument.name.value] = value_from_ast_untyped(argument.value, variables)
         except Exception:  # an argument that doesn't coerce fails validation anyway
             values[argument.name.value] = None
     return values
@@ -56,7 +60,7 @@ def _multiplier(arguments: Mapping[str, Any]) -> int:
 def _selection_cost(
     selection_set: SelectionSetNode | None,
     fragments: Mapping[str, FragmentDefinitionNode],
-    variables: Mapping[str, Any],
+    variables: dict[str, Any],
     *,
     root: bool,
     seen: frozenset[str] = frozenset(),
@@ -94,4 +98,5 @@ def operation_cost(
     variables: Mapping[str, Any] | None,
 ) -> int:
     """At least one point: even `{ __typename }` is a request served."""
-    return max(1, _selection_cost(operation.selection_set, fragments, variables or {}, root=True))
+    given = dict(variables or {})
+    return max(1, _selection_cost(operation.selection_set, fragments, given, root=True))
