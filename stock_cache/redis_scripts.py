@@ -1,7 +1,16 @@
-"""The Lua scripts of the Redis store (lua/*.lua), loaded once and run in pipelined batches."""
+"""The Lua scripts of the Redis store (lua/*.lua), loaded once and run in pipelined batches.
+
+A busy gateway has many requests reading stock at once, each with one script to run: on a
+standalone Redis, the single calls made in the same turn of the event loop go out together
+as one pipeline (each script stays atomic; the pipeline is not a transaction), so a worker
+writes once and reads once for them all rather than once per request, and Redis reads one
+socket rather than many. A call alone in its turn is sent directly, one turn of the loop
+later. Each caller gets its own reply or its own error.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Sequence
 from importlib import resources
@@ -30,9 +39,15 @@ def script_source(name: str) -> str:
 class Scripts:
     """Runs the scripts of one client, remembering their SHA1 once loaded."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, *, coalesce: bool | None = None) -> None:
         self._client = client
         self._shas: dict[str, str] = {}
+        # A cluster's pipeline sends per node and asks for the slot map: single calls go on
+        # their own there.
+        self._coalesce = not isinstance(client, RedisCluster) if coalesce is None else coalesce
+        # The calls gathering in this turn of the loop, when one is; each with its caller.
+        self._gathering: list[tuple[Call, asyncio.Future[Any]]] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def run(self, calls: Sequence[Call], *, atomic: bool = False) -> list[Any]:
         """Run scripts by name, all in one pipelined round trip (per node on a cluster).
@@ -46,7 +61,71 @@ class Scripts:
         if len(calls) == 1:
             # A script runs atomically on its own: one call needs neither a MULTI/EXEC nor a
             # pipeline, whose bookkeeping cost the client more than the command it sends.
+            if self._coalesce:
+                return [await self._joined(calls[0])]
             return [await self._one(*calls[0])]
+        replies = await self._pipelined(calls, atomic=atomic)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
+
+    async def _joined(self, call: Call) -> Any:
+        """The reply to `call`, sent with the other single calls made in this turn."""
+        gathering = self._gathering
+        if gathering is not None:
+            future = asyncio.get_running_loop().create_future()
+            gathering.append((call, future))
+            return await future
+        joined: list[tuple[Call, asyncio.Future[Any]]] = []
+        self._gathering = joined
+        try:
+            # The tasks ready in this turn run before this one resumes: their calls join.
+            await asyncio.sleep(0)
+        except BaseException:
+            # Cancelled: its own call is not sent, those that joined it are.
+            self._gathering = None
+            self._start(joined)
+            raise
+        self._gathering = None
+        if not joined:
+            return await self._one(*call)
+        future = asyncio.get_running_loop().create_future()
+        joined.append((call, future))
+        self._start(joined)
+        return await future
+
+    def _start(self, joined: list[tuple[Call, asyncio.Future[Any]]]) -> None:
+        """Send the calls by a task of their own: no caller's cancellation stops the others."""
+        if joined:
+            task = asyncio.ensure_future(self._send(joined))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _send(self, joined: list[tuple[Call, asyncio.Future[Any]]]) -> None:
+        # A caller cancelled before the pipeline goes out does not have its call sent.
+        joined = [(call, future) for call, future in joined if not future.done()]
+        if not joined:
+            return
+        try:
+            replies = await self._pipelined([call for call, _ in joined], atomic=False)
+        except Exception as error:  # the connection failed: every call has its error
+            replies = [error] * len(joined)
+        except BaseException as error:
+            for _, future in joined:
+                if not future.done():
+                    future.set_exception(error)
+            raise
+        for (_, future), reply in zip(joined, replies, strict=True):
+            if future.done():  # its caller was cancelled
+                continue
+            if isinstance(reply, Exception):
+                future.set_exception(reply)
+            else:
+                future.set_result(reply)
+
+    async def _pipelined(self, calls: Sequence[Call], *, atomic: bool) -> list[Any]:
+        """Each call's reply or its error, all sent in one pipeline (again on NOSCRIPT)."""
         replies: list[Any] = [None] * len(calls)
         pending = list(range(len(calls)))
         for attempt in range(2):
@@ -66,9 +145,6 @@ class Scripts:
             for name in {calls[position][0] for position in missing}:
                 await self._load(name)
             pending = list(range(len(calls))) if atomic else missing
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply
         return replies
 
     async def _one(self, name: str, keys: list[str], args: list[EncodableT]) -> Any:
