@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.scalars import JSON
+
+from gateway import workers
 
 BODIES_ENV = "BENCH_FLOOR_BODIES"
 DOCUMENT = "query Floor($i: Int!) { body(i: $i) }"
@@ -51,6 +54,10 @@ graphql: GraphQL[None, None] = GraphQL(schema, graphql_ide=None)
 app = Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])])
 
 
+def create_app() -> Starlette:
+    return app
+
+
 def main() -> None:
     arguments = argparse.ArgumentParser(description=__doc__)
     arguments.add_argument("--bodies", type=Path, required=True)
@@ -58,13 +65,19 @@ def main() -> None:
     arguments.add_argument("--workers", type=int, default=1)
     args = arguments.parse_args()
     os.environ[BODIES_ENV] = str(args.bodies.resolve())
-    uvicorn.run(
-        "bench.floor_app:app",
-        host="127.0.0.1",
-        port=args.port,
-        workers=args.workers,
-        log_level="warning",
-    )
+    if args.workers > 1:
+        # The gateway's own worker processes (a listening socket each), so that both servers
+        # get their connections spread between the workers alike.
+        sys.exit(
+            workers.serve(
+                "bench.floor_app:create_app",
+                host="127.0.0.1",
+                port=args.port,
+                workers=args.workers,
+                log_level="warning",
+            )
+        )
+    uvicorn.run("bench.floor_app:app", host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":
