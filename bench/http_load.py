@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.redis_server import free_port
+from tests.worker_processes import spawned_workers
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_bodies.lua"
 _START_TIMEOUT_SECONDS = 60.0
@@ -72,7 +73,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}/graphql"
 
     def workers(self) -> list[int]:
-        return _children(self.process.pid) or [self.process.pid]
+        return spawned_workers(self.process.pid) or [self.process.pid]
 
     def cpu_ticks(self) -> list[int]:
         """Each worker's CPU so far (utime + stime, clock ticks)."""
@@ -80,29 +81,12 @@ class Server:
 
     def peak_rss_mib(self) -> list[float]:
         """VmHWM of each worker: the children uvicorn spawned, or the server itself."""
-        pids = _children(self.process.pid) or [self.process.pid]
+        pids = spawned_workers(self.process.pid) or [self.process.pid]
         return [_vm_hwm_kib(pid) / 1024 for pid in pids]
 
 
 def wrk_available() -> bool:
     return shutil.which("wrk") is not None
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        # The fourth field after the parenthesised name is the parent pid.
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and b"spawn_main" in cmdline:
-            found.append(int(entry.name))
-    return sorted(found)
 
 
 def _vm_hwm_kib(pid: int) -> int:
@@ -165,12 +149,12 @@ def serving(
     try:
         _wait_ready(process, f"http://127.0.0.1:{port}{ready_path}", log)
         deadline = time.monotonic() + _START_TIMEOUT_SECONDS
-        while workers > 1 and len(_children(process.pid)) < workers:
+        while workers > 1 and len(spawned_workers(process.pid)) < workers:
             if time.monotonic() > deadline:
                 raise TimeoutError("the workers did not all start")
             time.sleep(0.1)
         if workers > 1:
-            _wait_settled(_children(process.pid), deadline)
+            _wait_settled(spawned_workers(process.pid), deadline)
         yield server
     finally:
         process.send_signal(signal.SIGTERM)

@@ -24,6 +24,7 @@ import pytest
 
 from tests.gateway.test_http_end_to_end import REPO, clean_environment, gateway_command
 from tests.redis_server import free_port
+from tests.worker_processes import spawned_workers
 
 pytestmark = pytest.mark.skipif(
     sys.platform != "linux", reason="SO_REUSEPORT spreads connections on Linux only"
@@ -60,23 +61,6 @@ def _socket_inodes(pid: int) -> set[int]:
     return found
 
 
-def _workers_of(parent: int) -> list[int]:
-    """The processes `parent` spawned (multiprocessing's resource tracker is not one)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        # The second field after the parenthesised name is the parent pid.
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"spawn_main" in cmdline:
-            found.append(int(entry.name))
-    return sorted(found)
-
-
 @dataclass
 class Gateway:
     process: subprocess.Popen[bytes]
@@ -89,7 +73,7 @@ class Gateway:
     def holders(self, state: str) -> Counter[int]:
         """How many sockets of the port in `state` each worker holds."""
         inodes = _tcp_sockets(self.port, state)
-        held = {pid: len(inodes & _socket_inodes(pid)) for pid in _workers_of(self.process.pid)}
+        held = {pid: len(inodes & _socket_inodes(pid)) for pid in spawned_workers(self.process.pid)}
         return Counter({pid: count for pid, count in held.items() if count})
 
     def wait_for(self, ready: str, check: Callable[[], bool]) -> None:
