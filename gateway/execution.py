@@ -63,6 +63,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from gateway.context import Context
+from promise.memo import IdentityMemo
 
 log = logging.getLogger(__name__)
 
@@ -199,9 +200,8 @@ def _leaf(schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode) -> 
 
 
 _NOT_READ = object()
-# Field nodes, by id, with the node and its parent type kept: an id reused never matches.
-_LEAVES: dict[int, tuple[FieldNode, GraphQLObjectType, _Leaf | None]] = {}
-_LEAVES_LIMIT = 16_384
+# By field node and parent type; in a tuple, as no shortcut (None) is an answer too.
+_LEAVES: IdentityMemo[tuple[_Leaf | None]] = IdentityMemo(16_384)
 
 
 class _Executor(StrawberryGraphQLCoreExecutionContext):
@@ -214,12 +214,10 @@ class _Executor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> AwaitableOrValue[Any]:
         node = field_details_list[0].node
-        kept = _LEAVES.get(id(node))
-        if kept is None or kept[0] is not node or kept[1] is not parent_type:
-            if len(_LEAVES) >= _LEAVES_LIMIT:
-                _LEAVES.clear()
-            kept = _LEAVES[id(node)] = (node, parent_type, _leaf(self.schema, parent_type, node))
-        leaf = kept[2]
+        kept = _LEAVES.get((node, parent_type), ())
+        if kept is None:
+            kept = _LEAVES.put((node, parent_type), (), (_leaf(self.schema, parent_type, node),))
+        leaf = kept[0]
         if leaf is not None:
             value = self._read(leaf, source)
             if value is not _NOT_READ:

@@ -20,10 +20,9 @@ from graphql import (
 )
 
 from gateway.context import Info
+from promise.memo import IdentityMemo
 
-# Field nodes, by id, with the node kept so that an id reused by another node never matches.
-_LIMIT = 4_096
-_kept: dict[tuple[int, str], tuple[FieldNode, bool]] = {}
+_kept: IdentityMemo[bool] = IdentityMemo(4_096)
 
 
 def _finds(
@@ -62,12 +61,7 @@ def selects_below(info: Info, name: str) -> bool:
     if len(nodes) != 1:
         return any(_finds(n.selection_set, name, raw.fragments, set()) for n in nodes)
     node = nodes[0]
-    key = (id(node), name)
-    kept = _kept.get(key)
-    if kept is not None and kept[0] is node:
-        return kept[1]
-    found = _finds(node.selection_set, name, raw.fragments, set())
-    if len(_kept) >= _LIMIT:
-        _kept.clear()
-    _kept[key] = (node, found)
+    found = _kept.get((node,), (name,))
+    if found is None:
+        found = _kept.put((node,), (name,), _finds(node.selection_set, name, raw.fragments, set()))
     return found
