@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis, RedisCluster
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 _TIMEOUT_SECONDS = 1.0
 _CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
