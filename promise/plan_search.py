@@ -29,10 +29,14 @@ UNDECIDED = 2
 
 
 class Search:
-    def __init__(self, problem: Problem, judge: Judge, max_shipments: int) -> None:
+    def __init__(
+        self, problem: Problem, judge: Judge, max_shipments: int, *, least_shipments: int = 1
+    ) -> None:
         self.p = problem
         self.judge = judge
         self.cap = max_shipments
+        # Every complete plan ships at least this many parcels (the cart's weight says so).
+        self.least = least_shipments
         self.best: tuple[Rating, Partial] | None = None
         self.seen: dict[Partial, Rating] = {}
         self.visits = 0
@@ -105,7 +109,7 @@ class Search:
         full. Cut here: over the cap, or ranked at or after the incumbent by the criteria
         known without scoring.
         """
-        shipments = len(plan) + self._more_nodes(plan, mask, given)
+        shipments = max(len(plan) + self._more_nodes(plan, mask, given), self.least)
         if shipments > self.cap:
             return None
         if self.best is not None and self.unscored(plan, shipments, self.best[0][0]) in (0, 1):

@@ -13,7 +13,8 @@ be promised later than the option, as no plan could then be later.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from promise.geo import GeoPoint, geodesic_km, sphere_km
 from promise.inbound import Inbound, stock_arrives_at, with_inbound
 from promise.network import Network, Node
 from promise.option import Option, PromiseRequest, Shipment
+from promise.parcel_bound import fewest_parcels_for
 from promise.profiles import Criterion, Rejection, RuleProfile, rejection, rejects_none
 from promise.sourcing import (
     Candidate,
@@ -114,6 +116,25 @@ def weight_grams(network: Network, lines: Sequence[CartLine]) -> int:
     return grams
 
 
+def fewest_parcels(network: Network, cart: Sequence[CartLine], by: Iterable[CarrierService]) -> int:
+    """The fewest parcels that can carry the cart when its shipments go by these services.
+
+    A parcel holds at most its service's weight limit less the packaging; 1 when some
+    service has no limit (or none is given).
+    """
+    largest = 0
+    for service in by:
+        if service.max_parcel_grams is None:
+            return 1
+        largest = max(largest, service.max_parcel_grams - service.packaging_grams)
+    if largest <= 0:
+        return 1
+    units: Counter[int] = Counter()
+    for line in cart:
+        units[network.skus[line.sku].weight_grams] += line.quantity
+    return max(1, fewest_parcels_for(units, largest))
+
+
 def _co2e_grams(service: CarrierService, weight: int, km: float) -> float:
     """The shipment's CO2e over `km` (0 for none: no transport leg, no last mile)."""
     grams = service.linehaul.leg_grams(
@@ -199,6 +220,10 @@ class ShipmentScorer:
             handling = self.profile.handling(node) if self.profile.handling_cents else 0
             found = self._nodes[node_id] = (node, self.service_for(node), handling)
         return found
+
+    def service_for_node(self, candidate: Candidate) -> CarrierService:
+        """The service a shipment from the candidate goes by."""
+        return self._node(candidate.node_id)[1]
 
     def shipment(self, planned: PlannedShipment) -> Shipment | None:
         """The dated shipment, over the geodesic to where it goes (0 km for none)."""
@@ -317,12 +342,16 @@ def served(
         sphere_distances=how.sphere_distances,
     )
     judge = _judge(network, request, scorer, supply.stock)
+    least = fewest_parcels(network, request.cart, map(scorer.service_for_node, kept))
+    if least > profile.max_shipments:
+        scorer.failures.too_heavy = True
     result = search_plans(
         request.cart,
         kept,
         supply.stock,
         judge,
         max_shipments=profile.max_shipments,
+        least_shipments=least,
         trace=request.explain,
     )
     stock = supply.stock
@@ -335,6 +364,7 @@ def served(
             stock,
             judge,
             max_shipments=profile.max_shipments,
+            least_shipments=least,
             trace=request.explain,
         )
     if result.best is None:
@@ -355,6 +385,7 @@ def served(
             stock,
             judge.with_objective(GREEN_OBJECTIVE),
             max_shipments=profile.max_shipments,
+            least_shipments=least,
             # The greener option is shown as a nudge, never with a trace of its own.
             trace=False,
         )

@@ -28,7 +28,9 @@ first and a single node holds the cart, no split can win and none is searched. T
   (nearest few plus DCs). Extensions that cannot beat the incumbent are dropped, which
   leaves their slots to plans that can.
 
-Both respect the profile's cap on shipments. Shipments are scored by a callback (the dates,
+Both respect the profile's cap on shipments, and bound a plan's parcels from below by what
+the cart's weight needs when the caller knows it (a cart too heavy for the cap in parcels
+is not searched at all). Shipments are scored by a callback (the dates,
 price and CO2e come from the option builder), once per node and content for every search of
 a judge family (`plan_problem`).
 """
@@ -99,11 +101,19 @@ def search_plans(
     judge: Judge,
     *,
     max_shipments: int,
+    least_shipments: int = 1,
     trace: bool = True,
 ) -> SearchResult:
-    """The best plan by the judge's objective (see the module docstring for the bounds)."""
+    """The best plan by the judge's objective (see the module docstring for the bounds).
+
+    `least_shipments` is a bound the caller knows on the parcels of any plan (the cart's
+    weight over the heaviest parcel its services carry): above `max_shipments`, no plan
+    can be made and none is searched.
+    """
+    if least_shipments > max_shipments:
+        return SearchResult(None, (), exact=True)
     problem = problem_for(judge, cart, candidates, stock)
-    search = Search(problem, judge, max_shipments)
+    search = Search(problem, judge, max_shipments, least_shipments=least_shipments)
     search.singles()
     exact = False
     if len(problem.cart) <= EXACT_MAX_LINES and problem.holders <= EXACT_MAX_NODES:

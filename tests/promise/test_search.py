@@ -211,6 +211,50 @@ def test_on_small_carts_the_search_reaches_the_objective_value_of_exhaustive_sea
     assert (result.best.values if result.best else None) == expected
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_a_floor_on_parcels_that_holds_for_every_plan_changes_no_answer(seed: int) -> None:
+    rnd = random.Random(1_000 + seed)
+    cart, world, stock = random_world(1_000 + seed, lines=rnd.randint(1, 6), nodes=8)
+    objective = tuple(rnd.sample(CRITERIA, rnd.randint(1, len(CRITERIA))))
+    fewest = exhaustive_best(
+        cart, world, stock, (Criterion.FEWEST_SHIPMENTS,), max_shipments=len(cart)
+    )
+    least = int(fewest[0]) if fewest is not None else 1
+    cap = max(least, rnd.randint(1, 4))
+
+    result = search_plans(
+        cart,
+        candidates(world),
+        stock,
+        judge(world, objective, stock),
+        max_shipments=cap,
+        least_shipments=least,
+    )
+
+    expected = exhaustive_best(cart, world, stock, objective, max_shipments=cap)
+    assert result.exact
+    assert (result.best.values if result.best else None) == expected
+
+
+def test_a_cart_that_needs_more_parcels_than_the_cap_is_not_searched() -> None:
+    places = [Place("NODE-A", 10.0), Place("NODE-B", 20.0), Place("NODE-C", 30.0)]
+    stock = {TABLE.sku: {"NODE-A": 1}, LAMP.sku: {"NODE-B": 1}, CUSHIONS.sku: {"NODE-C": 4}}
+    world = {p.node_id: p for p in places}
+    the_judge = judge(world, (Criterion.FEWEST_SHIPMENTS,), stock)
+
+    result = search_plans(
+        (TABLE, LAMP, CUSHIONS),
+        candidates(world),
+        stock,
+        the_judge,
+        max_shipments=3,
+        least_shipments=4,
+    )
+
+    assert result.best is None
+    assert the_judge.evaluations == 0
+
+
 def test_a_cart_of_50_lines_over_thousands_of_nodes_is_searched_with_bounded_work() -> None:
     cart, world, stock = random_world(2026, lines=50, nodes=2_000)
     # Every line somewhere in full, so that a plan within 50 shipments exists.
