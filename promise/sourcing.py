@@ -30,9 +30,9 @@ first and a single node holds the cart, no split can win and none is searched. T
 
 Both respect the profile's cap on shipments, and bound a plan's parcels from below by what
 the cart's weight needs when the caller knows it (a cart too heavy for the cap in parcels
-is not searched at all). Shipments are scored by a callback (the dates,
-price and CO2e come from the option builder), once per node and content for every search of
-a judge family (`plan_problem`).
+is not searched at all). Shipments are scored by a callback (the dates, price and CO2e come
+from the option builder), once per node and content for every search of a judge family
+(`plan_problem`).
 """
 
 from __future__ import annotations
