@@ -10,36 +10,26 @@ module builds strawberry's executor itself from a `CheckedDocument`, derived onc
 document, and the variables the HTTP layer coerced; it runs it as `execute` does, then masks
 unexpected errors with the schema's MaskErrors. The resolvers, the types and the executor
 stay strawberry's and graphql-core's, but for one shortcut (`_Executor.execute_field`): a
-field that only reads an attribute and returns a scalar or enum (or a list of them) is read
-and serialized directly. graphql-core would build its path, its resolve info and strawberry's
-resolver call for every such value, the bulk of the time spent completing a checkout's
-answer of some 230 values. Anything the shortcut does not expect (a null, an error, an
-awaitable, a value the scalar refuses) goes the usual way, which answers it as before.
+field whose whole answer is known from the document is read and completed directly (see
+`gateway.direct_reads`); anything such a read does not expect goes the usual way, which
+answers it as before.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeGuard, cast
+from typing import Any
 
 import strawberry
 from graphql import (
     DocumentNode,
     ExecutionResult,
-    FieldNode,
     FragmentDefinitionNode,
-    GraphQLEnumType,
     GraphQLError,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
-    GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
-    Undefined,
     VariableValues,
     assert_valid_schema,
 )
@@ -56,21 +46,16 @@ from graphql.execution.get_variable_signature import (
 )
 from graphql.execution.values import get_variable_values
 from graphql.pyutils import AwaitableOrValue, Path
-from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import MaskErrors
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.field import StrawberryField
 
 from gateway.context import Context
+from gateway.direct_reads import IS_AWAITABLE, NOT_READ, Reader, field_reader
 from promise.memo import IdentityMemo
 
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "Unexpected error."
-# strawberry's check is graphql-core's, made cheaper for plain values; only its annotation
-# is narrower.
-_IS_AWAITABLE = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)
 # graphql-core's `execute` caps the errors of coercing variables at this many.
 _MAX_COERCION_ERRORS = 50
 
@@ -148,60 +133,8 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error.path is not None and error.original_error is not None
 
 
-@dataclass(frozen=True, slots=True)
-class _Leaf:
-    """How to read a field that is an attribute holding a scalar, an enum or a list of them."""
-
-    read: Callable[[Any, str], Any]
-    name: str
-    serialize: Callable[[Any], Any]
-    nullable: bool
-    listed: bool
-
-
-def _leaf_type(type_: GraphQLOutputType) -> tuple[GraphQLScalarType | GraphQLEnumType, bool] | None:
-    """The scalar or enum of a leaf type, and whether the value may be null."""
-    nullable = not isinstance(type_, GraphQLNonNull)
-    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
-        return inner, nullable
-    return None
-
-
-def _leaf(schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode) -> _Leaf | None:
-    """The shortcut for `node` on `parent`, or None when the field must run the usual way."""
-    field = schema.get_field(parent, node.name.value)
-    if field is None or field.args or node.arguments:
-        return None
-    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    # A basic field is one strawberry resolves by reading the attribute alone (no resolver,
-    # no extension, no permission): its own resolver skips building an Info for it too.
-    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
-        return None
-    if not getattr(field.resolve, "_is_default", False):
-        return None
-    type_: GraphQLOutputType = field.type
-    leaf = _leaf_type(type_)
-    listed = False
-    if leaf is None:
-        outer = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-        if not isinstance(outer, GraphQLList):
-            return None
-        item = _leaf_type(outer.of_type)
-        # A list whose items may be null is left to graphql-core's completion.
-        if item is None or item[1]:
-            return None
-        leaf = item[0], not isinstance(type_, GraphQLNonNull)
-        listed = True
-    scalar, nullable = leaf
-    return _Leaf(
-        definition.default_resolver, definition.python_name, scalar.serialize, nullable, listed
-    )
-
-
-_NOT_READ = object()
-# By field node and parent type; in a tuple, as no shortcut (None) is an answer too.
-_LEAVES: IdentityMemo[tuple[_Leaf | None]] = IdentityMemo(16_384)
+# By field node and parent type; in a tuple, as no direct read (None) is an answer too.
+_READERS: IdentityMemo[tuple[Reader | None]] = IdentityMemo(16_384)
 
 
 class _Executor(StrawberryGraphQLCoreExecutionContext):
@@ -213,40 +146,21 @@ class _Executor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> AwaitableOrValue[Any]:
-        node = field_details_list[0].node
-        kept = _LEAVES.get((node, parent_type), ())
-        if kept is None:
-            kept = _LEAVES.put((node, parent_type), (), (_leaf(self.schema, parent_type, node),))
-        leaf = kept[0]
-        if leaf is not None:
-            value = self._read(leaf, source)
-            if value is not _NOT_READ:
-                return value
+        # Fields of one key selected twice merge their selections: graphql-core's to do.
+        if len(field_details_list) == 1:
+            node = field_details_list[0].node
+            kept = _READERS.get((node, parent_type), ())
+            if kept is None:
+                reader = field_reader(self.schema, parent_type, node)
+                kept = _READERS.put((node, parent_type), (), (reader,))
+            read = kept[0]
+            if read is not None:
+                value = read(source)
+                if value is not NOT_READ:
+                    return value
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
-
-    def _read(self, leaf: _Leaf, source: Any) -> Any:
-        """The serialized value, or _NOT_READ for anything graphql-core should answer."""
-        try:
-            value = leaf.read(source, leaf.name)
-            if value is None:
-                return None if leaf.nullable else _NOT_READ
-            if not leaf.listed:
-                return _serialized(leaf, value)
-            if not isinstance(value, list | tuple):
-                return _NOT_READ
-            items = [_serialized(leaf, item) if item is not None else _NOT_READ for item in value]
-            return _NOT_READ if _NOT_READ in items else items
-        except Exception:  # raised again where graphql-core locates it
-            return _NOT_READ
-
-
-def _serialized(leaf: _Leaf, value: Any) -> Any:
-    if isinstance(value, Exception) or _IS_AWAITABLE(value):
-        return _NOT_READ
-    serialized = leaf.serialize(value)
-    return _NOT_READ if serialized is None or serialized is Undefined else serialized
 
 
 # The schema's own masking, applied here to the errors of a checked document's run.
@@ -320,10 +234,10 @@ async def _run(
         default_field_resolver,
         default_type_resolver,
         default_field_resolver,
-        is_awaitable=_IS_AWAITABLE,
+        is_awaitable=IS_AWAITABLE,
     )
     result = executor.execute_operation()
-    if _IS_AWAITABLE(result):
+    if IS_AWAITABLE(result):
         result = await result
     if not isinstance(result, ExecutionResult):
         # As `execute`: the schema defines no @defer or @stream, so this is never served.

@@ -1,0 +1,194 @@
+"""Fields answered without graphql-core's machinery per value: read and completed directly.
+
+graphql-core completes every value of an answer through a path, a resolve info, strawberry's
+resolver call and a type check: a checkout's answer has some 300 values in 30 objects, and
+that machinery cost more than reading them. A field is read directly when everything under
+it is known from the document: it reads an attribute (a basic field) or calls a plain
+resolver (a method of its type taking only `self`: no arguments, no info, not async, no
+extension, so no permission), and its type is a scalar, an enum, an object whose selected
+fields are all read directly (named fields without fragments or directives), or a list or
+non-null of those.
+
+Reading gives up on the whole field (NOT_READ) at anything it does not expect: a null where
+none is allowed, an exception raised or returned, an awaitable, a value the scalar refuses,
+a value its object type does not accept, a list that is no list or tuple. graphql-core then
+answers the field the usual way, errors included: a plain resolver is called again then,
+which is why only those that cannot take the context (so cannot act on the request) qualify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeGuard, cast
+
+from graphql import (
+    FieldNode,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    Undefined,
+)
+from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+# strawberry's check is graphql-core's, made cheaper for plain values; only its annotation
+# is narrower.
+IS_AWAITABLE = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)
+
+NOT_READ: Any = object()
+"""What a reader answers when graphql-core should answer the field instead."""
+
+Reader = Callable[[Any], Any]
+"""The field's completed value from its parent object, or NOT_READ."""
+
+
+def field_reader(
+    schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode
+) -> Reader | None:
+    """How to answer `node` on `parent` directly; None when it must run the usual way.
+
+    Root fields always run the usual way: the gateway wraps their resolvers (metrics count
+    what they return), and they are one or two a request.
+    """
+    if parent in (schema.query_type, schema.mutation_type, schema.subscription_type):
+        return None
+    field = schema.get_field(parent, node.name.value)
+    if field is None or field.args or node.arguments:
+        return None
+    get = _getter(field)
+    complete = _completer(schema, field.type, node) if get is not None else None
+    if get is None or complete is None:
+        return None
+
+    def read(source: Any) -> Any:
+        try:
+            return complete(get(source))
+        except Exception:  # raised again where graphql-core locates it
+            return NOT_READ
+
+    return read
+
+
+def _getter(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """The field's raw value from its parent object, as strawberry's resolver gets it."""
+    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or definition.extensions:
+        return None
+    resolver = definition.base_resolver
+    if resolver is None:
+        # Set on strawberry's own attribute read, as opposed to a resolver given to the type.
+        if not getattr(field.resolve, "_is_default", False):
+            return None
+        attribute, name = definition.default_resolver, definition.python_name
+        return lambda source: attribute(source, name)
+    plain = (
+        resolver.self_parameter is not None
+        and not resolver.is_async
+        and not resolver.arguments
+        and resolver.info_parameter is None
+        and resolver.root_parameter is None
+        and resolver.parent_parameter is None
+    )
+    if not plain:
+        return None
+    # What strawberry's `get_result` calls for a resolver that takes only `self`.
+    return cast("Callable[[Any], Any]", resolver.wrapped_func)
+
+
+def _completer(schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode) -> Reader | None:
+    """How to complete a value of `type_` selected by `node`; None when it can't be direct."""
+    required = isinstance(type_, GraphQLNonNull)
+    inner = _inner(schema, type_.of_type if isinstance(type_, GraphQLNonNull) else type_, node)
+    if inner is None:
+        return None
+    when_null = NOT_READ if required else None
+    complete: Reader = inner
+
+    def completed(value: Any) -> Any:
+        return when_null if value is None else complete(value)
+
+    return completed
+
+
+def _inner(schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode) -> Reader | None:
+    """How to complete a value that is not null."""
+    if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+        return _leaf(type_)
+    if isinstance(type_, GraphQLList):
+        item = _completer(schema, type_.of_type, node)
+        return None if item is None else _listed(item)
+    if isinstance(type_, GraphQLObjectType):
+        return _object(schema, type_, node)
+    # Interfaces and unions: graphql-core resolves the object's type first.
+    return None
+
+
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Reader:
+    serialize = type_.serialize
+
+    def leaf(value: Any) -> Any:
+        if isinstance(value, Exception) or IS_AWAITABLE(value):
+            return NOT_READ
+        serialized = serialize(value)
+        return NOT_READ if serialized is None or serialized is Undefined else serialized
+
+    return leaf
+
+
+def _named(name: str) -> Reader:
+    return lambda _source: name
+
+
+def _listed(item: Reader) -> Reader:
+    def listed(value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            return NOT_READ
+        items = [item(each) for each in value]
+        return NOT_READ if any(each is NOT_READ for each in items) else items
+
+    return listed
+
+
+def _object(schema: GraphQLSchema, type_: GraphQLObjectType, node: FieldNode) -> Reader | None:
+    """An object's selected fields by response key, when each of them is read directly."""
+    if node.selection_set is None:
+        return None
+    reads: list[tuple[str, Reader]] = []
+    for selection in node.selection_set.selections:
+        # Fragments and directives are left to graphql-core's field collection.
+        if not isinstance(selection, FieldNode) or selection.directives:
+            return None
+        key = selection.alias.value if selection.alias else selection.name.value
+        # The same key twice merges the two selections: graphql-core's collection does that.
+        if any(key == kept for kept, _ in reads):
+            return None
+        if selection.name.value == "__typename":
+            reads.append((key, _named(type_.name)))
+            continue
+        read = field_reader(schema, type_, selection)
+        if read is None:
+            return None
+        reads.append((key, read))
+    accepts = type_.is_type_of
+
+    def completed(value: Any) -> Any:
+        if isinstance(value, Exception) or IS_AWAITABLE(value):
+            return NOT_READ
+        # strawberry's own check reads no info; one of the type's own that does raises here
+        # and the field goes the usual way.
+        if accepts is not None and accepts(value, cast("Any", None)) is not True:
+            return NOT_READ
+        answer: dict[str, Any] = {}
+        for key, read in reads:
+            answer[key] = found = read(value)
+            if found is NOT_READ:
+                return NOT_READ
+        return answer
+
+    return completed
