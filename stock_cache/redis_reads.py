@@ -141,11 +141,45 @@ class StockReads:
     ) -> dict[str, dict[str, NodeStock]]:
         """Two round trips on a cluster (the nodes' committed generations, then one script per
         SKU); one on a single server, where the scripts read the generations."""
+        nodes, read = await self._levels(skus, node_ids, channel, with_inbound=with_inbound)
+        by_sku: dict[str, dict[str, NodeStock]] = {}
+        for sku, levels in read.items():
+            if not with_inbound:
+                by_sku[sku] = {n: NodeStock(int(atp)) for n, atp in zip(nodes, levels, strict=True)}
+                continue
+            by_node = {}
+            for node, atp, encoded in zip(nodes, levels[::2], levels[1::2], strict=True):
+                inbound = tuple(Inbound(int(q), int(eta)) for q, eta in json.loads(encoded or "[]"))
+                by_node[node] = NodeStock(int(atp), inbound)
+            by_sku[sku] = by_node
+        return {sku: {node: by_sku[sku][node] for node in node_ids} for sku in skus}
+
+    async def atp(
+        self, skus: Sequence[str], node_ids: Sequence[str], channel: str | None
+    ) -> dict[str, dict[str, int]]:
+        """ATP by SKU and node, as `stock` reads it without inbound, built as plain integers:
+        a checkout reads some 50 nodes a SKU, and each level an object then a copy cost more
+        than the script's reply."""
+        nodes, read = await self._levels(skus, node_ids, channel, with_inbound=False)
+        return {
+            sku: dict(zip(nodes, map(int, levels), strict=True)) for sku, levels in read.items()
+        }
+
+    async def _levels(
+        self,
+        skus: Sequence[str],
+        node_ids: Sequence[str],
+        channel: str | None,
+        *,
+        with_inbound: bool,
+    ) -> tuple[tuple[str, ...], dict[str, list[Any]]]:
+        """The nodes once each, in order, and each SKU's levels at them as the scripts reply
+        (ATP, or ATP and encoded inbound pairs, per node)."""
         self._rules.channel(channel)
-        if not skus or not node_ids:
-            return {sku: {} for sku in skus}
-        unique = list(dict.fromkeys(skus))
         nodes = tuple(dict.fromkeys(node_ids))
+        if not skus or not nodes:
+            return nodes, {sku: [] for sku in skus}
+        unique = list(dict.fromkeys(skus))
         if self._one_trip:
             (epoch, part), here = self._known.part(nodes), [self._keys.gens()]
         else:
@@ -164,20 +198,12 @@ class StockReads:
             ]
             calls.append(("atp", keys, [now, int(with_inbound), block, epoch]))
         replies = await self._run(calls, atomic=self._one_trip)
-        by_sku: dict[str, dict[str, NodeStock]] = {}
         width = len(nodes) * (2 if with_inbound else 1)
+        read: dict[str, list[Any]] = {}
         for sku, reply in zip(unique, replies, strict=True):
             self._known.learn(reply[0], nodes, reply[1 + width :])
-            levels = reply[1 : 1 + width]
-            if not with_inbound:
-                by_sku[sku] = {n: NodeStock(int(atp)) for n, atp in zip(nodes, levels, strict=True)}
-                continue
-            by_node = {}
-            for node, atp, encoded in zip(nodes, levels[::2], levels[1::2], strict=True):
-                inbound = tuple(Inbound(int(q), int(eta)) for q, eta in json.loads(encoded or "[]"))
-                by_node[node] = NodeStock(int(atp), inbound)
-            by_sku[sku] = by_node
-        return {sku: {node: by_sku[sku][node] for node in node_ids} for sku in skus}
+            read[sku] = reply[1 : 1 + width]
+        return nodes, read
 
     async def availability(
         self,

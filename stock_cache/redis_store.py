@@ -497,8 +497,7 @@ class RedisStore:
         self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
     ) -> dict[str, dict[str, int]]:
         async with self._session():
-            stock = await self._reads.stock(skus, node_ids, channel, with_inbound=False)
-        return {sku: {node: s.atp for node, s in by_node.items()} for sku, by_node in stock.items()}
+            return await self._reads.atp(skus, node_ids, channel)
 
     async def stock(
         self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None

@@ -250,3 +250,22 @@ class TestWhatTheTotalIsOf:
         }
         with pytest.raises(UnknownChannel):
             await store.availability([TABLE], NEAR, network=NETWORK, channel="no-such-channel")
+
+
+async def test_atp_is_stocks_atp_once_per_sku_and_node_in_the_order_asked(
+    stocked: StockStore,
+) -> None:
+    skus = [SOFA, TABLE, SOFA]
+    nodes = [PARIS, BORDEAUX, PARIS, LYON]
+    await stocked.set_inbound(LYON, SOFA, [Inbound(5, 1_900_000_000_000)])
+
+    levels = await stocked.atp(skus, nodes)
+    full = await stocked.stock(skus, nodes)
+
+    assert levels == {
+        SOFA: {PARIS: 0, BORDEAUX: 5, LYON: 0},
+        TABLE: {PARIS: 4, BORDEAUX: 8, LYON: 10},
+    }
+    assert [list(by_node) for by_node in levels.values()] == [[PARIS, BORDEAUX, LYON]] * 2
+    assert levels == {sku: {n: s.atp for n, s in by_node.items()} for sku, by_node in full.items()}
+    assert full[SOFA][LYON].inbound == (Inbound(5, 1_900_000_000_000),)
