@@ -8,8 +8,8 @@ to a script as one encoded block, their rules encoded once per process (_node_bl
 On a single Redis server the two steps are one: each SKU's script reads the generations
 itself (the `{gens}` hash is one more key of the script; a cluster forbids that, as the hash
 has its own slot), or checks that the epoch of those this process read last is still the
-hash's and uses them (_known_generations.py); the scripts go as one MULTI/EXEC, so that every
-SKU is read at the same generations and a read is one round trip.
+hash's and uses them (_known_generations.py); one script (atp_skus.lua) reads every SKU of
+the request, so that all are read at the same generations and a read is one command.
 
 A network-wide total (`availability`) would cost a read of every node of the network, so
 each SKU caches it, in its own slot, in the `totals` hash:
@@ -112,10 +112,9 @@ class StockReads:
     ) -> None:
         self._client = client
         self._run = run
-        # A standalone Redis lets one script read the generations hash beside a SKU's keys:
-        # a read is one round trip (the scripts in one MULTI/EXEC, so that every SKU is read
-        # at the same generations). A cluster keeps the two: the generations live in a slot
-        # of their own.
+        # A standalone Redis lets one script read the generations hash beside the SKUs' keys:
+        # a read is one command (one script for every SKU, so that all are read at the same
+        # generations). A cluster keeps the two: the generations live in a slot of their own.
         self._one_trip = one_trip
         self._keys = keys
         self._rules = rules
@@ -187,23 +186,33 @@ class StockReads:
             part, here = generations_part(generations), []
         blocks = self._blocks.for_skus(channel, nodes, unique, part)
         now = now_ms(self._clock)
-        calls: list[Call] = []
-        for sku, block in zip(unique, blocks, strict=True):
-            keys = [
-                self._keys.stock(sku),
-                *self._keys.reservations(sku),
-                self._keys.sku(sku, "inbound"),
-                self._keys.totals(sku),
-                *here,
+        if self._one_trip and len(unique) > 1:
+            # One script for every SKU: redis-py's MULTI/EXEC around one script per SKU cost
+            # the worker more than the scripts cost Redis.
+            every = [key for sku in unique for key in self._sku_keys(sku)]
+            call: Call = ("atp_skus", [*every, *here], [now, int(with_inbound), epoch, *blocks])
+            (replies,) = await self._run([call])
+        else:
+            calls: list[Call] = [
+                ("atp", [*self._sku_keys(sku), *here], [now, int(with_inbound), block, epoch])
+                for sku, block in zip(unique, blocks, strict=True)
             ]
-            calls.append(("atp", keys, [now, int(with_inbound), block, epoch]))
-        replies = await self._run(calls, atomic=self._one_trip)
+            replies = await self._run(calls, atomic=self._one_trip)
         width = len(nodes) * (2 if with_inbound else 1)
         read: dict[str, list[Any]] = {}
         for sku, reply in zip(unique, replies, strict=True):
             self._known.learn(reply[0], nodes, reply[1 + width :])
             read[sku] = reply[1 : 1 + width]
         return nodes, read
+
+    def _sku_keys(self, sku: str) -> list[str]:
+        """What atp.lua reads of a SKU: its stock, reservations, inbound and totals."""
+        return [
+            self._keys.stock(sku),
+            *self._keys.reservations(sku),
+            self._keys.sku(sku, "inbound"),
+            self._keys.totals(sku),
+        ]
 
     async def availability(
         self,
