@@ -43,6 +43,7 @@ from bench.scenarios import Figures, Workload, run_query, timed
 from bench.steal import CpuTicks, stolen_since
 from gateway.app import create_app
 from gateway.auth import key_digest
+from gateway.native import compiled_modules
 from gateway.promising import PromiseService
 from gateway.settings import Secret, Settings
 from tests.redis_server import running_redis
@@ -557,7 +558,10 @@ def main() -> int:
     report = Report()
     started = time.perf_counter()
     shape = Shape(skus=args.skus)
-    report.say(f"python {sys.version.split()[0]}; reference network: {shape.nodes} nodes "
+    compiled = compiled_modules()
+    report.say(f"python {sys.version.split()[0]}; promise/ "
+               f"{f'compiled by mypyc ({len(compiled)} modules)' if compiled else 'interpreted'}; "
+               f"reference network: {shape.nodes} nodes "
                f"({shape.dcs} DCs), {shape.skus} SKUs, seed {shape.seed}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-") as temp, running_redis() as redis:
         work = Path(temp)

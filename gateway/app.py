@@ -16,6 +16,7 @@ from starlette.routing import Route
 from gateway import health
 from gateway.http import GraphQLEndpoint
 from gateway.logs import stamp_request_ids
+from gateway.native import compiled_modules
 from gateway.network_files import load_network, load_stock_levels, load_stock_rules
 from gateway.platform import build_platform
 from gateway.promising import PromiseService
@@ -97,7 +98,13 @@ def create_app(
         if settings.freeze_heap_at_start:
             gc.collect()
             gc.freeze()
-        log.info("gateway ready: network %s, store %s", network.version, settings.store_url)
+        compiled = compiled_modules()
+        log.info(
+            "gateway ready: network %s, store %s, promise %s",
+            network.version,
+            settings.store_url,
+            f"compiled ({len(compiled)} modules)" if compiled else "interpreted",
+        )
         repairing = asyncio.create_task(repair_periodically(opened, REPAIR_EVERY_SECONDS))
         try:
             yield

@@ -6,8 +6,20 @@ from collections.abc import Iterator
 
 import pytest
 
+from gateway.native import stale_modules
 from tests.redis_cluster import RedisClusterNodes, running_cluster
 from tests.redis_server import RedisServer, running_redis
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to test compiled modules older than their source: the edit would not run."""
+    stale = stale_modules()
+    if stale:
+        pytest.exit(
+            f"promise/ changed since mypyc compiled it ({', '.join(stale)}): "
+            "`make compile` builds it again, `make interpreted` drops the compiled modules",
+            returncode=4,
+        )
 
 
 @pytest.fixture(scope="session")
