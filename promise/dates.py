@@ -45,6 +45,20 @@ class Dispatch:
     order_by: datetime
     leaves_at: datetime | None = None
 
+    # Hashed and compared tens of times a request (cache keys): written out, mypyc compiles
+    # them, where the dataclass's own are generated Python. The same values as those.
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Dispatch:
+            return NotImplemented
+        return (self.day, self.order_by, self.leaves_at) == (
+            other.day,
+            other.order_by,
+            other.leaves_at,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.day, self.order_by, self.leaves_at))
+
 
 @dataclass(frozen=True, slots=True)
 class Timing:

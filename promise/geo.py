@@ -26,6 +26,16 @@ class GeoPoint:
     latitude: float
     longitude: float
 
+    # Hashed and compared tens of times a request (cache keys): written out, mypyc compiles
+    # them, where the dataclass's own are generated Python. The same values as those.
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not GeoPoint:
+            return NotImplemented
+        return (self.latitude, self.longitude) == (other.latitude, other.longitude)
+
+    def __hash__(self) -> int:
+        return hash((self.latitude, self.longitude))
+
     @staticmethod
     def checked(latitude: float, longitude: float, *, field: str) -> GeoPoint:
         """A point, or InvalidInput naming `field` when a coordinate is out of range."""
