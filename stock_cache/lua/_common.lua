@@ -271,6 +271,24 @@ local function append_generations(reply, found, gens_key)
   return reply
 end
 
+-- A SKU's reply in atp.lua and atp_skus.lua: the epoch, then per node its ATP, followed by
+-- its inbound JSON ('' for none) with_inbound, then the generations if they were read here.
+local function atp_reply(epoch, found, atp, with_inbound, inbound_key, gens_key)
+  local reply = {epoch}
+  for k = 1, #found.nodes do
+    reply[#reply + 1] = atp[k]
+    if with_inbound then
+      local p = found.profiles[k]
+      local inbound = false
+      if p[4] == 1 and p[3] ~= -2 then
+        inbound = redis.call('HGET', inbound_key, found.nodes[k])
+      end
+      reply[#reply + 1] = inbound or ''
+    end
+  end
+  return append_generations(reply, found, gens_key)
+end
+
 -- ATP at every node of some blocks (add_block), in order: one read of each SKU hash for all
 -- the nodes, not two per node. Returns the nodes (with their profiles, and in `ends` where
 -- each block ends) and their ATP. `gens_key`: the generations hash, to read the blocks'

@@ -11,16 +11,4 @@ if KEYS[7] then
   gens_key, epoch = generations_source(KEYS[7], ARGV[4])
 end
 local found, atp = available_block(KEYS[1], KEYS[2], gens_key, ARGV[3])
-local reply = {epoch}
-for k = 1, #found.nodes do
-  reply[#reply + 1] = atp[k]
-  if ARGV[2] == '1' then
-    local p = found.profiles[k]
-    local inbound = false
-    if p[4] == 1 and p[3] ~= -2 then
-      inbound = redis.call('HGET', KEYS[5], found.nodes[k])
-    end
-    reply[#reply + 1] = inbound or ''
-  end
-end
-return append_generations(reply, found, gens_key)
+return atp_reply(epoch, found, atp, ARGV[2] == '1', KEYS[5], gens_key)

@@ -13,18 +13,6 @@ for s = 0, count - 1 do
   local k = s * per_sku
   sweep_sku(KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 6], ARGV[1])
   local found, atp = available_block(KEYS[k + 1], KEYS[k + 2], gens_key, ARGV[4 + s])
-  local reply = {epoch}
-  for n = 1, #found.nodes do
-    reply[#reply + 1] = atp[n]
-    if ARGV[2] == '1' then
-      local p = found.profiles[n]
-      local inbound = false
-      if p[4] == 1 and p[3] ~= -2 then
-        inbound = redis.call('HGET', KEYS[k + 5], found.nodes[n])
-      end
-      reply[#reply + 1] = inbound or ''
-    end
-  end
-  replies[s + 1] = append_generations(reply, found, gens_key)
+  replies[s + 1] = atp_reply(epoch, found, atp, ARGV[2] == '1', KEYS[k + 5], gens_key)
 end
 return replies
