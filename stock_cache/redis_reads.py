@@ -180,24 +180,26 @@ class StockReads:
             return nodes, {sku: [] for sku in skus}
         unique = list(dict.fromkeys(skus))
         if self._one_trip:
-            (epoch, part), here = self._known.part(nodes), [self._keys.gens()]
+            epoch, part = self._known.part(nodes)
         else:
             epoch, generations = await self._generations(nodes)
-            part, here = generations_part(generations), []
+            part = generations_part(generations)
         blocks = self._blocks.for_skus(channel, nodes, unique, part)
         now = now_ms(self._clock)
-        if self._one_trip and len(unique) > 1:
-            # One script for every SKU: redis-py's MULTI/EXEC around one script per SKU cost
-            # the worker more than the scripts cost Redis.
+        if self._one_trip:
+            # One script for every SKU, reading the generations beside them: one command, where
+            # redis-py's MULTI/EXEC around one script per SKU cost the worker more than the
+            # scripts cost Redis.
             every = [key for sku in unique for key in self._sku_keys(sku)]
-            call: Call = ("atp_skus", [*every, *here], [now, int(with_inbound), epoch, *blocks])
+            keys = [*every, self._keys.gens()]
+            call: Call = ("atp_skus", keys, [now, int(with_inbound), epoch, *blocks])
             (replies,) = await self._run([call])
         else:
             calls: list[Call] = [
-                ("atp", [*self._sku_keys(sku), *here], [now, int(with_inbound), block, epoch])
+                ("atp", self._sku_keys(sku), [now, int(with_inbound), block, epoch])
                 for sku, block in zip(unique, blocks, strict=True)
             ]
-            replies = await self._run(calls, atomic=self._one_trip)
+            replies = await self._run(calls)
         width = len(nodes) * (2 if with_inbound else 1)
         read: dict[str, list[Any]] = {}
         for sku, reply in zip(unique, replies, strict=True):

@@ -1,10 +1,12 @@
--- atp.lua for several SKUs in one script, on a standalone Redis: one command rather than a
--- MULTI/EXEC around one per SKU (every SKU is read at the same generations all the same).
+-- ATP (and inbound stock) of a request's SKUs at the nodes asked, on a standalone Redis: one
+-- script for all (a cluster runs atp.lua per SKU), after freeing each SKU's expired holds, so
+-- that every SKU is read at the same generations.
 -- KEYS: per SKU its stock, reserved, allocs, holds, inbound and totals keys, then the
 --   generations hash.
 -- ARGV: now_ms, with_inbound (0 | 1), the epoch the blocks' generations were read at ('' for
 --   none), then per SKU the block of its nodes (see add_block).
--- Returns per SKU what atp.lua returns.
+-- Returns per SKU the epoch of the generations used, then per node its ATP, followed by its
+-- inbound JSON ('' for none) with_inbound, then the generations if they were read here.
 local per_sku = 6
 local count = (#KEYS - 1) / per_sku
 local gens_key, epoch = generations_source(KEYS[#KEYS], ARGV[3])
