@@ -3,16 +3,22 @@
 A busy gateway has many requests reading stock at once, each with one script to run: on a
 standalone Redis, the single calls made in the same turn of the event loop go out together
 as one pipeline (each script stays atomic; the pipeline is not a transaction), so a worker
-writes once and reads once for them all rather than once per request, and Redis reads one
-socket rather than many. A call alone in its turn is sent directly, one turn of the loop
-later. Each caller gets its own reply or its own error.
+writes once for them all rather than once per request, and Redis reads one socket rather
+than many. A call alone in its turn is sent directly, one turn of the loop later. Each caller
+gets its own reply or its own error.
+
+The replies of such a batch are handed out as they arrive, not once the last is in: a
+pipeline's replies all at once made the worker wait, idle, while Redis ran the whole batch,
+then made Redis wait while the worker served them all (checkout over HTTP at one worker:
+about a tenth of the worker's time idle).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from importlib import resources
 from typing import Any
 
@@ -39,12 +45,12 @@ def script_source(name: str) -> str:
 class Scripts:
     """Runs the scripts of one client, remembering their SHA1 once loaded."""
 
-    def __init__(self, client: Client, *, coalesce: bool | None = None) -> None:
+    def __init__(self, client: Client) -> None:
         self._client = client
         self._shas: dict[str, str] = {}
         # A cluster's pipeline sends per node and asks for the slot map: single calls go on
-        # their own there.
-        self._coalesce = not isinstance(client, RedisCluster) if coalesce is None else coalesce
+        # their own there. A standalone server's batches go out on a connection of its pool.
+        self._pool = None if isinstance(client, RedisCluster) else client.connection_pool
         # The calls gathering in this turn of the loop, when one is; each with its caller.
         self._gathering: list[tuple[Call, asyncio.Future[Any]]] | None = None
         self._sending: set[asyncio.Task[None]] = set()
@@ -61,7 +67,7 @@ class Scripts:
         if len(calls) == 1:
             # A script runs atomically on its own: one call needs neither a MULTI/EXEC nor a
             # pipeline, whose bookkeeping cost the client more than the command it sends.
-            if self._coalesce:
+            if self._pool is not None:
                 return [await self._joined(calls[0])]
             return [await self._one(*calls[0])]
         replies = await self._pipelined(calls, atomic=atomic)
@@ -107,22 +113,55 @@ class Scripts:
         joined = [(call, future) for call, future in joined if not future.done()]
         if not joined:
             return
+        lost: list[tuple[Call, asyncio.Future[Any]]] = []
         try:
-            replies = await self._pipelined([call for call, _ in joined], atomic=False)
-        except Exception as error:  # the connection failed: every call has its error
-            replies = [error] * len(joined)
+            async with contextlib.aclosing(self._streamed(joined)) as replies:
+                async for (call, future), reply in replies:
+                    if isinstance(reply, redis.exceptions.NoScriptError):
+                        lost.append((call, future))
+                    else:
+                        _settle(future, reply)
+            if lost:
+                # Those never ran: the server lost its scripts; _pipelined loads them again.
+                again = await self._pipelined([call for call, _ in lost], atomic=False)
+                for (_, future), reply in zip(lost, again, strict=True):
+                    _settle(future, reply)
+        except Exception as error:  # the connection failed: every call left has its error
+            for _, future in joined:
+                _settle(future, error)
         except BaseException as error:
             for _, future in joined:
-                if not future.done():
-                    future.set_exception(error)
+                _settle(future, error)
             raise
-        for (_, future), reply in zip(joined, replies, strict=True):
-            if future.done():  # its caller was cancelled
-                continue
-            if isinstance(reply, Exception):
-                future.set_exception(reply)
-            else:
-                future.set_result(reply)
+
+    async def _streamed(
+        self, joined: list[tuple[Call, asyncio.Future[Any]]]
+    ) -> AsyncGenerator[tuple[tuple[Call, asyncio.Future[Any]], Any]]:
+        """Each call with its reply (or error reply), as soon as that reply is read: the
+        calls go out in one write on one connection, and each caller whose reply is in can
+        run while Redis still runs the calls after it."""
+        commands = []
+        for (name, keys, args), _ in joined:
+            sha = self._shas.get(name) or await self._load(name)
+            commands.append(("EVALSHA", sha, len(keys), *keys, *args))
+        pool = self._pool
+        assert pool is not None, "only a standalone Redis gathers calls"
+        # redis-py leaves it untyped (a decorator that warns of old arguments).
+        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            await connection.send_packed_command(connection.pack_commands(commands))
+            for entry in joined:
+                try:
+                    reply = await connection.read_response()
+                except redis.exceptions.ResponseError as error:
+                    reply = error
+                yield entry, reply
+        except BaseException:
+            # Replies may be left on the socket: no later caller may read them as its own.
+            await connection.disconnect(nowait=True)
+            raise
+        finally:
+            await pool.release(connection)
 
     async def _pipelined(self, calls: Sequence[Call], *, atomic: bool) -> list[Any]:
         """Each call's reply or its error, all sent in one pipeline (again on NOSCRIPT)."""
@@ -160,3 +199,12 @@ class Scripts:
         sha: str = await self._client.script_load(script_source(name))
         self._shas[name] = sha
         return sha
+
+
+def _settle(future: asyncio.Future[Any], reply: Any) -> None:
+    if future.done():  # its caller was cancelled, or it was settled already
+        return
+    if isinstance(reply, BaseException):
+        future.set_exception(reply)
+    else:
+        future.set_result(reply)

@@ -12,6 +12,7 @@ import pytest
 import redis.asyncio
 
 from stock_cache import StockStore, store_from_url
+from stock_cache.redis_keys import RedisKeys
 from tests.redis_server import RedisServer
 from tests.stock_cache.support import CHAIR, LYON, MARSEILLE, PARIS, RULES, SOFA, TABLE
 
@@ -87,3 +88,32 @@ async def test_a_batch_after_the_server_lost_its_scripts_loads_them_and_answers(
     await client.aclose()
 
     assert list(await asyncio.gather(*(store.atp([sku], NEAR) for sku in SKUS))) == expected
+
+
+async def test_an_error_reply_in_a_batch_reaches_its_caller_only(
+    redis_server: RedisServer,
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex}"
+    opened = store_from_url(redis_server.url(), rules=RULES, key_prefix=prefix)
+    await opened.set_levels(LYON, {TABLE: 10, SOFA: 1, CHAIR: 4})
+    expected = {sku: await opened.atp([sku], NEAR) for sku in (TABLE, CHAIR)}
+    client = redis.asyncio.Redis(port=redis_server.port)
+    # The sofa's stock hash turned into a string: its script's HMGET fails on the server.
+    await client.delete(RedisKeys(prefix).stock(SOFA))
+    await client.set(RedisKeys(prefix).stock(SOFA), "not a hash")
+    await client.aclose()
+    try:
+        asked = [TABLE, SOFA, CHAIR, SOFA, TABLE]
+        done = await asyncio.gather(
+            *(opened.atp([sku], NEAR) for sku in asked), return_exceptions=True
+        )
+
+        assert [type(d).__name__ for d in done if isinstance(d, BaseException)] == [
+            "ResponseError", "ResponseError",
+        ]  # fmt: skip
+        assert "WRONGTYPE" in str(done[1])
+        assert [done[0], done[2], done[4]] == [expected[TABLE], expected[CHAIR], expected[TABLE]]
+        # Every reply of the batch was read: the connection answers the next caller rightly.
+        assert await opened.atp([CHAIR], NEAR) == expected[CHAIR]
+    finally:
+        await opened.close()
