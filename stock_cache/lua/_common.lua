@@ -75,6 +75,13 @@ local function ledger_get(stock_key, node)
   return ledger_decode(redis.call('HGET', stock_key, node))
 end
 
+-- A stock hash with more fields than this is made a hash table (see ledger_put).
+local TABLE_PAST_FIELDS = 64
+-- A field no node id can be (ids are [A-Z0-9-]), with a value longer than a listpack holds.
+local TABLE_FIELD = '~layout'
+local TABLE_VALUE = 'a value past hash-max-listpack-value: this hash stays a hash table, '
+  .. 'where HMGET finds each node at once'
+
 local function ledger_put(stock_key, node, l)
   local function list(t)
     -- cjson writes an empty table as {}; keep it small and decodable either way.
@@ -83,6 +90,13 @@ local function ledger_put(stock_key, node, l)
   end
   redis.call('HSET', stock_key, node,
     cjson.encode({b = l.b, s = l.s, a = list(l.a), f = list(l.f), g = list(l.g)}))
+  -- Redis keeps a hash of up to hash-max-listpack-entries fields (512 by default) as one
+  -- list, where HMGET scans every node for each node asked: a checkout's 50 nodes of a SKU
+  -- held at 350 cost 65 us there, 7 us in a hash table. One value longer than
+  -- hash-max-listpack-value (64) turns the hash into a table for good, whatever its size.
+  if redis.call('HLEN', stock_key) > TABLE_PAST_FIELDS then
+    redis.call('HSETNX', stock_key, TABLE_FIELD, TABLE_VALUE)
+  end
 end
 
 -- Whether a snapshot entry beats the count base: it is newer, or as new and an operator's

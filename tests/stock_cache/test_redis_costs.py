@@ -7,8 +7,10 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio
 
 from stock_cache import Reserved, SkuAvailability, StockStore, store_from_url
+from stock_cache.redis_keys import RedisKeys
 from tests.redis_cluster import RedisClusterNodes
 from tests.redis_server import RedisServer
 from tests.stock_cache.redis_costs import Cost, CostMeter, node_names
@@ -197,3 +199,31 @@ async def test_a_commit_takes_at_most_one_round_trip_per_hash_slot(
     assert cost.round_trips <= 2 + 2 + 1
     assert cost.commands["evalsha"] == 4
     assert cost.commands["hmget"] == 3
+
+
+@pytest.mark.parametrize(("nodes", "encoding"), [(64, "listpack"), (65, "hashtable")])
+async def test_a_sku_held_at_more_than_64_nodes_is_kept_a_hash_table_and_reads_the_same(
+    redis_server: RedisServer, nodes: int, encoding: str
+) -> None:
+    # Below hash-max-listpack-entries (512 by default), Redis keeps a hash as one list that
+    # HMGET scans once per field asked: past 64 nodes the store makes it a table instead.
+    prefix = f"test-{uuid.uuid4().hex}"
+    opened = store_from_url(redis_server.url(), key_prefix=prefix)
+    names = list(node_names(nodes))
+    try:
+        for units, node in enumerate(names, start=1):
+            await opened.set_levels(node, {TABLE: units})
+        client = redis.asyncio.Redis(port=redis_server.port)
+        found = await client.object("ENCODING", RedisKeys(prefix).stock(TABLE))
+        await client.aclose()
+
+        assert found == encoding.encode()
+        assert await opened.atp([TABLE], names[-3:]) == {
+            TABLE: {names[-3]: nodes - 2, names[-2]: nodes - 1, names[-1]: nodes}
+        }
+        asked = await opened.availability([TABLE], names[:2], network=names)
+        assert asked == {
+            TABLE: SkuAvailability(nodes * (nodes + 1) // 2, {names[0]: 1, names[1]: 2})
+        }
+    finally:
+        await opened.close()
