@@ -241,8 +241,15 @@ end
 -- may be read here instead, from `gens_key`, in the same step as the levels (fields
 -- 'n:' .. node, see stock_cache/redis_keys.py): the block's own, 0 or a list, then go unused.
 -- Appends the block's nodes, their profiles and generations to `into`.
+local decoded_blocks = {}
+
 local function add_block(into, encoded, gens_key)
-  local block = cjson.decode(encoded)
+  -- A request's SKUs are mostly asked at the same nodes: one block, decoded once a call.
+  local block = decoded_blocks[encoded]
+  if block == nil then
+    block = cjson.decode(encoded)
+    decoded_blocks[encoded] = block
+  end
   local ids, profiles, which, gens = block[1], block[2], block[3], block[4]
   if gens_key then
     local fields = {}
