@@ -84,6 +84,21 @@ class QuotedOption:
         return self.signer(self.option)
 
 
+def _quoted(
+    option: Option, signer: QuoteSigner, expires_at: datetime, ordered_at: datetime
+) -> QuotedOption:
+    # A function of the module, not a closure calling itself: that closure held itself in a
+    # cell, a cycle only the garbage collector frees.
+    greener = option.greener
+    return QuotedOption(
+        option,
+        signer,
+        expires_at,
+        ordered_at,
+        None if greener is None else _quoted(greener, signer, expires_at, ordered_at),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class QuotedPromise:
     options: list[QuotedOption]
@@ -298,12 +313,9 @@ class PromiseService:
             self.keys, client_id, self.network.version, expires, destination, confidence
         )
         expires_at = datetime.fromtimestamp(expires, tz=UTC)
-
-        def quoted(option: Option) -> QuotedOption:
-            greener = quoted(option.greener) if option.greener is not None else None
-            return QuotedOption(option, signer, expires_at, now, greener)
-
-        return QuotedPromise([quoted(o) for o in found.options], found.unavailable)
+        return QuotedPromise(
+            [_quoted(o, signer, expires_at, now) for o in found.options], found.unavailable
+        )
 
     async def _atp(
         self, skus: list[str], nodes: list[str], channel: str | None, shared: SharedReads | None

@@ -27,7 +27,8 @@ class Problem:
     def __init__(
         self, judge: Judge, cart: Sequence[CartLine], candidates: Sequence[Candidate], stock: Stock
     ) -> None:
-        self._judge = judge
+        # The judge's parts, not the judge: the judge's memo keeps this problem.
+        self._parts_of = judge.parts
         self.cart = tuple(cart)
         self.stock = stock
         first: dict[str, Candidate] = {}
@@ -150,7 +151,7 @@ class Problem:
 
     def _score(self, key: int, i: int, lines: tuple[CartLine, ...]) -> Part | None:
         shipment = PlannedShipment(self.node_ids[i], self.distances[i], lines)
-        found = self._parts[key] = self._judge.part(shipment)
+        found = self._parts[key] = self._parts_of.part(shipment)
         return found
 
     def shipments(self, plan: Partial) -> tuple[PlannedShipment, ...]:
