@@ -13,7 +13,7 @@ all these bound every completion from below.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from promise.judge import Judge, Part, Rating, ties
 from promise.plan_problem import Partial, Problem
@@ -341,22 +341,32 @@ class Search:
         self, j: int, holding: Sequence[int], used: Sequence[int]
     ) -> Iterator[Choice]:
         """Every split of the line's quantity over its holders, each node at most once."""
-        held = self.p.held[j]
+        yield from self._splits(self.p.held[j], holding, used, 0, self.p.quantity[j], 0)
 
-        def parts(start: int, left: int, new: int) -> Iterator[Choice]:
-            if left == 0:
-                yield ()
-                return
-            for index in range(start, len(holding)):
-                i = holding[index]
-                extra = 0 if i in used else 1
-                if len(used) + new + extra > self.cap:
-                    continue
-                for units in range(min(left, held[i]), 0, -1):
-                    for rest in parts(index + 1, left - units, new + extra):
-                        yield ((i, units), *rest)
+    def _splits(
+        self,
+        held: Mapping[int, int],
+        holding: Sequence[int],
+        used: Sequence[int],
+        start: int,
+        left: int,
+        new: int,
+    ) -> Iterator[Choice]:
+        """The splits of `left` units over the holders from `start` on, `new` nodes opened.
 
-        yield from parts(0, self.p.quantity[j], 0)
+        A method rather than a closure calling itself: that closure held itself in a cell,
+        a cycle only the garbage collector frees."""
+        if left == 0:
+            yield ()
+            return
+        for index in range(start, len(holding)):
+            i = holding[index]
+            extra = 0 if i in used else 1
+            if len(used) + new + extra > self.cap:
+                continue
+            for units in range(min(left, held[i]), 0, -1):
+                for rest in self._splits(held, holding, used, index + 1, left - units, new + extra):
+                    yield ((i, units), *rest)
 
     def result(self, *, trace: bool = True) -> tuple[ScoredPlan | None, tuple[ScoredPlan, ...]]:
         """The best plan, and the best PLANS_TRACED plans seen when tracing (else none)."""
