@@ -77,10 +77,11 @@ end
 
 -- A stock hash with more fields than this is made a hash table (see ledger_put).
 local TABLE_PAST_FIELDS = 64
--- A field no node id can be (ids are [A-Z0-9-]), with a value longer than a listpack holds.
+-- A field no node id of a network can be (ids are [A-Z0-9-]), with a value longer than a
+-- listpack holds. The value is an empty ledger all the same: read as a node, it holds none.
 local TABLE_FIELD = '~layout'
-local TABLE_VALUE = 'a value past hash-max-listpack-value: this hash stays a hash table, '
-  .. 'where HMGET finds each node at once'
+local TABLE_VALUE = '{"b":0,"s":-1,"why":"a value past hash-max-listpack-value: this hash '
+  .. 'stays a hash table, where HMGET finds each node at once"}'
 
 local function ledger_put(stock_key, node, l)
   local function list(t)

@@ -221,6 +221,8 @@ async def test_a_sku_held_at_more_than_64_nodes_is_kept_a_hash_table_and_reads_t
         assert await opened.atp([TABLE], names[-3:]) == {
             TABLE: {names[-3]: nodes - 2, names[-2]: nodes - 1, names[-1]: nodes}
         }
+        # The field that makes the table reads as a node holding nothing.
+        assert await opened.atp([TABLE], ["~layout"]) == {TABLE: {"~layout": 0}}
         asked = await opened.availability([TABLE], names[:2], network=names)
         assert asked == {
             TABLE: SkuAvailability(nodes * (nodes + 1) // 2, {names[0]: 1, names[1]: 2})
