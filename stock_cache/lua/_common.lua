@@ -100,10 +100,15 @@ local function ledger_put(stock_key, node, l)
   end
 end
 
--- Whether a snapshot entry beats the count base: it is newer, or as new and an operator's
--- level (flag 1), which is true now whatever its sequence.
+-- Whether a snapshot entry of this watermark and operator flag beats the count base of
+-- sequence s: it is newer, or as new and an operator's level (flag 1), which is true now
+-- whatever its sequence.
+local function watermark_wins(watermark, operator, s)
+  return watermark > s or (operator == 1 and watermark >= s)
+end
+
 local function entry_wins(e, s)
-  return e[3] > s or (e[4] == 1 and e[3] >= s)
+  return watermark_wins(e[3], e[4], s)
 end
 
 -- The base (units, sequence) a reader at generation `gen` sees; gen nil: the newest entry.
@@ -195,12 +200,9 @@ local function raw_on_hand(raw, gen)
   if s == nil then
     return ledger_on_hand(ledger_decode(raw), gen)
   end
-  if gen == nil or tonumber(g) <= gen then
-    -- entry_wins, on the entry's watermark and operator flag.
-    local base_seq, watermark = tonumber(s), tonumber(mark)
-    if watermark > base_seq or (operator == '1' and watermark >= base_seq) then
-      return tonumber(units)
-    end
+  if (gen == nil or tonumber(g) <= gen)
+    and watermark_wins(tonumber(mark), tonumber(operator), tonumber(s)) then
+    return tonumber(units)
   end
   return tonumber(b)
 end
