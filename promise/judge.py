@@ -150,10 +150,6 @@ class Judge:
             self._cache[shipment] = self.parts.score(shipment)
         return self._cache[shipment]
 
-    def part(self, shipment: PlannedShipment) -> Part | None:
-        """The shipment's contribution, scored afresh (searches cache it under their own keys)."""
-        return self.parts.part(shipment)
-
     def key(self, shipments: Sequence[PlannedShipment]) -> PlanKey | None:
         """Objective values then the tie-break; None when a shipment can't be made."""
         self.evaluations += 1
