@@ -159,10 +159,23 @@ def _object(schema: GraphQLSchema, type_: GraphQLObjectType, node: FieldNode) ->
     """An object's selected fields by response key, when each of them is read directly."""
     if node.selection_set is None:
         return None
-    reads: list[tuple[str, Reader]] = []
+    fields: list[FieldNode] = []
     for selection in node.selection_set.selections:
-        # Fragments and directives are left to graphql-core's field collection.
-        if not isinstance(selection, FieldNode) or selection.directives:
+        # Fragments are left to graphql-core's field collection.
+        if not isinstance(selection, FieldNode):
+            return None
+        fields.append(selection)
+    return object_reader(schema, type_, fields)
+
+
+def object_reader(
+    schema: GraphQLSchema, type_: GraphQLObjectType, fields: list[FieldNode]
+) -> Reader | None:
+    """Completes an object of `type_` with `fields` (collected already), each read directly."""
+    reads: list[tuple[str, Reader]] = []
+    for selection in fields:
+        # Directives are left to graphql-core's field collection.
+        if selection.directives:
             return None
         key = selection.alias.value if selection.alias else selection.name.value
         # The same key twice merges the two selections: graphql-core's collection does that.

@@ -9,10 +9,11 @@ time (the HTTP layer coerces them before execution, to refuse bad ones with a 40
 module builds strawberry's executor itself from a `CheckedDocument`, derived once per
 document, and the variables the HTTP layer coerced; it runs it as `execute` does, then masks
 unexpected errors with the schema's MaskErrors. The resolvers, the types and the executor
-stay strawberry's and graphql-core's, but for one shortcut (`_Executor.execute_field`): a
-field whose whole answer is known from the document is read and completed directly (see
-`gateway.direct_reads`); anything such a read does not expect goes the usual way, which
-answers it as before.
+stay strawberry's and graphql-core's, but for two shortcuts. A field whose whole answer is
+known from the document is read and completed directly (`_Executor.execute_field`, see
+`gateway.direct_reads`); and a query whose root fields all complete that way runs by a plan
+made once per operation (`gateway.root_reads`), without graphql-core's executor. Anything
+either does not expect goes the usual way, which answers it as before.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.context import Context
 from gateway.direct_reads import IS_AWAITABLE, NOT_READ, Reader, field_reader
+from gateway.root_reads import RootPlan, plan_roots, run_plan
 from promise.memo import IdentityMemo
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,10 @@ class _Executor(StrawberryGraphQLCoreExecutionContext):
         )
 
 
+# By operation node and schema; in a tuple, as no plan (None) is an answer too.
+_PLANS: IdentityMemo[tuple[RootPlan | None]] = IdentityMemo(4_096)
+
+
 # The schema's own masking, applied here to the errors of a checked document's run.
 _MASK = MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED)
 
@@ -236,6 +242,18 @@ async def _run(
         default_field_resolver,
         is_awaitable=IS_AWAITABLE,
     )
+    kept = _PLANS.get((operation, graphql_schema), ())
+    if kept is None:
+        plan = plan_roots(graphql_schema, operation, checked.fragment_definitions)
+        kept = _PLANS.put((operation, graphql_schema), (), (plan,))
+    if kept[0] is not None:
+        return await run_plan(kept[0], executor, _executed)
+    return await _executed(executor)
+
+
+async def _executed(executor: _Executor, middleware: Any = None) -> ExecutionResult:
+    if middleware is not None:
+        executor.middleware_manager = middleware
     result = executor.execute_operation()
     if IS_AWAITABLE(result):
         result = await result

@@ -1,0 +1,260 @@
+"""Query operations whose root fields are completed without graphql-core's executor.
+
+A product page's operation is two root fields whose results are unions (`availability`,
+`deliveryOptions`). graphql-core runs them by collecting the root fields, building a resolve
+info per field, wrapping each awaitable result in a completion coroutine gathered as a task,
+then resolving each union member's type and collecting its sub-fields again: per request,
+work the document alone decides. For an operation whose every root field can be completed
+directly (`gateway.direct_reads`) for every type its result may take, a plan made once per
+operation says how; per request, the resolvers are called as graphql-core calls them (the
+executor's own resolve info, the same arguments, all started before any is awaited) and
+their results completed by the plan.
+
+Whatever the plan does not expect (arguments that do not coerce, a resolver that raises, a
+value of a class no member of the union is, a value a reader gives up on) hands the whole
+operation to graphql-core's executor with the results already found: no resolver runs
+twice, and the answer, errors included, is graphql-core's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+)
+from graphql.execution.collect_fields import does_fragment_condition_match
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from gateway.direct_reads import IS_AWAITABLE, NOT_READ, Reader, object_reader
+
+Resolve = Callable[..., Any]
+
+
+class _Raised:
+    """A resolver's exception, kept to be raised again where graphql-core calls it."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+@dataclass(frozen=True, slots=True)
+class RootField:
+    key: str
+    node: FieldNode
+    field: GraphQLField
+    resolve: Resolve
+    complete: Reader
+
+
+@dataclass(frozen=True, slots=True)
+class RootPlan:
+    """How each root field of one query operation is resolved and completed."""
+
+    fields: tuple[RootField, ...]
+    typename_keys: tuple[str, ...]
+    # The response keys in the document's order.
+    order: tuple[str, ...]
+
+
+def plan_roots(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+) -> RootPlan | None:
+    """The plan of a query operation; None when graphql-core's executor must run it."""
+    root = schema.query_type
+    if operation.operation is not OperationType.QUERY or operation.directives or root is None:
+        return None
+    fields: list[RootField] = []
+    typenames: list[str] = []
+    order: list[str] = []
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.directives:
+            return None
+        key = selection.alias.value if selection.alias else selection.name.value
+        if key in order:
+            return None
+        order.append(key)
+        if selection.name.value == "__typename":
+            typenames.append(key)
+            continue
+        field = schema.get_field(root, selection.name.value)
+        if field is None or field.resolve is None:
+            return None
+        complete = _union_reader(schema, field.type, selection, fragments)
+        if complete is None:
+            return None
+        fields.append(RootField(key, selection, field, field.resolve, complete))
+    return RootPlan(tuple(fields), tuple(typenames), tuple(order))
+
+
+def _union_reader(
+    schema: GraphQLSchema,
+    type_: GraphQLOutputType,
+    node: FieldNode,
+    fragments: dict[str, FragmentDefinitionNode],
+) -> Reader | None:
+    """Completes a union's member by its Python class; None if a member cannot be read."""
+    required = isinstance(type_, GraphQLNonNull)
+    union = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if not isinstance(union, GraphQLUnionType) or node.selection_set is None:
+        return None
+    by_class: dict[type, Reader] = {}
+    for member in union.types:
+        definition = member.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        origin = getattr(definition, "origin", None)
+        selected = _collected(schema, member, node.selection_set, fragments, set())
+        if not isinstance(origin, type) or selected is None:
+            return None
+        read = object_reader(schema, member, selected)
+        if read is None:
+            return None
+        by_class[origin] = read
+    when_null = NOT_READ if required else None
+
+    def complete(value: Any) -> Any:
+        if value is None:
+            return when_null
+        read = by_class.get(type(value))
+        return NOT_READ if read is None else read(value)
+
+    return complete
+
+
+def _collected(
+    schema: GraphQLSchema,
+    member: GraphQLObjectType,
+    selection_set: SelectionSetNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    spread: set[str],
+) -> list[FieldNode] | None:
+    """The fields selected on `member`, in order, as graphql-core collects them.
+
+    None for what only graphql-core's collection handles: directives and fragments with
+    variables of their own. A fragment spread twice is kept once, as graphql-core does.
+    """
+    found: list[FieldNode] = []
+    for selection in selection_set.selections:
+        if selection.directives:
+            return None
+        if isinstance(selection, FieldNode):
+            found.append(selection)
+            continue
+        inner: SelectionSetNode
+        if isinstance(selection, InlineFragmentNode):
+            if not does_fragment_condition_match(schema, selection, member):
+                continue
+            inner = selection.selection_set
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is None or fragment.variable_definitions:
+                return None
+            if name in spread or not does_fragment_condition_match(schema, fragment, member):
+                continue
+            spread.add(name)
+            inner = fragment.selection_set
+        else:
+            return None
+        more = _collected(schema, member, inner, fragments, spread)
+        if more is None:
+            return None
+        found += more
+    return found
+
+
+class _Given:
+    """graphql-core's middleware hook, answering root fields with the results found."""
+
+    def __init__(self, found: dict[str, Any]) -> None:
+        self._found = found
+
+    def get_field_resolver(self, resolve: Resolve) -> Resolve:
+        found = self._found
+
+        def given(source: Any, info: Any, **arguments: Any) -> Any:
+            path = info.path
+            if path.prev is None and path.key in found:
+                value = found[path.key]
+                if isinstance(value, _Raised):
+                    raise value.error
+                return value
+            return resolve(source, info, **arguments)
+
+        return given
+
+
+async def run_plan(
+    plan: RootPlan,
+    executor: Any,
+    fallback: Callable[[Any, Any], Awaitable[ExecutionResult]],
+) -> ExecutionResult:
+    """The operation's answer; `fallback(executor, middleware)` runs graphql-core's."""
+    root = executor.schema.query_type
+    found: dict[str, Any] = {}
+    waiting: list[tuple[str, Awaitable[Any]]] = []
+    for entry in plan.fields:
+        path = Path(None, entry.key, root.name)
+        info = executor.build_resolve_info(entry.field, [entry.node], root, path)
+        try:
+            arguments = (
+                get_argument_values(entry.field, entry.node, executor.variable_values)
+                if entry.field.args or entry.node.arguments
+                else {}
+            )
+            result = entry.resolve(executor.root_value, info, **arguments)
+        except Exception as error:
+            found[entry.key] = _Raised(error)
+            continue
+        if IS_AWAITABLE(result):
+            waiting.append((entry.key, result))
+        else:
+            found[entry.key] = result
+    if waiting:
+        settled = await _settled([awaited for _, awaited in waiting])
+        for (key, _), value in zip(waiting, settled, strict=True):
+            if isinstance(value, BaseException) and not isinstance(value, Exception):
+                raise value  # cancelled, or the process stopping: not a field's error
+            found[key] = _Raised(value) if isinstance(value, Exception) else value
+    data: dict[str, Any] = {}
+    completed: dict[str, Any] = dict.fromkeys(plan.typename_keys, root.name)
+    for entry in plan.fields:
+        value = found[entry.key]
+        answer = NOT_READ if isinstance(value, _Raised) else entry.complete(value)
+        if answer is NOT_READ:
+            return await fallback(executor, _Given(found))
+        completed[entry.key] = answer
+    for key in plan.order:
+        data[key] = completed[key]
+    return ExecutionResult(data, None)
+
+
+async def _settled(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
+    if len(awaitables) == 1:
+        try:
+            return [await awaitables[0]]
+        except Exception as error:
+            return [error]
+    # As graphql-core: each root field of a query runs as a task of its own.
+    return await asyncio.gather(*awaitables, return_exceptions=True)
