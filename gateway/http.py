@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import strawberry
 from graphql import (
     DocumentNode,
@@ -372,8 +373,8 @@ class GraphQLEndpoint:
             if len(chunks) > limit:
                 raise too_large
         try:
-            body = json.loads(chunks)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = orjson.loads(chunks)
+        except orjson.JSONDecodeError:
             raise Refusal(400, "BAD_REQUEST", "the body is not valid JSON") from None
         if not isinstance(body, dict | list):
             raise Refusal(400, "BAD_REQUEST", "the body must be a JSON object or list")
@@ -642,7 +643,7 @@ class GraphQLEndpoint:
             **outcome.headers,
         }
         return Response(
-            json.dumps(body, separators=(",", ":")).encode("utf-8"),
+            orjson.dumps(body),
             status_code=outcome.status,
             media_type=f"{media}; charset=utf-8",
             headers=headers,

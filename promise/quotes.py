@@ -15,10 +15,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+
+import orjson
 
 from carriers.regions import Region
 from promise.cart import CartLine, Destination
@@ -87,12 +88,12 @@ class Quote:
         if self.destination is not None:
             body["dst"] = _destination_json(self.destination)
             body["conf"] = self.confidence
-        return json.dumps(body, separators=(",", ":"), sort_keys=True)
+        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
 
     @staticmethod
     def from_json(text: str) -> Quote:
         """Parse a payload; KeyError, TypeError or ValueError when it is not one."""
-        body = json.loads(text)
+        body = orjson.loads(text)
         return Quote(
             client_id=str(body["cid"]),
             network_version=str(body["net"]),
@@ -200,10 +201,8 @@ class SigningKeys:
             raise ValueError(f"the current key {self.current!r} can't be retired")
 
     def sign(self, quote: Quote) -> str:
-        envelope = json.dumps(
-            {"v": _VERSION, "kid": self.current, "q": quote.to_json()}, separators=(",", ":")
-        )
-        head = _b64(envelope.encode("utf-8"))
+        envelope = orjson.dumps({"v": _VERSION, "kid": self.current, "q": quote.to_json()})
+        head = _b64(envelope)
         return f"{head}.{_b64(_mac(self.secrets[self.current], head))}"
 
     def verify(self, token: str, *, client_id: str, now: float) -> Quote:
@@ -212,7 +211,7 @@ class SigningKeys:
         if not dot or not head or not signature:
             raise QuoteInvalid("the quote token is malformed", field=TOKEN_FIELD)
         try:
-            envelope = json.loads(_unb64(head))
+            envelope = orjson.loads(_unb64(head))
             kid = envelope["kid"]
         except (ValueError, KeyError, TypeError, binascii.Error) as error:
             raise QuoteInvalid("the quote token is malformed", field=TOKEN_FIELD) from error

@@ -107,15 +107,21 @@ async def test_a_body_that_is_not_json_is_415(http: httpx.AsyncClient) -> None:
     assert error_codes(response) == ["UNSUPPORTED_MEDIA_TYPE"]
 
 
-async def test_a_json_body_that_does_not_parse_is_400(http: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [b'{"query": ', b'{"query": "\xff{ __typename }"}', b'{"query": "{ __typename }", "v": NaN}'],
+    ids=["cut short", "not utf-8", "NaN"],
+)
+async def test_a_json_body_that_does_not_parse_is_400(http: httpx.AsyncClient, body: bytes) -> None:
     response = await http.post(
         "/graphql",
-        content=b'{"query": ',
+        content=body,
         headers={**auth(STOREFRONT), "content-type": "application/json"},
     )
 
     assert response.status_code == 400
     assert error_codes(response) == ["BAD_REQUEST"]
+    assert response.json()["errors"][0]["message"] == "the body is not valid JSON"
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
