@@ -106,18 +106,27 @@ def count_outcomes(schema: GraphQLSchema) -> None:
     """
     for root in (schema.query_type, schema.mutation_type):
         for name, field in (root.fields if root is not None else {}).items():
-            field.resolve = _counting(field.resolve or default_field_resolver, name)
+            field.resolve = Counting(field.resolve or default_field_resolver, name)
 
 
-def _counting(resolve: GraphQLFieldResolver, field: str) -> GraphQLFieldResolver:
-    def resolver(root: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
-        result = resolve(root, info, **kwargs)
-        platform = getattr(info.context, "platform", None)
+class Counting:
+    """A root field's resolver, then the count of the result type it returns."""
+
+    __slots__ = ("field", "resolve")
+
+    def __init__(self, resolve: GraphQLFieldResolver, field: str) -> None:
+        self.resolve = resolve
+        self.field = field
+
+    def __call__(self, root: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
+        return self.counted(self.resolve(root, info, **kwargs), info.context)
+
+    def counted(self, result: Any, context: Any) -> Any:
+        """`result` (awaitable or not), counted once known, for a context with a platform."""
+        platform = getattr(context, "platform", None)
         if platform is None:
             return result
-        return _counted(result, field, platform.metrics)
-
-    return resolver
+        return _counted(result, self.field, platform.metrics)
 
 
 async def _counted(result: Any, field: str, metrics: Metrics) -> Any:

@@ -7,8 +7,9 @@ then resolving each union member's type and collecting its sub-fields again: per
 work the document alone decides. For an operation whose every root field can be completed
 directly (`gateway.direct_reads`) for every type its result may take, a plan made once per
 operation says how; per request, the resolvers are called as graphql-core calls them (the
-executor's own resolve info, the same arguments, all started before any is awaited) and
-their results completed by the plan.
+executor's own resolve info, the same arguments, all started before any is awaited; through
+`gateway.root_calls`, which spares strawberry's per-call chain) and their results completed
+by the plan.
 
 Whatever the plan does not expect (arguments that do not coerce, a resolver that raises, a
 value of a class no member of the union is, a value a reader gives up on) hands the whole
@@ -45,6 +46,7 @@ from graphql.pyutils import Path
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from gateway.direct_reads import IS_AWAITABLE, NOT_READ, Reader, object_reader
+from gateway.root_calls import RootCall, root_call
 
 Resolve = Callable[..., Any]
 
@@ -63,7 +65,7 @@ class RootField:
     key: str
     node: FieldNode
     field: GraphQLField
-    resolve: Resolve
+    call: RootCall
     complete: Reader
 
 
@@ -105,7 +107,7 @@ def plan_roots(
         complete = _union_reader(schema, field.type, selection, fragments)
         if complete is None:
             return None
-        fields.append(RootField(key, selection, field, field.resolve, complete))
+        fields.append(RootField(key, selection, field, root_call(schema, field), complete))
     return RootPlan(tuple(fields), tuple(typenames), tuple(order))
 
 
@@ -223,7 +225,7 @@ async def run_plan(
                 if entry.field.args or entry.node.arguments
                 else {}
             )
-            result = entry.resolve(executor.root_value, info, **arguments)
+            result = entry.call(executor.root_value, info, arguments)
         except Exception as error:
             found[entry.key] = _Raised(error)
             continue

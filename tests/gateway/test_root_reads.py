@@ -10,6 +10,8 @@ to graphql-core. Operations the plan does not cover are left to graphql-core.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Annotated, Any, cast
 
 import pytest
@@ -22,6 +24,7 @@ from graphql import (
     execute,
     parse,
 )
+from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.context import Context
@@ -32,6 +35,7 @@ from gateway.execution import (
     is_unexpected,
     run_checked,
 )
+from gateway.metrics import Metrics, count_outcomes
 from gateway.root_reads import plan_roots
 
 CALLS: Counter[str] = Counter()
@@ -65,22 +69,26 @@ class Stranger:
 Result = Annotated[Found | Missing | Broken, strawberry.union("Result")]
 
 
+def looked(name: str, count: int) -> Result:
+    if name == "raise":
+        raise RuntimeError("the lookup failed")
+    if name == "missing":
+        return Missing(code="MISSING", field="name")
+    if name == "broken":
+        return Broken(code="BROKEN", detail="a bad day")
+    if name == "stranger":
+        return cast("Found", Stranger())
+    if name == "null-inside":
+        return Found(name=cast("str", None), count=count)
+    return Found(name=name, count=count)
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     async def look(self, name: str, count: int = 1) -> Result:
         CALLS["look"] += 1
-        if name == "raise":
-            raise RuntimeError("the lookup failed")
-        if name == "missing":
-            return Missing(code="MISSING", field="name")
-        if name == "broken":
-            return Broken(code="BROKEN", detail="a bad day")
-        if name == "stranger":
-            return cast("Found", Stranger())
-        if name == "null-inside":
-            return Found(name=cast("str", None), count=count)
-        return Found(name=name, count=count)
+        return looked(name, count)
 
     @strawberry.field
     async def maybe(self, name: str) -> Result | None:
@@ -237,3 +245,98 @@ async def test_a_leaf_root_field_still_answers_through_graphql_core() -> None:
     )
 
     assert found.data == {"greet": "a, b"}
+
+
+class OnlyAllowed(BasePermission):
+    message = "this caller may not look"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return bool(info.context.allowed) and kwargs.get("name") != "secret"
+
+
+GUARDS: list[type[BasePermission]] = [OnlyAllowed]
+
+
+@strawberry.type
+class Guarded:
+    # Named as a field the gateway's metrics count.
+    @strawberry.field(permission_classes=GUARDS)  # type: ignore[untyped-decorator]
+    async def availability(self, info: strawberry.Info, name: str, count: int = 1) -> Result:
+        info.context.seen.append((name, count))
+        return looked(name, count)
+
+
+guarded = strawberry.Schema(query=Guarded)
+count_outcomes(guarded._schema)
+GUARDED = """query G($name: String!) { availability(name: $name, count: 4) {
+  ... on Found { name count } ... on Failure { code } } }"""
+
+
+@dataclass
+class Caller:
+    allowed: bool
+    platform: Any = field(default_factory=lambda: SimpleNamespace(metrics=Metrics()))
+    seen: list[tuple[str, int]] = field(default_factory=list)
+
+    def counted(self) -> dict[str, float]:
+        return {
+            sample.labels["outcome"]: sample.value
+            for metric in self.platform.metrics.promises.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total")
+        }
+
+
+@pytest.mark.parametrize(
+    ("allowed", "name"),
+    [(True, "lamp"), (True, "missing"), (True, "raise"), (True, "secret"), (False, "lamp")],
+    ids=["found", "missing", "raises", "refused by argument", "refused caller"],
+)
+async def test_a_guarded_root_field_answers_and_counts_as_strawberrys_chain(
+    allowed: bool, name: str
+) -> None:
+    theirs, ours = Caller(allowed), Caller(allowed)
+    answer = execute(
+        guarded._schema,
+        parse(GUARDED),
+        context_value=theirs,
+        variable_values={"name": name},
+        executor_class=StrawberryGraphQLCoreExecutionContext,
+    )
+    assert not isinstance(answer, ExecutionResult | list)
+    expected = await answer
+    assert isinstance(expected, ExecutionResult)
+
+    found = await run_checked(
+        guarded,
+        parse(GUARDED),
+        variables={"name": name},
+        operation_name=None,
+        context=cast("Context", ours),
+    )
+
+    assert found.data == expected.data
+    assert masked(found.errors) == masked(expected.errors)
+    assert ours.seen == theirs.seen
+    assert ours.counted() == theirs.counted()
+
+
+async def test_an_allowed_call_skips_strawberrys_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def not_expected(*_: object, **__: object) -> None:
+        raise AssertionError("strawberry's permission extension ran")
+
+    monkeypatch.setattr(PermissionExtension, "resolve_async", not_expected)
+    caller = Caller(allowed=True)
+
+    found = await run_checked(
+        guarded,
+        parse(GUARDED),
+        variables={"name": "lamp"},
+        operation_name=None,
+        context=cast("Context", caller),
+    )
+
+    assert found.errors is None
+    assert found.data == {"availability": {"name": "lamp", "count": 4}}
+    assert caller.seen == [("lamp", 4)]
+    assert caller.counted() == {"Found": 1.0}
