@@ -7,9 +7,9 @@ then resolving each union member's type and collecting its sub-fields again: per
 work the document alone decides. For an operation whose every root field can be completed
 directly (`gateway.direct_reads`) for every type its result may take, a plan made once per
 operation says how; per request, the resolvers are called as graphql-core calls them (the
-executor's own resolve info, the same arguments, all started before any is awaited; through
-`gateway.root_calls`, which spares strawberry's per-call chain) and their results completed
-by the plan.
+executor's own resolve info, the same arguments coerced by `gateway.argument_plans`, all
+started before any is awaited; through `gateway.root_calls`, which spares strawberry's
+per-call chain) and their results completed by the plan.
 
 Whatever the plan does not expect (arguments that do not coerce, a resolver that raises, a
 value of a class no member of the union is, a value a reader gives up on) hands the whole
@@ -45,6 +45,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from gateway.argument_plans import Arguments, plan_arguments
 from gateway.direct_reads import IS_AWAITABLE, NOT_READ, Reader, object_reader
 from gateway.root_calls import RootCall, root_call
 
@@ -65,6 +66,7 @@ class RootField:
     key: str
     node: FieldNode
     field: GraphQLField
+    arguments: Arguments | None
     call: RootCall
     complete: Reader
 
@@ -107,7 +109,16 @@ def plan_roots(
         complete = _union_reader(schema, field.type, selection, fragments)
         if complete is None:
             return None
-        fields.append(RootField(key, selection, field, root_call(schema, field), complete))
+        fields.append(
+            RootField(
+                key,
+                selection,
+                field,
+                plan_arguments(field, selection),
+                root_call(schema, field),
+                complete,
+            )
+        )
     return RootPlan(tuple(fields), tuple(typenames), tuple(order))
 
 
@@ -220,11 +231,15 @@ async def run_plan(
         path = Path(None, entry.key, root.name)
         info = executor.build_resolve_info(entry.field, [entry.node], root, path)
         try:
-            arguments = (
-                get_argument_values(entry.field, entry.node, executor.variable_values)
-                if entry.field.args or entry.node.arguments
-                else {}
-            )
+            planned = entry.arguments
+            arguments = None if planned is None else planned(executor.variable_values)
+            if arguments is None:
+                # graphql-core's own coercion, and its error when there is no value.
+                arguments = (
+                    get_argument_values(entry.field, entry.node, executor.variable_values)
+                    if entry.field.args or entry.node.arguments
+                    else {}
+                )
             result = entry.call(executor.root_value, info, arguments)
         except Exception as error:
             found[entry.key] = _Raised(error)
