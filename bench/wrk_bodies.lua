@@ -20,9 +20,15 @@ request = function()
   return wrk.format("POST", "/graphql", headers, bodies[next_body])
 end
 
+-- wrk waits whole milliseconds (it truncates what delay returns): the fractions are carried
+-- over, so that the pauses average the one asked for.
+local carried = 0
 if pause > 0 then
   delay = function()
-    return pause
+    carried = carried + pause
+    local whole = math.floor(carried)
+    carried = carried - whole
+    return whole
   end
 end
 
