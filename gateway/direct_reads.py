@@ -18,19 +18,26 @@ which is why only those that cannot take the context (so cannot act on the reque
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
+from operator import attrgetter
 from typing import Any, TypeGuard, cast
 
 from graphql import (
     FieldNode,
+    GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
     Undefined,
 )
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -86,6 +93,8 @@ def _getter(field: GraphQLField) -> Callable[[Any], Any] | None:
         if not getattr(field.resolve, "_is_default", False):
             return None
         attribute, name = definition.default_resolver, definition.python_name
+        if attribute is getattr:
+            return attrgetter(name)
         return lambda source: attribute(source, name)
     plain = (
         resolver.self_parameter is not None
@@ -104,10 +113,14 @@ def _getter(field: GraphQLField) -> Callable[[Any], Any] | None:
 def _completer(schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode) -> Reader | None:
     """How to complete a value of `type_` selected by `node`; None when it can't be direct."""
     required = isinstance(type_, GraphQLNonNull)
-    inner = _inner(schema, type_.of_type if isinstance(type_, GraphQLNonNull) else type_, node)
+    of = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    when_null = NOT_READ if required else None
+    if isinstance(of, GraphQLScalarType | GraphQLEnumType):
+        # Most values of an answer are leaves: their null check and serializing in one call.
+        return _leaf(of, when_null)
+    inner = _inner(schema, of, node)
     if inner is None:
         return None
-    when_null = NOT_READ if required else None
     complete: Reader = inner
 
     def completed(value: Any) -> Any:
@@ -118,8 +131,6 @@ def _completer(schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode)
 
 def _inner(schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode) -> Reader | None:
     """How to complete a value that is not null."""
-    if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-        return _leaf(type_)
     if isinstance(type_, GraphQLList):
         item = _completer(schema, type_.of_type, node)
         return None if item is None else _listed(item)
@@ -129,10 +140,39 @@ def _inner(schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode) -> 
     return None
 
 
-def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Reader:
+# The built-in scalars whose serializing gives a value of exactly these types back as it is
+# (an int only within 32 bits, a float only finite).
+_AS_IS: dict[GraphQLScalarType, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+    GraphQLInt: int,
+    GraphQLFloat: float,
+}
+
+
+def _int32(value: Any) -> bool:
+    return bool(-(2**31) <= value < 2**31)
+
+
+def _finite(value: Any) -> bool:
+    return math.isfinite(value)
+
+
+def _any(value: Any) -> bool:
+    return True
+
+
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType, when_null: Any) -> Reader:
     serialize = type_.serialize
+    as_is = _AS_IS.get(type_) if isinstance(type_, GraphQLScalarType) else None
+    small = _int32 if as_is is int else _finite if as_is is float else _any
 
     def leaf(value: Any) -> Any:
+        if value is None:
+            return when_null
+        if type(value) is as_is and small(value):
+            return value
         if isinstance(value, Exception) or IS_AWAITABLE(value):
             return NOT_READ
         serialized = serialize(value)

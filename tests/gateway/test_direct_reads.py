@@ -116,6 +116,9 @@ THINGS = [
     thing(parts=(Part(label="cord", grams=90),), spare=Part(label="bulb", grams=30), home=None),
     thing(parts="leg"),
     thing(parts=[]),
+    # An int past 32 bits is refused; a bool where an Int goes is serialized as 1.
+    thing(count=2**31, ratio=2.0**70),
+    thing(count=True, name="stool", ratio=0),
 ]
 
 
@@ -215,8 +218,9 @@ async def test_the_good_values_are_read_and_each_bad_one_is_an_error_at_its_path
     assert (nan["name"], nan["ratio"]) == ("lamp", None)
     assert bad[:6] == [None] * 6
     assert sorted((e.path or [])[:2] for e in found.errors or []) == [
-        ["things", i] for i in range(2, 9)
+        ["things", i] for i in [*range(2, 9), 15]
     ]
+    assert (bad[-2], bad[-1]["count"], bad[-1]["ratio"]) == (None, 1, 0.0)
 
 
 async def test_objects_lists_of_them_and_plain_resolvers_are_read_with_their_errors() -> None:
