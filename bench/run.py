@@ -64,6 +64,7 @@ _SLICE_SECONDS = 2
 _CONNECTIONS = 32
 # Short runs that find the pause giving the paced PDP run its target rate (see `_paced`).
 _PACING_ROUNDS = 5
+_PACING_TOLERANCE = 0.015
 
 
 @strawberry.type
@@ -324,15 +325,16 @@ def _paced(url: str, bodies: Path, unpaced_rps: float, seconds: int) -> WrkResul
 
     A pause of one cycle at the target (32 / 1,400 s) less one response time at full load
     overshoots: with the pause, responses come faster, and the first guess ran at 1,578/s.
-    Short runs correct the pause by the cycle they missed by, until within 1.5% of the
-    target (wrk_bodies.lua carries the fractions of a millisecond that wrk drops, so the
+    Short runs correct the pause by the cycle they missed by, until at the target or at most
+    1.5% above it (wrk_bodies.lua carries the fractions of a millisecond that wrk drops, so the
     pause is not rounded to whole milliseconds, 4-5% of the rate each).
     """
-    target_cycle_ms = _CONNECTIONS * 1000 / PDP_TARGET_RPS
+    # Aimed a little above the target, so that the run is at 1,400/s or just over.
+    target_cycle_ms = _CONNECTIONS * 1000 / (PDP_TARGET_RPS * (1 + _PACING_TOLERANCE / 2))
     think = max(0.0, target_cycle_ms - _CONNECTIONS * 1000 / unpaced_rps)
     for _ in range(_PACING_ROUNDS):
         probe = run_wrk(url, bodies, HEADERS, seconds=3, connections=_CONNECTIONS, delay_ms=think)
-        if abs(probe.per_second / PDP_TARGET_RPS - 1) <= 0.015:
+        if 0 <= probe.per_second / PDP_TARGET_RPS - 1 <= _PACING_TOLERANCE:
             break
         think = max(0.0, think + target_cycle_ms - _CONNECTIONS * 1000 / probe.per_second)
     return run_wrk(url, bodies, HEADERS, seconds=seconds, connections=_CONNECTIONS, delay_ms=think)
@@ -521,7 +523,7 @@ def _targets(
         p = pdp.paced
         report.target("PDP p99 at 1,400/s (paced)", "<= 20 ms",
                       f"{p.p99_ms:.1f} ms at {p.per_second:.0f}/s",
-                      p.p99_ms <= 20 and p.per_second >= PDP_TARGET_RPS * 0.95)  # fmt: skip
+                      p.p99_ms <= 20 and p.per_second >= PDP_TARGET_RPS * 0.99)  # fmt: skip
         share = g.per_second / pdp.floor.per_second
         report.target("PDP HTTP throughput vs floor", ">= 0.8x", f"{share:.2f}x", share >= 0.8)
     c = found[checkout].figures
