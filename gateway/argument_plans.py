@@ -79,9 +79,7 @@ def plan_arguments(field: GraphQLField, node: FieldNode) -> Arguments | None:
         try:
             for out, argument, missing, coerce in steps:
                 if coerce is None or (missing is not None and missing not in values):
-                    default = coerce_default_value(argument)
-                    if default is not Undefined:
-                        coerced[out] = default
+                    _default(coerced, out, argument)
                     continue
                 value = coerce(values)
                 if value is Undefined:
@@ -92,6 +90,13 @@ def plan_arguments(field: GraphQLField, node: FieldNode) -> Arguments | None:
         return coerced
 
     return arguments
+
+
+def _default(coerced: dict[str, Any], out: str, definition: Any) -> None:
+    """An argument's or input field's default, if it has one, as graphql-core coerces it."""
+    default = coerce_default_value(definition)
+    if default is not Undefined:
+        coerced[out] = default
 
 
 def _constant(value: Any) -> Coerce:
@@ -194,9 +199,7 @@ def _object(node: ValueNode, type_: GraphQLInputObjectType) -> Coerce:
             ):
                 if required:
                     return Undefined
-                default = coerce_default_value(field)
-                if default is not Undefined:
-                    coerced[out] = default
+                _default(coerced, out, field)
                 continue
             value = coerce(values)
             if value is Undefined:
