@@ -59,7 +59,7 @@ class ShipmentParts:
         priorities: Mapping[str, int],
         stores: frozenset[str],
         keep_store_units: int,
-        day_zero: date,
+        day_zero: date = date.min,
     ) -> None:
         # DELIVERY_DATE counts days from here (the order's day), so traces read as days.
         self.day_zero = day_zero
@@ -99,26 +99,9 @@ class ShipmentParts:
 class Judge:
     """A plan's objective values under a profile, with cached shipment scores."""
 
-    def __init__(
-        self,
-        objective: Sequence[Criterion],
-        score: Scorer,
-        stock: Stock,
-        *,
-        priorities: Mapping[str, int],
-        stores: frozenset[str],
-        keep_store_units: int,
-        day_zero: date = date.min,
-    ) -> None:
+    def __init__(self, objective: Sequence[Criterion], parts: ShipmentParts) -> None:
         self.objective = tuple(objective)
-        self.parts = ShipmentParts(
-            score,
-            stock,
-            priorities=priorities,
-            stores=stores,
-            keep_store_units=keep_store_units,
-            day_zero=day_zero,
-        )
+        self.parts = parts
         self._cache: dict[PlannedShipment, ShipmentScore | None] = {}
         # What searches prepare about a cart, kept for the next search of the same family.
         self.memo: dict[object, object] = {}
@@ -127,17 +110,7 @@ class Judge:
 
     def with_objective(self, objective: Sequence[Criterion]) -> Judge:
         """The same judge (and caches) comparing by another objective."""
-        parts = self.parts
-        other = Judge(
-            objective,
-            parts.score,
-            parts.stock,
-            priorities=parts.priorities,
-            stores=parts.stores,
-            keep_store_units=parts.keep,
-            day_zero=parts.day_zero,
-        )
-        other.parts = parts
+        other = Judge(objective, self.parts)
         other._cache = self._cache
         other.memo = self.memo
         return other

@@ -35,6 +35,7 @@ from promise.sourcing import (
     Plan,
     PlannedShipment,
     SearchResult,
+    ShipmentParts,
     ShipmentScore,
     Stock,
     search_plans,
@@ -305,8 +306,7 @@ def _judge(
     network: Network, request: PromiseRequest, scorer: ShipmentScorer, stock: Stock
 ) -> Judge:
     profile = request.profile
-    return Judge(
-        profile.objective,
+    parts = ShipmentParts(
         scorer,
         stock,
         priorities=network.priorities(),
@@ -314,6 +314,7 @@ def _judge(
         keep_store_units=profile.keep_store_units,
         day_zero=request.now.date(),
     )
+    return Judge(profile.objective, parts)
 
 
 def served(

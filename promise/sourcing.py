@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from promise.beam import beam
 from promise.cart import CartLine
-from promise.judge import Judge
+from promise.judge import Judge, ShipmentParts
 from promise.plan_problem import problem_for
 from promise.plan_search import Search
 from promise.plans import (
@@ -79,6 +79,7 @@ __all__ = [
     "ScoredPlan",
     "Scorer",
     "SearchResult",
+    "ShipmentParts",
     "ShipmentScore",
     "Stock",
     "search_plans",

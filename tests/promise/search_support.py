@@ -21,6 +21,7 @@ from promise.sourcing import (
     Judge,
     PlannedShipment,
     Scorer,
+    ShipmentParts,
     ShipmentScore,
     Stock,
 )
@@ -58,14 +59,14 @@ def scorer(places: Mapping[str, Place]) -> Scorer:
 
 
 def judge(places: Mapping[str, Place], objective: Sequence[Criterion], stock: Stock) -> Judge:
-    return Judge(
-        objective,
+    parts = ShipmentParts(
         scorer(places),
         stock,
         priorities={p.node_id: p.priority for p in places.values()},
         stores=frozenset(p.node_id for p in places.values() if p.store),
         keep_store_units=2,
     )
+    return Judge(objective, parts)
 
 
 def candidates(places: Mapping[str, Place]) -> list[Candidate]:

@@ -20,7 +20,7 @@ from promise.plan_search import Search
 from promise.plans import PlannedShipment, ShipmentScore
 from promise.profiles import Criterion
 from promise.search_limits import BEAM_WIDTH, EXACT_BUDGET, NODES_PER_LINE
-from promise.sourcing import Judge, SearchResult, Stock, search_plans
+from promise.sourcing import Judge, SearchResult, ShipmentParts, Stock, search_plans
 from tests.promise.search_support import (
     Place,
     candidates,
@@ -151,11 +151,9 @@ def test_a_degenerate_cart_stops_at_the_budget_and_the_beam_still_finds_a_plan()
 
     the_judge = Judge(
         (Criterion.CO2E,),
-        at_most_two_lines,
-        stock,
-        priorities={},
-        stores=frozenset(),
-        keep_store_units=2,
+        ShipmentParts(
+            at_most_two_lines, stock, priorities={}, stores=frozenset(), keep_store_units=2
+        ),
     )
 
     result = search_plans(cart, candidates(world), stock, the_judge, max_shipments=3)
