@@ -71,7 +71,12 @@ def _lean_call(schema: GraphQLSchema, field: GraphQLField) -> RootCall | None:
     registry = converter.scalar_registry
     extensions = list(definition.extensions)
     declared = definition.arguments
+    if any(argument.python_name == "info" for argument in declared):
+        # strawberry's chain swaps such an argument for the Info: its way, not copied here.
+        return None
     info_name = base.info_parameter.name if base.info_parameter is not None else None
+    # strawberry's chain gives the checks the resolver's Info if it is not named `info`.
+    info_for_checks = info_name if info_name != "info" else None
     takes_self = base.self_parameter is not None
     function = base.wrapped_func
 
@@ -82,18 +87,16 @@ def _lean_call(schema: GraphQLSchema, field: GraphQLField) -> RootCall | None:
         )
         for extension in extensions:
             kwargs = extension.map_arguments(kwargs)
-        if info_name is not None:
-            kwargs[info_name] = strawberry_info
-        # strawberry's chain gives the checks the arguments without one named `info`.
-        asked_info = kwargs.pop("info", None) if "info" in kwargs else None
+        if info_for_checks is not None:
+            kwargs[info_for_checks] = strawberry_info
         for permission in permissions:
             allowed = permission.has_permission(source, strawberry_info, **kwargs)
             if allowed is not True:
                 if inspect.iscoroutine(allowed):
                     allowed.close()
                 return counting(source, info, **arguments)
-        if asked_info is not None:
-            kwargs["info"] = asked_info
+        if info_name is not None:
+            kwargs[info_name] = strawberry_info
         result = function(source, **kwargs) if takes_self else function(**kwargs)
         return counting.counted(result, info.context)
 

@@ -65,6 +65,9 @@ class _Raised:
 class RootField:
     key: str
     node: FieldNode
+    # What graphql-core's resolve info holds of the field, the same for every request.
+    nodes: list[FieldNode]
+    path: Path
     field: GraphQLField
     arguments: Arguments | None
     call: RootCall
@@ -113,6 +116,8 @@ def plan_roots(
             RootField(
                 key,
                 selection,
+                [selection],
+                Path(None, key, root.name),
                 field,
                 plan_arguments(field, selection),
                 root_call(schema, field),
@@ -228,8 +233,7 @@ async def run_plan(
     found: dict[str, Any] = {}
     waiting: list[tuple[str, Awaitable[Any]]] = []
     for entry in plan.fields:
-        path = Path(None, entry.key, root.name)
-        info = executor.build_resolve_info(entry.field, [entry.node], root, path)
+        info = executor.build_resolve_info(entry.field, entry.nodes, root, entry.path)
         try:
             planned = entry.arguments
             arguments = None if planned is None else planned(executor.variable_values)
