@@ -142,8 +142,7 @@ class Scripts:
         run while Redis still runs the calls after it."""
         commands = []
         for (name, keys, args), _ in joined:
-            sha = self._shas.get(name) or await self._load(name)
-            commands.append(("EVALSHA", sha, len(keys), *keys, *args))
+            commands.append(("EVALSHA", await self._sha(name), len(keys), *keys, *args))
         pool = self._pool
         assert pool is not None, "only a standalone Redis gathers calls"
         # redis-py leaves it untyped (a decorator that warns of old arguments).
@@ -171,8 +170,7 @@ class Scripts:
             async with self._client.pipeline(transaction=atomic) as pipe:
                 for position in pending:
                     name, keys, args = calls[position]
-                    sha = self._shas.get(name) or await self._load(name)
-                    pipe.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+                    pipe.execute_command("EVALSHA", await self._sha(name), len(keys), *keys, *args)
                 answers: list[Any] = await pipe.execute(raise_on_error=False)
             missing = []
             for position, answer in zip(pending, answers, strict=True):
@@ -187,13 +185,17 @@ class Scripts:
         return replies
 
     async def _one(self, name: str, keys: list[str], args: list[EncodableT]) -> Any:
-        sha = self._shas.get(name) or await self._load(name)
+        sha = await self._sha(name)
         try:
             return await self._client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
         except redis.exceptions.NoScriptError:
             # Nothing ran: the server lost its scripts (restart, SCRIPT FLUSH).
             sha = await self._load(name)
         return await self._client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+
+    async def _sha(self, name: str) -> str:
+        """The script's SHA1, loading it into the server the first time."""
+        return self._shas.get(name) or await self._load(name)
 
     async def _load(self, name: str) -> str:
         sha: str = await self._client.script_load(script_source(name))
