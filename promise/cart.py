@@ -13,10 +13,15 @@ from promise.network import Sku
 MAX_QUANTITY_PER_LINE = 999
 
 
-@dataclass(frozen=True, slots=True, order=True)
+# __init__ written out, compiled (see promise.plans): the search makes lines per content.
+@dataclass(frozen=True, slots=True, order=True, init=False)
 class CartLine:
     sku: str
     quantity: int
+
+    def __init__(self, sku: str, quantity: int) -> None:
+        object.__setattr__(self, "sku", sku)
+        object.__setattr__(self, "quantity", quantity)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,8 @@ class Dispatch:
         return hash((self.day, self.order_by, self.leaves_at))
 
 
-@dataclass(frozen=True, slots=True)
+# __init__ written out, compiled (see promise.plans): shipments are dated by the thousand.
+@dataclass(frozen=True, slots=True, init=False)
 class Timing:
     """When a shipment arrives (home) or is ready (collect), as a likely and a promised day.
 
@@ -76,6 +77,26 @@ class Timing:
     window_end: datetime | None = None
     ready_at: datetime | None = None
     confidence: float = 1.0
+
+    def __init__(
+        self,
+        order_by: datetime,
+        dispatch_day: date,
+        likely: date,
+        promised: date,
+        window_start: datetime | None = None,
+        window_end: datetime | None = None,
+        ready_at: datetime | None = None,
+        confidence: float = 1.0,
+    ) -> None:
+        object.__setattr__(self, "order_by", order_by)
+        object.__setattr__(self, "dispatch_day", dispatch_day)
+        object.__setattr__(self, "likely", likely)
+        object.__setattr__(self, "promised", promised)
+        object.__setattr__(self, "window_start", window_start)
+        object.__setattr__(self, "window_end", window_end)
+        object.__setattr__(self, "ready_at", ready_at)
+        object.__setattr__(self, "confidence", confidence)
 
 
 def _at(day: date, moment: time, tz: ZoneInfo) -> datetime:

@@ -9,7 +9,6 @@ the first is gone never matches. Bounded: at the limit everything kept is droppe
 from __future__ import annotations
 
 from collections.abc import Hashable
-from operator import is_
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -24,14 +23,26 @@ class IdentityMemo(Generic[V]):
 
     def get(self, objects: tuple[object, ...], values: tuple[Hashable, ...]) -> V | None:
         """The value kept for these objects and values; None when there is none."""
-        kept = self._kept.get((*map(id, objects), *values))
-        # map(is_) rather than a generator: the dates ask this twice per shipment scored.
-        if kept is None or len(kept[0]) != len(objects) or not all(map(is_, kept[0], objects)):
+        # Written out rather than with map(id)/map(is_): compiled, id() and `is` are inline
+        # operations, where map and its callables are looked up and called each time, and the
+        # dates ask this twice per shipment scored.
+        kept = self._kept.get(_key(objects, values))
+        if kept is None:
             return None
+        held = kept[0]
+        if len(held) != len(objects):
+            return None
+        for i in range(len(objects)):
+            if held[i] is not objects[i]:
+                return None
         return kept[1]
 
     def put(self, objects: tuple[object, ...], values: tuple[Hashable, ...], value: V) -> V:
         if len(self._kept) >= self._limit:
             self._kept.clear()
-        self._kept[(*map(id, objects), *values)] = (objects, value)
+        self._kept[_key(objects, values)] = (objects, value)
         return value
+
+
+def _key(objects: tuple[object, ...], values: tuple[Hashable, ...]) -> tuple[Hashable, ...]:
+    return tuple([id(o) for o in objects]) + values

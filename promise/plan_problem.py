@@ -109,18 +109,18 @@ class Problem:
     def part(self, i: int, code: int) -> Part | None:
         """What candidate `i` shipping `code` contributes; None when it can't be made."""
         key = code * self.size + i
-        try:
+        # A membership test, not try/except KeyError: compiled, a miss raising costs a
+        # traceback object each time, and most parts are missed once.
+        if key in self._parts:
             return self._parts[key]
-        except KeyError:
-            return self._score(key, i, self.lines(code))
+        return self._score(key, i, self.lines(code))
 
     def grown_part(self, i: int, base: int, j: int, units: int) -> Part | None:
         """`part` of `base` plus `units` of line `j`, decoding only what `base` lacked."""
         key = (base + units * self.place[j]) * self.size + i
-        try:
+        if key in self._parts:
             return self._parts[key]
-        except KeyError:
-            return self._score(key, i, self._grown_lines(base, j, units))
+        return self._score(key, i, self._grown_lines(base, j, units))
 
     def floor(self, j: int, reach: int) -> Part | None:
         """A part no higher on any criterion than line `j` alone at any of its first `reach`

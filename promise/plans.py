@@ -9,17 +9,30 @@ from datetime import date
 from promise.cart import CartLine
 
 
-@dataclass(frozen=True, slots=True)
+# The search builds these by the thousand per request. Their __init__ is written out: the one
+# @dataclass generates stays interpreted when mypyc compiles the module, and costs about 14
+# times a compiled one (420 against 30 ns, frozen). Equality, hash and repr still come from
+# @dataclass; object.__setattr__ is how a frozen class sets its own fields.
+@dataclass(frozen=True, slots=True, init=False)
 class Candidate:
     node_id: str
     distance_km: float
 
+    def __init__(self, node_id: str, distance_km: float) -> None:
+        object.__setattr__(self, "node_id", node_id)
+        object.__setattr__(self, "distance_km", distance_km)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, init=False)
 class PlannedShipment:
     node_id: str
     distance_km: float
     lines: tuple[CartLine, ...]
+
+    def __init__(self, node_id: str, distance_km: float, lines: tuple[CartLine, ...]) -> None:
+        object.__setattr__(self, "node_id", node_id)
+        object.__setattr__(self, "distance_km", distance_km)
+        object.__setattr__(self, "lines", lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +52,7 @@ def available(stock: Stock, sku: str, node_id: str) -> int:
     return stock.get(sku, {}).get(node_id, 0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ShipmentScore:
     """What one shipment contributes to a plan's objective."""
 
@@ -47,6 +60,12 @@ class ShipmentScore:
     likely: date
     cost_cents: int
     co2e_grams: float
+
+    def __init__(self, promised: date, likely: date, cost_cents: int, co2e_grams: float) -> None:
+        object.__setattr__(self, "promised", promised)
+        object.__setattr__(self, "likely", likely)
+        object.__setattr__(self, "cost_cents", cost_cents)
+        object.__setattr__(self, "co2e_grams", co2e_grams)
 
 
 PlanKey = tuple[tuple[float, ...], int, float, tuple[tuple[str, tuple[CartLine, ...]], ...]]

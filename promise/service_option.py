@@ -274,9 +274,9 @@ class ShipmentScorer:
 
     def _timing(self, node: Node, distance_km: float, arrives_at: datetime | None) -> Timing | None:
         key = (node.id, arrives_at)
-        try:
+        if key in self._timings:
             timing = self._timings[key]
-        except KeyError:
+        else:
             timing = self._timings[key] = self.timer(node, distance_km, arrives_at)
         if timing is None:
             self.failures.no_date = True
