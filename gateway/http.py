@@ -72,6 +72,7 @@ from gateway.platform import Platform
 from gateway.promising import PromiseService
 from gateway.scopes import Scope, scope_of
 from gateway.trusted_documents import digest_of, parse_document_id
+from gateway.variable_plans import VariablePlan, plan_variables
 
 log = logging.getLogger("gateway.http")
 
@@ -125,6 +126,8 @@ class _Plan:
     scoped: tuple[tuple[str, Scope], ...]
     label: str
     only_cacheable_fields: bool
+    # None: graphql-core coerces this operation's variables (see gateway.variable_plans).
+    variables: VariablePlan | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +192,9 @@ def _root_fields(
     return names
 
 
-def _plan(operation: OperationDefinitionNode, checked: CheckedDocument) -> _Plan:
+def _plan(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, checked: CheckedDocument
+) -> _Plan:
     root_type = "Mutation" if operation.operation is OperationType.MUTATION else "Query"
     fields = _root_fields(operation.selection_set, checked.fragment_definitions)
     scoped = tuple(
@@ -198,7 +203,8 @@ def _plan(operation: OperationDefinitionNode, checked: CheckedDocument) -> _Plan
     # Metrics are labelled by root fields (bounded by the schema), never by a name the
     # client chose.
     label = ",".join(sorted(set(fields)))
-    return _Plan(operation, scoped, label, set(fields) <= CACHEABLE_FIELDS)
+    variables = plan_variables(schema, operation.variable_definitions or ())
+    return _Plan(operation, scoped, label, set(fields) <= CACHEABLE_FIELDS, variables)
 
 
 def _string(params: Mapping[str, Any], name: str) -> str | None:
@@ -467,7 +473,10 @@ class GraphQLEndpoint:
             if errors:
                 raise self._validation(errors, code)
         checked = check_document(schema, document)
-        plans = {name: _plan(operation, checked) for name, operation in checked.operations.items()}
+        plans = {
+            name: _plan(schema, operation, checked)
+            for name, operation in checked.operations.items()
+        }
         return _Document(checked, plans)
 
     async def _prepare(self, params: Any, caller: Caller, method: str) -> Prepared:
@@ -505,7 +514,8 @@ class GraphQLEndpoint:
                 "mutations are sent by POST, never GET",
                 headers={"allow": "POST"},
             )
-        coerced = get_variable_values(
+        planned = plan.variables(variables or {}) if plan.variables is not None else None
+        coerced = planned or get_variable_values(
             self.graphql_schema, operation.variable_definitions or (), variables or {}
         )
         if isinstance(coerced, list):

@@ -24,6 +24,7 @@ from gateway.execution import UNEXPECTED, check_document, run_checked
 from gateway.promising import PromiseService
 from gateway.schema import schema
 from gateway.settings import Settings
+from gateway.variable_plans import plan_variables
 from stock_cache import StockStore
 from tests.gateway.conftest import LYON_CART, MONDAY_10_PARIS, STOREFRONT
 from tests.gateway.http_support import Exploding, body_of, post
@@ -201,9 +202,9 @@ async def test_an_operation_runs_on_the_variables_already_coerced_for_it(
     assert (result.data, result.errors) == (strawberry_answer.data, None)
 
 
-async def test_the_http_layer_coerces_a_requests_variables_once(
-    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _counting_coercion(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Where a request's variables get coerced: the HTTP layer's plan, graphql-core called
+    by the HTTP layer, graphql-core called by the execution."""
     calls: list[str] = []
 
     def counted(where: str, coerce: Any) -> Any:
@@ -213,13 +214,38 @@ async def test_the_http_layer_coerces_a_requests_variables_once(
 
         return wrapper
 
+    def counted_plan(*args: Any) -> Any:
+        plan = plan_variables(*args)
+        return None if plan is None else counted("plan", plan)
+
+    monkeypatch.setattr("gateway.http.plan_variables", counted_plan)
     monkeypatch.setattr("gateway.http.get_variable_values", counted("http", get_variable_values))
     monkeypatch.setattr(
         "gateway.execution.get_variable_values", counted("execution", get_variable_values)
     )
+    return calls
+
+
+async def test_the_http_layer_coerces_a_requests_variables_once(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _counting_coercion(monkeypatch)
 
     response = await post(http, STOREFRONT, {"query": COUNTED, "variables": {"n": 2}})
 
     assert response.status_code == 200
     assert body_of(response)["data"]["availability"]["__typename"] == "Availability"
-    assert calls == ["http"]
+    assert calls == ["plan"]
+
+
+async def test_variables_the_plan_refuses_are_coerced_by_graphql_core_with_its_error(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _counting_coercion(monkeypatch)
+
+    response = await post(http, STOREFRONT, {"query": COUNTED, "variables": {"n": "two"}})
+
+    assert response.status_code == 400
+    [error] = body_of(response)["errors"]
+    assert error["message"].startswith("Variable '$n' has invalid value")
+    assert calls == ["plan", "http"]
