@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import cast
 
 import httpx
@@ -170,18 +171,30 @@ def test_a_json_log_line_is_stamped_as_datetime_isoformat_stamps_it() -> None:
         assert line["time"] == datetime.fromtimestamp(created, tz=UTC).isoformat(), created
 
 
-def test_a_json_log_line_is_the_same_when_records_skip_threads_and_processes() -> None:
+def test_a_json_log_line_is_the_same_when_records_skip_threads_processes_and_callers() -> None:
     flags = (logging.logThreads, logging.logProcesses, logging.logMultiprocessing)
-    extra = {"client": STOREFRONT, "status": 200}
+    source = logging._srcfile
+    logger = logging.getLogger("tests.skipping")
+    handler = logging.handlers.BufferingHandler(capacity=10)
+    logger.addHandler(handler)
+    extra = {"client": STOREFRONT, "status": 200, "details": {1: "one"}, "day": date(2026, 12, 4)}
     try:
-        before = logging.makeLogRecord({"msg": "served", "created": 1_795_000_000.5, **extra})
+        logger.warning("served", extra=extra)
         formatter = json_formatter()
-        after = logging.makeLogRecord({"msg": "served", "created": 1_795_000_000.5, **extra})
+        logger.warning("served", extra=extra)
     finally:
         logging.logThreads, logging.logProcesses, logging.logMultiprocessing = flags
+        logging._srcfile = source
+        logger.removeHandler(handler)
 
+    before, after = handler.buffer
     assert (after.thread, after.process, after.processName) == (None, None, None)
+    assert (after.pathname, after.lineno) == ("(unknown file)", 0)
+    before.created = after.created
     assert formatter.format(after) == JsonFormatter().format(before)
+    line = json.loads(formatter.format(after))
+    # Values JSON has no form for are written as their text, as json.dumps(default=str) did.
+    assert (line["details"], line["day"]) == ({"1": "one"}, "2026-12-04")
 
 
 def test_a_json_log_line_carries_the_request_id_current_when_it_was_logged() -> None:
