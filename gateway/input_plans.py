@@ -11,7 +11,8 @@ classes, the same defaults (None for a field without one), lists copied, None an
 (tests/gateway/test_input_plans.py compares both on every input of the schema).
 
 A type the plan does not know (Maybe, GlobalID, a class that builds itself) leaves its
-class to strawberry.
+class to strawberry. `plan_argument_conversion` does the same for a root field's arguments,
+in place of strawberry's `convert_arguments`, which walks each argument's type per request.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import strawberry
 from graphql import GraphQLInputObjectType
 from strawberry.relay.types import GlobalID
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.arguments import InputContext, _is_leaf_type
+from strawberry.types.arguments import InputContext, StrawberryArgument, _is_leaf_type
 from strawberry.types.base import (
     StrawberryList,
     StrawberryMaybe,
@@ -38,6 +39,11 @@ from strawberry.types.lazy_type import LazyType
 from strawberry.types.unset import UNSET
 
 Convert = Callable[[Any], Any]
+Build = Callable[[Mapping[str, Any]], Any]
+
+# The build behind each `from_input` hook installed by `plan_inputs`: an argument of a planned
+# class is built directly, where strawberry would call the hook with a context made for it.
+_BUILDS: dict[Callable[..., Any], Build] = {}
 
 
 class _Unplanned(Exception):
@@ -88,8 +94,13 @@ class _Planner:
             return _as_is
         if has_object_definition(type_) and isinstance(type_, type):
             definition: StrawberryObjectDefinition = type_.__strawberry_definition__
-            if definition.is_input and definition.from_input is None:
+            if not definition.is_input:
+                raise _Unplanned(type_)
+            if definition.from_input is None and self._planning:
                 return self._object(type_)
+            build = _BUILDS.get(definition.from_input) if definition.from_input else None
+            if build is not None:
+                return _built_by(build)
         raise _Unplanned(type_)
 
     def _object(self, cls: type) -> Convert:
@@ -148,6 +159,13 @@ class _Planner:
         return build
 
 
+def _built_by(build: Build) -> Convert:
+    def built(value: Any) -> Any:
+        return value if value is None or value is UNSET else build(value)
+
+    return built
+
+
 def _copied(value: Any) -> Any:
     if value is None or value is UNSET:
         return value
@@ -187,8 +205,34 @@ def plan_inputs(schema: strawberry.Schema) -> list[type]:
     return planned
 
 
-def _hook(build: Callable[[Mapping[str, Any]], Any]) -> Callable[..., Any]:
+def _hook(build: Build) -> Callable[..., Any]:
     def from_input(_type: type, value: Mapping[str, Any], _context: InputContext) -> Any:
         return build(value)
 
+    _BUILDS[from_input] = build
     return from_input
+
+
+def plan_argument_conversion(
+    schema: strawberry.Schema, arguments: list[StrawberryArgument]
+) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """strawberry's `convert_arguments` for a field's arguments, planned once (after
+    `plan_inputs`); None where an argument's type stays strawberry's to convert."""
+    planner = _Planner(schema)
+    names = schema.config.name_converter
+    try:
+        steps = [
+            (names.from_argument(argument), argument.python_name, planner.convert(argument.type))
+            for argument in arguments
+        ]
+    except _Unplanned:
+        return None
+
+    def converted(values: dict[str, Any]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
+        for name, python_name, convert in steps:
+            if name in values:
+                kwargs[python_name] = convert(values[name])
+        return kwargs
+
+    return converted

@@ -5,7 +5,8 @@ arguments converted, the field's extensions folded into partials, the permission
 awaiting each check, then the resolver; the gateway then counts the result type
 (`gateway.metrics.Counting`). For a root field whose only extension is the permission check
 and which no exception handler covers, `root_call` takes the same steps in one function:
-the Info, strawberry's own `convert_arguments` and each extension's `map_arguments`, the
+the Info, the arguments converted (by `gateway.input_plans` where it knows their types, else
+by strawberry's own `convert_arguments`), each extension's `map_arguments`, the
 checks (with the arguments strawberry gives them), the resolver, the count. A check that
 does not answer True at once (False, or an awaitable) hands the call to strawberry's chain,
 which answers it its own way.
@@ -23,6 +24,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
+from gateway.input_plans import plan_argument_conversion
 from gateway.metrics import Counting
 
 RootCall = Callable[[Any, GraphQLResolveInfo[Any], dict[str, Any]], Any]
@@ -79,11 +81,16 @@ def _lean_call(schema: GraphQLSchema, field: GraphQLField) -> RootCall | None:
     info_for_checks = info_name if info_name != "info" else None
     takes_self = base.self_parameter is not None
     function = base.wrapped_func
+    planned = plan_argument_conversion(strawberry_schema, declared)
 
     def lean(source: Any, info: GraphQLResolveInfo[Any], arguments: dict[str, Any]) -> Any:
         strawberry_info = info_class(_raw_info=info, _field=definition)
-        kwargs = convert_arguments(
-            arguments, declared, scalar_registry=registry, config=config, info=strawberry_info
+        kwargs = (
+            planned(arguments)
+            if planned is not None
+            else convert_arguments(
+                arguments, declared, scalar_registry=registry, config=config, info=strawberry_info
+            )
         )
         for extension in extensions:
             kwargs = extension.map_arguments(kwargs)

@@ -17,15 +17,19 @@ from typing import Any
 import pytest
 from graphql import (
     GraphQLEnumType,
+    GraphQLField,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
+    GraphQLObjectType,
     GraphQLScalarType,
 )
-from strawberry.types.arguments import convert_argument
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_argument, convert_arguments
+from strawberry.types.field import StrawberryField
 
-from gateway.input_plans import input_classes
+from gateway.input_plans import input_classes, plan_argument_conversion
 from gateway.schema import schema
 from gateway.types.inputs import DeliveryOptionsInput
 
@@ -114,3 +118,38 @@ def test_a_list_given_by_the_caller_is_copied_not_shared() -> None:
     assert found.kinds == []
     assert found.kinds is not kinds
     assert [(line.sku, line.quantity) for line in found.lines] == [("OAK-CHAIR", 1)]
+
+
+def root_fields() -> list[tuple[str, StrawberryField, GraphQLField]]:
+    found = []
+    for type_name in ("Query", "Mutation"):
+        graphql_type = schema._schema.type_map[type_name]
+        assert isinstance(graphql_type, GraphQLObjectType)
+        for name, field in graphql_type.fields.items():
+            definition = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+            if definition.arguments:
+                found.append((f"{type_name}.{name}", definition, field))
+    return found
+
+
+@pytest.mark.parametrize("root", root_fields(), ids=lambda root: root[0])
+def test_a_root_fields_arguments_planned_equal_strawberrys_conversion(
+    root: tuple[str, StrawberryField, GraphQLField],
+) -> None:
+    name, field, graphql_field = root
+    planned = plan_argument_conversion(schema, field.arguments)
+    assert planned is not None, f"{name}: every argument type of the schema is planned"
+    r = random.Random(name)
+    for _ in range(60):
+        values = {
+            argument: draw(r, definition.type)
+            for argument, definition in graphql_field.args.items()
+            if isinstance(definition.type, GraphQLNonNull) or r.random() < 0.7
+        }
+        reference = convert_arguments(
+            values,
+            field.arguments,
+            scalar_registry=schema.schema_converter.scalar_registry,
+            config=schema.config,
+        )
+        assert planned(values) == reference, values
