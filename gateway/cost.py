@@ -10,7 +10,7 @@ runs (GitHub's and Shopify's APIs price queries the same way).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphql import (
@@ -18,8 +18,12 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
+    VariableNode,
     value_from_ast_untyped,
 )
 
@@ -57,39 +61,84 @@ def _multiplier(arguments: Mapping[str, Any]) -> int:
     return min(factor, _MAX_MULTIPLIER)
 
 
-def _selection_cost(
+Costing = Callable[[dict[str, Any]], int]
+"""An operation's cost (before the floor of one point) as a function of its variables."""
+
+
+def _reads_variables(node: ValueNode) -> bool:
+    if isinstance(node, VariableNode):
+        return True
+    if isinstance(node, ListValueNode):
+        return any(_reads_variables(value) for value in node.values)
+    if isinstance(node, ObjectValueNode):
+        return any(_reads_variables(field.value) for field in node.fields)
+    return False
+
+
+def _field_plan(field: FieldNode, children: int | Costing) -> int | Costing:
+    """The multiplier of `field` times its children's cost, read per request only where a
+    priced argument holds a variable."""
+    priced = [a for a in field.arguments or () if a.name.value in _PRICED]
+    if not any(_reads_variables(argument.value) for argument in priced):
+        multiplier = _multiplier(_arguments(field, {}))
+        if isinstance(children, int):
+            return multiplier * children
+        return lambda variables: multiplier * children(variables)
+    if isinstance(children, int):
+        return lambda variables: _multiplier(_arguments(field, variables)) * children
+    return lambda variables: _multiplier(_arguments(field, variables)) * children(variables)
+
+
+def _selection_plan(
     selection_set: SelectionSetNode | None,
     fragments: Mapping[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
     *,
     root: bool,
     seen: frozenset[str] = frozenset(),
-) -> int:
+) -> int | Costing:
+    """The cost of a selection set: a number where no variable moves it, else a function."""
     if selection_set is None:
         return 0
-    total = 0
+    fixed = 0
+    varying: list[Costing] = []
     for selection in selection_set.selections:
+        part: int | Costing = 0
         if isinstance(selection, FieldNode):
-            arguments = _arguments(selection, variables)
             weight = 1 if selection.selection_set is not None else 0
             if root:
                 weight = ROOT_WEIGHTS.get(selection.name.value, 1)
-            children = _selection_cost(
-                selection.selection_set, fragments, variables, root=False, seen=seen
-            )
-            total += weight + _multiplier(arguments) * children
+            fixed += weight
+            children = _selection_plan(selection.selection_set, fragments, root=False, seen=seen)
+            part = _field_plan(selection, children)
         elif isinstance(selection, InlineFragmentNode):
-            total += _selection_cost(
-                selection.selection_set, fragments, variables, root=root, seen=seen
-            )
+            part = _selection_plan(selection.selection_set, fragments, root=root, seen=seen)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             fragment = fragments.get(name)
             if fragment is not None and name not in seen:  # cycles fail validation anyway
-                total += _selection_cost(
-                    fragment.selection_set, fragments, variables, root=root, seen=seen | {name}
+                part = _selection_plan(
+                    fragment.selection_set, fragments, root=root, seen=seen | {name}
                 )
-    return total
+        if isinstance(part, int):
+            fixed += part
+        else:
+            varying.append(part)
+    if not varying:
+        return fixed
+    return lambda variables: fixed + sum(part(variables) for part in varying)
+
+
+def cost_plan(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> Callable[[Mapping[str, Any] | None], int]:
+    """`operation_cost` of the operation as a function of the request's variables: the
+    document is walked once, and per request only the priced arguments holding variables
+    are read."""
+    plan = _selection_plan(operation.selection_set, fragments, root=True)
+    if isinstance(plan, int):
+        fixed = max(1, plan)
+        return lambda _variables: fixed
+    return lambda variables: max(1, plan(dict(variables or {})))
 
 
 def operation_cost(
@@ -98,5 +147,4 @@ def operation_cost(
     variables: Mapping[str, Any] | None,
 ) -> int:
     """At least one point: even `{ __typename }` is a request served."""
-    given = dict(variables or {})
-    return max(1, _selection_cost(operation.selection_set, fragments, given, root=True))
+    return cost_plan(operation, fragments)(variables)

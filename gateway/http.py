@@ -34,7 +34,7 @@ import math
 import random
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,7 +65,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from gateway.auth import Caller, ClientKind, bearer_key
 from gateway.context import Context
-from gateway.cost import operation_cost
+from gateway.cost import cost_plan
 from gateway.execution import UNEXPECTED, CheckedDocument, check_document, run_checked
 from gateway.logs import request_id_var
 from gateway.platform import Platform
@@ -128,6 +128,8 @@ class _Plan:
     only_cacheable_fields: bool
     # None: graphql-core coerces this operation's variables (see gateway.variable_plans).
     variables: VariablePlan | None
+    # The operation's cost as a function of the request's variables.
+    cost: Callable[[Mapping[str, Any] | None], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +206,8 @@ def _plan(
     # client chose.
     label = ",".join(sorted(set(fields)))
     variables = plan_variables(schema, operation.variable_definitions or ())
-    return _Plan(operation, scoped, label, set(fields) <= CACHEABLE_FIELDS, variables)
+    cost = cost_plan(operation, checked.fragment_definitions)
+    return _Plan(operation, scoped, label, set(fields) <= CACHEABLE_FIELDS, variables, cost)
 
 
 def _string(params: Mapping[str, Any], name: str) -> str | None:
@@ -529,7 +532,7 @@ class GraphQLEndpoint:
                     extensions={"scope": scope.value},
                 )
         checked = document.checked
-        cost = operation_cost(operation, checked.fragment_definitions, variables)
+        cost = plan.cost(variables)
         limits = self.platform.limits
         if cost > limits.bucket_points:
             raise Refusal(
