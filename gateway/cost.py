@@ -39,10 +39,21 @@ def _arguments(field: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
         if argument.name.value not in _PRICED:
             continue
         try:
-            values[argument.name.value] = value_from_ast_untyped(argument.value, variables)
+            values[argument.name.value] = _priced_value(argument.value, variables)
         except Exception:  # an argument that doesn't coerce fails validation anyway
             values[argument.name.value] = None
     return values
+
+
+def _priced_value(node: ValueNode, variables: dict[str, Any]) -> Any:
+    if isinstance(node, ObjectValueNode):
+        # Only an input's lists count: its other fields (a destination, a date) are left.
+        return {
+            field.name.value: value_from_ast_untyped(field.value, variables)
+            for field in node.fields
+            if isinstance(field.value, ListValueNode | VariableNode)
+        }
+    return value_from_ast_untyped(node, variables)
 
 
 def _multiplier(arguments: Mapping[str, Any]) -> int:
