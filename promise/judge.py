@@ -26,6 +26,7 @@ from promise.plans import (
     available,
 )
 from promise.profiles import Criterion
+from promise.rounding import round_to
 
 Part = tuple[int, int, int, float, float, int, int]
 """One shipment's contribution: days to its promised date, likely day (ordinal), cost in
@@ -156,12 +157,12 @@ class Judge:
             float(len(parts)),
             float(days),
             float(cost),
-            float(round(co2e, 1)),
-            float(round(km, 1)),
+            round_to(co2e, 1),
+            round_to(km, 1),
             float(-priority),
             float(depth),
         )
-        return self._pick(every), likely, round(km, 3)
+        return self._pick(every), likely, round_to(km, 3)
 
 
 # Every judge of a request builds one, from the few objectives the profiles name.

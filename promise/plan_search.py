@@ -19,6 +19,7 @@ from promise.judge import Judge, Part, Rating, ties
 from promise.plan_problem import Partial, Problem
 from promise.plans import Plan, ScoredPlan
 from promise.profiles import Criterion
+from promise.rounding import round_to
 from promise.search_limits import EXACT_BUDGET, NODES_PER_LINE, PLANS_TRACED
 
 Choice = tuple[tuple[int, int], ...]
@@ -166,7 +167,7 @@ class Search:
                 km = self.p.distances[plan[0][0]]
                 for i, _ in plan[1:]:
                     km += self.p.distances[i]
-                value = float(round(km, 1))
+                value = round_to(km, 1)
             else:
                 return UNDECIDED
             if value != values[at]:

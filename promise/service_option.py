@@ -29,6 +29,7 @@ from promise.network import Network, Node
 from promise.option import Option, PromiseRequest, Shipment
 from promise.parcel_bound import fewest_parcels_for
 from promise.profiles import Criterion, Rejection, RuleProfile, rejection, rejects_none
+from promise.rounding import round_to
 from promise.sourcing import (
     Candidate,
     Judge,
@@ -143,7 +144,7 @@ def _co2e_grams(service: CarrierService, weight: int, km: float) -> float:
     )
     if km > 0:
         grams += service.last_mile_grams_per_parcel
-    return round(grams, 1)
+    return round_to(grams, 1)
 
 
 class ShipmentScorer:
