@@ -10,7 +10,6 @@ once per judge family however many searches and plans meet it.
 from __future__ import annotations
 
 import bisect
-import itertools
 from collections.abc import Sequence
 
 from promise.cart import CartLine
@@ -38,27 +37,34 @@ class Problem:
         self.distances = tuple(c.distance_km for c in first.values())
         self.size = len(self.node_ids)
         self.radix = max((line.quantity for line in self.cart), default=0) + 1
-        self.place = tuple(self.radix**j for j in range(len(self.cart)))
+        # Powers by products: compiled, `**` on ints is a generic call.
+        places = [1]
+        for _ in range(1, len(self.cart)):
+            places.append(places[-1] * self.radix)
+        self.place = tuple(places[: len(self.cart)])
         self.quantity = tuple(line.quantity for line in self.cart)
         # Per line (cart position): units by candidate index where it holds some; who holds
         # it in full, and who holds any, nearest first.
         self.held: list[dict[int, int]] = []
         self.full: list[list[int]] = []
         self.partial: list[list[int]] = []
-        zeros = itertools.repeat(0)
         for line in self.cart:
             levels = stock.get(line.sku, {})
-            units_at = map(levels.get, self.node_ids, zeros)
-            held = {i: units for i, units in enumerate(units_at) if units > 0}
+            held: dict[int, int] = {}
+            for i, node_id in enumerate(self.node_ids):
+                units = levels.get(node_id, 0)
+                if units > 0:
+                    held[i] = units
             self.held.append(held)
             self.partial.append(list(held))
             quantity = line.quantity
             self.full.append([i for i, units in held.items() if units >= quantity])
         self.holders = len(set().union(*self.held))
         # Most constrained first: fewest nodes holding the line in full, then by SKU.
-        self.order = sorted(
-            range(len(self.cart)), key=lambda j: (len(self.full[j]), self.cart[j].sku)
-        )
+        # Sorted as (count, SKU, position) tuples: the same order as a key function, which
+        # compiled costs a call per line.
+        ranked = sorted([(len(self.full[j]), self.cart[j].sku, j) for j in range(len(self.cart))])
+        self.order = [j for _, _, j in ranked]
         # Bit t of a mask stands for the line given out t-th: the lines a node holds in full.
         full_mask = self.full_mask = [0] * self.size
         for t, j in enumerate(self.order):
