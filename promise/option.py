@@ -22,7 +22,9 @@ class Label(enum.Enum):
     RECOMMENDED = "RECOMMENDED"
 
 
-@dataclass(frozen=True, slots=True)
+# __init__ written out, compiled (see promise.plans): options are built and replaced many
+# times a request, the generated one being interpreted.
+@dataclass(frozen=True, slots=True, init=False)
 class Shipment:
     """One parcel (or one collection) from one node."""
 
@@ -37,6 +39,28 @@ class Shipment:
     # Set when the shipment waits for inbound stock: the arrival of the last lot it needs.
     stock_arrives_at: datetime | None = None
 
+    def __init__(
+        self,
+        node_id: str,
+        service_code: str,
+        lines: tuple[CartLine, ...],
+        distance_km: float,
+        weight_grams: int,
+        timing: Timing,
+        price_cents: int,
+        co2e_grams: float,
+        stock_arrives_at: datetime | None = None,
+    ) -> None:
+        object.__setattr__(self, "node_id", node_id)
+        object.__setattr__(self, "service_code", service_code)
+        object.__setattr__(self, "lines", lines)
+        object.__setattr__(self, "distance_km", distance_km)
+        object.__setattr__(self, "weight_grams", weight_grams)
+        object.__setattr__(self, "timing", timing)
+        object.__setattr__(self, "price_cents", price_cents)
+        object.__setattr__(self, "co2e_grams", co2e_grams)
+        object.__setattr__(self, "stock_arrives_at", stock_arrives_at)
+
 
 @dataclass(frozen=True, slots=True)
 class NearbyPoint:
@@ -46,7 +70,7 @@ class NearbyPoint:
     distance_km: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Option:
     kind: DeliveryKind
     service: CarrierService
@@ -62,6 +86,32 @@ class Option:
     explanation: Explanation | None = None
     # A later plan of the same service with less CO2e, when there is one (the carbon nudge).
     greener: Option | None = None
+
+    def __init__(
+        self,
+        kind: DeliveryKind,
+        service: CarrierService,
+        shipments: tuple[Shipment, ...],
+        collect_store_id: str | None = None,
+        labels: frozenset[Label] = frozenset(),
+        pickup_points: tuple[NearbyPoint, ...] = (),
+        customer_trip_grams: float | None = None,
+        counts_customer_trip: bool = False,
+        objective_values: tuple[float, ...] = (),
+        explanation: Explanation | None = None,
+        greener: Option | None = None,
+    ) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "service", service)
+        object.__setattr__(self, "shipments", shipments)
+        object.__setattr__(self, "collect_store_id", collect_store_id)
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "pickup_points", pickup_points)
+        object.__setattr__(self, "customer_trip_grams", customer_trip_grams)
+        object.__setattr__(self, "counts_customer_trip", counts_customer_trip)
+        object.__setattr__(self, "objective_values", objective_values)
+        object.__setattr__(self, "explanation", explanation)
+        object.__setattr__(self, "greener", greener)
 
     @property
     def price_cents(self) -> int:
