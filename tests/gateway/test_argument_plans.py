@@ -24,13 +24,11 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from gateway.argument_plans import plan_arguments
+from tests.gateway.coercion_types import INPUT_TYPES
 
 SCHEMA = build_schema(
-    """
-    enum Colour { RED BLUE }
-    input Inner { a: Int = 3, b: String!, c: [Int] }
-    input Outer { inner: Inner, list: [Inner!], tag: Colour = RED, word: String }
-    input Either @oneOf { left: Int, right: String }
+    INPUT_TYPES
+    + """
     type Query {
       f(x: Int, y: String, o: Outer, l: [String], n: [Int!], d: Int = 7, c: Colour,
         r: String!, e: Either, s: [[Int]]): String

@@ -24,13 +24,11 @@ from graphql.execution.values import get_variable_values
 from graphql.language.parser import MAX_NESTING_DEPTH
 
 from gateway.variable_plans import plan_variables
+from tests.gateway.coercion_types import INPUT_TYPES
 
 SCHEMA = build_schema(
-    """
-    enum Colour { RED BLUE }
-    input Inner { a: Int = 3, b: String!, c: [Int] }
-    input Outer { inner: Inner, list: [Inner!], tag: Colour = RED, word: String }
-    input Either @oneOf { left: Int, right: String }
+    INPUT_TYPES
+    + """
     input Tree { label: String!, children: [Tree!] }
     type Query {
       f(s: String, r: String!, i: Int, n: Float, b: Boolean, id: ID, c: Colour, o: Outer,
