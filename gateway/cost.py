@@ -86,18 +86,22 @@ def _reads_variables(node: ValueNode) -> bool:
     return False
 
 
+def _value(cost: int | Costing, variables: dict[str, Any]) -> int:
+    return cost if isinstance(cost, int) else cost(variables)
+
+
 def _field_plan(field: FieldNode, children: int | Costing) -> int | Costing:
     """The multiplier of `field` times its children's cost, read per request only where a
     priced argument holds a variable."""
     priced = [a for a in field.arguments or () if a.name.value in _PRICED]
-    if not any(_reads_variables(argument.value) for argument in priced):
-        multiplier = _multiplier(_arguments(field, {}))
-        if isinstance(children, int):
-            return multiplier * children
-        return lambda variables: multiplier * children(variables)
+    if any(_reads_variables(argument.value) for argument in priced):
+        return lambda variables: (
+            _multiplier(_arguments(field, variables)) * _value(children, variables)
+        )
+    multiplier = _multiplier(_arguments(field, {}))
     if isinstance(children, int):
-        return lambda variables: _multiplier(_arguments(field, variables)) * children
-    return lambda variables: _multiplier(_arguments(field, variables)) * children(variables)
+        return multiplier * children
+    return lambda variables: multiplier * children(variables)
 
 
 def _selection_plan(
@@ -142,20 +146,11 @@ def _selection_plan(
 def cost_plan(
     operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
 ) -> Callable[[Mapping[str, Any] | None], int]:
-    """`operation_cost` of the operation as a function of the request's variables: the
-    document is walked once, and per request only the priced arguments holding variables
-    are read."""
+    """The operation's cost, at least one point (even `{ __typename }` is a request served),
+    as a function of the request's variables: the document is walked once, and per request
+    only the priced arguments holding variables are read."""
     plan = _selection_plan(operation.selection_set, fragments, root=True)
     if isinstance(plan, int):
         fixed = max(1, plan)
         return lambda _variables: fixed
     return lambda variables: max(1, plan(dict(variables or {})))
-
-
-def operation_cost(
-    operation: OperationDefinitionNode,
-    fragments: Mapping[str, FragmentDefinitionNode],
-    variables: Mapping[str, Any] | None,
-) -> int:
-    """At least one point: even `{ __typename }` is a request served."""
-    return cost_plan(operation, fragments)(variables)

@@ -518,8 +518,12 @@ class GraphQLEndpoint:
                 headers={"allow": "POST"},
             )
         planned = plan.variables(variables or {}) if plan.variables is not None else None
-        coerced = planned or get_variable_values(
-            self.graphql_schema, operation.variable_definitions or (), variables or {}
+        coerced = (
+            planned
+            if planned is not None
+            else get_variable_values(
+                self.graphql_schema, operation.variable_definitions or (), variables or {}
+            )
         )
         if isinstance(coerced, list):
             raise self._validation(coerced, "BAD_USER_INPUT")

@@ -150,13 +150,19 @@ class _Planner:
         ]
 
         def build(value: Mapping[str, Any]) -> Any:
-            kwargs: dict[str, Any] = dict.fromkeys(unset)
-            for name, python_name, convert in fields:
-                if name in value:
-                    kwargs[python_name] = convert(value[name])
-            return cls(**kwargs)
+            return cls(**_converted(fields, value, dict.fromkeys(unset)))
 
         return build
+
+
+def _converted(
+    steps: list[tuple[str, str, Convert]], values: Mapping[str, Any], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """`kwargs` with each GraphQL name given in `values` converted under its Python name."""
+    for name, python_name, convert in steps:
+        if name in values:
+            kwargs[python_name] = convert(values[name])
+    return kwargs
 
 
 def _built_by(build: Build) -> Convert:
@@ -228,11 +234,4 @@ def plan_argument_conversion(
     except _Unplanned:
         return None
 
-    def converted(values: dict[str, Any]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {}
-        for name, python_name, convert in steps:
-            if name in values:
-                kwargs[python_name] = convert(values[name])
-        return kwargs
-
-    return converted
+    return lambda values: _converted(steps, values, {})

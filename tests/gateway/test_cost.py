@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from gateway.cost import cost_plan, operation_cost
+from gateway.cost import cost_plan
 
 PAGE = """query Page($sku: String!, $lines: [CartLineInput!]!, $n: Int) {
   availability(skus: [$sku, "OAK-CHAIR"], first: $n) {
@@ -40,7 +40,7 @@ def cost_of(text: str, variables: dict[str, Any] | None) -> int:
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    return operation_cost(operation, fragments, variables)
+    return cost_plan(operation, fragments)(variables)
 
 
 def lines(count: int) -> list[dict[str, Any]]:
