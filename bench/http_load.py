@@ -4,7 +4,9 @@ wrk (Debian's `wrk` package) sends POST bodies read from a file, one a line, in 
 (`bench/wrk_bodies.lua`), from one thread on loopback; it reports p50, p99 and throughput,
 and counts the answers that carry GraphQL `errors` or a `StockChanged`. A paced run gives each
 connection a pause before each request, so that the offered load is about a target rate
-(closed loop with think time: an approximation of an open-loop load generator).
+(closed loop with think time: an approximation of an open-loop load generator). Random pauses
+(exponential, of the same mean) make the arrivals of independent shoppers, near enough to a
+Poisson stream; even pauses keep the 32 connections in step, in bursts.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tests.redis_server import free_port
 from tests.worker_processes import spawned_workers
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_bodies.lua"
 _START_TIMEOUT_SECONDS = 60.0
+# How a paced run spreads its pauses (see wrk_bodies.lua).
+Pauses = Literal["even", "random"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +187,7 @@ def run_wrk(
     seconds: int,
     connections: int,
     delay_ms: float = 0.0,
+    pauses: Pauses = "even",
     offset: int = 0,
 ) -> WrkResult:
     env = {
@@ -190,6 +195,7 @@ def run_wrk(
         "WRK_BODIES": str(bodies_file),
         "WRK_HEADERS": json.dumps(dict(headers)),
         "WRK_DELAY_MS": f"{delay_ms:.3f}",
+        "WRK_PAUSES": pauses,
         "WRK_OFFSET": str(offset),
     }
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]

@@ -1,7 +1,8 @@
 -- POST bodies in rotation for wrk (bench/http_load.py): one JSON body per line of the file
 -- named by WRK_BODIES, headers as a flat JSON object of strings in WRK_HEADERS, an optional
--- pause before each request in WRK_DELAY_MS, an optional first line WRK_OFFSET (0-based: a
--- second run goes on where the first stopped). The summary is one JSON line.
+-- pause before each request in WRK_DELAY_MS (spread as WRK_PAUSES says), an optional first
+-- line WRK_OFFSET (0-based: a second run goes on where the first stopped). The summary is one
+-- JSON line.
 local bodies = {}
 for line in io.lines(os.getenv("WRK_BODIES")) do
   bodies[#bodies + 1] = line
@@ -20,12 +21,23 @@ request = function()
   return wrk.format("POST", "/graphql", headers, bodies[next_body])
 end
 
+-- WRK_PAUSES: "even" gives every connection the same pause; "random" draws each pause from
+-- an exponential law of that mean (seeded, so runs repeat), as independent shoppers do. Even
+-- pauses keep connections in lockstep: a worker's 16 requests answered together come back
+-- together after the same pause.
+local random_pauses = (os.getenv("WRK_PAUSES") or "even") == "random"
+math.randomseed(tonumber(os.getenv("WRK_SEED") or "1"))
+
 -- wrk waits whole milliseconds (it truncates what delay returns): the fractions are carried
 -- over, so that the pauses average the one asked for.
 local carried = 0
 if pause > 0 then
   delay = function()
-    carried = carried + pause
+    if random_pauses then
+      carried = carried - pause * math.log(1 - math.random())
+    else
+      carried = carried + pause
+    end
     local whole = math.floor(carried)
     carried = carried - whole
     return whole
