@@ -49,6 +49,7 @@ bench: $(COMPILE_STAMP)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
 		|| echo "wrk could not be installed: the HTTP figures will read NOT MEASURED"
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.totals
 	$(BIN)/python -m bench.calibration
 
 schema: $(STAMP)

@@ -78,7 +78,8 @@ allocations EXPIRED and publish it. An expired hold never counts, swept or not.
 
 Every SKU script that may change what the SKU's ATP is (apply_event, stage, hold, unhold,
 fulfil, and any sweep that frees a hold) also deletes the SKU's cached totals in the same
-step, and every flip bumps the epoch they are tagged with: see redis_reads.py.
+step, and every flip bumps the epoch that the totals a flip could change are tagged with:
+see redis_reads.py.
 """
 
 from __future__ import annotations

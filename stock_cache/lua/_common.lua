@@ -7,8 +7,9 @@
 --   holds     zset  allocation id scored by its expiry instant (epoch ms), HELD only
 --   seen      zset  node .. '\n' .. event id, scored by when it was taken (kept 24 h)
 --   inbound   hash  node -> JSON [[quantity, eta_ms], ...]
---   totals    hash  cache field -> 'epoch:total', network-wide ATP totals (availability.lua);
---                   every script that may change the SKU's ATP deletes it
+--   totals    hash  cache field -> 'tag:total', network-wide ATP totals, the tag '*' or an
+--                   epoch (availability.lua); every script that may change the SKU's ATP
+--                   deletes it
 --
 -- A ledger (see stock_cache/_ledger.py, which this mirrors) is
 --   {b = base units, s = base sequence, a = {{seq, units}, ...} adjustments newer than the
@@ -192,32 +193,45 @@ end
 local BASE_AND_SNAPSHOT =
   '^{"s":(%-?%d+),"b":(%-?%d+),"g":%[%[(%-?%d+),(%-?%d+),(%-?%d+),([01])%]%]}$'
 
--- ledger_on_hand of an encoded ledger: a reader of hundreds of nodes pays 0.4 us for the
--- common ledger rather than cjson's 0.9 us; any other text (another key order, numbers
--- cjson writes with an exponent, adjustments) is decoded whole.
+-- Whether a ledger holds a snapshot entry newer than the generation a reader sees (gen nil:
+-- the newest, so none): a flip of the node may change what the reader sees there without any
+-- write to the SKU. Levels read with no such entry at any node hold through every flip.
+local function ledger_pending(l, gen)
+  if gen == nil then return false end
+  for _, e in ipairs(l.g) do
+    if e[1] > gen then return true end
+  end
+  return false
+end
+
+-- ledger_on_hand of an encoded ledger, and ledger_pending: a reader of hundreds of nodes pays
+-- 0.4 us for the common ledger rather than cjson's 0.9 us; any other text (another key
+-- order, numbers cjson writes with an exponent, adjustments) is decoded whole.
 local function raw_on_hand(raw, gen)
   local s, b, g, units, mark, operator = string.match(raw, BASE_AND_SNAPSHOT)
   if s == nil then
-    return ledger_on_hand(ledger_decode(raw), gen)
+    local l = ledger_decode(raw)
+    return ledger_on_hand(l, gen), ledger_pending(l, gen)
   end
-  if (gen == nil or tonumber(g) <= gen)
-    and watermark_wins(tonumber(mark), tonumber(operator), tonumber(s)) then
-    return tonumber(units)
+  local pending = gen ~= nil and tonumber(g) > gen
+  if not pending and watermark_wins(tonumber(mark), tonumber(operator), tonumber(s)) then
+    return tonumber(units), false
   end
-  return tonumber(b)
+  return tonumber(b), pending
 end
 
 -- What one caller sees at one node, from the node's raw ledger and reserved units (false for
--- none): cap -1 means no cap, -2 a node outside the channel.
+-- none): cap -1 means no cap, -2 a node outside the channel. Then whether a flip of the node
+-- could change it (ledger_pending; never outside the channel, where ATP is 0 whatever).
 local function atp_of(raw_ledger, raw_reserved, gen, units, share_bp, cap)
-  if cap == -2 then return 0 end
-  local on_hand = 0
+  if cap == -2 then return 0, false end
+  local on_hand, pending = 0, false
   if raw_ledger then
-    on_hand = raw_on_hand(raw_ledger, gen)
+    on_hand, pending = raw_on_hand(raw_ledger, gen)
   end
   local left = math.max(0, on_hand - safety(on_hand, units, share_bp) - (tonumber(raw_reserved) or 0))
-  if cap >= 0 and cap < left then return cap end
-  return left
+  if cap >= 0 and cap < left then return cap, pending end
+  return left, pending
 end
 
 local function available(stock_key, reserved_key, node, gen, units, share_bp, cap)
@@ -337,11 +351,12 @@ local function atp_reply(epoch, found, atp, with_inbound, inbound_key, gens_key)
 end
 
 -- ATP at every node of some blocks (add_block), in order: one read of each SKU hash for all
--- the nodes, not two per node. Returns the nodes (with their profiles, and in `ends` where
--- each block ends) and their ATP. `gens_key`: the generations hash, to read the blocks'
+-- the nodes, not two per node. Returns the nodes (with their profiles, in `ends` where each
+-- block ends, in `first_pending` the position of the first node a flip could change, see
+-- atp_of, or nil) and their ATP. `gens_key`: the generations hash, to read the blocks'
 -- generations here (nil when the blocks' own hold, always on a cluster).
 local function available_block(stock_key, reserved_key, gens_key, ...)
-  local found, atp = {nodes = {}, profiles = {}, gens = {}, ends = {}}, {}
+  local found, atp = {nodes = {}, profiles = {}, gens = {}, ends = {}, first_pending = nil}, {}
   for i = 1, select('#', ...) do
     add_block(found, (select(i, ...)), gens_key)
     found.ends[i] = #found.nodes
@@ -353,7 +368,11 @@ local function available_block(stock_key, reserved_key, gens_key, ...)
   local reserved = hash_values(reserved_key, found.nodes)
   for k = 1, #found.nodes do
     local p = found.profiles[k]
-    atp[k] = atp_of(ledgers[k], reserved[k], found.gens[k], p[1], p[2], p[3])
+    local pending
+    atp[k], pending = atp_of(ledgers[k], reserved[k], found.gens[k], p[1], p[2], p[3])
+    if pending and found.first_pending == nil then
+      found.first_pending = k
+    end
   end
   return found, atp
 end

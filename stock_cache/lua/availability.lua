@@ -1,12 +1,16 @@
 -- ATP of one SKU at the nodes asked and its exact total over a network, the total from a
--- cache when it holds (see stock_cache/redis_reads.py for the design).
+-- cache when it holds (see stock_cache/redis_reads.py for the design). A total is stored
+-- under '*' when no node of the network holds a snapshot entry newer than the generation it
+-- was read at (no flip can change it), else under the epoch of those generations.
 -- KEYS: stock, reserved, allocs, holds, totals of the SKU (one hash slot), and on a standalone
 --       Redis the generations hash, for a 'read' to check its block's generations or read
 --       them (see generations_source).
 -- ARGV: now_ms, the cache field (channel, rules and network), epoch (of the generations the
 --       caller sends; '' for none), mode, totals_ttl_ms, then blocks of nodes (see
 --       add_block).
--- mode 'read': one block, the nodes asked; the total if the cache has one of this epoch.
+-- mode 'read': one block, the nodes asked; the total if the cache has one of this epoch, or
+--   one under '*' while no node asked holds a snapshot entry newer than the generation read
+--   there (else the ATP asked and that total could be of two snapshots).
 --   Returns {'hit', total, epoch, atp, ...} | {'miss', 0, epoch, atp, ...}, ATP at every node
 --   asked, then their generations if they were read here.
 -- mode 'fill': ARGV[6] the JSON positions (1-based, over both blocks) of the nodes asked,
@@ -23,7 +27,11 @@ if ARGV[4] == 'fill' then
   for k = 1, found.ends[1] do
     total = total + atp[k]
   end
-  redis.call('HSET', KEYS[5], field, epoch .. ':' .. total)
+  local tag = epoch
+  if found.first_pending == nil or found.first_pending > found.ends[1] then
+    tag = '*'
+  end
+  redis.call('HSET', KEYS[5], field, tag .. ':' .. total)
   -- Fields of networks, channels or rules no longer asked about go with the key.
   redis.call('PEXPIRE', KEYS[5], ARGV[5])
   local reply = {'filled', total, epoch}
@@ -41,7 +49,8 @@ local reply = {'miss', 0, epoch}
 local cached = redis.call('HGET', KEYS[5], field)
 if cached then
   local colon = string.find(cached, ':', 1, true)
-  if string.sub(cached, 1, colon - 1) == epoch then
+  local tag = string.sub(cached, 1, colon - 1)
+  if tag == epoch or (tag == '*' and found.first_pending == nil) then
     reply = {'hit', tonumber(string.sub(cached, colon + 1)), epoch}
   end
 end

@@ -138,6 +138,31 @@ async def test_after_a_flip_the_next_fill_reads_every_generation_again(
     assert (fill.round_trips, fill.commands["hmget"]) == ((2, 2) if standalone else (3, 3))
 
 
+async def test_a_flip_that_leaves_a_sku_alone_costs_its_next_reader_no_fill(
+    store: StockStore, meter: CostMeter, standalone: bool
+) -> None:
+    towns = list(node_names(200))
+    network = (LYON, PARIS, MARSEILLE, *towns)
+    await store.availability([TABLE], NEAR, network=network)
+    # A town of the network, holding no table, flips to its first snapshot: sofas only.
+    await store.replace_node_stock(towns[7], [{SOFA: 3}], watermark=1)
+
+    after, cost = await meter.measure(store.availability([TABLE], NEAR, network=network))
+    sofas = await store.availability([SOFA], NEAR, network=network)
+
+    assert after == {TABLE: SkuAvailability(14, {MARSEILLE: 0, LYON: 10})}
+    assert sofas[SOFA].total == 1 + 3
+    # The table's total, cached before the flip, is still the answer: no node of the
+    # network held a newer snapshot of tables than the fill read, so no flip could change
+    # it. On a standalone Redis the read sent generations of the old epoch: it reads the
+    # two asked itself (one HMGET more), as it would for a cached total of this epoch.
+    hit = hit_cost(standalone)
+    if standalone:
+        assert cost == Cost(1, Counter(hit.commands) + Counter({"hmget": 1}))
+    else:
+        assert cost == hit
+
+
 async def test_reading_atp_at_40_nodes_reads_their_generations_with_one_command(
     store: StockStore, meter: CostMeter, standalone: bool
 ) -> None:

@@ -11,7 +11,7 @@ from redis.typing import EncodableT
 
 from stock_cache import SkuAvailability, StockRules, StockStore, store_from_url
 from stock_cache.redis_store import RedisStore
-from tests.stock_cache.support import BORDEAUX, LYON, MARSEILLE, PARIS, RULES, TABLE
+from tests.stock_cache.support import BORDEAUX, CHAIR, LYON, MARSEILLE, PARIS, RULES, TABLE
 
 NETWORK = (LYON, PARIS, MARSEILLE, BORDEAUX)
 NEAR = (MARSEILLE, LYON)
@@ -84,3 +84,60 @@ async def test_a_total_read_while_a_snapshot_is_staged_is_not_used_after_its_fli
     assert await reader.availability([TABLE], NEAR, network=NETWORK) == {
         TABLE: SkuAvailability(35, {MARSEILLE: 13, LYON: 10})
     }
+
+
+@URLS
+async def test_a_total_holds_through_flips_that_leave_its_sku_alone(opener: Opener) -> None:
+    store, other = opener(RULES), opener(RULES)
+    await store.set_levels(LYON, {TABLE: 10})
+    await store.set_levels(PARIS, {TABLE: 6})
+    await store.set_levels(MARSEILLE, {TABLE: 3})
+    assert await table_total(store) == 17  # Paris keeps 2; Bordeaux holds no table
+
+    # Bordeaux's snapshots of chairs flip twice: no table level changes anywhere.
+    await store.replace_node_stock(BORDEAUX, [{CHAIR: 5}], watermark=1)
+    await other.replace_node_stock(BORDEAUX, [{CHAIR: 4}], watermark=2)
+    assert await table_total(store) == await table_total(other) == 17
+    assert (await store.availability([CHAIR], NEAR, network=NETWORK))[CHAIR].total == 3
+
+    # Then its tables: every reader sees them at once (20% of 10 held back).
+    await other.replace_node_stock(BORDEAUX, [{TABLE: 10}], watermark=3)
+    assert await table_total(store) == await table_total(other) == 25
+    assert (await store.availability([CHAIR], NEAR, network=NETWORK))[CHAIR].total == 0
+
+
+@URLS
+async def test_a_reader_of_older_generations_never_pairs_them_with_a_newer_total(
+    opener: Opener, url_fixture: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer, reader, third = opener(RULES), opener(RULES), opener(RULES)
+    await stock_up(writer)
+    assert await reader.availability([TABLE], NEAR, network=NETWORK) == {
+        TABLE: SkuAvailability(25, {MARSEILLE: 3, LYON: 10})
+    }
+    real_run = reader._run
+    flipped: list[bool] = []
+
+    async def flip_before_the_read(
+        calls: Sequence[tuple[str, list[str], list[EncodableT]]], *, atomic: bool = False
+    ) -> Any:
+        # The reader holds Marseille's old generation (sent from what it read before, or
+        # read just now on a cluster); meanwhile Marseille flips and a third process caches
+        # the total of its new snapshot.
+        if calls and calls[0][0] == "availability" and not flipped:
+            flipped.append(True)
+            await writer.replace_node_stock(MARSEILLE, [{TABLE: 13}], watermark=1)
+            assert await table_total(third) == 35
+        return await real_run(calls, atomic=atomic)
+
+    monkeypatch.setattr(reader, "_run", flip_before_the_read)
+    found = await reader.availability([TABLE], NEAR, network=NETWORK)
+
+    assert flipped
+    if url_fixture == "redis_url":
+        # The one-trip script finds the epoch moved and reads the generations itself.
+        assert found == {TABLE: SkuAvailability(35, {MARSEILLE: 13, LYON: 10})}
+    else:
+        # Generations come first on a cluster: the answer is all of the snapshot before the
+        # flip, as of that read (paired with the newer total, Marseille would show 3 of 35).
+        assert found == {TABLE: SkuAvailability(25, {MARSEILLE: 3, LYON: 10})}
