@@ -22,8 +22,6 @@ from stock_cache.rules import StockRules
 # Client memory for kept blocks, per store: a gateway asks about a few networks (~25 KB per
 # 1,000 nodes) and candidate sets (~1 KB), under a few channels.
 _BUDGET_BYTES = 8 * 1024 * 1024
-# Networks whose generations are kept, each for its latest epoch only.
-_NETWORKS_KEPT = 16
 
 _Key = tuple[str | None, tuple[str, ...], str | None]
 
@@ -45,7 +43,6 @@ class NodeBlocks:
         self._rules = rules
         self._kept: OrderedDict[_Key, bytes] = OrderedDict()
         self._kept_bytes = 0
-        self._generations: OrderedDict[tuple[str, ...], tuple[str, bytes]] = OrderedDict()
 
     def static(
         self,
@@ -93,25 +90,6 @@ class NodeBlocks:
                 found = made[id(static)] = (static, static + generations)
             blocks.append(found[1])
         return blocks
-
-    def network_generations(self, nodes: tuple[str, ...], epoch: str) -> bytes | None:
-        """The generations part of these nodes as read at `epoch`, if some read kept it.
-
-        Every snapshot flip bumps the epoch in the step that changes a generation, so
-        generations read at one epoch hold for every read of that epoch.
-        """
-        found = self._generations.get(nodes)
-        if found is None or found[0] != epoch:
-            return None
-        self._generations.move_to_end(nodes)
-        return found[1]
-
-    def keep_network_generations(self, nodes: tuple[str, ...], epoch: str, part: bytes) -> None:
-        """Remember a network's generations part read at `epoch` (an older one is dropped)."""
-        self._generations[nodes] = (epoch, part)
-        self._generations.move_to_end(nodes)
-        if len(self._generations) > _NETWORKS_KEPT:
-            self._generations.popitem(last=False)
 
     def _encode(self, channel: str | None, nodes: tuple[str, ...], sku: str) -> bytes:
         profiles: dict[tuple[int, int, int, int], int] = {}

@@ -23,6 +23,21 @@ NodeArgs = tuple[int, int, int]
 # Networks kept per store: a gateway asks about one, tests about a few.
 _NETWORKS_KEPT = 64
 
+SECTIONS = 32
+"""How many sections a network's nodes are split into (see section_of)."""
+
+
+def section_of(node: str) -> int:
+    """The section of a node, by its id alone (the same as section_of in lua/_common.lua).
+
+    A SKU's network-wide total is cached as one subtotal per section, and a change at a node
+    forgets its section's: with 32 sections, the next reader reads a thirty-second of the
+    network's nodes, and sums 32 subtotals.
+    """
+    # SHA-1, which scripts have (redis.sha1hex): node ids are alike (STORE-0001, ...) and a
+    # plain string hash left some sections empty and others four times the mean.
+    return int(hashlib.sha1(node.encode()).hexdigest()[:8], 16) % SECTIONS
+
 
 @dataclass(frozen=True, slots=True)
 class Network:
@@ -36,6 +51,10 @@ class Network:
     # The field of a SKU's totals hash that holds this network's total: it changes with the
     # channel, the rules and the set of nodes, so no two of them ever share a total.
     field: str
+    # The nodes of each section that holds some (section_of), by section id as text.
+    sections: Mapping[str, tuple[str, ...]]
+    # Their ids, as the scripts take them: "0,3,17".
+    sections_text: str
 
 
 class ScriptArgs:
@@ -74,11 +93,16 @@ class ScriptArgs:
             unique = tuple(dict.fromkeys(nodes))
             seen = self._rules.channel(channel)
             text = json.dumps([self._rules_text, _channel_text(seen), sorted(unique)])
+            sections: dict[int, list[str]] = {}
+            for node in unique:
+                sections.setdefault(section_of(node), []).append(node)
             found = self._networks[key] = Network(
                 nodes=unique,
                 index={node: position for position, node in enumerate(unique)},
                 gen_fields=tuple(gen_field(node) for node in unique),
                 field=hashlib.blake2b(text.encode(), digest_size=12).hexdigest(),
+                sections={str(k): tuple(sections[k]) for k in sorted(sections)},
+                sections_text=",".join(str(k) for k in sorted(sections)),
             )
         return found
 

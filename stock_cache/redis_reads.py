@@ -12,48 +12,56 @@ hash's and uses them (_known_generations.py); one script (atp_skus.lua) reads ev
 the request, so that all are read at the same generations and a read is one command.
 
 A network-wide total (`availability`) would cost a read of every node of the network, so
-each SKU caches it, in its own slot, in the `totals` hash:
+each SKU caches it, in its own slot, in the `totals` hash, as the sum of one subtotal per
+section of the network (its nodes split in 32 by their ids, `section_of`):
 
-- the field names what the total depends on besides the SKU's own keys: the channel, the
-  safety rules and the set of nodes of the network (a digest, see _script_args.py); the value
-  is `tag:total`;
+- a field names what a total depends on besides the SKU's own keys: the channel, the safety
+  rules and the set of nodes of the network (a digest, see _script_args.py); the total is
+  under that field, the subtotal of section k under `k|` and the field. Values are
+  `tag:figure`;
+- every script that may change the SKU's ATP at some nodes deletes, in the same step, every
+  total and the subtotals of those nodes' sections (apply_event, stage, hold, unhold,
+  fulfil, and the sweep of expired holds whenever it frees one). Pins, unpins and inbound
+  stock leave ATP alone. Holds that expire by the clock are freed by the sweep that each
+  reading script runs before it looks at the cache, so a cached figure never counts a hold
+  that has expired for the reader, whether or not anyone wrote. So after a change at one
+  node, the next reader reads that node's section (a thirty-second of the network) and sums
+  the other subtotals: at 10,000 nodes that was 18 ms of Redis when a change forgot the
+  whole total, against about 1 ms;
 - a flip changes what readers see of a SKU at the node only if the SKU's ledger there holds a
   snapshot entry newer than the generation read before (staged, with the step that staged it
-  forgetting the totals). A fill that finds no such entry at any node of the network stores
-  its total under the tag `*`: no flip can change it, only writes to the SKU, which forget
-  it. A fill that finds one stores it under the epoch of the generations it read (the
-  `epoch` field of `{gens}`, which every flip bumps), used only by readers of that epoch. A
-  reader reads the epoch in the same HMGET as its generations. Were every total tagged with
-  the epoch, a flip anywhere (a store's snapshot, many a minute on a live network) would
-  make every SKU's next read a fill of the whole network: 1.4 ms of Redis a SKU at 1,000
-  nodes, 11 ms at 10,000;
-- a reader uses a `*` total only if no node it asks about holds an entry newer than the
-  generation it sent there: a reader that read its generations just before a flip would
-  otherwise pair the old snapshot's ATP at the nodes asked with a total of the new one. It
-  then fills, at the generations of its own epoch, as for any miss;
-- every script that may change the SKU's ATP deletes the hash in the same step as the change
-  (apply_event, stage, hold, unhold, fulfil, and the sweep of expired holds whenever it frees
-  one). Pins, unpins and inbound stock leave ATP alone. Holds that expire by the clock are
-  freed by the sweep that each reading script runs before it looks at the cache, so a cached
-  total never counts a hold that has expired for the reader, whether or not anyone wrote;
+  forgetting the figures). A subtotal read with no such entry in its section is tagged `*`:
+  no flip can change it, only writes, which forget it. One read with such an entry is tagged
+  with the epoch of the generations it was read at (the `epoch` field of `{gens}`, which
+  every flip bumps), and used only at that epoch; a total is tagged `*` when all of its
+  subtotals are. Were every figure tagged with the epoch, a flip anywhere (a store's
+  snapshot, many a minute on a live network) would make every SKU's next read a fill of the
+  whole network;
+- a reader uses a `*` figure only if no node it asks about holds an entry newer than the
+  generation it read there: a reader that read its generations just before a flip would
+  otherwise pair the old snapshot's ATP at the nodes asked with a total of the new one;
 - the `availability` script ('read') answers the ATP at the nodes asked and the cached total
-  if its tag allows: the common path is 2 round trips on a cluster, 1 on a single server
-  (the script reads the epoch too), and a handful of commands whatever the network's size
-  (HMGET of the generations; per SKU one EVALSHA running ZRANGEBYSCORE, two HMGETs and one
-  HGET). On a miss the caller reads every node's generation (one HMGET)
-  and sends the script again in 'fill' mode with the block of every node: it sums the total
-  in the same step as it reads the nodes asked, and stores it under its tag. A total that a
-  reader whose generations were already stale stores is either under their older epoch (no
-  reader of the newer generations uses it) or under `*`, when no node had a newer entry than
-  the reader saw: then its old generations and the newest give the same levels. The hash
-  expires a day after
-  its last fill, taking with it totals of networks, channels or rules no longer asked about.
-- every node's generations read at an epoch are kept (per network, the latest epoch only)
-  and a miss at that same epoch fills from them, skipping that HMGET (3 round trips): no
-  flip can have come in between, as every flip bumps the epoch in the step that changes a
-  generation. This trusts the epoch to only grow, as the cached totals already do: a Redis
-  that lost `{gens}` (restarted without persistence) needs the gateways restarted with it.
-- When the nodes asked include the whole network, a single 'fill' call answers everything.
+  if its tag allows, else the sum of the subtotals if theirs all do (then caching it): the
+  common path is 2 round trips on a cluster, 1 on a single server (the script reads the
+  epoch too), and a handful of commands whatever the network's size (HMGET of the
+  generations; per SKU one EVALSHA running ZRANGEBYSCORE, two HMGETs and one HGET). Else it
+  names the sections missing, and the caller reads the generations of the nodes asked and
+  of those sections (one HMGET) and sends the script again in 'fill' mode with a block of
+  each: it caches their subtotals and sums them with the others, in the same step as it
+  reads the nodes asked. A subtotal forgotten in between sends it back with the sections
+  still missing; the third attempt reads every section. A figure stored by a reader whose
+  generations were already stale is either under their older epoch (no reader of the newer
+  generations uses it) or under `*`, when no node had a newer entry than the reader saw:
+  then its old generations and the newest give the same levels. The hash expires a day
+  after its last fill, taking with it figures of networks, channels or rules no longer
+  asked about.
+- generations a reader read at an epoch are kept (the latest epoch only), and a fill after
+  a read of that same epoch uses them, skipping that HMGET: no flip can have come in
+  between, as every flip bumps the epoch in the step that changes a generation. This trusts
+  the epoch to only grow, as the cached figures already do: a Redis that lost `{gens}`
+  (restarted without persistence) needs the gateways restarted with it.
+- When the nodes asked include the whole network, a single 'fill' of every section answers
+  everything.
 """
 
 from __future__ import annotations
@@ -63,6 +71,8 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
+
+from redis.typing import EncodableT
 
 from stock_cache._known_generations import KnownGenerations
 from stock_cache._node_blocks import NodeBlocks, generations_part
@@ -79,6 +89,19 @@ class Run(Protocol):
 
 
 _TOTALS_TTL_MS = 24 * 60 * 60 * 1000
+# A fill whose subtotals a change forgets meanwhile goes again; the last reads every section.
+_FILL_ATTEMPTS = 3
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _sections(net: Network, text: str, *, every: bool) -> tuple[str, ...]:
+    """The sections a script named ("3,17", "all", "") of this network, or all of them."""
+    if every or text == "all":
+        return tuple(net.sections)
+    return tuple(text.split(",")) if text else ()
 
 
 def generation_fields(nodes: Sequence[str]) -> list[str]:
@@ -98,16 +121,6 @@ class Generations:
         """From the reply of an HMGET of generation_fields(nodes)."""
         gens = {node: int(value or 0) for node, value in zip(nodes, values[1:], strict=True)}
         return cls(values[0] or "0", gens)
-
-
-@dataclass(frozen=True, slots=True)
-class _Read:
-    """What a read found before it had to fill: the epoch, the SKUs asked, and the committed
-    generation of each node asked (HMGET's text) for the nodes outside the network."""
-
-    epoch: str
-    skus: Sequence[str]
-    generations: dict[str, str | None]
 
 
 class StockReads:
@@ -237,27 +250,20 @@ class StockReads:
         channel: str | None,
     ) -> dict[str, SkuAvailability]:
         """See the module docstring: a hit is 1 round trip on a single server and 2 on a
-        cluster, a miss 3 or 4 on both."""
+        cluster, a miss 2 more (the generations of the nodes to read, then the fill)."""
         net = self.args.network(channel, network)
         unique = list(dict.fromkeys(skus))
         if not unique:
             return {}
         asked = tuple(dict.fromkeys(node_ids))
-        outside = tuple(node for node in asked if node not in net.index)
         found: dict[str, tuple[int, dict[str, int]]] = {}
-        if len(asked) - len(outside) == len(net.nodes):
+        if sum(node in net.index for node in asked) == len(net.nodes):
             # Every node of the network is asked: reading them gives the total too.
-            found = await self._fill(unique, net, asked, outside, channel, None)
+            found = await self._fill(net, asked, channel, dict.fromkeys(unique, "all"), None, ())
         elif self._one_trip:
-            cached, epoch = await self._cached(unique, net, asked, channel)
-            if cached is None:
-                # The scripts used generations of this epoch, sent or read and returned.
-                generations = self._known.at(epoch, asked)
-                if generations is None:
-                    epoch, generations = await self._generations(asked)
-                read = _Read(epoch, unique, dict(zip(asked, generations, strict=True)))
-                cached = await self._fill(unique, net, asked, outside, channel, read)
-            found = cached
+            found, missing, epoch = await self._cached(unique, net, asked, channel)
+            if missing:
+                found |= await self._fill(net, asked, channel, missing, epoch, list(found))
         else:
             epoch, generations = await self._generations(asked)
             blocks = self._blocks.for_skus(channel, asked, unique, generations_part(generations))
@@ -266,20 +272,19 @@ class StockReads:
                 (
                     "availability",
                     self._availability_keys(sku),
-                    [now, net.field, epoch, "read", _TOTALS_TTL_MS, block],
+                    [now, net.field, epoch, "read", _TOTALS_TTL_MS, net.sections_text, block],
                 )
                 for sku, block in zip(unique, blocks, strict=True)
             ]
-            misses = []
+            missing = {}
             for sku, reply in zip(unique, await self._run(calls), strict=True):
                 if reply[0] == "hit":
                     atp = dict(zip(asked, (int(value) for value in reply[3:]), strict=True))
                     found[sku] = (int(reply[1]), atp)
                 else:
-                    misses.append(sku)
-            if misses:
-                read = _Read(epoch, unique, dict(zip(asked, generations, strict=True)))
-                found |= await self._fill(misses, net, asked, outside, channel, read)
+                    missing[sku] = _text(reply[1])
+            if missing:
+                found |= await self._fill(net, asked, channel, missing, epoch, list(found))
         return {
             sku: SkuAvailability(found[sku][0], {node: found[sku][1][node] for node in node_ids})
             for sku in skus
@@ -287,65 +292,86 @@ class StockReads:
 
     async def _fill(
         self,
-        skus: Sequence[str],
         net: Network,
-        asked: Sequence[str],
-        outside: tuple[str, ...],
+        asked: tuple[str, ...],
         channel: str | None,
-        read: _Read | None,
+        wanted: dict[str, str],
+        read_epoch: str | None,
+        others: Sequence[str],
     ) -> dict[str, tuple[int, dict[str, int]]]:
-        """Total of each SKU over every node of the network, stored in the cache, and its ATP
-        at the nodes asked (some maybe `outside` the network): one script per SKU, after one
-        HMGET of every node's generation unless a read of this epoch kept them.
+        """Each SKU's total over the network and ATP at the nodes asked, after a read that
+        missed: `wanted` says, per SKU, which sections of the network to read ("3,17", or
+        "all"); the script sums their fresh subtotals with the others' cached ones. One
+        HMGET of the generations of the nodes asked and of those sections, then one script
+        per SKU.
 
-        `read`: what the read that missed found. Should a snapshot have flipped since, all its
-        SKUs are filled, so that one answer never mixes levels of two snapshots (a rare extra
-        cost, in the same round trip).
+        `others`: the SKUs that the read found cached at `read_epoch`. Should a snapshot have
+        flipped since, they are filled too, so that one answer never mixes levels of two
+        snapshots (from the cache, mostly). A subtotal that a change forgot meanwhile sends
+        the script back missing it: the next attempt reads it, and the last every section.
         """
-        kept = None if read is None else self._blocks.network_generations(net.nodes, read.epoch)
-        if read is not None and kept is not None:
-            epoch, network_part = read.epoch, kept
-            outside_part = generations_part([read.generations[node] for node in outside])
-        else:
-            values = cast(
-                list[str | None],
-                await self._client.hmget(
-                    self._keys.gens(),
-                    [EPOCH_FIELD, *net.gen_fields, *(gen_field(node) for node in outside)],
-                ),
-            )
-            epoch = values[0] or "0"
-            split = 1 + len(net.nodes)
-            network_part = generations_part(values[1:split])
-            self._known.learn(epoch, net.nodes, [int(value or 0) for value in values[1:split]])
-            self._blocks.keep_network_generations(net.nodes, epoch, network_part)
-            outside_part = generations_part(values[split:])
-            if read is not None and read.epoch != epoch:
-                skus = read.skus
-        after = {node: len(net.nodes) + 1 + k for k, node in enumerate(outside)}
-        positions = json.dumps([net.index[n] + 1 if n in net.index else after[n] for n in asked])
-        network_blocks = self._blocks.for_skus(channel, net.nodes, skus, network_part, net.index)
-        outside_blocks = self._blocks.for_skus(channel, outside, skus, outside_part)
-        now = now_ms(self._clock)
-        calls: list[Call] = [
-            (
-                "availability",
-                self._availability_keys(sku),
-                [now, net.field, epoch, "fill", _TOTALS_TTL_MS, positions, inside, beyond],
-            )
-            for sku, inside, beyond in zip(skus, network_blocks, outside_blocks, strict=True)
-        ]
-        return {
-            sku: (int(reply[1]), dict(zip(asked, (int(value) for value in reply[3:]), strict=True)))
-            for sku, reply in zip(skus, await self._run(calls), strict=True)
-        }
+        wanted = dict(wanted)
+        for attempt in range(_FILL_ATTEMPTS):
+            final = attempt == _FILL_ATTEMPTS - 1
+            sent = {sku: _sections(net, text, every=final) for sku, text in wanted.items()}
+            reading = [node for ss in sent.values() for s in ss for node in net.sections[s]]
+            nodes = tuple(dict.fromkeys([*asked, *reading]))
+            # Generations this process read at the epoch of the read that missed hold for a
+            # fill at that epoch (every flip bumps it), which saves their HMGET.
+            known = None if read_epoch is None else self._known.at(read_epoch, nodes)
+            if read_epoch is not None and known is not None:
+                epoch, values = read_epoch, known
+            else:
+                epoch, values = await self._generations(nodes)
+                self._known.learn(epoch, nodes, [int(value or 0) for value in values])
+            if read_epoch is not None and epoch != read_epoch:
+                for sku in others:
+                    sent[sku] = _sections(net, "", every=final)
+            read_epoch = epoch
+            generation = dict(zip(nodes, values, strict=True))
+            calls = [
+                self._fill_call(net, asked, channel, sku, s, epoch, generation)
+                for sku, s in sent.items()
+            ]
+            replies = await self._run(calls)
+            missing = {
+                sku: _text(r[1]) for sku, r in zip(sent, replies, strict=True) if r[0] != "filled"
+            }
+            if not missing:
+                return {
+                    sku: (int(r[1]), dict(zip(asked, (int(v) for v in r[3:]), strict=True)))
+                    for sku, r in zip(sent, replies, strict=True)
+                }
+            wanted = {sku: missing.get(sku, "") for sku in sent}
+        raise RuntimeError("a fill that reads every section found some missing")
+
+    def _fill_call(
+        self,
+        net: Network,
+        asked: tuple[str, ...],
+        channel: str | None,
+        sku: str,
+        sections: tuple[str, ...],
+        epoch: str,
+        generation: dict[str, str | None],
+    ) -> Call:
+        """The fill script of one SKU: the block of the nodes asked, then one per section."""
+
+        def block(nodes: tuple[str, ...]) -> bytes:
+            part = generations_part([generation[node] for node in nodes])
+            return self._blocks.static(channel, nodes, sku) + part
+
+        arguments: list[EncodableT] = [now_ms(self._clock), net.field, epoch, "fill"]
+        arguments += [_TOTALS_TTL_MS, net.sections_text, ",".join(sections), block(asked)]
+        arguments += [block(net.sections[s]) for s in sections]
+        return "availability", self._availability_keys(sku), arguments
 
     async def _cached(
         self, skus: Sequence[str], net: Network, asked: tuple[str, ...], channel: str | None
-    ) -> tuple[dict[str, tuple[int, dict[str, int]]] | None, str]:
-        """Every SKU's cached total and ATP at the nodes asked, at the generations the scripts
-        read or check, in one round trip, and the epoch of those generations; None if some
-        total is not cached (the caller then fills them all, at generations of one epoch)."""
+    ) -> tuple[dict[str, tuple[int, dict[str, int]]], dict[str, str], str]:
+        """Each SKU's cached total and ATP at the nodes asked, at the generations the scripts
+        read or check, in one round trip; the SKUs whose total is not cached, with the
+        sections to fill; and the epoch of those generations."""
         epoch, part = self._known.part(asked)
         blocks = self._blocks.for_skus(channel, asked, skus, part)
         now = now_ms(self._clock)
@@ -353,23 +379,24 @@ class StockReads:
             (
                 "availability",
                 [*self._availability_keys(sku), self._keys.gens()],
-                [now, net.field, epoch, "read", _TOTALS_TTL_MS, block],
+                [now, net.field, epoch, "read", _TOTALS_TTL_MS, net.sections_text, block],
             )
             for sku, block in zip(skus, blocks, strict=True)
         ]
-        found: dict[str, tuple[int, dict[str, int]]] | None = {}
+        found: dict[str, tuple[int, dict[str, int]]] = {}
+        missing: dict[str, str] = {}
         end = 3 + len(asked)
         epoch = ""
         for sku, reply in zip(skus, await self._run(calls, atomic=True), strict=True):
             # One MULTI/EXEC: every script saw the same epoch.
             epoch = reply[2]
             self._known.learn(epoch, asked, reply[end:])
-            if found is not None and reply[0] == "hit":
+            if reply[0] == "hit":
                 atp = dict(zip(asked, (int(v) for v in reply[3:end]), strict=True))
                 found[sku] = (int(reply[1]), atp)
             else:
-                found = None
-        return found, epoch
+                missing[sku] = _text(reply[1])
+        return found, missing, epoch
 
     def _availability_keys(self, sku: str) -> list[str]:
         return [self._keys.stock(sku), *self._keys.reservations(sku), self._keys.totals(sku)]

@@ -7,9 +7,11 @@
 --   holds     zset  allocation id scored by its expiry instant (epoch ms), HELD only
 --   seen      zset  node .. '\n' .. event id, scored by when it was taken (kept 24 h)
 --   inbound   hash  node -> JSON [[quantity, eta_ms], ...]
---   totals    hash  cache field -> 'tag:total', network-wide ATP totals, the tag '*' or an
---                   epoch (availability.lua); every script that may change the SKU's ATP
---                   deletes it
+--   totals    hash  cache field -> 'tag:total', network-wide ATP totals, and section .. '|'
+--                   .. cache field -> 'tag:subtotal', over the network's nodes of one
+--                   section (section_of), the tag '*' or an epoch (availability.lua); every
+--                   script that may change the SKU's ATP at some nodes deletes the totals
+--                   and the subtotals of those nodes' sections (forget_totals)
 --
 -- A ledger (see stock_cache/_ledger.py, which this mirrors) is
 --   {b = base units, s = base sequence, a = {{seq, units}, ...} adjustments newer than the
@@ -19,11 +21,14 @@
 -- generation at or below it, so levels of a snapshot being written stay invisible until
 -- the node's generation flips to theirs.
 
--- Returns whether the allocation held units here (then the ATP changed).
+-- Returns the nodes where the allocation held units here, {node = units} (their ATP
+-- changed), or false.
 local function free_units(reserved_key, allocs_key, holds_key, allocation_id)
   local encoded = redis.call('HGET', allocs_key, allocation_id)
+  local units = false
   if encoded then
-    for node, qty in pairs(cjson.decode(encoded)) do
+    units = cjson.decode(encoded)
+    for node, qty in pairs(units) do
       -- Drop the field at zero so that the hash only names nodes with live units.
       if redis.call('HINCRBY', reserved_key, node, -qty) <= 0 then
         redis.call('HDEL', reserved_key, node)
@@ -32,33 +37,61 @@ local function free_units(reserved_key, allocs_key, holds_key, allocation_id)
     redis.call('HDEL', allocs_key, allocation_id)
   end
   redis.call('ZREM', holds_key, allocation_id)
-  return encoded ~= false
+  return units
 end
 
 -- Free every hold of one SKU whose expiry instant is at or before now_ms (the caller's clock,
 -- never the server's, so that every gateway process and the tests agree on what expired).
--- Returns how many held units here.
+-- Returns the nodes where they held units, {node = true}.
 local function sweep(reserved_key, allocs_key, holds_key, now_ms)
-  local freed = 0
+  local nodes = {}
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', holds_key, '-inf', now_ms)) do
-    if free_units(reserved_key, allocs_key, holds_key, id) then
-      freed = freed + 1
+    local units = free_units(reserved_key, allocs_key, holds_key, id)
+    if units then
+      for node in pairs(units) do
+        nodes[node] = true
+      end
     end
   end
-  return freed
+  return nodes
+end
+
+-- The nodes of a network are split into SECTIONS by their id (the same split as
+-- stock_cache/_script_args.py's section_of, which tests check against this one): a SKU's
+-- cached total is the sum of one subtotal per section, so that a change at a node costs the
+-- next reader a read of its section's nodes, not of the whole network.
+local SECTIONS = 32
+
+local function section_of(node)
+  return tonumber(string.sub(redis.sha1hex(node), 1, 8), 16) % SECTIONS
 end
 
 -- A SKU's cached totals are exact only while nothing changes its ATP: every script that may
--- change it calls this, in the same step as the change.
-local function forget_totals(totals_key)
-  redis.call('DEL', totals_key)
+-- change it at some nodes ({node = anything}) calls this, in the same step as the change.
+-- Every total goes (its network may hold the nodes), and the subtotals of their sections.
+local function forget_totals(totals_key, nodes)
+  local sections = {}
+  for node in pairs(nodes) do
+    sections[section_of(node) .. '|'] = true
+  end
+  local gone = {}
+  for _, field in ipairs(redis.call('HKEYS', totals_key)) do
+    local bar = string.find(field, '|', 1, true)
+    if bar == nil or sections[string.sub(field, 1, bar)] then
+      gone[#gone + 1] = field
+    end
+  end
+  for first = 1, #gone, 1000 do
+    redis.call('HDEL', totals_key, unpack(gone, first, math.min(first + 999, #gone)))
+  end
 end
 
 -- The SKU scripts that may find expired holds sweep through this: freeing a hold raises ATP
 -- with no write by anyone, so the sweep itself forgets the totals.
 local function sweep_sku(reserved_key, allocs_key, holds_key, totals_key, now_ms)
-  if sweep(reserved_key, allocs_key, holds_key, now_ms) > 0 then
-    forget_totals(totals_key)
+  local nodes = sweep(reserved_key, allocs_key, holds_key, now_ms)
+  if next(nodes) ~= nil then
+    forget_totals(totals_key, nodes)
   end
 end
 
@@ -352,11 +385,11 @@ end
 
 -- ATP at every node of some blocks (add_block), in order: one read of each SKU hash for all
 -- the nodes, not two per node. Returns the nodes (with their profiles, in `ends` where each
--- block ends, in `first_pending` the position of the first node a flip could change, see
--- atp_of, or nil) and their ATP. `gens_key`: the generations hash, to read the blocks'
--- generations here (nil when the blocks' own hold, always on a cluster).
+-- block ends, in `pending` the positions of the nodes a flip could change, see atp_of) and
+-- their ATP. `gens_key`: the generations hash, to read the blocks' generations here (nil
+-- when the blocks' own hold, always on a cluster).
 local function available_block(stock_key, reserved_key, gens_key, ...)
-  local found, atp = {nodes = {}, profiles = {}, gens = {}, ends = {}, first_pending = nil}, {}
+  local found, atp = {nodes = {}, profiles = {}, gens = {}, ends = {}, pending = {}}, {}
   for i = 1, select('#', ...) do
     add_block(found, (select(i, ...)), gens_key)
     found.ends[i] = #found.nodes
@@ -370,9 +403,17 @@ local function available_block(stock_key, reserved_key, gens_key, ...)
     local p = found.profiles[k]
     local pending
     atp[k], pending = atp_of(ledgers[k], reserved[k], found.gens[k], p[1], p[2], p[3])
-    if pending and found.first_pending == nil then
-      found.first_pending = k
+    if pending then
+      found.pending[k] = true
     end
   end
   return found, atp
+end
+
+-- Whether a node of positions first..last of available_block's nodes is pending.
+local function pending_within(found, first, last)
+  for k in pairs(found.pending) do
+    if k >= first and k <= last then return true end
+  end
+  return false
 end

@@ -23,5 +23,5 @@ end
 ledger_prune(l)
 ledger_put(KEYS[1], node, l)
 redis.call('ZADD', KEYS[2], now, member)
-forget_totals(KEYS[3])
+forget_totals(KEYS[3], {[node] = true})
 return {'APPLIED'}

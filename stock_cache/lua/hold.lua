@@ -29,5 +29,5 @@ for i = 4, #ARGV, 6 do
 end
 redis.call('HSET', KEYS[3], id, cjson.encode(units))
 redis.call('ZADD', KEYS[4], expires_at, id)
-forget_totals(KEYS[5])
+forget_totals(KEYS[5], units)
 return {'held'}

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import redis.asyncio
 
+import stock_cache
 from stock_cache import Reserved, SkuAvailability, StockStore, store_from_url
+from stock_cache._script_args import SECTIONS, section_of
 from stock_cache.redis_keys import RedisKeys
 from tests.redis_cluster import RedisClusterNodes
 from tests.redis_server import RedisServer
@@ -83,16 +86,20 @@ async def test_a_cached_total_costs_the_same_few_commands_whatever_the_networks_
 
     assert first == again == {TABLE: SkuAvailability(14, {MARSEILLE: 0, LYON: 10})}
     assert hit == hit_cost(standalone)
-    # A miss reads every node's generation (one HMGET) and the levels and reservations of
-    # every node: for a few nodes with one HMGET each; for more nodes than those hashes have
-    # fields, each hash whole (HLEN, then HGETALL), never a thousand fields per HMGET. On a
-    # standalone Redis it comes after the one-trip read (3 round trips); on a cluster after the
-    # generations of the nodes asked and the read (4).
+    # The first read finds neither the total nor a subtotal of any section (one HMGET of
+    # theirs). The fill reads every node's generation (one HMGET) and the levels and
+    # reservations of every node: for a few nodes with one HMGET each; for more nodes than
+    # those hashes have fields, each hash whole (HLEN, then HGETALL), never a thousand fields
+    # per HMGET; then caches a subtotal per section and the total. On a standalone Redis it
+    # comes after the one-trip read (3 round trips); on a cluster after the generations of
+    # the nodes asked and the read (4).
     levels = {"hmget": 2} if size < 64 else {"hgetall": 2, "hlen": 2}
     first_trips = MISSED_FIRST if standalone else READ_FIRST
+    sections = len({section_of(node) for node in network})
+    assert sections == min(size, SECTIONS) or size < 64
     assert miss.round_trips == (3 if standalone else 4)
     assert miss.commands == first_trips + Counter(
-        {"evalsha": 1, "hmget": 1, "hset": 1, "pexpire": 1, "zrangebyscore": 1}
+        {"evalsha": 1, "hmget": 2, "hset": sections + 1, "pexpire": 1, "zrangebyscore": 1}
     ) + Counter(levels)
 
 
@@ -107,17 +114,20 @@ async def test_a_change_costs_the_next_reader_one_fill_then_hits_again(
     _, hit = await meter.measure(store.availability([TABLE], NEAR, network=network))
 
     assert after[TABLE].total == 13
-    # No snapshot flipped since the last fill read every node's generation at this epoch:
-    # the refill uses them again and skips that HMGET (one round trip less), and so does the
-    # one-trip read of a standalone Redis.
+    # The hold forgot the total and the subtotal of Paris's section only: the read finds the
+    # others (one HMGET) and asks for that one. No snapshot flipped since the last fill read
+    # every node's generation at this epoch: the refill uses them again and skips that HMGET
+    # (one round trip less), and so does the one-trip read of a standalone Redis. The refill
+    # reads the levels and reservations of the section's few nodes and the two asked (one
+    # HMGET each), not the whole network's hashes, and sums the 32 subtotals (one HMGET).
     first_trips = MISSED_FIRST if standalone else READ_FIRST
-    fill = Counter({"evalsha": 1, "hgetall": 2, "hlen": 2, "hset": 1, "pexpire": 1})
+    fill = Counter({"evalsha": 1, "hmget": 1 + 2 + 1, "hset": 2, "pexpire": 1})
     trips = 2 if standalone else 3
     assert refill == Cost(trips, first_trips + fill + Counter({"zrangebyscore": 1}))
     assert hit == hit_cost(standalone)
 
 
-async def test_after_a_flip_the_next_fill_reads_every_generation_again(
+async def test_after_a_flip_the_next_fill_reads_the_changed_section_at_the_new_epoch(
     store: StockStore, meter: CostMeter, standalone: bool
 ) -> None:
     network = (LYON, PARIS, MARSEILLE, *node_names(200))
@@ -129,13 +139,18 @@ async def test_after_a_flip_the_next_fill_reads_every_generation_again(
     other, fill = await meter.measure(store.availability([SOFA], NEAR, network=network))
 
     assert after[TABLE] == SkuAvailability(28, {MARSEILLE: 0, LYON: 10})  # Paris keeps 2
-    # Standalone: the one-trip read sent generations of the old epoch, so read them itself
-    # (its 3 HMGETs), then the network's; cluster: the generations asked, the read's 2, the
-    # network's.
-    assert (refill.round_trips, refill.commands["hmget"]) == ((3, 4) if standalone else (4, 4))
-    # The generations that fill read serve the next one of the same epoch.
+    # Standalone: the one-trip read sent generations of the old epoch, so reads them itself
+    # (its 4 HMGETs: generations, levels, reservations, subtotals); cluster: the generations
+    # asked, then the read's 3. Then the generations of the nodes asked and of Paris's
+    # section at the new epoch, and the fill of that section alone (levels, reservations,
+    # subtotals: 3 HMGETs, no HGETALL of the whole hashes).
+    assert (refill.round_trips, refill.commands["hmget"]) == ((3, 8) if standalone else (4, 8))
+    assert "hgetall" not in refill.commands
+    # SOFA has no subtotal yet: its fill reads every section, whose generations at this
+    # epoch were not all read before (only those of Paris's section and the nodes asked).
     assert other[SOFA] == SkuAvailability(1, {MARSEILLE: 0, LYON: 1})
-    assert (fill.round_trips, fill.commands["hmget"]) == ((2, 2) if standalone else (3, 3))
+    assert fill.round_trips == (3 if standalone else 4)
+    assert fill.commands["hgetall"] == 2
 
 
 async def test_a_flip_that_leaves_a_sku_alone_costs_its_next_reader_no_fill(
@@ -254,3 +269,20 @@ async def test_a_sku_held_at_more_than_64_nodes_is_kept_a_hash_table_and_reads_t
         }
     finally:
         await opened.close()
+
+
+async def test_scripts_split_nodes_into_sections_as_the_client_does(
+    ports: tuple[str, tuple[int, ...]],
+) -> None:
+    """A change at a node forgets the subtotal of the section its script computes; the fill
+    that comes next reads the section the client computes: they must be the same."""
+    nodes = [LYON, PARIS, MARSEILLE, *node_names(300), "ÉVRY-2", ""]
+    client = redis.asyncio.Redis(port=ports[1][0], decode_responses=True)
+    common = (Path(stock_cache.__file__).parent / "lua" / "_common.lua").read_text("utf-8")
+    body = "local out = {} for i = 1, #ARGV do out[i] = section_of(ARGV[i]) end return out"
+    try:
+        found = await client.eval(f"{common}\n{body}", 0, *nodes)
+    finally:
+        await client.aclose()
+    assert found == [section_of(node) for node in nodes]
+    assert set(found) == set(range(SECTIONS))

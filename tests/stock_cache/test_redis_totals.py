@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
@@ -9,9 +10,20 @@ from typing import Any
 import pytest
 from redis.typing import EncodableT
 
-from stock_cache import SkuAvailability, StockRules, StockStore, store_from_url
+from stock_cache import Reserved, SkuAvailability, StockRules, StockStore, store_from_url
 from stock_cache.redis_store import RedisStore
-from tests.stock_cache.support import BORDEAUX, CHAIR, LYON, MARSEILLE, PARIS, RULES, TABLE
+from tests.stock_cache.support import (
+    BORDEAUX,
+    CHAIR,
+    LYON,
+    MARSEILLE,
+    PARIS,
+    RULES,
+    STOREFRONT,
+    TABLE,
+    FakeClock,
+    hold,
+)
 
 NETWORK = (LYON, PARIS, MARSEILLE, BORDEAUX)
 NEAR = (MARSEILLE, LYON)
@@ -141,3 +153,70 @@ async def test_a_reader_of_older_generations_never_pairs_them_with_a_newer_total
         # Generations come first on a cluster: the answer is all of the snapshot before the
         # flip, as of that read (paired with the newer total, Marseille would show 3 of 35).
         assert found == {TABLE: SkuAvailability(25, {MARSEILLE: 3, LYON: 10})}
+
+
+@URLS
+async def test_totals_match_a_recount_through_changes_flips_and_expiries(
+    url_fixture: str, request: pytest.FixtureRequest
+) -> None:
+    """Two processes on one Redis against the in-process store (which sums every node on
+    every read), through seeded changes at nodes of many sections of a 68-node network."""
+    url = str(request.getfixturevalue(url_fixture))
+    rng = random.Random(20261204)
+    clock = FakeClock()
+    prefix = f"test-{uuid.uuid4().hex}"
+    ours, theirs = (
+        store_from_url(url, rules=RULES, clock=clock, key_prefix=prefix) for _ in range(2)
+    )
+    recount = store_from_url("memory://", rules=RULES, clock=clock)
+    network = (*NETWORK, *(f"TOWN-{n:03}" for n in range(64)))
+    skus = (TABLE, CHAIR)
+    # Live holds: allocation ids (Redis's, the recount's) and when they expire.
+    held: list[tuple[str, str, float]] = []
+    stocked: list[tuple[str, str]] = []
+    taken = 0
+    try:
+        for step in range(160):
+            node, sku, redis_store = (
+                rng.choice(network),
+                rng.choice(skus),
+                rng.choice([ours, theirs]),
+            )
+            what = rng.choice(["level", "level", "hold", "release", "snapshot", "time"])
+            if what == "level":
+                level = rng.randint(0, 12)
+                for store in (redis_store, recount):
+                    await store.set_levels(node, {sku: level})
+                stocked.append((node, sku))
+            elif what == "hold" and stocked:
+                # Mostly where some stock was set, so that most holds are taken.
+                node, sku = rng.choice(stocked)
+                quantity, key = rng.randint(1, 3), uuid.uuid4().hex
+                found = [
+                    await store.reserve(hold((node, sku, quantity), key=key, ttl_seconds=60))
+                    for store in (redis_store, recount)
+                ]
+                assert [type(outcome) for outcome in found] == [type(found[1])] * 2, step
+                if isinstance(found[0], Reserved) and isinstance(found[1], Reserved):
+                    ids = (found[0].allocation.id, found[1].allocation.id)
+                    held.append((*ids, clock.now + 60))
+                    taken += 1
+            elif what == "release" and held:
+                in_redis, in_recount, _ = held.pop(rng.randrange(len(held)))
+                await redis_store.release(STOREFRONT, in_redis)
+                await recount.release(STOREFRONT, in_recount)
+            elif what == "snapshot":
+                levels = {s: rng.randint(0, 12) for s in rng.sample(skus, rng.randint(0, 2))}
+                for store in (redis_store, recount):
+                    await store.replace_node_stock(node, [levels], watermark=None)
+            else:
+                clock.advance(rng.choice([20, 45]))  # holds last 60 s
+                held = [live for live in held if live[2] > clock.now]
+            near = tuple(rng.sample(network, 2))
+            expected = await recount.availability(skus, near, network=network)
+            for reader in (ours, theirs):
+                assert await reader.availability(skus, near, network=network) == expected, step
+        assert taken >= 10  # the changes did take holds, which then expired or were released
+    finally:
+        for store in (ours, theirs, recount):
+            await store.close()
