@@ -37,9 +37,12 @@ section of the network (its nodes split in 32 by their ids, `section_of`):
   subtotals are. Were every figure tagged with the epoch, a flip anywhere (a store's
   snapshot, many a minute on a live network) would make every SKU's next read a fill of the
   whole network;
-- a reader uses a `*` figure only if no node it asks about holds an entry newer than the
-  generation it read there: a reader that read its generations just before a flip would
-  otherwise pair the old snapshot's ATP at the nodes asked with a total of the new one;
+- a reader uses a `*` total only if no node it asks about holds an entry newer than the
+  generation it read there, and a `*` subtotal only if no such node is in its section: a
+  reader that read its generations just before a flip would otherwise pair the old
+  snapshot's ATP at the nodes asked with a figure of the new one. Near a store whose
+  snapshot is being written (its staged entries are newer than any reader's generation),
+  that costs a read of the store's section after each flip elsewhere, not of the network;
 - the `availability` script ('read') answers the ATP at the nodes asked and the cached total
   if its tag allows, else the sum of the subtotals if theirs all do (then caching it): the
   common path is 2 round trips on a cluster, 1 on a single server (the script reads the

@@ -12,14 +12,16 @@
 --       those holding one of its nodes), then:
 -- mode 'read': the block of the nodes asked (see add_block). The total is the cached one if
 --   its tag allows, else the sum of the subtotals if all of theirs do (then cached). A '*'
---   counts only while no node asked holds a snapshot entry newer than the generation read
---   there: else the ATP asked and that total could be of two snapshots.
---   Returns {'hit', total, epoch, atp, ...} | {'miss', sections to fill ('all' for every
---   one), epoch, atp, ...}, ATP at every node asked, then their generations if read here.
+--   total counts only while no node asked holds a snapshot entry newer than the generation
+--   read there, and a '*' subtotal only if no such node is in its section: else the ATP
+--   asked and that figure could be of two snapshots.
+--   Returns {'hit', total, epoch, atp, ...} | {'miss', sections to fill, epoch, atp, ...},
+--   ATP at every node asked, then their generations if read here.
 -- mode 'fill': the sections sent ('0,3' or ''), the block of the nodes asked, then a block per
 --   section sent, of the network's nodes in it. Each section sent gets its subtotal cached;
---   the others' are taken from the cache, but only those tagged with this epoch when a node
---   asked is pending (as above), so that the answer is of one snapshot.
+--   the others' are taken from the cache, but only those tagged with this epoch in the
+--   section of a node asked that is pending (as above), so that the answer is of one
+--   snapshot.
 --   Returns {'filled', total, epoch, atp, ...}, ATP at the nodes asked, or
 --   {'missing', sections still to fill, epoch}.
 -- The sweep comes first: a hold that expired by the caller's clock is freed here, which
@@ -46,9 +48,22 @@ local function usable(value, stars)
   return nil
 end
 
+-- The sections of the nodes asked (positions 1..last) that a flip could change: there a '*'
+-- subtotal may be of a newer snapshot than the ATP the reader answers.
+local function blocked_sections(found, last)
+  local blocked = {}
+  for k in pairs(found.pending) do
+    if k <= last then
+      blocked[tostring(section_of(found.nodes[k]))] = true
+    end
+  end
+  return blocked
+end
+
 -- The network's total from its subtotals (`known`: section -> {tag, subtotal} just made; the
--- others' read with one HMGET), cached when whole; else nil and the sections missing.
-local function compose(known, stars)
+-- others' read with one HMGET; a '*' one only outside `blocked`), cached when whole; else nil
+-- and the sections missing.
+local function compose(known, blocked)
   local sections, asked = split(ARGV[6]), {}
   for _, section in ipairs(sections) do
     if not known[section] then
@@ -64,7 +79,7 @@ local function compose(known, stars)
       -- Read at this epoch's generations, in this step.
       t, subtotal = got[1], got[2]
     else
-      t, subtotal = usable(values[next_value], stars)
+      t, subtotal = usable(values[next_value], not blocked[section])
       next_value = next_value + 1
     end
     if t == nil then
@@ -97,8 +112,7 @@ if mode == 'fill' then
     redis.call('HSET', KEYS[5], section .. '|' .. field, tag .. ':' .. subtotal)
     known[section] = {tag, subtotal}
   end
-  local stars = not pending_within(found, 1, found.ends[1])
-  local total, missing = compose(known, stars)
+  local total, missing = compose(known, blocked_sections(found, found.ends[1]))
   if total == nil then
     redis.call('PEXPIRE', KEYS[5], ARGV[5])
     return {'missing', missing, epoch}
@@ -115,16 +129,12 @@ if KEYS[6] then
   gens_key, epoch = generations_source(KEYS[6], epoch)
 end
 local found, atp = available_block(KEYS[1], KEYS[2], gens_key, ARGV[7])
-local stars = next(found.pending) == nil
-local reply = {'miss', 'all', epoch}
-local _, total = usable(redis.call('HGET', KEYS[5], field), stars)
-if total == nil and stars then
+local _, total = usable(redis.call('HGET', KEYS[5], field), next(found.pending) == nil)
+local reply = {'hit', total, epoch}
+if total == nil then
   local missing
-  total, missing = compose({}, true)
-  reply[2] = missing
-end
-if total ~= nil then
-  reply = {'hit', total, epoch}
+  total, missing = compose({}, blocked_sections(found, #atp))
+  reply = total and {'hit', total, epoch} or {'miss', missing, epoch}
 end
 for k = 1, #atp do
   reply[#reply + 1] = atp[k]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio
@@ -14,6 +15,8 @@ import stock_cache
 from stock_cache import Reserved, SkuAvailability, StockStore, store_from_url
 from stock_cache._script_args import SECTIONS, section_of
 from stock_cache.redis_keys import RedisKeys
+from stock_cache.redis_scripts import Call
+from stock_cache.redis_store import RedisStore
 from tests.redis_cluster import RedisClusterNodes
 from tests.redis_server import RedisServer
 from tests.stock_cache.redis_costs import Cost, CostMeter, node_names
@@ -176,6 +179,40 @@ async def test_a_flip_that_leaves_a_sku_alone_costs_its_next_reader_no_fill(
         assert cost == Cost(1, Counter(hit.commands) + Counter({"hmget": 1}))
     else:
         assert cost == hit
+
+
+async def test_near_a_store_whose_snapshot_is_being_written_a_flip_elsewhere_costs_one_section(
+    store: StockStore, meter: CostMeter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(store, RedisStore)
+    towns = list(node_names(200))
+    network = (LYON, PARIS, MARSEILLE, *towns)
+    await store.availability([TABLE], NEAR, network=network)
+    real_run = store._run
+    measured: list[tuple[dict[str, SkuAvailability], Cost]] = []
+
+    async def meanwhile(calls: Sequence[Call], *, atomic: bool = False) -> Any:
+        if calls and calls[0][0] == "snapshot_commit" and calls[0][2][0] == MARSEILLE:
+            # Marseille's tables are staged, not yet flipped: a read near it caches what its
+            # section holds under this epoch only; then a town elsewhere flips.
+            await store.availability([TABLE], NEAR, network=network)
+            await store.replace_node_stock(towns[7], [{SOFA: 3}], watermark=1)
+            measured.append(await meter.measure(store.availability([TABLE], NEAR, network=network)))
+        return await real_run(calls, atomic=atomic)
+
+    monkeypatch.setattr(store, "_run", meanwhile)
+    await store.replace_node_stock(MARSEILLE, [{TABLE: 5}], watermark=1)
+
+    [(during, cost)] = measured
+    assert during == {TABLE: SkuAvailability(14, {MARSEILLE: 0, LYON: 10})}
+    # The epoch moved: the read refills Marseille's section, whose subtotal was of the old
+    # epoch (one HMGET of levels and one of reservations for its few nodes), and takes the
+    # other sections' from the cache; no HGETALL of the whole network's hashes.
+    assert "hgetall" not in cost.commands
+    assert cost.commands["hset"] == 2  # the section's subtotal and the total
+    assert await store.availability([TABLE], NEAR, network=network) == {
+        TABLE: SkuAvailability(19, {MARSEILLE: 5, LYON: 10})
+    }
 
 
 async def test_reading_atp_at_40_nodes_reads_their_generations_with_one_command(
