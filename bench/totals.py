@@ -9,8 +9,8 @@ three states of the SKU's cached total (see stock_cache/redis_reads.py):
 - cached: read just before; the floor of the other two;
 - after a flip elsewhere: a store that holds none of the SKU flipped to a new snapshot of its
   own stock (each read after its own flip);
-- after a write to the SKU: its level set again at a holder, which forgets the total, so the
-  read fills it over every node of the network.
+- after a write to the SKU: its level set again at a holder, which forgets the total and
+  its section's subtotal, so the read fills that section and sums the others.
 
 Each state prints the p50 of the call and the Redis server's CPU per read (`INFO cpu`).
 """

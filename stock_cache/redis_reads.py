@@ -96,10 +96,6 @@ _TOTALS_TTL_MS = 24 * 60 * 60 * 1000
 _FILL_ATTEMPTS = 3
 
 
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def _sections(net: Network, text: str, *, every: bool) -> tuple[str, ...]:
     """The sections a script named ("3,17", "all", "") of this network, or all of them."""
     if every or text == "all":
@@ -285,7 +281,7 @@ class StockReads:
                     atp = dict(zip(asked, (int(value) for value in reply[3:]), strict=True))
                     found[sku] = (int(reply[1]), atp)
                 else:
-                    missing[sku] = _text(reply[1])
+                    missing[sku] = reply[1]
             if missing:
                 found |= await self._fill(net, asked, channel, missing, epoch, list(found))
         return {
@@ -337,9 +333,7 @@ class StockReads:
                 for sku, s in sent.items()
             ]
             replies = await self._run(calls)
-            missing = {
-                sku: _text(r[1]) for sku, r in zip(sent, replies, strict=True) if r[0] != "filled"
-            }
+            missing = {sku: r[1] for sku, r in zip(sent, replies, strict=True) if r[0] != "filled"}
             if not missing:
                 return {
                     sku: (int(r[1]), dict(zip(asked, (int(v) for v in r[3:]), strict=True)))
@@ -398,7 +392,7 @@ class StockReads:
                 atp = dict(zip(asked, (int(v) for v in reply[3:end]), strict=True))
                 found[sku] = (int(reply[1]), atp)
             else:
-                missing[sku] = _text(reply[1])
+                missing[sku] = reply[1]
         return found, missing, epoch
 
     def _availability_keys(self, sku: str) -> list[str]:
