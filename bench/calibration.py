@@ -30,7 +30,7 @@ from pathlib import Path
 
 from carriers.services import CarrierService
 from carriers.transit import TransitBand
-from gateway.network_files import load_network
+from network_loader.network_files import load_network
 
 DRAWS = 100_000
 SEED = 20251104

@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway.network_files import load_network
 from gateway.settings import DEFAULT_NETWORK_DIR
+from network_loader.network_files import load_network
 from tests.redis_server import running_redis
 
 

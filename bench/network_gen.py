@@ -28,8 +28,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.network_files import NODE_COLUMNS
 from gateway.settings import DEFAULT_NETWORK_DIR
+from network_loader.layout import NODE_COLUMNS
 
 CITIES_FILE = Path(__file__).resolve().parent / "cities.csv"
 DC_EVERY = 20

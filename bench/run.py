@@ -433,7 +433,7 @@ def _side_by_side(
 
 
 def _network_of(directory: Path) -> Any:
-    from gateway.network_files import load_network
+    from network_loader.network_files import load_network
 
     return load_network(directory)
 

@@ -17,11 +17,12 @@ from gateway import health
 from gateway.http import GraphQLEndpoint
 from gateway.logs import stamp_request_ids
 from gateway.native import compiled_modules
-from gateway.network_files import load_network, load_stock_levels, load_stock_rules
 from gateway.platform import build_platform
 from gateway.promising import PromiseService
 from gateway.schema import schema
 from gateway.settings import Settings, settings_from_env
+from network_loader.network_files import load_network, load_stock_levels
+from network_loader.stock_rules import load_stock_rules
 from promise.network import Network
 from promise.quotes import SigningKeys
 from stock_cache.base import StockStore

@@ -98,7 +98,7 @@ def _export_schema(args: argparse.Namespace) -> int:
 
 def _seed_stock(args: argparse.Namespace) -> int:
     from gateway.app import safety_by_node, seed_stock
-    from gateway.network_files import load_network, load_stock_levels
+    from network_loader.network_files import load_network, load_stock_levels
     from stock_cache.url import store_from_url
 
     network = load_network(args.network)
@@ -121,8 +121,9 @@ def _seed_stock(args: argparse.Namespace) -> int:
 def _import_stock(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from gateway.network_files import load_network, load_stock_rules
     from gateway.stock_import import StockImportError, check, format_of, import_stock
+    from network_loader.network_files import load_network
+    from network_loader.stock_rules import load_stock_rules
     from stock_cache.url import store_from_url
 
     path = Path(args.file)

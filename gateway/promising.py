@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from carriers.services import DeliveryKind
 from gateway.nearby import Nearby
-from gateway.network_files import StockRulesConfig
 from gateway.shared_reads import SharedReads
+from network_loader.stock_rules import StockRulesConfig
 from promise.cart import CartLine, Destination
 from promise.errors import InvalidInput, PromiseError
 from promise.explain import Unavailable

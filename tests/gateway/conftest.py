@@ -16,9 +16,9 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app, safety_by_node, seed_stock
 from gateway.auth import key_digest
-from gateway.network_files import load_network, load_stock_levels
 from gateway.promising import PromiseService
 from gateway.settings import DEFAULT_NETWORK_DIR, Limits, Secret, Settings
+from network_loader.network_files import load_network, load_stock_levels
 from stock_cache.url import store_from_url
 from tests.gateway.graphql_client import JSON, GraphQLClient, line
 from tests.redis_server import RedisServer

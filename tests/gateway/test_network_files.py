@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.network_files import load_network, load_stock_levels, parse_opening_hours
+from network_loader.network_files import load_network, load_stock_levels
+from network_loader.opening_hours import parse_opening_hours
 from promise.errors import NetworkDataError
 from promise.geo import geodesic_km
 from promise.network import Capability, Network, NodeType

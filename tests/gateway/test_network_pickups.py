@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from carriers.services import DeliveryKind
-from gateway.network_files import load_network
+from network_loader.network_files import load_network
 from promise.errors import NetworkDataError
 from promise.geo import geodesic_km
 from promise.network import Network, PointType

@@ -19,9 +19,9 @@ import pytest
 
 from gateway.app import create_app
 from gateway.context import Context
-from gateway.network_files import load_network
 from gateway.schema import schema
 from gateway.settings import DEFAULT_NETWORK_DIR, Secret, Settings, SettingsError
+from network_loader.network_files import load_network
 from promise.errors import NetworkDataError
 from promise.network import NodeType
 from promise.profiles import Criterion

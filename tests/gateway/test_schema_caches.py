@@ -10,10 +10,10 @@ from graphql import parse, validate
 
 from gateway.context import Context
 from gateway.nearby import Nearby
-from gateway.network_files import load_network
 from gateway.promising import PromiseService
 from gateway.schema import schema
 from gateway.settings import DEFAULT_NETWORK_DIR
+from network_loader.network_files import load_network
 from promise.candidates import CandidateFinder
 from promise.errors import DestinationNotServed
 from promise.geo import GeoPoint

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import main
-from gateway.network_files import load_network, load_stock_rules
 from gateway.settings import DEFAULT_NETWORK_DIR
 from gateway.stock_import import ImportFormat, StockImportError, check, import_stock
+from network_loader.network_files import load_network
+from network_loader.stock_rules import load_stock_rules
 from promise.errors import NetworkDataError
 from promise.network import Network
 from stock_cache.memory import MemoryStore

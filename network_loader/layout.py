@@ -1,0 +1,52 @@
+"""The files of a network directory, their columns, and the shape of the identifiers in them."""
+
+from __future__ import annotations
+
+import re
+
+NETWORK_FILE = "network.toml"
+SERVICES_FILE = "services.toml"
+NODES_FILE = "nodes.csv"
+SKUS_FILE = "skus.csv"
+POSTCODES_FILE = "postcodes.csv"
+STOCK_FILE = "stock.csv"
+PICKUPS_FILE = "pickups.csv"
+PICKUP_POINTS_FILE = "pickup_points.csv"
+
+NODE_COLUMNS = (
+    "id",
+    "name",
+    "type",
+    "city",
+    "latitude",
+    "longitude",
+    "timezone",
+    "opening_hours",
+    "preparation_minutes",
+    "capabilities",
+    "services",
+    "priority",
+)
+SKU_COLUMNS = ("sku", "name", "weight_grams")
+POSTCODE_COLUMNS = ("country", "postcode", "city", "latitude", "longitude")
+STOCK_COLUMNS = ("node_id", "sku", "on_hand")
+PICKUP_COLUMNS = ("node_id", "service", "days", "times")
+PICKUP_POINT_COLUMNS = (
+    "id",
+    "name",
+    "type",
+    "city",
+    "postcode",
+    "latitude",
+    "longitude",
+    "opening_hours",
+    "services",
+)
+
+CHANNELS_FILE = "channels.toml"
+SAFETY_FILE = "safety.toml"
+PROFILES_FILE = "profiles.toml"
+
+IDENTIFIER = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+COUNTRY = re.compile(r"[A-Z]{2}")
+FRENCH_POSTCODE = re.compile(r"\d{5}")
