@@ -24,7 +24,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.scalars import JSON
 
-from gateway import workers
+from gateway.ops import workers
 
 BODIES_ENV = "BENCH_FLOOR_BODIES"
 DOCUMENT = "query Floor($i: Int!) { body(i: $i) }"

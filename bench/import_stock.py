@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway.settings import DEFAULT_NETWORK_DIR
+from gateway.ops.settings import DEFAULT_NETWORK_DIR
 from network_loader.network_files import load_network
 from tests.redis_server import running_redis
 

@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.settings import DEFAULT_NETWORK_DIR
+from gateway.ops.settings import DEFAULT_NETWORK_DIR
 from network_loader.layout import NODE_COLUMNS
 
 CITIES_FILE = Path(__file__).resolve().parent / "cities.csv"

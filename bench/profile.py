@@ -26,7 +26,7 @@ from bench.network_gen import Shape, generate, load_stock
 from bench.run import CART_LINES, _settings
 from bench.scenarios import Workload, run_query
 from gateway.app import create_app
-from gateway.promising import PromiseService
+from gateway.service.promise_service import PromiseService
 from tests.redis_server import running_redis
 
 _LIBRARIES = ("strawberry", "graphql", "redis", "asyncio", "geographiclib", "holidays", "json")

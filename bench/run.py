@@ -42,11 +42,11 @@ from bench.redis_probe import CommandStats, counting_round_trips, ping_round_tri
 from bench.report import Report, ratio
 from bench.scenarios import Figures, Workload, run_query, timed
 from bench.steal import CpuTicks, stolen_since
+from gateway.admission.api_keys import key_digest
 from gateway.app import create_app
-from gateway.auth import key_digest
-from gateway.native import compiled_modules
-from gateway.promising import PromiseService
-from gateway.settings import Secret, Settings
+from gateway.ops.compiled import compiled_modules
+from gateway.ops.settings import Secret, Settings
+from gateway.service.promise_service import PromiseService
 from tests.redis_server import running_redis
 
 SIGNING_KEYS = "bench:bench-signing-secret-0123456789"

@@ -21,10 +21,10 @@ from typing import Any
 from graphql import parse, validate
 
 from bench.network_gen import cities
-from gateway.context import Context
-from gateway.execution import CheckedDocument, check_document, run_checked
-from gateway.promising import PromiseService
-from gateway.schema import schema
+from gateway.api.context import Context
+from gateway.api.schema import schema
+from gateway.fastpath.execution import CheckedDocument, check_document, run_checked
+from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
 from promise.network import Network
 from promise.quotes import quote_of

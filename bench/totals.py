@@ -32,7 +32,7 @@ from bench.redis_probe import CommandStats
 from bench.report import Report, ratio
 from bench.run import _settings
 from gateway.app import create_app
-from gateway.promising import PromiseService
+from gateway.service.promise_service import PromiseService
 from promise.network import NodeType
 from tests.redis_server import running_redis
 

@@ -13,14 +13,14 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from gateway import health
-from gateway.http import GraphQLEndpoint
-from gateway.logs import stamp_request_ids
-from gateway.native import compiled_modules
-from gateway.platform import build_platform
-from gateway.promising import PromiseService
-from gateway.schema import schema
-from gateway.settings import Settings, settings_from_env
+from gateway.api.schema import schema
+from gateway.http import health
+from gateway.http.endpoint import GraphQLEndpoint
+from gateway.ops.compiled import compiled_modules
+from gateway.ops.logs import stamp_request_ids
+from gateway.ops.settings import Settings, settings_from_env
+from gateway.service.promise_service import PromiseService
+from gateway.service.resources import build_platform
 from network_loader.network_files import load_network, load_stock_levels
 from network_loader.stock_rules import load_stock_rules
 from promise.network import Network

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gateway.auth import key_digest
-from gateway.logs import uvicorn_log_config
-from gateway.settings import DEFAULT_NETWORK_DIR, SettingsError, settings_from_env
+from gateway.admission.api_keys import key_digest
+from gateway.ops.logs import uvicorn_log_config
+from gateway.ops.settings import DEFAULT_NETWORK_DIR, SettingsError, settings_from_env
 from promise.errors import NetworkDataError
 from stock_cache.errors import StockStoreError
 
@@ -41,14 +41,14 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    # Production logs are JSON lines (gateway/logs.py), one per request, written by the
+    # Production logs are JSON lines (gateway/ops/logs.py), one per request, written by the
     # endpoint with the request id, client and operation: uvicorn's access line would say
     # it again with less. Dev mode keeps uvicorn's own format and its access lines.
     logging: dict[str, Any] = (
         {"log_config": uvicorn_log_config(), "access_log": False} if settings.json_logs else {}
     )
     if args.workers > 1:
-        from gateway import workers
+        from gateway.ops import workers
 
         try:
             return workers.serve(
@@ -79,7 +79,7 @@ def _hash_api_key(args: argparse.Namespace) -> int:
 
 
 def _export_schema(args: argparse.Namespace) -> int:
-    from gateway.schema import schema
+    from gateway.api.schema import schema
 
     text = schema.as_str() + "\n"
     if args.check is None:
@@ -121,7 +121,7 @@ def _seed_stock(args: argparse.Namespace) -> int:
 def _import_stock(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from gateway.stock_import import StockImportError, check, format_of, import_stock
+    from gateway.ops.stock_import import StockImportError, check, format_of, import_stock
     from network_loader.network_files import load_network
     from network_loader.stock_rules import load_stock_rules
     from stock_cache.url import store_from_url

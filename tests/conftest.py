@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.native import stale_modules
+from gateway.ops.compiled import stale_modules
 from tests.redis_cluster import RedisClusterNodes, running_cluster
 from tests.redis_server import RedisServer, running_redis
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.schema import schema
+from gateway.api.schema import schema
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
 

@@ -14,10 +14,10 @@ import pytest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+from gateway.admission.api_keys import key_digest
 from gateway.app import create_app, safety_by_node, seed_stock
-from gateway.auth import key_digest
-from gateway.promising import PromiseService
-from gateway.settings import DEFAULT_NETWORK_DIR, Limits, Secret, Settings
+from gateway.ops.settings import DEFAULT_NETWORK_DIR, Limits, Secret, Settings
+from gateway.service.promise_service import PromiseService
 from network_loader.network_files import load_network, load_stock_levels
 from stock_cache.url import store_from_url
 from tests.gateway.graphql_client import JSON, GraphQLClient, line

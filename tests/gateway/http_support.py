@@ -11,7 +11,7 @@ import httpx
 from starlette.applications import Starlette
 
 from gateway.app import create_app
-from gateway.settings import Settings
+from gateway.ops.settings import Settings
 from tests.gateway.conftest import KEY_OF
 from tests.stock_cache.support import FakeClock
 

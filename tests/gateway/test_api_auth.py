@@ -9,12 +9,12 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from gateway.auth import ApiKeyError, key_digest, parse_api_keys
+from gateway.admission.api_keys import ApiKeyError, key_digest, parse_api_keys
+from gateway.admission.scopes import ROOT_FIELD_SCOPES, Scope
+from gateway.api.context import Context
+from gateway.api.schema import schema
 from gateway.cli import main
-from gateway.context import Context
-from gateway.schema import schema
-from gateway.scopes import ROOT_FIELD_SCOPES, Scope
-from gateway.settings import Settings
+from gateway.ops.settings import Settings
 from tests.gateway.conftest import KEY_OF, MARKETPLACE, STOREFRONT, production_settings
 from tests.gateway.graphql_client import AVAILABILITY, GraphQLClient
 from tests.gateway.http_support import (

@@ -16,8 +16,8 @@ import pytest
 import carriers.errors
 import promise.errors
 import stock_cache.errors
+from gateway.api.schema import schema
 from gateway.app import create_app
-from gateway.schema import schema
 from stock_cache.base import StockStore
 from tests.gateway.conftest import KEY_OF, production_settings
 from tests.gateway.graphql_client import (

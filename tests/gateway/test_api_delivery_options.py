@@ -17,7 +17,7 @@ import tomllib
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from gateway.settings import DEFAULT_NETWORK_DIR
+from gateway.ops.settings import DEFAULT_NETWORK_DIR
 from tests.gateway.conftest import LYON_CART, MONDAY_10_PARIS, PARIS
 from tests.gateway.graphql_client import JSON, GraphQLClient
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from gateway.settings import Limits
+from gateway.ops.settings import Limits
 from tests.gateway.conftest import MARKETPLACE, STOREFRONT, production_settings
 from tests.gateway.graphql_client import GraphQLClient, line
 from tests.gateway.http_support import AVAILABILITY_DOC, auth, body_of, error_codes, post, serving

@@ -11,10 +11,10 @@ from typing import cast
 import httpx
 import pytest
 
+from gateway.admission.trusted_documents import digest_of
 from gateway.app import create_app
-from gateway.logs import JsonFormatter
-from gateway.settings import Settings
-from gateway.trusted_documents import digest_of
+from gateway.ops.logs import JsonFormatter
+from gateway.ops.settings import Settings
 from stock_cache.base import StockStore
 from tests.gateway.conftest import STOREFRONT, production_settings
 from tests.gateway.http_support import (

@@ -23,7 +23,7 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
-from gateway.argument_plans import plan_arguments
+from gateway.fastpath.argument_plans import plan_arguments
 from tests.gateway.coercion_types import INPUT_TYPES
 
 SCHEMA = build_schema(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import main
-from gateway.settings import DEFAULT_NETWORK_DIR
+from gateway.ops.settings import DEFAULT_NETWORK_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,6 @@
 """The cost of an operation, worked out once per operation and read per request.
 
-The figures follow the rules of gateway/cost.py: an object field costs a point, a scalar
+The figures follow the rules of gateway/admission/cost.py: an object field costs a point, a scalar
 none, the fields under one returning many things count once per thing asked for (`first`,
 the `skus`, each list of an `input`), a delivery-options search or a commit ten points. A
 priced argument holding a variable is read from each request's variables; the same
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from gateway.cost import cost_plan
+from gateway.admission.cost import cost_plan
 
 PAGE = """query Page($sku: String!, $lines: [CartLineInput!]!, $n: Int) {
   availability(skus: [$sku, "OAK-CHAIR"], first: $n) {

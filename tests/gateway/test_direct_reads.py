@@ -27,9 +27,9 @@ from graphql import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gateway.context import Context
-from gateway.direct_reads import field_reader
-from gateway.execution import UNEXPECTED, is_unexpected, run_checked
+from gateway.api.context import Context
+from gateway.fastpath.direct_reads import field_reader
+from gateway.fastpath.execution import UNEXPECTED, is_unexpected, run_checked
 
 
 @strawberry.enum

@@ -18,13 +18,13 @@ import pytest
 from graphql import ExecutionResult, execute, parse
 from graphql.execution.values import get_variable_values
 
+from gateway.api.context import Context
+from gateway.api.schema import schema
 from gateway.app import create_app
-from gateway.context import Context
-from gateway.execution import UNEXPECTED, check_document, run_checked
-from gateway.promising import PromiseService
-from gateway.schema import schema
-from gateway.settings import Settings
-from gateway.variable_plans import plan_variables
+from gateway.fastpath.execution import UNEXPECTED, check_document, run_checked
+from gateway.fastpath.variable_plans import plan_variables
+from gateway.ops.settings import Settings
+from gateway.service.promise_service import PromiseService
 from stock_cache import StockStore
 from tests.gateway.conftest import LYON_CART, MONDAY_10_PARIS, STOREFRONT
 from tests.gateway.http_support import Exploding, body_of, post
@@ -189,7 +189,7 @@ async def test_an_operation_runs_on_the_variables_already_coerced_for_it(
     def coerce_again(*args: object, **kwargs: object) -> None:
         raise AssertionError("the variables were coerced again")
 
-    monkeypatch.setattr("gateway.execution.get_variable_values", coerce_again)
+    monkeypatch.setattr("gateway.fastpath.execution.get_variable_values", coerce_again)
     result = await run_checked(
         schema,
         document,
@@ -218,10 +218,12 @@ def _counting_coercion(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         plan = plan_variables(*args)
         return None if plan is None else counted("plan", plan)
 
-    monkeypatch.setattr("gateway.http.plan_variables", counted_plan)
-    monkeypatch.setattr("gateway.http.get_variable_values", counted("http", get_variable_values))
+    monkeypatch.setattr("gateway.http.endpoint.plan_variables", counted_plan)
     monkeypatch.setattr(
-        "gateway.execution.get_variable_values", counted("execution", get_variable_values)
+        "gateway.http.endpoint.get_variable_values", counted("http", get_variable_values)
+    )
+    monkeypatch.setattr(
+        "gateway.fastpath.execution.get_variable_values", counted("execution", get_variable_values)
     )
     return calls
 

@@ -20,7 +20,7 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXAsyncTransport
 from graphql import print_ast
 
-from gateway.trusted_documents import digest_of
+from gateway.admission.trusted_documents import digest_of
 from tests.gateway.conftest import KEY_OF
 from tests.gateway.test_http_end_to_end import REPO, Server, clean_environment, gateway_command
 from tests.redis_server import free_port

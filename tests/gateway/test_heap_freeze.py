@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from gateway.app import create_app
-from gateway.settings import Settings, settings_from_env
+from gateway.ops.settings import Settings, settings_from_env
 
 
 @pytest.fixture

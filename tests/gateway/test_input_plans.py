@@ -29,9 +29,9 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_argument, convert_arguments
 from strawberry.types.field import StrawberryField
 
-from gateway.input_plans import input_classes, plan_argument_conversion
-from gateway.schema import schema
-from gateway.types.inputs import DeliveryOptionsInput
+from gateway.api.schema import schema
+from gateway.api.types.inputs import DeliveryOptionsInput
+from gateway.fastpath.input_plans import input_classes, plan_argument_conversion
 
 CLASSES = input_classes(schema)
 SCALARS: dict[str, Callable[[random.Random], Any]] = {

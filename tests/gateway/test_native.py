@@ -6,7 +6,7 @@ import os
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
-from gateway.native import compiled_modules, stale_modules
+from gateway.ops.compiled import compiled_modules, stale_modules
 
 
 def _write(path: Path, mtime: float) -> None:

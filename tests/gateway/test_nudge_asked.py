@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from gateway.api.context import Context
+from gateway.api.schema import schema
 from gateway.app import create_app
-from gateway.context import Context
-from gateway.promising import PromiseService, QuotedPromise
-from gateway.schema import schema
-from gateway.settings import Settings
+from gateway.ops.settings import Settings
+from gateway.service.promise_service import PromiseService, QuotedPromise
 from promise.cart import CartLine, Destination
 from tests.gateway.conftest import MONDAY_10_PARIS
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.logs import JsonFormatter, json_formatter, request_id_var, stamp_request_ids
-from gateway.settings import Settings
+from gateway.ops.logs import JsonFormatter, json_formatter, request_id_var, stamp_request_ids
+from gateway.ops.settings import Settings
 from stock_cache.base import StockStore
 from stock_cache.errors import StoreUnavailable
 from tests.gateway.conftest import STOREFRONT, production_settings

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from gateway.api.context import Context
+from gateway.api.schema import schema
 from gateway.app import create_app
-from gateway.context import Context
-from gateway.schema import schema
-from gateway.settings import Settings
+from gateway.ops.settings import Settings
 
 QUERY = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
   ... on DeliveryOptions { options { kind promisedDate likelyDate confidence orderBy

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from gateway.state import BucketAnswer, RedisState
+from gateway.ops.state import BucketAnswer, RedisState
 from tests.redis_server import RedisServer, running_redis
 from tests.stock_cache.redis_costs import CostMeter
 
-# The production defaults (gateway/settings.py): a lease of 12.5 points.
+# The production defaults (gateway/ops/settings.py): a lease of 12.5 points.
 CAPACITY = 1000
 PER_SECOND = 50.0
 SHOPPER = "storefront-fr"

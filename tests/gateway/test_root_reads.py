@@ -27,16 +27,16 @@ from graphql import (
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gateway.context import Context
-from gateway.execution import (
+from gateway.api.context import Context
+from gateway.fastpath.execution import (
     UNEXPECTED,
     _Executor,
     check_document,
     is_unexpected,
     run_checked,
 )
-from gateway.metrics import Metrics, count_outcomes
-from gateway.root_reads import plan_roots
+from gateway.fastpath.root_reads import plan_roots
+from gateway.ops.metrics import Metrics, count_outcomes
 
 CALLS: Counter[str] = Counter()
 

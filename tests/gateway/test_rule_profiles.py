@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from gateway.api.context import Context
+from gateway.api.schema import schema
 from gateway.app import create_app
-from gateway.context import Context
-from gateway.schema import schema
-from gateway.settings import DEFAULT_NETWORK_DIR, Secret, Settings, SettingsError
+from gateway.ops.settings import DEFAULT_NETWORK_DIR, Secret, Settings, SettingsError
 from network_loader.network_files import load_network
 from promise.errors import NetworkDataError
 from promise.network import NodeType

@@ -8,8 +8,8 @@ import pytest
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.schema.types.base_scalars import DateTimeDefinition
 
-from gateway.scalars import parse_datetime
-from gateway.schema import schema
+from gateway.api.scalars import parse_datetime
+from gateway.api.schema import schema
 
 STRAWBERRY = DateTimeDefinition.parse_value
 FORMS = [

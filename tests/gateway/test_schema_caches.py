@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 from graphql import parse, validate
 
-from gateway.context import Context
-from gateway.nearby import Nearby
-from gateway.promising import PromiseService
-from gateway.schema import schema
-from gateway.settings import DEFAULT_NETWORK_DIR
+from gateway.api.context import Context
+from gateway.api.schema import schema
+from gateway.ops.settings import DEFAULT_NETWORK_DIR
+from gateway.service.nearby import Nearby
+from gateway.service.promise_service import PromiseService
 from network_loader.network_files import load_network
 from promise.candidates import CandidateFinder
 from promise.errors import DestinationNotServed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from strawberry.schema.name_converter import NameConverter
 
-from gateway.schema import KeptNames, schema
+from gateway.api.schema import KeptNames, schema
 
 
 def _python_names() -> set[str]:

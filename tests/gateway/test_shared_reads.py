@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from gateway.context import Context
-from gateway.promising import PromiseService
-from gateway.schema import schema
+from gateway.api.context import Context
+from gateway.api.schema import schema
+from gateway.service.promise_service import PromiseService
 from tests.gateway.conftest import MONDAY_10_PARIS
 
 LYON_3RD = {"postcode": {"country": "FR", "postcode": "69003"}}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import main
-from gateway.settings import DEFAULT_NETWORK_DIR
-from gateway.stock_import import ImportFormat, StockImportError, check, import_stock
+from gateway.ops.settings import DEFAULT_NETWORK_DIR
+from gateway.ops.stock_import import ImportFormat, StockImportError, check, import_stock
 from network_loader.network_files import load_network
 from network_loader.stock_rules import load_stock_rules
 from promise.errors import NetworkDataError

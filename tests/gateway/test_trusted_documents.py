@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.settings import Settings
-from gateway.trusted_documents import ManifestError, digest_of, load_manifest
+from gateway.admission.trusted_documents import ManifestError, digest_of, load_manifest
+from gateway.ops.settings import Settings
 from tests.gateway.conftest import STOREFRONT, production_settings
 from tests.gateway.http_support import AVAILABILITY_DOC, auth, body_of, error_codes, post, serving
 

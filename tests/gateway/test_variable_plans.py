@@ -23,7 +23,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.language.parser import MAX_NESTING_DEPTH
 
-from gateway.variable_plans import plan_variables
+from gateway.fastpath.variable_plans import plan_variables
 from tests.gateway.coercion_types import INPUT_TYPES
 
 SCHEMA = build_schema(

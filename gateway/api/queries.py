@@ -6,17 +6,14 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.context import Info
-from gateway.geocoding import AddressNotFound as GeocodingAddressNotFound
-from gateway.geocoding import GeocoderUnavailable as GeocodingUnavailable
-from gateway.geocoding import resolve_destination
-from gateway.lookahead import selects_below
-from gateway.scopes import Scope, needs
-from gateway.types.allocation import Allocation
-from gateway.types.availability import Availability, SkuAvailability
-from gateway.types.inputs import DeliveryOptionsInput, DestinationInput, checked_first
-from gateway.types.options import DeliveryOptions
-from gateway.types.problems import (
+from gateway.admission.scopes import Scope, needs
+from gateway.api.context import Info
+from gateway.api.lookahead import selects_below
+from gateway.api.types.allocation import Allocation
+from gateway.api.types.availability import Availability, SkuAvailability
+from gateway.api.types.inputs import DeliveryOptionsInput, DestinationInput, checked_first
+from gateway.api.types.options import DeliveryOptions
+from gateway.api.types.problems import (
     AddressNotFound,
     AllocationNotFound,
     DestinationNotServed,
@@ -31,6 +28,9 @@ from gateway.types.problems import (
     problem_of,
     unavailable,
 )
+from gateway.service.geocoding import AddressNotFound as GeocodingAddressNotFound
+from gateway.service.geocoding import GeocoderUnavailable as GeocodingUnavailable
+from gateway.service.geocoding import resolve_destination
 from promise.cart import Destination, checked_cart
 from promise.errors import InvalidInput as DomainInvalidInput
 from promise.errors import PromiseError

@@ -7,16 +7,16 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.context import Info
-from gateway.scopes import Scope, needs
-from gateway.types.allocation import Allocation
-from gateway.types.inputs import (
+from gateway.admission.scopes import Scope, needs
+from gateway.api.context import Info
+from gateway.api.types.allocation import Allocation
+from gateway.api.types.inputs import (
     CommitAllocationInput,
     ConfirmAllocationInput,
     FulfilAllocationInput,
     ReleaseAllocationInput,
 )
-from gateway.types.problems import (
+from gateway.api.types.problems import (
     AllocationNotFound,
     AllocationStateConflict,
     IdempotencyConflict,

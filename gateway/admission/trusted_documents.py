@@ -19,11 +19,11 @@ from typing import Annotated
 import strawberry
 from graphql import GraphQLError, parse, validate
 
-from gateway.context import Info
-from gateway.scopes import Scope, needs
-from gateway.settings import SettingsError
-from gateway.state import GatewayState
-from gateway.types.problems import InvalidInput, ProblemCode
+from gateway.admission.scopes import Scope, needs
+from gateway.api.context import Info
+from gateway.api.types.problems import InvalidInput, ProblemCode
+from gateway.ops.settings import SettingsError
+from gateway.ops.state import GatewayState
 
 APQ_TTL_SECONDS = 24 * 3600
 MAX_DOCUMENT_CHARS = 20_000

@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from gateway.types.network import Line, NodeInfo
+from gateway.api.types.network import Line, NodeInfo
 from promise.network import Network
 from promise.quotes import Quote
 from stock_cache.base import Allocation as DomainAllocation

@@ -154,7 +154,7 @@ class RedisState:
         lease_fraction: float = _LEASE_FRACTION,
     ) -> None:
         self.client = client
-        source = files("gateway").joinpath("lua/leaky_bucket.lua").read_text(encoding="utf-8")
+        source = files("gateway.ops").joinpath("lua/leaky_bucket.lua").read_text(encoding="utf-8")
         self._bucket = client.register_script(source)
         self._lease_seconds = lease_seconds
         self._lease_fraction = lease_fraction

@@ -66,7 +66,7 @@ class DestinationInput:
                 raise UnknownPostcode(str(error), field=f"{field}.postcode.country") from None
             return Destination(point, region=region)
         if self.address:
-            # Addresses are geocoded before (gateway/geocoding.py): reaching here is a bug.
+            # Addresses are geocoded before (gateway/service/geocoding.py): reaching here is a bug.
             raise InvalidInput("an address must be geocoded first", field=f"{field}.address")
         store_id = str(self.store_id or "")
         store = network.nodes.get(store_id)

@@ -11,15 +11,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
-from gateway.execution import UNEXPECTED, is_unexpected
-from gateway.input_plans import plan_inputs
-from gateway.metrics import count_outcomes
-from gateway.mutations import Mutation
-from gateway.queries import Query
-from gateway.scalars import DATETIME
-from gateway.stock_feeds import StockFeedMutation
-from gateway.trusted_documents import TrustedDocumentMutation
-from gateway.validation_cache import ValidationByText, Validations
+from gateway.admission.trusted_documents import TrustedDocumentMutation
+from gateway.api.mutations import Mutation
+from gateway.api.queries import Query
+from gateway.api.scalars import DATETIME
+from gateway.api.stock_feeds import StockFeedMutation
+from gateway.fastpath.execution import UNEXPECTED, is_unexpected
+from gateway.fastpath.input_plans import plan_inputs
+from gateway.fastpath.validation_cache import ValidationByText, Validations
+from gateway.ops.metrics import count_outcomes
 
 
 class KeptNames(NameConverter):
@@ -49,7 +49,7 @@ def build_schema() -> strawberry.Schema:
             partial(MaskErrors, should_mask_error=is_unexpected, error_message=UNEXPECTED),
             # In-process callers (tests, scripts, the in-process benchmark) come through
             # Schema.execute; the HTTP layer runs its checked documents itself
-            # (gateway/execution.py) and masks errors the same way.
+            # (gateway/fastpath/execution.py) and masks errors the same way.
             partial(ParserCache, maxsize=1024),
             partial(ValidationByText, validations=Validations(1024)),
         ],

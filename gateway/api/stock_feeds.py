@@ -12,9 +12,14 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.context import Info
-from gateway.scopes import Scope, needs
-from gateway.types.problems import InvalidInput, ProblemCode, TemporarilyUnavailable, unavailable
+from gateway.admission.scopes import Scope, needs
+from gateway.api.context import Info
+from gateway.api.types.problems import (
+    InvalidInput,
+    ProblemCode,
+    TemporarilyUnavailable,
+    unavailable,
+)
 from stock_cache.base import EventKind, FeedResult, FeedStatus, StockEvent
 from stock_cache.errors import StoreUnavailable
 

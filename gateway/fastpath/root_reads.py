@@ -5,10 +5,10 @@ A product page's operation is two root fields whose results are unions (`availab
 info per field, wrapping each awaitable result in a completion coroutine gathered as a task,
 then resolving each union member's type and collecting its sub-fields again: per request,
 work the document alone decides. For an operation whose every root field can be completed
-directly (`gateway.direct_reads`) for every type its result may take, a plan made once per
+directly (`gateway.fastpath.direct_reads`) for every type its result may take, a plan made once per
 operation says how; per request, the resolvers are called as graphql-core calls them (the
-executor's own resolve info, the same arguments coerced by `gateway.argument_plans`, all
-started before any is awaited; through `gateway.root_calls`, which spares strawberry's
+executor's own resolve info, the same arguments coerced by `gateway.fastpath.argument_plans`, all
+started before any is awaited; through `gateway.fastpath.root_calls`, which spares strawberry's
 per-call chain) and their results completed by the plan.
 
 Whatever the plan does not expect (arguments that do not coerce, a resolver that raises, a
@@ -45,9 +45,9 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from gateway.argument_plans import Arguments, plan_arguments
-from gateway.direct_reads import IS_AWAITABLE, NOT_READ, Reader, object_reader
-from gateway.root_calls import RootCall, root_call
+from gateway.fastpath.argument_plans import Arguments, plan_arguments
+from gateway.fastpath.direct_reads import IS_AWAITABLE, NOT_READ, Reader, object_reader
+from gateway.fastpath.root_calls import RootCall, root_call
 
 Resolve = Callable[..., Any]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.auth import KeyRing, parse_api_keys
-from gateway.geocoding import Geocoder
-from gateway.metrics import Metrics
-from gateway.settings import Limits, Settings
-from gateway.state import GatewayState, state_from_url
-from gateway.trusted_documents import TrustedDocuments, load_manifest
+from gateway.admission.api_keys import KeyRing, parse_api_keys
+from gateway.admission.trusted_documents import TrustedDocuments, load_manifest
+from gateway.ops.metrics import Metrics
+from gateway.ops.settings import Limits, Settings
+from gateway.ops.state import GatewayState, state_from_url
+from gateway.service.geocoding import Geocoder
 
 
 @dataclass(frozen=True, slots=True)

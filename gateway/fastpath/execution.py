@@ -11,8 +11,8 @@ document, and the variables the HTTP layer coerced; it runs it as `execute` does
 unexpected errors with the schema's MaskErrors. The resolvers, the types and the executor
 stay strawberry's and graphql-core's, but for two shortcuts. A field whose whole answer is
 known from the document is read and completed directly (`_Executor.execute_field`, see
-`gateway.direct_reads`); and a query whose root fields all complete that way runs by a plan
-made once per operation (`gateway.root_reads`), without graphql-core's executor. Anything
+`gateway.fastpath.direct_reads`); and a query whose root fields all complete that way runs by a plan
+made once per operation (`gateway.fastpath.root_reads`), without graphql-core's executor. Anything
 either does not expect goes the usual way, which answers it as before.
 """
 
@@ -50,12 +50,13 @@ from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.extensions import MaskErrors
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gateway.context import Context
-from gateway.direct_reads import IS_AWAITABLE, NOT_READ, Reader, field_reader
-from gateway.root_reads import RootPlan, plan_roots, run_plan
+from gateway.api.context import Context
+from gateway.fastpath.direct_reads import IS_AWAITABLE, NOT_READ, Reader, field_reader
+from gateway.fastpath.root_reads import RootPlan, plan_roots, run_plan
 from promise.memo import IdentityMemo
 
-log = logging.getLogger(__name__)
+# Named as before the move to fastpath: log configurations select it by this name.
+log = logging.getLogger("gateway.execution")
 
 UNEXPECTED = "Unexpected error."
 # graphql-core's `execute` caps the errors of coercing variables at this many.

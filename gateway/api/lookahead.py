@@ -19,7 +19,7 @@ from graphql import (
     SelectionSetNode,
 )
 
-from gateway.context import Info
+from gateway.api.context import Info
 from promise.memo import IdentityMemo
 
 _kept: IdentityMemo[bool] = IdentityMemo(4_096)

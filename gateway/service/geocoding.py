@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from geopy.exc import GeopyError
 from geopy.geocoders import Nominatim
 
-from gateway.state import GatewayState
-from gateway.types.inputs import DestinationInput
+from gateway.api.types.inputs import DestinationInput
+from gateway.ops.state import GatewayState
 from promise.cart import Destination
 from promise.errors import InvalidInput
 from promise.geo import GeoPoint

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.promising import SkuLevels
-from gateway.types.network import NodeInfo
+from gateway.api.types.network import NodeInfo
+from gateway.service.promise_service import SkuLevels
 from promise.network import Network
 
 

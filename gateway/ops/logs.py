@@ -113,7 +113,7 @@ def uvicorn_log_config() -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "gateway.logs.json_formatter"}},
+        "formatters": {"json": {"()": "gateway.ops.logs.json_formatter"}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",

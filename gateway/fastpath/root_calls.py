@@ -3,10 +3,10 @@
 strawberry calls a resolver through a chain it composes again on every call: a new Info, the
 arguments converted, the field's extensions folded into partials, the permission extension
 awaiting each check, then the resolver; the gateway then counts the result type
-(`gateway.metrics.Counting`). For a root field whose only extension is the permission check
+(`gateway.ops.metrics.Counting`). For a root field whose only extension is the permission check
 and which no exception handler covers, `root_call` takes the same steps in one function:
-the Info, the arguments converted (by `gateway.input_plans` where it knows their types, else
-by strawberry's own `convert_arguments`), each extension's `map_arguments`, the
+the Info, the arguments converted (by `gateway.fastpath.input_plans` where it knows their
+types, else by strawberry's own `convert_arguments`), each extension's `map_arguments`, the
 checks (with the arguments strawberry gives them), the resolver, the count. A check that
 does not answer True at once (False, or an awaitable) hands the call to strawberry's chain,
 which answers it its own way.
@@ -24,8 +24,8 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from gateway.input_plans import plan_argument_conversion
-from gateway.metrics import Counting
+from gateway.fastpath.input_plans import plan_argument_conversion
+from gateway.ops.metrics import Counting
 
 RootCall = Callable[[Any, GraphQLResolveInfo[Any], dict[str, Any]], Any]
 """(root value, resolve info, coerced arguments) -> what the field's resolver returns."""

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from strawberry.types import Info as StrawberryInfo
 
-from gateway.auth import DEFAULT_CHANNEL
-from gateway.promising import PromiseService
-from gateway.scopes import ALL_SCOPES, Scope
-from gateway.shared_reads import SharedReads
+from gateway.admission.api_keys import DEFAULT_CHANNEL
+from gateway.admission.scopes import ALL_SCOPES, Scope
+from gateway.service.promise_service import PromiseService
+from gateway.service.shared_reads import SharedReads
 
 if TYPE_CHECKING:
-    from gateway.platform import Platform
+    from gateway.service.resources import Platform
 
 
 @dataclass(frozen=True, slots=True)

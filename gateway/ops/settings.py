@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-DEFAULT_NETWORK_DIR = Path(__file__).resolve().parent.parent / "network" / "demo"
+DEFAULT_NETWORK_DIR = Path(__file__).resolve().parents[2] / "network" / "demo"
 
 
 class SettingsError(ValueError):
@@ -51,7 +51,8 @@ class Settings:
     quote_keys_retire_by: str = ""
     quote_ttl_seconds: int = 900
     dev_mode: bool = False
-    # A JSON list of {"sha256", "client", "channel", "scopes", "kind"} (gateway/auth.py).
+    # A JSON list of {"sha256", "client", "channel", "scopes", "kind"}
+    # (gateway/admission/api_keys.py).
     api_keys: Secret = field(default_factory=lambda: Secret(""))
     limits: Limits = field(default_factory=Limits)
     trusted_documents_file: Path | None = None

@@ -15,8 +15,8 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from carriers.services import DeliveryKind
-from gateway.nearby import Nearby
-from gateway.shared_reads import SharedReads
+from gateway.service.nearby import Nearby
+from gateway.service.shared_reads import SharedReads
 from network_loader.stock_rules import StockRulesConfig
 from promise.cart import CartLine, Destination
 from promise.errors import InvalidInput, PromiseError

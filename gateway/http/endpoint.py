@@ -14,7 +14,7 @@ A request goes through these steps, each able to answer on its own with a 4xx:
    the variables are coerced here too, so every request error is known before execution
    (the operation then runs on these coerced values);
 6. the operation: a mutation by GET is 405; each root field's scope (403 naming it);
-7. the cost in points (`gateway/cost.py`), admitted by the client's leaky bucket (429 with
+7. the cost in points (`gateway/admission/cost.py`), admitted by the client's leaky bucket (429 with
    `Retry-After` when full);
 8. execution by strawberry's schema, inside which each resolver checks its scope again.
 
@@ -63,16 +63,16 @@ from strawberry.extensions.max_aliases import create_validator as aliases_valida
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.http.ides import get_graphql_ide_html
 
-from gateway.auth import Caller, ClientKind, bearer_key
-from gateway.context import Context
-from gateway.cost import cost_plan
-from gateway.execution import UNEXPECTED, CheckedDocument, check_document, run_checked
-from gateway.logs import request_id_var
-from gateway.platform import Platform
-from gateway.promising import PromiseService
-from gateway.scopes import Scope, scope_of
-from gateway.trusted_documents import digest_of, parse_document_id
-from gateway.variable_plans import VariablePlan, plan_variables
+from gateway.admission.api_keys import Caller, ClientKind, bearer_key
+from gateway.admission.cost import cost_plan
+from gateway.admission.scopes import Scope, scope_of
+from gateway.admission.trusted_documents import digest_of, parse_document_id
+from gateway.api.context import Context
+from gateway.fastpath.execution import UNEXPECTED, CheckedDocument, check_document, run_checked
+from gateway.fastpath.variable_plans import VariablePlan, plan_variables
+from gateway.ops.logs import request_id_var
+from gateway.service.promise_service import PromiseService
+from gateway.service.resources import Platform
 
 log = logging.getLogger("gateway.http")
 
@@ -126,7 +126,7 @@ class _Plan:
     scoped: tuple[tuple[str, Scope], ...]
     label: str
     only_cacheable_fields: bool
-    # None: graphql-core coerces this operation's variables (see gateway.variable_plans).
+    # None: graphql-core coerces this operation's variables (see gateway.fastpath.variable_plans).
     variables: VariablePlan | None
     # The operation's cost as a function of the request's variables.
     cost: Callable[[Mapping[str, Any] | None], int]

@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from gateway.auth import bearer_key
-from gateway.metrics import CONTENT_TYPE
-from gateway.platform import Platform
-from gateway.promising import PromiseService
-from gateway.scopes import Scope
+from gateway.admission.api_keys import bearer_key
+from gateway.admission.scopes import Scope
+from gateway.ops.metrics import CONTENT_TYPE
+from gateway.service.promise_service import PromiseService
+from gateway.service.resources import Platform
 
 log = logging.getLogger("gateway.health")
 _PING_TIMEOUT_SECONDS = 1.0

@@ -20,8 +20,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from gateway.scopes import ALL_SCOPES, Scope
-from gateway.settings import SettingsError
+from gateway.admission.scopes import ALL_SCOPES, Scope
+from gateway.ops.settings import SettingsError
 
 log = logging.getLogger("gateway.auth")
 
