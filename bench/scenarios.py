@@ -23,6 +23,7 @@ from graphql import parse, validate
 from bench.network_gen import cities
 from gateway.api.context import Context
 from gateway.api.schema import schema
+from gateway.fastpath.compat import core_schema
 from gateway.fastpath.execution import CheckedDocument, check_document, run_checked
 from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
@@ -106,10 +107,10 @@ async def run_query(
     checked = _CHECKED.get(query)
     if checked is None:
         document = parse(query)
-        errors = validate(schema._schema, document)
+        errors = validate(core_schema(schema), document)
         if errors:
             raise RuntimeError(errors[0].message)
-        checked = _CHECKED[query] = check_document(schema._schema, document)
+        checked = _CHECKED[query] = check_document(core_schema(schema), document)
     context = Context(service=service, client_id=CLIENT)
     result = await run_checked(
         schema, checked, variables=variables, operation_name=None, context=context

@@ -1,98 +1,40 @@
-"""The static network: stock nodes, SKUs, services and postcodes, as frozen values."""
+"""The static network: nodes, SKUs, services, postcodes and rule profiles, as one frozen value."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import time
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TypeVar, cast
 
 from carriers.emissions import CustomerTrip
 from carriers.services import CarrierService, DeliveryKind
 from promise.geo import GeoPoint, sphere_km
+from promise.nodes import (
+    Capability,
+    Node,
+    NodeType,
+    OpeningHours,
+    PickupPoint,
+    PickupTimes,
+    PointType,
+    Sku,
+)
+from promise.profiles import RuleProfile
 
-if TYPE_CHECKING:
-    from promise.profiles import RuleProfile
+# The parts are `promise.nodes`'; their importers may name them by the network too.
+__all__ = [
+    "Capability",
+    "Network",
+    "Node",
+    "NodeType",
+    "OpeningHours",
+    "PickupPoint",
+    "PickupTimes",
+    "PointType",
+    "Sku",
+]
 
 _T = TypeVar("_T")
-
-
-class NodeType(enum.Enum):
-    DC = "DC"
-    STORE = "STORE"
-    DROPSHIP = "DROPSHIP"
-
-
-class Capability(enum.Enum):
-    SHIPS_PARCELS = "SHIPS_PARCELS"
-    CLICK_AND_COLLECT = "CLICK_AND_COLLECT"
-    SAME_DAY = "SAME_DAY"
-
-
-@dataclass(frozen=True, slots=True)
-class OpeningHours:
-    """Local opening hours per ISO weekday (1 = Monday); a missing weekday is closed."""
-
-    by_weekday: Mapping[int, tuple[time, time]]
-
-    def on(self, iso_weekday: int) -> tuple[time, time] | None:
-        return self.by_weekday.get(iso_weekday)
-
-
-@dataclass(frozen=True, slots=True)
-class PickupTimes:
-    """Local times a carrier collects parcels at a node, per ISO weekday, earliest first."""
-
-    by_weekday: Mapping[int, tuple[time, ...]]
-
-    def on(self, iso_weekday: int) -> tuple[time, ...]:
-        return self.by_weekday.get(iso_weekday, ())
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    """A stock location: where it is, when it works and what it can do."""
-
-    id: str
-    name: str
-    type: NodeType
-    city: str
-    location: GeoPoint
-    timezone: str
-    opening: OpeningHours
-    preparation_minutes: int
-    capabilities: frozenset[Capability]
-    services: frozenset[str]
-    priority: int = 0
-    # Carrier collections per service code; a service without one leaves at closing time.
-    pickups: Mapping[str, PickupTimes] = field(default_factory=dict)
-
-
-class PointType(enum.Enum):
-    RELAY = "RELAY"
-    LOCKER = "LOCKER"
-
-
-@dataclass(frozen=True, slots=True)
-class PickupPoint:
-    """A relay point (a shop that keeps parcels) or a locker, served by `services`."""
-
-    id: str
-    name: str
-    type: PointType
-    city: str
-    postcode: str
-    location: GeoPoint
-    opening: OpeningHours
-    services: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class Sku:
-    sku: str
-    name: str
-    weight_grams: int
 
 
 @dataclass(frozen=True, slots=True)

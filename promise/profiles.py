@@ -14,7 +14,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from promise.network import Node, NodeType
+from promise.nodes import Node, NodeType
 
 
 class Criterion(enum.Enum):

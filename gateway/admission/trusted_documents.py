@@ -2,10 +2,11 @@
 
 A storefront's key is public, so in production a storefront may only send documents
 registered ahead of time: from the manifest file (`TRUSTED_DOCUMENTS_FILE`, read at start) or
-through the admin mutation `registerTrustedDocument` (kept in the gateway state, Redis when the
-store is Redis). A request names one by `documentId` ("sha256:HEX") or, in Apollo's automatic
-persisted-query protocol, by `extensions.persistedQuery.sha256Hash`. Documents that APQ
-clients teach the gateway are kept apart (a day, namespace `apq`) and never become trusted.
+through the admin mutation `registerTrustedDocument` (`gateway.api.trusted_documents`; kept
+in the gateway state, Redis when the store is Redis). A request names one by `documentId`
+("sha256:HEX") or, in Apollo's automatic persisted-query protocol, by
+`extensions.persistedQuery.sha256Hash`. Documents that APQ clients teach the gateway are kept
+apart (a day, namespace `apq`) and never become trusted.
 """
 
 from __future__ import annotations
@@ -14,14 +15,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
 
-import strawberry
-from graphql import GraphQLError, parse, validate
-
-from gateway.admission.scopes import Scope, needs
-from gateway.api.context import Info
-from gateway.api.types.problems import InvalidInput, ProblemCode
 from gateway.ops.settings import SettingsError
 from gateway.ops.state import GatewayState
 
@@ -93,43 +87,3 @@ class TrustedDocuments:
 
     async def remember(self, digest: str, text: str) -> None:
         await self._state.put_document("apq", digest, text, ttl_seconds=APQ_TTL_SECONDS)
-
-
-@strawberry.type
-class TrustedDocument:
-    id: strawberry.ID = strawberry.field(description='"sha256:" and the hex SHA-256 of the text.')
-
-
-RegisterTrustedDocumentResult = Annotated[
-    TrustedDocument | InvalidInput, strawberry.union("RegisterTrustedDocumentResult")
-]
-
-
-def _invalid(message: str) -> InvalidInput:
-    return InvalidInput(code=ProblemCode.INVALID_INPUT, message=message, field="document")
-
-
-@strawberry.type
-class TrustedDocumentMutation:
-    @strawberry.mutation(
-        description="Register an operation that storefront clients may then send by id.",
-        permission_classes=[needs(Scope.ADMIN)],
-    )
-    async def register_trusted_document(
-        self, info: Info, document: str
-    ) -> RegisterTrustedDocumentResult:
-        if not 1 <= len(document) <= MAX_DOCUMENT_CHARS:
-            return _invalid(f"a document has 1 to {MAX_DOCUMENT_CHARS} characters")
-        try:
-            errors: list[GraphQLError] = list(
-                validate(info.schema._schema, parse(document, max_tokens=5_000))
-            )
-        except GraphQLError as error:
-            errors = [error]
-        if errors:
-            return _invalid(f"the document is not valid against the schema: {errors[0].message}")
-        platform = info.context.platform
-        if platform is None:
-            return _invalid("documents are registered over HTTP only")
-        digest = await platform.documents.register(document)
-        return TrustedDocument(id=strawberry.ID(f"sha256:{digest}"))

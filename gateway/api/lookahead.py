@@ -20,6 +20,7 @@ from graphql import (
 )
 
 from gateway.api.context import Info
+from gateway.fastpath.compat import raw_info
 from promise.memo import IdentityMemo
 
 _kept: IdentityMemo[bool] = IdentityMemo(4_096)
@@ -55,7 +56,7 @@ def _finds(
 
 def selects_below(info: Info, name: str) -> bool:
     """Whether a field named `name` (its schema name) is selected anywhere under this field."""
-    raw = info._raw_info
+    raw = raw_info(info)
     nodes = raw.field_nodes
     # Fields merged from several nodes (the same field selected twice) are looked at afresh.
     if len(nodes) != 1:

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import cast
 
-from strawberry.schema.types.base_scalars import DateTimeDefinition
-from strawberry.types.scalar import ScalarDefinition
+from gateway.fastpath.compat import DateTimeDefinition, ScalarDefinition
 
 _STRAWBERRY_PARSE = cast("Callable[[object], object]", DateTimeDefinition.parse_value)
 

@@ -11,11 +11,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
-from gateway.admission.trusted_documents import TrustedDocumentMutation
 from gateway.api.mutations import Mutation
 from gateway.api.queries import Query
 from gateway.api.scalars import DATETIME
 from gateway.api.stock_feeds import StockFeedMutation
+from gateway.api.trusted_documents import TrustedDocumentMutation
+from gateway.fastpath.compat import core_schema
 from gateway.fastpath.execution import UNEXPECTED, is_unexpected
 from gateway.fastpath.input_plans import plan_inputs
 from gateway.fastpath.validation_cache import ValidationByText, Validations
@@ -56,7 +57,7 @@ def build_schema() -> strawberry.Schema:
         scalar_overrides={datetime: DATETIME},
         config=StrawberryConfig(name_converter=KeptNames()),
     )
-    count_outcomes(built._schema)
+    count_outcomes(core_schema(built))
     plan_inputs(built)
     return built
 

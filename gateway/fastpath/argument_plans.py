@@ -32,11 +32,12 @@ from graphql import (
     Undefined,
     ValueNode,
     VariableNode,
+    VariableValues,
     is_required_argument,
     is_required_input_field,
 )
-from graphql.execution.values import VariableValues
-from graphql.utilities.coerce_input_value import coerce_default_value
+
+from gateway.fastpath.compat import coerce_default_value
 
 Coerce = Callable[[dict[str, Any]], Any]
 """The value from the coerced variables; Undefined where graphql-core finds no value."""

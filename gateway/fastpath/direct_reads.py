@@ -40,9 +40,8 @@ from graphql import (
     GraphQLString,
     Undefined,
 )
-from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.field import StrawberryField
+
+from gateway.fastpath.compat import GraphQLCoreConverter, StrawberryField, optimized_is_awaitable
 
 # strawberry's check is graphql-core's, made cheaper for plain values; only its annotation
 # is narrower.

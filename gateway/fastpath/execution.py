@@ -33,24 +33,24 @@ from graphql import (
     OperationDefinitionNode,
     VariableValues,
     assert_valid_schema,
-)
-from graphql.execution.collect_fields import FieldDetailsList, FragmentDetails
-from graphql.execution.execute import UNEXPECTED_EXPERIMENTAL_DIRECTIVES
-from graphql.execution.executor import (
-    UNEXPECTED_MULTIPLE_PAYLOADS,
     default_field_resolver,
     default_type_resolver,
+    get_variable_values,
 )
-from graphql.execution.get_variable_signature import (
+from strawberry.extensions import MaskErrors
+
+from gateway.fastpath.compat import (
+    UNEXPECTED_EXPERIMENTAL_DIRECTIVES,
+    UNEXPECTED_MULTIPLE_PAYLOADS,
+    AwaitableOrValue,
+    FieldDetailsList,
+    FragmentDetails,
     GraphQLVariableSignature,
+    Path,
+    StrawberryGraphQLCoreExecutionContext,
+    core_schema,
     get_variable_signature,
 )
-from graphql.execution.values import get_variable_values
-from graphql.pyutils import AwaitableOrValue, Path
-from strawberry.extensions import MaskErrors
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-
-from gateway.api.context import Context
 from gateway.fastpath.direct_reads import IS_AWAITABLE, NOT_READ, Reader, field_reader
 from gateway.fastpath.root_reads import RootPlan, plan_roots, run_plan
 from promise.memo import IdentityMemo
@@ -180,7 +180,7 @@ async def run_checked(
     *,
     variables: dict[str, Any] | None,
     operation_name: str | None,
-    context: Context,
+    context: object,
     coerced: VariableValues | None = None,
 ) -> ExecutionResult:
     """Execute a parsed, validated document; unexpected errors logged, then masked.
@@ -205,11 +205,11 @@ async def _run(
     document: DocumentNode | CheckedDocument,
     variables: dict[str, Any] | None,
     operation_name: str | None,
-    context: Context,
+    context: object,
     coerced: VariableValues | None,
 ) -> ExecutionResult:
     """What graphql-core's `execute` answers, request errors included."""
-    graphql_schema = schema._schema
+    graphql_schema = core_schema(schema)
     checked = (
         document
         if isinstance(document, CheckedDocument)

@@ -23,20 +23,24 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLInputObjectType
-from strawberry.relay.types import GlobalID
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.arguments import InputContext, StrawberryArgument, _is_leaf_type
-from strawberry.types.base import (
+from strawberry import UNSET
+from strawberry.relay import GlobalID
+
+from gateway.fastpath.compat import (
+    GraphQLCoreConverter,
+    InputContext,
+    LazyType,
+    StrawberryArgument,
     StrawberryList,
     StrawberryMaybe,
     StrawberryObjectDefinition,
     StrawberryOptional,
     StrawberryType,
+    core_schema,
+    has_enum_definition,
     has_object_definition,
 )
-from strawberry.types.enum import has_enum_definition
-from strawberry.types.lazy_type import LazyType
-from strawberry.types.unset import UNSET
+from gateway.fastpath.compat import is_leaf_type as _is_leaf_type
 
 Convert = Callable[[Any], Any]
 Build = Callable[[Mapping[str, Any]], Any]
@@ -181,7 +185,7 @@ def _copied(value: Any) -> Any:
 def input_classes(schema: strawberry.Schema) -> list[type]:
     """The schema's input classes, in the order of its type map."""
     found = []
-    for graphql_type in schema._schema.type_map.values():
+    for graphql_type in core_schema(schema).type_map.values():
         if not isinstance(graphql_type, GraphQLInputObjectType):
             continue
         definition = (graphql_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)

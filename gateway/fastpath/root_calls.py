@@ -20,10 +20,8 @@ from typing import Any
 
 from graphql import GraphQLField, GraphQLResolveInfo, GraphQLSchema
 from strawberry.permission import PermissionExtension
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.arguments import convert_arguments
-from strawberry.types.field import StrawberryField
 
+from gateway.fastpath.compat import GraphQLCoreConverter, StrawberryField, convert_arguments
 from gateway.fastpath.input_plans import plan_argument_conversion
 from gateway.ops.metrics import Counting
 

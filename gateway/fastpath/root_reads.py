@@ -39,13 +39,11 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    get_argument_values,
 )
-from graphql.execution.collect_fields import does_fragment_condition_match
-from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from gateway.fastpath.argument_plans import Arguments, plan_arguments
+from gateway.fastpath.compat import GraphQLCoreConverter, Path, does_fragment_condition_match
 from gateway.fastpath.direct_reads import IS_AWAITABLE, NOT_READ, Reader, object_reader
 from gateway.fastpath.root_calls import RootCall, root_call
 

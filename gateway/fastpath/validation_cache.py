@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
+
+from gateway.fastpath.compat import core_schema, validate_document
 
 Rules = tuple[type[ASTValidationRule], ...]
 
@@ -56,6 +57,6 @@ class ValidationByText(SchemaExtension):
         if context.query is not None and document is not None:
             # Once set, the errors (possibly none) stop strawberry validating again.
             context.pre_execution_errors = self._validations.of(
-                context.query, document, context.schema._schema, context.validation_rules
+                context.query, document, core_schema(context.schema), context.validation_rules
             )
         yield

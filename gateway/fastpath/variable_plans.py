@@ -31,11 +31,14 @@ from graphql import (
     VariableValues,
     is_required_input_field,
 )
-from graphql.execution.get_variable_signature import get_variable_signature
-from graphql.execution.values import VariableValueSource
-from graphql.language.parser import MAX_NESTING_DEPTH
-from graphql.pyutils import is_iterable
-from graphql.utilities.coerce_input_value import coerce_default_value
+
+from gateway.fastpath.compat import (
+    MAX_NESTING_DEPTH,
+    VariableValueSource,
+    coerce_default_value,
+    get_variable_signature,
+    is_iterable,
+)
 
 Coerce = Callable[[Any, int], Any]
 """`coerce_input_value(value, type)` at a nesting depth; Undefined when it gives no value."""

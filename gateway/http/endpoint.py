@@ -1,6 +1,7 @@
 """The GraphQL-over-HTTP endpoint: authenticate, refuse early, price, execute, answer.
 
-A request goes through these steps, each able to answer on its own with a 4xx:
+A request goes through these steps, each able to answer on its own with a 4xx (steps 3 to 6
+in `protocol` and `documents`, step 7 in `rate_limits`, beside this module):
 
 1. the method (GET or POST, else 405) and what the client accepts (`Accept`, else 406);
 2. the API key (`Authorization: Bearer KEY`, else 401);
@@ -28,205 +29,39 @@ schema to clients that may not introspect it.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import strawberry
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    GraphQLSchema,
-    InlineFragmentNode,
-    NoSchemaIntrospectionCustomRule,
-    OperationDefinitionNode,
-    OperationType,
-    SelectionSetNode,
-    VariableValues,
-    parse,
-    validate,
-)
-from graphql.execution.values import get_variable_values
+from graphql import GraphQLError, GraphQLSchema
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from strawberry.extensions.max_aliases import create_validator as aliases_validator
-from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
-from strawberry.http.ides import get_graphql_ide_html
 
-from gateway.admission.api_keys import Caller, ClientKind, bearer_key
-from gateway.admission.cost import cost_plan
-from gateway.admission.scopes import Scope, scope_of
-from gateway.admission.trusted_documents import digest_of, parse_document_id
+from gateway.admission.api_keys import Caller, bearer_key
 from gateway.api.context import Context
-from gateway.fastpath.execution import UNEXPECTED, CheckedDocument, check_document, run_checked
-from gateway.fastpath.variable_plans import VariablePlan, plan_variables
+from gateway.fastpath.compat import core_schema, get_graphql_ide_html
+from gateway.fastpath.execution import UNEXPECTED, run_checked
+from gateway.http.documents import OperationChecks, Prepared
+from gateway.http.protocol import (
+    GRAPHQL_RESPONSE,
+    JSON_MEDIA,
+    Outcome,
+    Refusal,
+    media_type,
+    read_body,
+)
+from gateway.http.rate_limits import admit
 from gateway.ops.logs import request_id_var
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import Platform
 
 log = logging.getLogger("gateway.http")
 
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON_MEDIA = "application/json"
-CACHEABLE_FIELDS = frozenset({"availability", "__typename"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
-
-
-class Refusal(Exception):
-    """A request answered before execution: an HTTP status, a stable code, a message."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        extensions: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        graphql_error: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.extensions = dict(extensions or {})
-        self.headers = dict(headers or {})
-        # A GraphQL request error (parse, validation, variables): 200 for application/json.
-        self.graphql_error = graphql_error
-        self.more: list[str] = []
-
-    def payload(self) -> dict[str, Any]:
-        return {"errors": [{"message": self.message, "extensions": self.error_extensions()}]}
-
-    def error_extensions(self) -> dict[str, Any]:
-        return {"code": self.code, **self.extensions}
-
-
-# Validated documents kept per process; storefronts send a few documents over and over.
-_CHECKED_DOCUMENTS = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """What the checks of one operation of a document need, whatever the variables."""
-
-    operation: OperationDefinitionNode
-    # The root fields in document order, each with the scope it needs (`__typename` none).
-    scoped: tuple[tuple[str, Scope], ...]
-    label: str
-    only_cacheable_fields: bool
-    # None: graphql-core coerces this operation's variables (see gateway.fastpath.variable_plans).
-    variables: VariablePlan | None
-    # The operation's cost as a function of the request's variables.
-    cost: Callable[[Mapping[str, Any] | None], int]
-
-
-@dataclass(frozen=True, slots=True)
-class _Document:
-    """A document that passed validation, with a plan per operation (None: the only one)."""
-
-    checked: CheckedDocument
-    plans: dict[str | None, _Plan]
-
-
-@dataclass
-class Prepared:
-    """An operation that passed every check and may run."""
-
-    text: str
-    document: CheckedDocument
-    variables: dict[str, Any] | None
-    coerced: VariableValues
-    operation_name: str | None
-    label: str
-    cost: int
-    cacheable: bool
-
-
-@dataclass
-class Outcome:
-    status: int
-    payload: dict[str, Any]
-    label: str = "-"
-    cost: int = 0
-    cacheable: bool = False
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def _media_type(accept: str) -> str | None:
-    """The response media type for an Accept header; None when it allows neither."""
-    if not accept.strip():
-        return GRAPHQL_RESPONSE
-    kinds = {part.split(";")[0].strip().lower() for part in accept.split(",")}
-    if kinds & {GRAPHQL_RESPONSE, "*/*", "application/*"}:
-        return GRAPHQL_RESPONSE
-    if JSON_MEDIA in kinds:
-        return JSON_MEDIA
-    return None
-
-
-def _root_fields(
-    selection_set: SelectionSetNode,
-    fragments: Mapping[str, FragmentDefinitionNode],
-    seen: frozenset[str] = frozenset(),
-) -> list[str]:
-    names: list[str] = []
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            names.append(selection.name.value)
-        elif isinstance(selection, InlineFragmentNode):
-            names += _root_fields(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in seen:
-                names += _root_fields(fragments[name].selection_set, fragments, seen | {name})
-    return names
-
-
-def _plan(
-    schema: GraphQLSchema, operation: OperationDefinitionNode, checked: CheckedDocument
-) -> _Plan:
-    root_type = "Mutation" if operation.operation is OperationType.MUTATION else "Query"
-    fields = _root_fields(operation.selection_set, checked.fragment_definitions)
-    scoped = tuple(
-        (name, scope_of(root_type, name)) for name in fields if not name.startswith("__")
-    )
-    # Metrics are labelled by root fields (bounded by the schema), never by a name the
-    # client chose.
-    label = ",".join(sorted(set(fields)))
-    variables = plan_variables(schema, operation.variable_definitions or ())
-    cost = cost_plan(operation, checked.fragment_definitions)
-    return _Plan(operation, scoped, label, set(fields) <= CACHEABLE_FIELDS, variables, cost)
-
-
-def _string(params: Mapping[str, Any], name: str) -> str | None:
-    value = params.get(name)
-    if value is None or isinstance(value, str):
-        return value
-    raise Refusal(400, "BAD_REQUEST", f"the parameter {name!r} must be a string")
-
-
-def _object(params: Mapping[str, Any], name: str, *, from_query_string: bool) -> Any:
-    value = params.get(name)
-    if from_query_string and isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise Refusal(400, "BAD_REQUEST", f"the parameter {name!r} is not JSON") from None
-    if value is None or isinstance(value, dict):
-        return value
-    raise Refusal(400, "BAD_REQUEST", f"the parameter {name!r} must be a JSON object")
 
 
 class GraphQLEndpoint:
@@ -239,13 +74,10 @@ class GraphQLEndpoint:
         platform: Platform,
     ) -> None:
         self.schema = schema
-        self.graphql_schema: GraphQLSchema = schema._schema
+        self.graphql_schema: GraphQLSchema = core_schema(schema)
         self.holder = holder
         self.platform = platform
-        limits = platform.limits
-        self._depth_rule = depth_validator(limits.max_depth, None, None)
-        self._aliases_rule = aliases_validator(limits.max_aliases)
-        self._checked: dict[tuple[str, bool], _Document] = {}
+        self.checks = OperationChecks(self.graphql_schema, platform)
 
     # -- the request -------------------------------------------------------------------
 
@@ -256,7 +88,7 @@ class GraphQLEndpoint:
         request_id = given if _REQUEST_ID.match(given) else f"{random.getrandbits(128):032x}"
         reset = request_id_var.set(request_id)
         started = time.perf_counter()
-        media = _media_type(request.headers.get("accept", ""))
+        media = media_type(request.headers.get("accept", ""))
         caller: Caller | None = None
         try:
             if self._wants_graphiql(request):
@@ -325,7 +157,7 @@ class GraphQLEndpoint:
                 batch: list[Any] = [dict(request.query_params)]
                 is_batch = False
             else:
-                body = await self._body(request)
+                body = await read_body(request, self.platform.limits.max_body_bytes)
                 is_batch = isinstance(body, list)
                 batch = body if isinstance(body, list) else [body]
                 if is_batch and not 1 <= len(batch) <= self.platform.limits.max_batch:
@@ -339,11 +171,11 @@ class GraphQLEndpoint:
         prepared: list[Prepared | Refusal] = []
         for params in batch:
             try:
-                prepared.append(await self._prepare(params, caller, request.method))
+                prepared.append(await self.checks.prepare(params, caller, request.method))
             except Refusal as refusal:
                 prepared.append(refusal)
         cost = sum(p.cost for p in prepared if isinstance(p, Prepared))
-        throttle = await self._admit(caller, cost) if cost else None
+        throttle = await admit(self.platform, caller, cost) if cost else None
         if throttle is not None and isinstance(throttle, Refusal):
             return self._refused(throttle, media)
         outcomes = [
@@ -363,231 +195,7 @@ class GraphQLEndpoint:
         label = ",".join(o.label for o in outcomes)
         return Outcome(200, {"batch": [o.payload for o in outcomes]}, label=label, cost=cost)
 
-    async def _body(self, request: Request) -> Any:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != JSON_MEDIA:
-            raise Refusal(
-                415,
-                "UNSUPPORTED_MEDIA_TYPE",
-                f"POST a body of type {JSON_MEDIA} (got {content_type or 'none'!r})",
-            )
-        limit = self.platform.limits.max_body_bytes
-        too_large = Refusal(413, "BODY_TOO_LARGE", f"the body exceeds {limit} bytes")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise too_large
-        chunks = bytearray()
-        async for chunk in request.stream():
-            chunks += chunk
-            if len(chunks) > limit:
-                raise too_large
-        try:
-            body = orjson.loads(chunks)
-        except orjson.JSONDecodeError:
-            raise Refusal(400, "BAD_REQUEST", "the body is not valid JSON") from None
-        if not isinstance(body, dict | list):
-            raise Refusal(400, "BAD_REQUEST", "the body must be a JSON object or list")
-        return body
-
     # -- one operation -----------------------------------------------------------------
-
-    async def _document(self, params: Mapping[str, Any], caller: Caller) -> tuple[str, bool]:
-        """The document's text and whether it was named by id (trusted id or APQ hash)."""
-        restricted = not self.platform.dev_mode and caller.kind is ClientKind.STOREFRONT
-        from_query_string = not isinstance(params.get("extensions"), dict)
-        query = _string(params, "query")
-        extensions = _object(params, "extensions", from_query_string=from_query_string) or {}
-        documents = self.platform.documents
-        document_id = _string(params, "documentId")
-        if document_id is not None:
-            digest = parse_document_id(document_id)
-            if digest is None:
-                raise Refusal(400, "BAD_REQUEST", "documentId must be 'sha256:' and 64 hex digits")
-            text = await documents.trusted(digest)
-            if text is None:
-                raise Refusal(400, "TRUSTED_DOCUMENT_NOT_FOUND", "no trusted document has this id")
-            return text, True
-        persisted = extensions.get("persistedQuery")
-        if persisted is not None:
-            if not isinstance(persisted, dict) or persisted.get("version") != 1:
-                raise Refusal(400, "PERSISTED_QUERY_NOT_SUPPORTED", "persistedQuery version 1 only")
-            digest = parse_document_id(str(persisted.get("sha256Hash", "")))
-            if digest is None:
-                raise Refusal(400, "BAD_REQUEST", "sha256Hash must be 64 hex digits")
-            if query is None:
-                found = await (documents.trusted if restricted else documents.persisted)(digest)
-                if found is None:
-                    # Apollo clients look for this message and code, then send the text.
-                    raise Refusal(400, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
-                return found, True
-            if digest_of(query) != digest:
-                raise Refusal(
-                    400, "PERSISTED_QUERY_HASH_MISMATCH", "sha256Hash is not the query's hash"
-                )
-            if restricted and await documents.trusted(digest) is None:
-                raise self._untrusted()
-            if not restricted:
-                await documents.remember(digest, query)
-            return query, True
-        if query is None or not query.strip():
-            raise Refusal(400, "BAD_REQUEST", "a 'query' or a 'documentId' is required")
-        if restricted and await documents.trusted(digest_of(query)) is None:
-            raise self._untrusted()
-        return query, False
-
-    @staticmethod
-    def _untrusted() -> Refusal:
-        return Refusal(
-            400,
-            "TRUSTED_DOCUMENT_REQUIRED",
-            "storefront keys may send only registered documents: send its documentId",
-        )
-
-    def _validation(self, errors: list[GraphQLError], code: str) -> Refusal:
-        messages = [error.message for error in errors]
-        if not self.platform.dev_mode:
-            messages = [_SUGGESTION.sub("", message) for message in messages]
-        refusal = Refusal(400, code, messages[0], graphql_error=True)
-        refusal.more = messages[1:]
-        return refusal
-
-    def _check(self, text: str, *, strict: bool) -> _Document:
-        """The parsed document if it passes every validation rule; a Refusal otherwise.
-
-        The outcome depends on the text and on whether introspection is barred, never on
-        variables, so successes are remembered: a storefront sends the same few documents.
-        """
-        limits = self.platform.limits
-        try:
-            document: DocumentNode = parse(text, max_tokens=limits.max_tokens)
-        except GraphQLError as error:
-            code = "TOKEN_LIMIT_EXCEEDED" if "tokens" in error.message else "GRAPHQL_PARSE_FAILED"
-            raise Refusal(400, code, error.message, graphql_error=True) from None
-        schema = self.graphql_schema
-        checks: list[tuple[str, list[Any] | None]] = [("GRAPHQL_VALIDATION_FAILED", None)]
-        if strict:
-            checks.append(("INTROSPECTION_DISABLED", [NoSchemaIntrospectionCustomRule]))
-        checks += [
-            ("DEPTH_LIMIT_EXCEEDED", [self._depth_rule]),
-            ("ALIAS_LIMIT_EXCEEDED", [self._aliases_rule]),
-        ]
-        for code, rules in checks:
-            errors = validate(schema, document, rules)
-            if errors:
-                raise self._validation(errors, code)
-        checked = check_document(schema, document)
-        plans = {
-            name: _plan(schema, operation, checked)
-            for name, operation in checked.operations.items()
-        }
-        return _Document(checked, plans)
-
-    async def _prepare(self, params: Any, caller: Caller, method: str) -> Prepared:
-        if not isinstance(params, dict):
-            raise Refusal(400, "BAD_REQUEST", "each operation must be a JSON object")
-        text, by_id = await self._document(params, caller)
-        from_query_string = method == "GET"
-        variables = _object(params, "variables", from_query_string=from_query_string)
-        operation_name = _string(params, "operationName")
-        strict = not self.platform.dev_mode and caller.kind is ClientKind.STOREFRONT
-        document = self._checked.get((text, strict))
-        if document is None:
-            document = self._check(text, strict=strict)
-            if len(self._checked) >= _CHECKED_DOCUMENTS:
-                # Oldest first: a dict keeps insertion order.
-                del self._checked[next(iter(self._checked))]
-            self._checked[(text, strict)] = document
-        plan = document.plans.get(operation_name)
-        if plan is None:
-            raise Refusal(
-                400,
-                "BAD_REQUEST",
-                "name the operation to run in operationName"
-                if operation_name is None
-                else f"no operation named {operation_name!r}",
-                graphql_error=True,
-            )
-        operation = plan.operation
-        if operation.operation is OperationType.SUBSCRIPTION:
-            raise Refusal(400, "BAD_REQUEST", "subscriptions are not served over HTTP")
-        if operation.operation is OperationType.MUTATION and method == "GET":
-            raise Refusal(
-                405,
-                "METHOD_NOT_ALLOWED",
-                "mutations are sent by POST, never GET",
-                headers={"allow": "POST"},
-            )
-        planned = plan.variables(variables or {}) if plan.variables is not None else None
-        coerced = (
-            planned
-            if planned is not None
-            else get_variable_values(
-                self.graphql_schema, operation.variable_definitions or (), variables or {}
-            )
-        )
-        if isinstance(coerced, list):
-            raise self._validation(coerced, "BAD_USER_INPUT")
-        for name, scope in plan.scoped:
-            if scope not in caller.scopes:
-                raise Refusal(
-                    403,
-                    "FORBIDDEN",
-                    f"this API key lacks the scope {scope.value!r} that {name} needs",
-                    extensions={"scope": scope.value},
-                )
-        checked = document.checked
-        cost = plan.cost(variables)
-        limits = self.platform.limits
-        if cost > limits.bucket_points:
-            raise Refusal(
-                400,
-                "COST_LIMIT_EXCEEDED",
-                f"the operation costs {cost} points; at most {limits.bucket_points} are allowed",
-                extensions={"cost": cost, "maximum": limits.bucket_points},
-            )
-        cacheable = (
-            method == "GET"
-            and by_id
-            and operation.operation is OperationType.QUERY
-            and plan.only_cacheable_fields
-        )
-        return Prepared(
-            text, checked, variables, coerced, operation_name, plan.label, cost, cacheable
-        )
-
-    async def _admit(self, caller: Caller, cost: int) -> dict[str, Any] | Refusal:
-        """The bucket's answer as Shopify's `throttleStatus`, or a 429 refusal."""
-        limits = self.platform.limits
-        try:
-            answer = await self.platform.state.admit(
-                caller.client_id,
-                cost,
-                capacity=limits.bucket_points,
-                per_second=limits.points_per_second,
-            )
-        except Exception:
-            # The limiter protects the gateway; its outage must not take checkout down.
-            log.warning("rate limiter unreachable: admitting the request", exc_info=True)
-            self.platform.metrics.redis_errors.labels("rate_limit").inc()
-            return {"requestedQueryCost": cost}
-        status = {
-            "requestedQueryCost": cost,
-            "throttleStatus": {
-                "maximumAvailable": limits.bucket_points,
-                "currentlyAvailable": max(0, math.floor(limits.bucket_points - answer.level)),
-                "restoreRate": limits.points_per_second,
-            },
-        }
-        if answer.admitted:
-            return status
-        retry = max(1, math.ceil(answer.retry_after_seconds))
-        return Refusal(
-            429,
-            "RATE_LIMITED",
-            f"this client's query budget is spent; retry in {retry} s",
-            extensions={"cost": status},
-            headers={"retry-after": str(retry)},
-        )
 
     async def _execute(self, prepared: Prepared, caller: Caller, request_id: str) -> Outcome:
         context = Context(

@@ -12,12 +12,12 @@ import asyncio
 import hashlib
 import json
 import logging
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from geopy.exc import GeopyError
 from geopy.geocoders import Nominatim
 
-from gateway.api.types.inputs import DestinationInput
 from gateway.ops.state import GatewayState
 from promise.cart import Destination
 from promise.errors import InvalidInput
@@ -28,6 +28,16 @@ log = logging.getLogger("gateway.geocoding")
 _NOT_FOUND = "none"
 _NOT_FOUND_SECONDS = 3600
 MAX_ADDRESS_CHARS = 300
+
+
+class DestinationGiven(Protocol):
+    """A destination as a request gives it (the API's `DestinationInput`): an address to
+    geocode, or coordinates, a postcode or a store it resolves itself."""
+
+    @property
+    def address(self) -> str | None: ...
+
+    def resolve(self, network: Network, *, field: str) -> Destination: ...
 
 
 class GeocoderUnavailable(Exception):
@@ -103,11 +113,11 @@ class AddressNotFound(Exception):
 
 
 async def resolve_destination(
-    destination: DestinationInput, network: Network, geocoder: Geocoder | None, *, field: str
+    destination: DestinationGiven, network: Network, geocoder: Geocoder | None, *, field: str
 ) -> Destination:
     """A destination of any kind; a free-text address goes through the geocoder.
 
-    Raises the domain errors `DestinationInput.resolve` raises, InvalidInput for an address
+    Raises the domain errors `destination.resolve` raises, InvalidInput for an address
     too long or without a geocoder configured, AddressNotFound, or GeocoderUnavailable.
     """
     if not destination.address:

@@ -9,23 +9,28 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from carriers.services import DeliveryKind
+from gateway.service.answers import (
+    NodeLevel,
+    QuotedOption,
+    QuotedPromise,
+    QuoteSigner,
+    SkuLevels,
+    quoted,
+)
 from gateway.service.nearby import Nearby
 from gateway.service.shared_reads import SharedReads
 from network_loader.stock_rules import StockRulesConfig
 from promise.cart import CartLine, Destination
 from promise.errors import InvalidInput, PromiseError
-from promise.explain import Unavailable
 from promise.geo import GeoPoint
 from promise.network import Network
-from promise.options import Option, PromiseRequest, build_promise
+from promise.options import PromiseRequest, build_promise
 from promise.profiles import DEFAULT_PROFILE, RuleProfile
-from promise.quotes import Quote, SigningKeys, fingerprint, quote_of
+from promise.quotes import Quote, SigningKeys, fingerprint
 from stock_cache.base import (
     NodeCapacity,
     ReserveOutcome,
@@ -35,89 +40,6 @@ from stock_cache.base import (
 )
 
 MAX_IDEMPOTENCY_KEY = 128
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteSigner:
-    """What a promise's quotes share: who they are for, where, how sure, until when."""
-
-    keys: SigningKeys
-    client_id: str
-    network_version: str
-    expires_at: int
-    destination: Destination
-    confidence: float
-
-    def __call__(self, option: Option) -> str:
-        return self.keys.sign(
-            quote_of(
-                option,
-                client_id=self.client_id,
-                network_version=self.network_version,
-                expires_at=self.expires_at,
-                destination=self.destination,
-                confidence=self.confidence,
-            )
-        )
-
-
-@dataclass(frozen=True)
-class QuotedOption:
-    """An option with its quote, signed the first time its token is read.
-
-    Most reads (a product page's dates and prices) never show the token: signing every
-    option and its greener alternative up front was JSON and HMAC work for nothing. The
-    expiry is fixed when the promise is made, so a token signed later says the same.
-    (No slots: `cached_property` keeps the token in the instance's dict.)
-    """
-
-    option: Option
-    signer: QuoteSigner = field(repr=False, compare=False)
-    expires_at: datetime
-    # The order instant the option was dated from (the request's, or the gateway clock).
-    ordered_at: datetime
-    # The option's greener, later alternative (the carbon nudge), quoted too.
-    greener: QuotedOption | None = None
-
-    @cached_property
-    def token(self) -> str:
-        return self.signer(self.option)
-
-
-def _quoted(
-    option: Option, signer: QuoteSigner, expires_at: datetime, ordered_at: datetime
-) -> QuotedOption:
-    # A function of the module, not a closure calling itself: that closure held itself in a
-    # cell, a cycle only the garbage collector frees.
-    greener = option.greener
-    return QuotedOption(
-        option,
-        signer,
-        expires_at,
-        ordered_at,
-        None if greener is None else _quoted(greener, signer, expires_at, ordered_at),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class QuotedPromise:
-    options: list[QuotedOption]
-    # Services not offered, each with a reason a shopper may read.
-    unavailable: tuple[Unavailable, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class NodeLevel:
-    node_id: str
-    atp: int
-    distance_km: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class SkuLevels:
-    sku: str
-    total: int
-    nodes: tuple[NodeLevel, ...]
 
 
 class PromiseService:
@@ -314,7 +236,7 @@ class PromiseService:
         )
         expires_at = datetime.fromtimestamp(expires, tz=UTC)
         return QuotedPromise(
-            [_quoted(o, signer, expires_at, now) for o in found.options], found.unavailable
+            [quoted(o, signer, expires_at, now) for o in found.options], found.unavailable
         )
 
     async def _atp(

@@ -218,9 +218,9 @@ def _counting_coercion(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         plan = plan_variables(*args)
         return None if plan is None else counted("plan", plan)
 
-    monkeypatch.setattr("gateway.http.endpoint.plan_variables", counted_plan)
+    monkeypatch.setattr("gateway.http.documents.plan_variables", counted_plan)
     monkeypatch.setattr(
-        "gateway.http.endpoint.get_variable_values", counted("http", get_variable_values)
+        "gateway.http.documents.get_variable_values", counted("http", get_variable_values)
     )
     monkeypatch.setattr(
         "gateway.fastpath.execution.get_variable_values", counted("execution", get_variable_values)

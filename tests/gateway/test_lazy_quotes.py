@@ -17,7 +17,8 @@ from gateway.api.context import Context
 from gateway.api.schema import schema
 from gateway.app import create_app
 from gateway.ops.settings import Settings
-from gateway.service.promise_service import PromiseService, QuotedOption
+from gateway.service.answers import QuotedOption
+from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
 from promise.quotes import Quote, SigningKeys, quote_of
 from tests.gateway.conftest import MONDAY_10_PARIS

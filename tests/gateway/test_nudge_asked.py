@@ -16,7 +16,8 @@ from gateway.api.context import Context
 from gateway.api.schema import schema
 from gateway.app import create_app
 from gateway.ops.settings import Settings
-from gateway.service.promise_service import PromiseService, QuotedPromise
+from gateway.service.answers import QuotedPromise
+from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
 from tests.gateway.conftest import MONDAY_10_PARIS
 

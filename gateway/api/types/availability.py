@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway.api.types.network import NodeInfo
-from gateway.service.promise_service import SkuLevels
+from gateway.service.answers import SkuLevels
 from promise.network import Network
 
 

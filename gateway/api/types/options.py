@@ -10,7 +10,7 @@ import strawberry
 from carriers.services import DeliveryKind
 from gateway.api.types.explain import OptionExplanation, UnavailableService
 from gateway.api.types.network import Line, NodeInfo
-from gateway.service.promise_service import QuotedOption, QuotedPromise
+from gateway.service.answers import QuotedOption, QuotedPromise
 from promise.dates import duration_text, order_within_minutes, ready_text
 from promise.explain import Unavailable
 from promise.network import Network, PointType

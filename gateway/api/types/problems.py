@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import strawberry
 
 from gateway.api.types.options import DeliveryOption
-from gateway.service.promise_service import QuotedOption
+from gateway.service.answers import QuotedOption
 from promise.errors import PromiseError
 from promise.network import Network
 from stock_cache.base import AllocationStatus, Shortage

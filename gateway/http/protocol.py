@@ -1,0 +1,117 @@
+"""GraphQL over HTTP: media types, a request's parameters and JSON body, refusals, outcomes.
+
+A `Refusal` answers a request before anything runs: an HTTP status, a stable code and a
+message, with the extensions and headers that go with it; an `Outcome` is what the endpoint
+turns into a response.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON_MEDIA = "application/json"
+
+
+class Refusal(Exception):
+    """A request answered before execution: an HTTP status, a stable code, a message."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        extensions: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        graphql_error: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extensions = dict(extensions or {})
+        self.headers = dict(headers or {})
+        # A GraphQL request error (parse, validation, variables): 200 for application/json.
+        self.graphql_error = graphql_error
+        self.more: list[str] = []
+
+    def payload(self) -> dict[str, Any]:
+        return {"errors": [{"message": self.message, "extensions": self.error_extensions()}]}
+
+    def error_extensions(self) -> dict[str, Any]:
+        return {"code": self.code, **self.extensions}
+
+
+@dataclass
+class Outcome:
+    status: int
+    payload: dict[str, Any]
+    label: str = "-"
+    cost: int = 0
+    cacheable: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def media_type(accept: str) -> str | None:
+    """The response media type for an Accept header; None when it allows neither."""
+    if not accept.strip():
+        return GRAPHQL_RESPONSE
+    kinds = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    if kinds & {GRAPHQL_RESPONSE, "*/*", "application/*"}:
+        return GRAPHQL_RESPONSE
+    if JSON_MEDIA in kinds:
+        return JSON_MEDIA
+    return None
+
+
+def string_param(params: Mapping[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise Refusal(400, "BAD_REQUEST", f"the parameter {name!r} must be a string")
+
+
+def object_param(params: Mapping[str, Any], name: str, *, from_query_string: bool) -> Any:
+    value = params.get(name)
+    if from_query_string and isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise Refusal(400, "BAD_REQUEST", f"the parameter {name!r} is not JSON") from None
+    if value is None or isinstance(value, dict):
+        return value
+    raise Refusal(400, "BAD_REQUEST", f"the parameter {name!r} must be a JSON object")
+
+
+async def read_body(request: Request, limit: int) -> Any:
+    """The JSON body of a POST: an object or a list, refused past `limit` bytes."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON_MEDIA:
+        raise Refusal(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"POST a body of type {JSON_MEDIA} (got {content_type or 'none'!r})",
+        )
+    too_large = Refusal(413, "BODY_TOO_LARGE", f"the body exceeds {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks += chunk
+        if len(chunks) > limit:
+            raise too_large
+    try:
+        body = orjson.loads(chunks)
+    except orjson.JSONDecodeError:
+        raise Refusal(400, "BAD_REQUEST", "the body is not valid JSON") from None
+    if not isinstance(body, dict | list):
+        raise Refusal(400, "BAD_REQUEST", "the body must be a JSON object or list")
+    return body
