@@ -5,7 +5,7 @@ from __future__ import annotations
 from promise.errors import DestinationNotServed
 from promise.geo import GeoPoint, NearestIndex
 from promise.network import Network, NodeType
-from promise.options import PICKUP_POINTS_LISTED
+from promise.promise_builder import PICKUP_POINTS_LISTED
 from promise.sourcing import Candidate
 
 NEAREST_NODES = 30

@@ -15,49 +15,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from carriers.calendar import is_public_holiday, is_working_day, nth_working_day
 from carriers.regions import Region
 from carriers.services import CarrierService
+from promise.dispatch import (
+    LOOKAHEAD_DAYS,
+    Dispatch,
+    dispatch_of,
+    local_instant,
+    national,
+    next_dispatch,
+    start_of,
+    transit_start,
+    zone,
+)
 from promise.memo import IdentityMemo
-from promise.network import Node, PickupPoint, PickupTimes
+from promise.network import Node, PickupPoint
 
-# How far ahead a node's next working window is looked for before giving up on it.
-_LOOKAHEAD_DAYS = 21
-
-
-@lru_cache(maxsize=256)
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-@dataclass(frozen=True, slots=True)
-class Dispatch:
-    """The local day a shipment leaves its node, and until when an order gets that day.
-
-    `leaves_at` is the carrier collection it makes; None when the node has no pickup times
-    for the service and parcels leave with the day's last collection, after closing.
-    """
-
-    day: date
-    order_by: datetime
-    leaves_at: datetime | None = None
-
-    # Hashed and compared tens of times a request (cache keys): written out, mypyc compiles
-    # them, where the dataclass's own are generated Python. The same values as those.
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Dispatch:
-            return NotImplemented
-        return (self.day, self.order_by, self.leaves_at) == (
-            other.day,
-            other.order_by,
-            other.leaves_at,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.day, self.order_by, self.leaves_at))
+# Where a shipment leaves is `promise.dispatch`'s; its importers may name it by the dates too.
+__all__ = [
+    "Dispatch",
+    "Timing",
+    "collect_after_transfer",
+    "collect_in_store",
+    "duration_text",
+    "home_delivery",
+    "next_dispatch",
+    "order_within_minutes",
+    "pickup_point_delivery",
+    "ready_for_collection",
+    "ready_text",
+    "same_day_delivery",
+    "zone",
+]
 
 
 # __init__ written out, compiled (see promise.plans): shipments are dated by the thousand.
@@ -99,108 +90,6 @@ class Timing:
         object.__setattr__(self, "confidence", confidence)
 
 
-def _at(day: date, moment: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, moment, tzinfo=tz)
-
-
-def _start(now: datetime, not_before: datetime | None) -> datetime:
-    return now if not_before is None or not_before <= now else not_before
-
-
-def next_dispatch(
-    node: Node,
-    cutoff: time,
-    now: datetime,
-    *,
-    country: str,
-    pickups: PickupTimes | None = None,
-    not_before: datetime | None = None,
-) -> Dispatch | None:
-    """The first day whose carrier collections the node can still make for an order at `now`.
-
-    Day by day from the order's local date, skipping closed days and public holidays: the
-    order must come before the service cut-off and leave the preparation time before both
-    closing and the collection. Stock still inbound (`not_before`) starts the clock later.
-    None when nothing is found within 3 weeks.
-
-    The answer is a step function of the start instant: it stays the same from one start
-    until the earliest order deadline it still makes, so each (node, cut-off, pickups) keeps
-    its last answer with that interval, and every order placed within it reuses it.
-    """
-    start = _start(now, not_before)
-    kept = _DISPATCHES.get((node, pickups), (cutoff, country))
-    if kept is not None and kept[0] <= start < kept[1]:
-        return kept[2]
-    found = _next_dispatch(node, cutoff, start, country, pickups)
-    if found is None:
-        return None
-    dispatch, until = found
-    _DISPATCHES.put((node, pickups), (cutoff, country), (start, until, dispatch))
-    return dispatch
-
-
-# Per (node, pickups, cut-off, country): the last answer and the instants it holds between.
-_DISPATCHES: IdentityMemo[tuple[datetime, datetime, Dispatch]] = IdentityMemo()
-
-
-def _next_dispatch(
-    node: Node, cutoff: time, start: datetime, country: str, pickups: PickupTimes | None
-) -> tuple[Dispatch, datetime] | None:
-    """The dispatch for an order at `start`, and the instant until which it holds."""
-    tz = zone(node.timezone)
-    local_now = start.astimezone(tz)
-    preparation = timedelta(minutes=node.preparation_minutes)
-    for offset in range(_LOOKAHEAD_DAYS):
-        day = local_now.date() + timedelta(days=offset)
-        hours = node.opening.on(day.isoweekday())
-        if hours is None or is_public_holiday(day, country=country):
-            continue
-        opens, closes = _at(day, hours[0], tz), _at(day, hours[1], tz)
-        last_order = min(_at(day, cutoff, tz), closes - preparation)
-        slots: list[tuple[datetime | None, datetime]] = (
-            [(None, last_order)]
-            if pickups is None
-            else [
-                (leaves, min(last_order, leaves - preparation))
-                for leaves in (_at(day, moment, tz) for moment in pickups.on(day.isoweekday()))
-            ]
-        )
-        # Every collection of the day gives the same date, so the order holds until the
-        # last one's deadline; the parcel leaves with the first one it can make. A later
-        # order makes the same collections until the earliest of their deadlines passes.
-        made = [(leaves, by) for leaves, by in slots if by > opens and local_now < by]
-        if made:
-            deadlines = [by for _, by in made]
-            return Dispatch(day, max(deadlines), made[0][0]), min(deadlines)
-    return None
-
-
-def _dispatch(
-    node: Node, service: CarrierService, now: datetime, country: str, not_before: datetime | None
-) -> Dispatch | None:
-    return next_dispatch(
-        node,
-        service.cutoff,
-        now,
-        country=country,
-        pickups=node.pickups.get(service.code),
-        not_before=not_before,
-    )
-
-
-@lru_cache(maxsize=256)
-def _national(country: str, timezone: str) -> Region:
-    """The country's national calendar on a node's clock: the default destination."""
-    return Region(country, None, timezone)
-
-
-def _transit_start(dispatch: Dispatch, region: Region) -> date:
-    """Day 0 of transit: the date, on the destination's clock, when the parcel leaves."""
-    if dispatch.leaves_at is None:
-        return dispatch.day
-    return dispatch.leaves_at.astimezone(zone(region.timezone)).date()
-
-
 def home_delivery(
     node: Node,
     service: CarrierService,
@@ -217,8 +106,8 @@ def home_delivery(
     `destination` gives the calendar transit is counted in; by default the node's country
     (national holidays) on the node's clock.
     """
-    region = destination or _national(country, node.timezone)
-    dispatch = _dispatch(node, service, now, country, not_before)
+    region = destination or national(country, node.timezone)
+    dispatch = dispatch_of(node, service, now, country, not_before)
     if dispatch is None:
         return None
     band = service.transit.band_for(distance_km)
@@ -227,7 +116,7 @@ def home_delivery(
     kept = _HOME_TIMINGS.get((service, band), (dispatch, region, confidence))
     if kept is not None:
         return kept
-    start = _transit_start(dispatch, region)
+    start = transit_start(dispatch, region)
 
     def delivery_day(n: int) -> date:
         return nth_working_day(
@@ -266,8 +155,8 @@ def same_day_delivery(
     Today is the order's date on the node's clock; it must be a delivery day of the service
     in the destination's calendar too.
     """
-    region = destination or _national(country, node.timezone)
-    dispatch = _dispatch(node, service, now, country, not_before)
+    region = destination or national(country, node.timezone)
+    dispatch = dispatch_of(node, service, now, country, not_before)
     tz = zone(node.timezone)
     today = now.astimezone(tz).date()
     if dispatch is None or dispatch.day != today or service.delivery_window is None:
@@ -278,7 +167,12 @@ def same_day_delivery(
         return None
     start, end = service.delivery_window
     return Timing(
-        dispatch.order_by, today, today, today, _at(today, start, tz), _at(today, end, tz)
+        dispatch.order_by,
+        today,
+        today,
+        today,
+        local_instant(today, start, tz),
+        local_instant(today, end, tz),
     )
 
 
@@ -287,12 +181,12 @@ def ready_for_collection(store: Node, arrival: datetime, *, country: str) -> dat
     tz = zone(store.timezone)
     local = arrival.astimezone(tz)
     preparation = timedelta(minutes=store.preparation_minutes)
-    for offset in range(_LOOKAHEAD_DAYS):
+    for offset in range(LOOKAHEAD_DAYS):
         day = local.date() + timedelta(days=offset)
         hours = store.opening.on(day.isoweekday())
         if hours is None or is_public_holiday(day, country=country):
             continue
-        opens, closes = _at(day, hours[0], tz), _at(day, hours[1], tz)
+        opens, closes = local_instant(day, hours[0], tz), local_instant(day, hours[1], tz)
         ready = max(local, opens) + preparation
         # Shown to shoppers as a clock time: round up to the whole minute, never earlier.
         if ready.second or ready.microsecond:
@@ -309,12 +203,12 @@ def collect_in_store(
 
     The order holds that readiness until closing less preparation on the day it is ready.
     """
-    ready = ready_for_collection(store, _start(now, not_before), country=country)
+    ready = ready_for_collection(store, start_of(now, not_before), country=country)
     if ready is None:
         return None
     tz = zone(store.timezone)
     hours = store.opening.on(ready.isoweekday())
-    closes = _at(ready.date(), hours[1], tz) if hours else ready
+    closes = local_instant(ready.date(), hours[1], tz) if hours else ready
     order_by = closes - timedelta(minutes=store.preparation_minutes)
     return Timing(order_by, ready.date(), ready.date(), ready.date(), ready, closes, ready_at=ready)
 
@@ -323,7 +217,7 @@ def _ready_from_day(store: Node, day: date, country: str) -> datetime | None:
     """When a transfer arriving on `day` is ready at the store: the same for every order."""
     kept = _READY.get((store,), (day, country))
     if kept is None:
-        at = _at(day, time(0), zone(store.timezone))
+        at = local_instant(day, time(0), zone(store.timezone))
         kept = _READY.put(
             (store,), (day, country), (ready_for_collection(store, at, country=country),)
         )
@@ -377,7 +271,7 @@ def collect_after_transfer(
 
 
 def _point_open_from(point: PickupPoint, day: date, region: Region) -> date | None:
-    for offset in range(_LOOKAHEAD_DAYS):
+    for offset in range(LOOKAHEAD_DAYS):
         candidate = day + timedelta(days=offset)
         if point.opening.on(candidate.isoweekday()) is not None and not is_public_holiday(
             candidate, country=region.country, subdivision=region.subdivision
@@ -403,7 +297,7 @@ def pickup_point_delivery(
     A relay shut on the carrier's delivery day takes the parcel on its next open day (the
     carrier holds it); a locker open every day changes nothing.
     """
-    region = destination or _national(country, node.timezone)
+    region = destination or national(country, node.timezone)
     arrival = home_delivery(
         node,
         service,

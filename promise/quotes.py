@@ -25,7 +25,7 @@ from carriers.regions import Region
 from promise.cart import CartLine, Destination
 from promise.errors import QuoteExpired, QuoteInvalid
 from promise.geo import GeoPoint
-from promise.options import Option
+from promise.promise_builder import Option
 
 TOKEN_FIELD = "input.quoteToken"
 _VERSION = 1

@@ -12,7 +12,7 @@ from functools import cached_property
 
 from promise.cart import Destination
 from promise.explain import Unavailable
-from promise.options import Option
+from promise.promise_builder import Option
 from promise.quotes import SigningKeys, quote_of
 
 

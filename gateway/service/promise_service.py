@@ -28,8 +28,8 @@ from promise.cart import CartLine, Destination
 from promise.errors import InvalidInput, PromiseError
 from promise.geo import GeoPoint
 from promise.network import Network
-from promise.options import PromiseRequest, build_promise
 from promise.profiles import DEFAULT_PROFILE, RuleProfile
+from promise.promise_builder import PromiseRequest, build_promise
 from promise.quotes import Quote, SigningKeys, fingerprint
 from stock_cache.base import (
     NodeCapacity,

@@ -19,7 +19,7 @@ from promise.candidates import CandidateFinder
 from promise.cart import CartLine, Destination
 from promise.geo import GeoPoint
 from promise.network import Capability, Network, Node, NodeType, OpeningHours, Sku
-from promise.options import Option, PromiseRequest, build_options
+from promise.promise_builder import Option, PromiseRequest, build_options
 from promise.sourcing import Stock
 
 PARIS_TZ = ZoneInfo("Europe/Paris")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from promise.options import Option
+from promise.promise_builder import Option
 from tests.promise.test_kinds_asked import lamp_options
 
 

@@ -10,7 +10,7 @@ from carriers.services import DeliveryKind
 from promise.candidates import CandidateFinder
 from promise.cart import Destination
 from promise.errors import InvalidInput
-from promise.options import Option, PromiseRequest, build_options
+from promise.promise_builder import Option, PromiseRequest, build_options
 from tests.promise.option_builders import (
     BRASS_LAMP,
     DC_SQF,

@@ -17,7 +17,7 @@ from promise.cart import Destination
 from promise.geo import GeoPoint
 from promise.inbound import InboundLot
 from promise.network import Network, OpeningHours, PickupPoint, PointType
-from promise.options import NearbyPoint, Option, PromiseRequest, build_options
+from promise.promise_builder import NearbyPoint, Option, PromiseRequest, build_options
 from tests.promise.option_builders import (
     ARTICULATED_TRUCK,
     BRASS_LAMP,

@@ -15,8 +15,8 @@ from promise.candidates import CandidateFinder
 from promise.cart import CartLine, Destination
 from promise.explain import ReasonCode
 from promise.network import Network, NodeType
-from promise.options import Label, Promise, PromiseRequest, build_promise
 from promise.profiles import Criterion, Filter, Filters, Rejection, RuleProfile
+from promise.promise_builder import Label, Promise, PromiseRequest, build_promise
 from promise.sourcing import Stock
 from tests.promise.option_builders import (
     BRASS_LAMP,

@@ -10,14 +10,14 @@ from datetime import datetime
 
 import pytest
 
-import promise.service_option
+import promise.shipment_scoring
 from carriers.services import CarrierService
 from promise.dates import Timing, home_delivery
 from promise.geo import GeoPoint, geodesic_km, sphere_km
 from promise.network import Node
-from promise.options import Option
 from promise.profiles import DEFAULT_PROFILE
-from promise.service_option import ShipmentScorer, Supply
+from promise.promise_builder import Option
+from promise.shipment_scoring import ShipmentScorer, Supply
 from promise.sourcing import Candidate, PlannedShipment
 from tests.promise.option_builders import (
     BRASS_LAMP,
@@ -60,7 +60,7 @@ def test_only_the_shipments_options_keep_are_measured_along_the_geodesic(
         measured.append((a, b))
         return geodesic_km(a, b)
 
-    monkeypatch.setattr(promise.service_option, "geodesic_km", counting)
+    monkeypatch.setattr(promise.shipment_scoring, "geodesic_km", counting)
 
     options = promise_home(a_network(), cart((BRASS_LAMP, 1)), HOME_LYON_BROTTEAUX, EVERYWHERE)
 

@@ -17,7 +17,7 @@ from carriers.services import DeliveryKind
 from carriers.transit import TransitTable
 from promise.errors import DestinationNotServed, NothingInStock, ProblemCode
 from promise.geo import GeoPoint
-from promise.options import Label, Option
+from promise.promise_builder import Label, Option
 from tests.promise.option_builders import (
     BONNEUIL,
     BRASS_LAMP,

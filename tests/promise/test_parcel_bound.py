@@ -18,8 +18,8 @@ from carriers.services import DeliveryKind
 from promise.candidates import CandidateFinder
 from promise.cart import Destination
 from promise.explain import ReasonCode
-from promise.options import PromiseRequest, build_promise
 from promise.parcel_bound import fewest_parcels_for
+from promise.promise_builder import PromiseRequest, build_promise
 from tests.promise.option_builders import (
     BRASS_LAMP,
     DC_SQF,

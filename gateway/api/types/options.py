@@ -14,7 +14,7 @@ from gateway.service.answers import QuotedOption, QuotedPromise
 from promise.dates import duration_text, order_within_minutes, ready_text
 from promise.explain import Unavailable
 from promise.network import Network, PointType
-from promise.options import Label, NearbyPoint, Shipment
+from promise.promise_builder import Label, NearbyPoint, Shipment
 
 strawberry.enum(Label, name="OptionLabel")
 

@@ -3,15 +3,15 @@
 For each service, the request's rule profile filters the candidate nodes (those that
 dispatch the service, within its radius) and `sourcing.search_plans` finds the plan best by
 the profile's objective, every shipment dated, priced and weighed in CO2e
-(`service_option`; the kinds of delivery are in `option_kinds`, the option's values in
-`option`). Home deliveries search a second time with CO2e first: a later plan with less CO2e
-becomes the option's greener alternative (the carbon nudge). Options strictly worse than another on
-promised day, price and CO2e at once are dropped, and the rest are labelled (RECOMMENDED by
-the profile's own objective). A service that gives nothing is reported with a reason code.
-A home destination also gets click & collect at the best of the few stores nearest to it,
-as an unlabelled alternative: collecting is not delivering, so it neither dominates nor
-outranks a delivery to the address asked for; the same goes for delivery to a pickup point,
-which lists the nearest points with the option.
+(`service_sourcing`; the kinds of delivery are in `delivery_kinds`, the option's values in
+`option_values`). Home deliveries search a second time with CO2e first: a later plan with
+less CO2e becomes the option's greener alternative (the carbon nudge). Options strictly
+worse than another on promised day, price and CO2e at once are dropped, and the rest are
+labelled (RECOMMENDED by the profile's own objective). A service that gives nothing is
+reported with a reason code. A home destination also gets click & collect at the best of the
+few stores nearest to it, as an unlabelled alternative: collecting is not delivering, so it
+neither dominates nor outranks a delivery to the address asked for; the same goes for
+delivery to a pickup point, which lists the nearest points with the option.
 
 Stock on its way to a node (`inbound`) is used only for a service that has no option from
 the shelves: its shipments then start at the arrival of the lots they need, a later date
@@ -26,12 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from carriers.services import DeliveryKind
-from promise.errors import DestinationNotServed, NothingInStock
-from promise.explain import KIND_NAMES, ReasonCode, Unavailable, unavailable
-from promise.inbound import Inbound, with_inbound
-from promise.network import Network
-from promise.option import Label, NearbyPoint, Option, PromiseRequest, Shipment
-from promise.option_kinds import (
+from promise.delivery_kinds import (
     PICKUP_POINTS_LISTED,
     best_of,
     collect_options,
@@ -40,8 +35,14 @@ from promise.option_kinds import (
     pickup_point_options,
     points_near,
 )
+from promise.errors import DestinationNotServed, NothingInStock
+from promise.explain import KIND_NAMES, ReasonCode, Unavailable, unavailable
+from promise.inbound import Inbound, with_inbound
+from promise.network import Network
+from promise.option_values import Label, NearbyPoint, Option, PromiseRequest, Shipment
 from promise.profiles import capacity_left
-from promise.service_option import GREEN_OBJECTIVE, Supply
+from promise.service_sourcing import GREEN_OBJECTIVE
+from promise.shipment_scoring import Supply
 from promise.sourcing import Candidate, Stock
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The kinds of delivery option: home (standard, express, same-day), click & collect, pickup point.
 
 Each kind says which nodes may serve it, how a shipment is dated (`promise.dates`) and what
-the option carries, then leaves the search to `service_option.served`. Home deliveries come
+the option carries, then leaves the search to `service_sourcing.served`. Home deliveries come
 from the request's candidates; click & collect from the store's own shelves or by transfer
 from the nodes holding the cart; a pickup point gets the parcel's dates to the nearest point
 the service reaches, and lists the few nearest.
@@ -24,8 +24,9 @@ from promise.dates import (
 )
 from promise.geo import GeoPoint, NearestIndex, geodesic_km, sphere_km_to
 from promise.network import Capability, Network, Node, PickupPoint
-from promise.option import NearbyPoint, Option, PromiseRequest, Shipment
-from promise.service_option import ServiceRules, Supply, served
+from promise.option_values import NearbyPoint, Option, PromiseRequest, Shipment
+from promise.service_sourcing import ServiceRules, served
+from promise.shipment_scoring import Supply
 from promise.sourcing import Candidate
 
 HOME_KINDS = (DeliveryKind.HOME_STANDARD, DeliveryKind.HOME_EXPRESS, DeliveryKind.SAME_DAY)

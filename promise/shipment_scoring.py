@@ -1,0 +1,270 @@
+"""Shipments of one service scored: dated, priced and weighed in CO2e, with a request's caches.
+
+`ShipmentScorer` scores the planned shipments the sourcing search asks about; `Supply` is
+what a request brings to every service's search (stock on the shelves and inbound, capacity
+left, distances measured once); parcel counts and weights come with them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from carriers.services import CarrierService
+from promise.cart import CartLine
+from promise.dates import Timing
+from promise.explain import Unavailable
+from promise.geo import GeoPoint, geodesic_km, sphere_km
+from promise.inbound import Inbound, stock_arrives_at
+from promise.network import Network, Node
+from promise.option_values import Shipment
+from promise.parcel_bound import fewest_parcels_for
+from promise.profiles import RuleProfile
+from promise.rounding import round_to
+from promise.sourcing import (
+    Candidate,
+    PlannedShipment,
+    ShipmentScore,
+    Stock,
+)
+
+# Dates a shipment from a node over a distance, starting no earlier than the given instant.
+Timer = Callable[[Node, float, datetime | None], Timing | None]
+
+
+class Distances:
+    """Node-to-place km of one request, each computed once whatever the services asking."""
+
+    def __init__(self) -> None:
+        self._sphere: dict[tuple[str, GeoPoint], float] = {}
+        self._geodesic: dict[tuple[str, GeoPoint], float] = {}
+
+    def sphere_km(self, node: Node, to: GeoPoint) -> float:
+        key = (node.id, to)
+        if key not in self._sphere:
+            self._sphere[key] = sphere_km(node.location, to)
+        return self._sphere[key]
+
+    def geodesic_km(self, node: Node, to: GeoPoint) -> float:
+        key = (node.id, to)
+        if key not in self._geodesic:
+            self._geodesic[key] = geodesic_km(node.location, to)
+        return self._geodesic[key]
+
+
+@dataclass(frozen=True, slots=True)
+class Supply:
+    """Stock on the shelves, stock on its way (possibly none), and capacity left today."""
+
+    stock: Stock
+    inbound: Inbound
+    capacity_left: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    # Services offered nothing, with the reason, filled in as options are built.
+    unavailable: list[Unavailable] = dataclasses.field(default_factory=list)
+    distances: Distances = dataclasses.field(default_factory=Distances)
+    # Figures of the request every service asks about, computed on first use.
+    memo: dict[object, object] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    def on_shelves(self, cart: Sequence[CartLine]) -> frozenset[str]:
+        """The nodes holding some of the cart on their shelves (asked once per service)."""
+        key = ("on shelves", tuple(cart))
+        found = self.memo.get(key)
+        if not isinstance(found, frozenset):
+            found = self.memo[key] = frozenset(
+                node
+                for line in cart
+                for node, units in self.stock.get(line.sku, {}).items()
+                if units > 0
+            )
+        return found
+
+    def capacity_exhausted(self) -> bool:
+        """Whether some node has no capacity left today (asked once a request, not per node)."""
+        found = self.memo.get("exhausted")
+        if found is None:
+            found = self.memo["exhausted"] = any(n <= 0 for n in self.capacity_left.values())
+        return bool(found)
+
+
+@dataclass(slots=True)
+class Failures:
+    """Why shipments could not be scored, to tell the shopper why a service is missing."""
+
+    no_date: bool = False
+    too_heavy: bool = False
+
+
+def weight_grams(network: Network, lines: Sequence[CartLine]) -> int:
+    skus, grams = network.skus, 0
+    for line in lines:
+        grams += skus[line.sku].weight_grams * line.quantity
+    return grams
+
+
+def fewest_parcels(network: Network, cart: Sequence[CartLine], by: Iterable[CarrierService]) -> int:
+    """The fewest parcels that can carry the cart when its shipments go by these services.
+
+    A parcel holds at most its service's weight limit less the packaging; 1 when some
+    service has no limit (or none is given).
+    """
+    largest = 0
+    for service in by:
+        if service.max_parcel_grams is None:
+            return 1
+        largest = max(largest, service.max_parcel_grams - service.packaging_grams)
+    if largest <= 0:
+        return 1
+    units: Counter[int] = Counter()
+    for line in cart:
+        units[network.skus[line.sku].weight_grams] += line.quantity
+    return max(1, fewest_parcels_for(units, largest))
+
+
+def co2e_grams(service: CarrierService, weight: int, km: float) -> float:
+    """The shipment's CO2e over `km` (0 for none: no transport leg, no last mile)."""
+    grams = service.linehaul.leg_grams(
+        mass_grams=weight + service.packaging_grams, great_circle_km=km
+    )
+    if km > 0:
+        grams += service.last_mile_grams_per_parcel
+    return round_to(grams, 1)
+
+
+class ShipmentScorer:
+    """Dates, prices and weighs planned shipments of one service, with per-request caches.
+
+    What a shipment scores depends on its node, weight and the arrival of any inbound stock
+    it waits for, so shipments alike in those share one score. `sphere_distances` says the
+    shipments' `distance_km` already is their node's sphere km to `point` (transfer sources
+    ranked around a store), so it weighs CO2e without measuring it again.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        profile: RuleProfile,
+        supply: Supply,
+        service_for: Callable[[Node], CarrierService],
+        timer: Timer,
+        point: GeoPoint,
+        *,
+        sphere_distances: bool = False,
+    ) -> None:
+        self.network = network
+        self.profile = profile
+        self.supply = supply
+        self.service_for = service_for
+        self.timer = timer
+        self.point = point
+        self.failures = Failures()
+        self._sphere_distances = sphere_distances
+        self._timings: dict[tuple[str, datetime | None], Timing | None] = {}
+        self._sphere_km: dict[str, float] = {}
+        self._nodes: dict[str, tuple[Node, CarrierService, int]] = {}
+        self._scores: dict[tuple[str, float, int, datetime | None], ShipmentScore | None] = {}
+
+    def __call__(self, planned: PlannedShipment) -> ShipmentScore | None:
+        # The search asks this tens of times a request: the common lookups are inlined.
+        node_id, distance_km = planned.node_id, planned.distance_km
+        known = self._nodes.get(node_id)
+        node, service, handling = known if known is not None else self._node(node_id)
+        weight = self._weight(service, planned)
+        if weight is None:
+            return None
+        arrives_at = self._arrival(planned) if self.supply.inbound else None
+        key = (node_id, distance_km, weight, arrives_at)
+        if key in self._scores:
+            return self._scores[key]
+        timing = self._timing(node, distance_km, arrives_at)
+        found = None
+        if timing is not None:
+            km = 0.0
+            if distance_km > 0:
+                km = distance_km if self._sphere_distances else self._sphere(node)
+            found = ShipmentScore(
+                timing.promised,
+                timing.likely,
+                service.price.for_weight(weight + service.packaging_grams) + handling,
+                co2e_grams(service, weight, km),
+            )
+        self._scores[key] = found
+        return found
+
+    def _sphere(self, node: Node) -> float:
+        km = self._sphere_km.get(node.id)
+        if km is None:
+            km = self._sphere_km[node.id] = self.supply.distances.sphere_km(node, self.point)
+        return km
+
+    def _node(self, node_id: str) -> tuple[Node, CarrierService, int]:
+        """The node, the service it ships by and its handling cost."""
+        found = self._nodes.get(node_id)
+        if found is None:
+            node = self.network.nodes[node_id]
+            # Most profiles charge no handling: no lookup by node type then.
+            handling = self.profile.handling(node) if self.profile.handling_cents else 0
+            found = self._nodes[node_id] = (node, self.service_for(node), handling)
+        return found
+
+    def service_for_node(self, candidate: Candidate) -> CarrierService:
+        """The service a shipment from the candidate goes by."""
+        return self._node(candidate.node_id)[1]
+
+    def shipment(self, planned: PlannedShipment) -> Shipment | None:
+        """The dated shipment, over the geodesic to where it goes (0 km for none)."""
+        node = self.network.nodes[planned.node_id]
+        service = self.service_for(node)
+        weight = self._weight(service, planned)
+        if weight is None:
+            return None
+        arrives_at = self._arrival(planned)
+        timing = self._timing(node, planned.distance_km, arrives_at)
+        if timing is None:
+            return None
+        distance = 0.0
+        if planned.distance_km > 0:
+            distance = self.supply.distances.geodesic_km(node, self.point)
+        return Shipment(
+            planned.node_id,
+            service.code,
+            planned.lines,
+            round(distance, 1),
+            weight,
+            timing,
+            service.price.for_weight(weight + service.packaging_grams),
+            co2e_grams(service, weight, distance),
+            arrives_at,
+        )
+
+    def from_shelves(self, candidate: Candidate) -> Timing | None:
+        """The dates of any shipment from the candidate's shelves (they depend on the node)."""
+        return self._timing(self.network.nodes[candidate.node_id], candidate.distance_km, None)
+
+    def _weight(self, service: CarrierService, planned: PlannedShipment) -> int | None:
+        """The lines' weight; None when the parcel would be too heavy for the service."""
+        weight = weight_grams(self.network, planned.lines)
+        limit = service.max_parcel_grams
+        if limit is not None and weight + service.packaging_grams > limit:
+            self.failures.too_heavy = True
+            return None
+        return weight
+
+    def _arrival(self, planned: PlannedShipment) -> datetime | None:
+        if not self.supply.inbound:
+            return None
+        return stock_arrives_at(
+            planned.node_id, planned.lines, self.supply.stock, self.supply.inbound
+        )
+
+    def _timing(self, node: Node, distance_km: float, arrives_at: datetime | None) -> Timing | None:
+        key = (node.id, arrives_at)
+        if key in self._timings:
+            timing = self._timings[key]
+        else:
+            timing = self._timings[key] = self.timer(node, distance_km, arrives_at)
+        if timing is None:
+            self.failures.no_date = True
+        return timing
