@@ -23,7 +23,7 @@ from typing import Any
 
 from bench import scenarios
 from bench.network_gen import Shape, generate, load_stock
-from bench.run import CART_LINES, _settings
+from bench.run_settings import CART_LINES, settings_for
 from bench.scenarios import Workload, run_query
 from gateway.app import create_app
 from gateway.service.promise_service import PromiseService
@@ -54,7 +54,7 @@ def _by_package(profiler: cProfile.Profile) -> str:
 async def _profile(
     network: Path, url: str, names: list[str], rounds: int, top: int, *, packages: bool
 ) -> None:
-    app = create_app(_settings(network, url))
+    app = create_app(settings_for(network, url))
     async with app.router.lifespan_context(app):
         service: PromiseService = app.state.promise_service
         workload = Workload(service.network)

@@ -30,7 +30,7 @@ from pathlib import Path
 from bench.network_gen import Shape, generate, load_stock
 from bench.redis_probe import CommandStats
 from bench.report import Report, ratio
-from bench.run import _settings
+from bench.run_settings import settings_for
 from gateway.app import create_app
 from gateway.service.promise_service import PromiseService
 from promise.network import NodeType
@@ -59,7 +59,7 @@ async def _measure(
         for sku in levels:
             holders[sku].append(node)
     skus = sorted(holders)[:reads]
-    app = create_app(_settings(directory, url))
+    app = create_app(settings_for(directory, url))
     found: dict[str, tuple[float, float]] = {}
     async with app.router.lifespan_context(app):
         service: PromiseService = app.state.promise_service
