@@ -9,6 +9,7 @@ import strawberry
 
 from gateway.admission.scopes import Scope, needs
 from gateway.api.context import Info
+from gateway.api.domain_errors import EXPECTED, as_problem
 from gateway.api.types.allocation import Allocation
 from gateway.api.types.inputs import (
     CommitAllocationInput,
@@ -26,22 +27,12 @@ from gateway.api.types.problems import (
     QuoteInvalid,
     StockChanged,
     TemporarilyUnavailable,
-    problem_of,
-    unavailable,
 )
-from promise.errors import PromiseError
 from promise.network import Network
 from stock_cache.base import Allocation as DomainAllocation
-from stock_cache.base import AllocationStatus, InsufficientStock
+from stock_cache.base import InsufficientStock
 from stock_cache.errors import (
-    AllocationNotFound as DomainAllocationNotFound,
-)
-from stock_cache.errors import (
-    AllocationStateError,
     StoreUnavailable,
-)
-from stock_cache.errors import (
-    IdempotencyConflict as DomainIdempotencyConflict,
 )
 
 MAX_ORDER_REFERENCE = 128
@@ -66,31 +57,12 @@ ChangeAllocationResult = Annotated[
 ]
 
 
-def _not_found(error: DomainAllocationNotFound) -> AllocationNotFound:
-    return AllocationNotFound(
-        code=ProblemCode.ALLOCATION_NOT_FOUND, message=str(error), field="input.allocationId"
-    )
-
-
-def _state_conflict(error: AllocationStateError) -> AllocationStateConflict:
-    return AllocationStateConflict(
-        code=ProblemCode.ALLOCATION_STATE_CONFLICT,
-        message=str(error),
-        field="input.allocationId",
-        status=AllocationStatus(error.status),
-    )
-
-
 async def _changed(change: Awaitable[DomainAllocation], network: Network) -> ChangeAllocationResult:
     """The result of a state change of an allocation, its expected failures as problems."""
     try:
         allocation = await change
-    except DomainAllocationNotFound as error:
-        return _not_found(error)
-    except AllocationStateError as error:
-        return _state_conflict(error)
-    except StoreUnavailable:
-        return unavailable()
+    except EXPECTED as error:
+        return as_problem(error)  # type: ignore[return-value]
     return Allocation.from_domain(allocation, network)
 
 
@@ -111,16 +83,8 @@ class Mutation:
                 client_id=info.context.client_id,
                 channel=info.context.channel,
             )
-        except PromiseError as error:
-            return problem_of(error)  # type: ignore[return-value]
-        except DomainIdempotencyConflict as error:
-            return IdempotencyConflict(
-                code=ProblemCode.IDEMPOTENCY_CONFLICT,
-                message=str(error),
-                field="input.idempotencyKey",
-            )
-        except StoreUnavailable:
-            return unavailable()
+        except EXPECTED as error:
+            return as_problem(error)  # type: ignore[return-value]
         if isinstance(outcome, InsufficientStock):
             try:
                 fresh = await service.fresh_options(

@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.admission.scopes import Scope, needs
 from gateway.api.context import Info
+from gateway.api.domain_errors import EXPECTED, as_problem
 from gateway.api.lookahead import selects_below
 from gateway.api.types.allocation import Allocation
 from gateway.api.types.availability import Availability, SkuAvailability
@@ -25,15 +26,11 @@ from gateway.api.types.problems import (
     UnknownPostcode,
     UnknownSku,
     UnknownStore,
-    problem_of,
     unavailable,
 )
-from gateway.service.geocoding import AddressNotFound as GeocodingAddressNotFound
-from gateway.service.geocoding import GeocoderUnavailable as GeocodingUnavailable
 from gateway.service.geocoding import resolve_destination
 from promise.cart import Destination, checked_cart
 from promise.errors import InvalidInput as DomainInvalidInput
-from promise.errors import PromiseError
 from promise.errors import UnknownSku as DomainUnknownSku
 from stock_cache.errors import StoreUnavailable
 
@@ -80,20 +77,6 @@ async def _destination(info: Info, destination: DestinationInput, *, field: str)
     )
 
 
-def geocoding_problem(
-    error: GeocodingAddressNotFound | GeocodingUnavailable,
-) -> AddressNotFound | GeocoderUnavailable:
-    if isinstance(error, GeocodingAddressNotFound):
-        return AddressNotFound(
-            code=ProblemCode.ADDRESS_NOT_FOUND, message=str(error), field=error.field
-        )
-    return GeocoderUnavailable(
-        code=ProblemCode.GEOCODER_UNAVAILABLE,
-        message="the address could not be geocoded now; retry shortly",
-        field=None,
-    )
-
-
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -124,12 +107,8 @@ class Query:
                 channel=info.context.channel,
                 shared=info.context.reads,
             )
-        except PromiseError as error:
-            return problem_of(error)  # type: ignore[return-value]
-        except (GeocodingAddressNotFound, GeocodingUnavailable) as error:
-            return geocoding_problem(error)
-        except StoreUnavailable:
-            return unavailable()
+        except EXPECTED as error:
+            return as_problem(error)  # type: ignore[return-value]
         return Availability(
             items=[SkuAvailability.from_domain(level, service.network) for level in levels]
         )
@@ -167,12 +146,8 @@ class Query:
                 # The second search of each home service finds only what `nudge` shows.
                 nudge=selects_below(info, "nudge"),
             )
-        except PromiseError as error:
-            return problem_of(error)  # type: ignore[return-value]
-        except (GeocodingAddressNotFound, GeocodingUnavailable) as error:
-            return geocoding_problem(error)
-        except StoreUnavailable:
-            return unavailable()
+        except EXPECTED as error:
+            return as_problem(error)  # type: ignore[return-value]
         return DeliveryOptions.from_domain(found, service.network, explain=input.explain)
 
     @strawberry.field(

@@ -1,0 +1,73 @@
+"""Expected failures of the domain, the stock store and the geocoder, as the API's problems.
+
+A resolver runs its calls in one `try` and answers `except EXPECTED as error: return
+as_problem(error)`: this table alone says which problem each failure becomes, with its
+stable code and the field it concerns. Anything else is unexpected, and stays an exception.
+"""
+
+from __future__ import annotations
+
+from gateway.api.types.problems import (
+    AddressNotFound,
+    AllocationNotFound,
+    AllocationStateConflict,
+    GeocoderUnavailable,
+    IdempotencyConflict,
+    Problem,
+    ProblemCode,
+    problem_of,
+    unavailable,
+)
+from gateway.service.geocoding import AddressNotFound as GeocodingAddressNotFound
+from gateway.service.geocoding import GeocoderUnavailable as GeocodingUnavailable
+from promise.errors import PromiseError
+from stock_cache.base import AllocationStatus
+from stock_cache.errors import AllocationNotFound as DomainAllocationNotFound
+from stock_cache.errors import AllocationStateError, StoreUnavailable
+from stock_cache.errors import IdempotencyConflict as DomainIdempotencyConflict
+
+EXPECTED: tuple[type[Exception], ...] = (
+    PromiseError,
+    StoreUnavailable,
+    GeocodingAddressNotFound,
+    GeocodingUnavailable,
+    DomainAllocationNotFound,
+    AllocationStateError,
+    DomainIdempotencyConflict,
+)
+
+
+def as_problem(error: Exception) -> Problem:
+    """The problem an expected failure is shown as; any other error is raised again."""
+    if isinstance(error, PromiseError):
+        return problem_of(error)
+    if isinstance(error, StoreUnavailable):
+        return unavailable()
+    if isinstance(error, GeocodingAddressNotFound):
+        return AddressNotFound(
+            code=ProblemCode.ADDRESS_NOT_FOUND, message=str(error), field=error.field
+        )
+    if isinstance(error, GeocodingUnavailable):
+        return GeocoderUnavailable(
+            code=ProblemCode.GEOCODER_UNAVAILABLE,
+            message="the address could not be geocoded now; retry shortly",
+            field=None,
+        )
+    if isinstance(error, DomainAllocationNotFound):
+        return AllocationNotFound(
+            code=ProblemCode.ALLOCATION_NOT_FOUND, message=str(error), field="input.allocationId"
+        )
+    if isinstance(error, AllocationStateError):
+        return AllocationStateConflict(
+            code=ProblemCode.ALLOCATION_STATE_CONFLICT,
+            message=str(error),
+            field="input.allocationId",
+            status=AllocationStatus(error.status),
+        )
+    if isinstance(error, DomainIdempotencyConflict):
+        return IdempotencyConflict(
+            code=ProblemCode.IDEMPOTENCY_CONFLICT,
+            message=str(error),
+            field="input.idempotencyKey",
+        )
+    raise error
