@@ -3,7 +3,7 @@
 The fast path reaches below both libraries' public surface (graphql-core's top-level
 `graphql` package; strawberry's top level and the modules its documentation names), for
 speed and for the HTTP layer's early refusals. Each borrowed name is imported here and
-nowhere else (tests/gateway/test_compat.py holds every module to that, and names any symbol
+nowhere else (tests/test_library_internals.py holds every module to that, and names any symbol
 an upgrade removed), so an upgrade of either library is checked against this file alone.
 Nothing here changes the libraries: it imports, subclasses elsewhere, and reads two private
 attributes through the functions below.

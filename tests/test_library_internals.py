@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 from pathlib import Path
 
-import gateway
-
-GATEWAY = Path(gateway.__file__).resolve().parent
+# Found without importing gateway: an import that fails would hide which name is gone.
+_SPEC = importlib.util.find_spec("gateway")
+assert _SPEC is not None
+assert _SPEC.origin is not None
+GATEWAY = Path(_SPEC.origin).resolve().parent
 COMPAT = GATEWAY / "fastpath" / "compat.py"
 
 # graphql-core's public surface is its top-level package; strawberry's, these modules.
