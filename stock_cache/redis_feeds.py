@@ -14,6 +14,7 @@ from redis.typing import EncodableT
 from stock_cache._ledger import (
     EVENT_ID_TTL_MS,
     level_rejection,
+    name_rejection,
     rejection,
     watermark_rejection,
 )
@@ -39,7 +40,11 @@ class FeedSteps(RedisBase):
         self, node_id: str, levels: Iterable[Mapping[str, int]], *, watermark: int | None
     ) -> FeedResult:
         """Stage the levels chunk by chunk under a new generation, then flip it."""
-        reason = watermark_rejection(watermark)
+        reason = (
+            watermark_rejection(watermark)
+            or name_rejection("nodeId", node_id)
+            or self._rules.unknown_node(node_id)
+        )
         if reason is not None:
             return FeedResult(FeedStatus.REJECTED, reason)
         index = self._keys.node_skus(node_id)
@@ -58,7 +63,7 @@ class FeedSteps(RedisBase):
             zeroed = self._keys.node(node_id, f"zeroed:{gen}")
             for chunk in levels:
                 for sku, qty in chunk.items():
-                    reason = level_rejection(sku, qty)
+                    reason = level_rejection(sku, qty, self._rules)
                     if reason is not None:
                         # Nothing was committed: the staged levels stay invisible.
                         return FeedResult(FeedStatus.REJECTED, reason)
@@ -137,7 +142,7 @@ class FeedSteps(RedisBase):
         results: list[FeedResult | None] = [None] * len(events)
         valid: list[tuple[int, StockEvent]] = []
         for position, event in enumerate(events):
-            reason = rejection(event)
+            reason = rejection(event, self._rules)
             if reason is not None:
                 results[position] = FeedResult(FeedStatus.REJECTED, reason)
             else:
@@ -190,6 +195,15 @@ class FeedSteps(RedisBase):
                     )
                 results[position] = FeedResult(status, reason)
         return [result for result in results if result is not None]
+
+    async def missing_nodes(self, node_ids: Sequence[str]) -> list[str]:
+        """The nodes with no committed snapshot generation: never seeded, or lost by Redis."""
+        unique = list(dict.fromkeys(node_ids))
+        if not unique:
+            return []
+        async with self._session():
+            found = await self._client.hmget(self._keys.gens(), [gen_field(n) for n in unique])
+        return [node for node, gen in zip(unique, found, strict=True) if gen is None]
 
     async def set_inbound(self, node_id: str, sku: str, inbound: Sequence[Inbound]) -> None:
         for index, item in enumerate(inbound):

@@ -29,7 +29,7 @@ from stock_cache.errors import AllocationStateError, StoreOutcomeUnknown, StoreU
 from stock_cache.redis_keys import RedisKeys, bucket_of_key
 from stock_cache.redis_store import RedisStore
 from tests.redis_server import RedisServer, free_port, restartable_redis
-from tests.stock_cache.support import CHAIR, LYON, SOFA, STOREFRONT, TABLE, FakeClock, hold
+from tests.stock_cache.support import CHAIR, LYON, PARIS, SOFA, STOREFRONT, TABLE, FakeClock, hold
 
 PROCESSES = 4
 ATTEMPTS_PER_PROCESS = 250
@@ -350,3 +350,22 @@ async def test_the_store_recovers_by_itself_when_redis_comes_back(
 
         assert isinstance(outcome, Reserved)
         assert await store.atp([TABLE], [LYON]) == {TABLE: {LYON: 2}}
+
+
+async def test_after_a_restart_without_persistence_the_store_knows_its_stock_is_missing(
+    prefix: str, open_store: StoreOpener
+) -> None:
+    with restartable_redis() as server:
+        store = open_store(server.url(), key_prefix=prefix)
+        await store.set_levels(LYON, {TABLE: 5})
+        await store.set_levels(PARIS, {TABLE: 2})
+        assert await store.missing_nodes([LYON, PARIS]) == []
+
+        server.stop()
+        with pytest.raises(StoreUnavailable):
+            await store.missing_nodes([LYON, PARIS])
+        server.start()
+
+        assert await store.missing_nodes([LYON, PARIS]) == [LYON, PARIS]
+        await store.set_levels(LYON, {TABLE: 5})
+        assert await store.missing_nodes([LYON, PARIS]) == [PARIS]
