@@ -26,6 +26,7 @@ from gateway.types.problems import (
     QuoteInvalid,
     StockChanged,
     TemporarilyUnavailable,
+    outcome_unknown,
     problem_of,
     unavailable,
 )
@@ -38,6 +39,7 @@ from stock_cache.errors import (
 )
 from stock_cache.errors import (
     AllocationStateError,
+    StoreOutcomeUnknown,
     StoreUnavailable,
 )
 from stock_cache.errors import (
@@ -89,6 +91,8 @@ async def _changed(change: Awaitable[DomainAllocation], network: Network) -> Cha
         return _not_found(error)
     except AllocationStateError as error:
         return _state_conflict(error)
+    except StoreOutcomeUnknown as error:
+        return outcome_unknown(error)
     except StoreUnavailable:
         return unavailable()
     return Allocation.from_domain(allocation, network)
@@ -119,6 +123,8 @@ class Mutation:
                 message=str(error),
                 field="input.idempotencyKey",
             )
+        except StoreOutcomeUnknown as error:
+            return outcome_unknown(error)
         except StoreUnavailable:
             return unavailable()
         if isinstance(outcome, InsufficientStock):
