@@ -15,6 +15,7 @@ from stock_cache._rules import (
     Units,
     capacity_of,
     new_allocation_id,
+    oldest_capacity_day,
     units_of,
 )
 from stock_cache.base import (
@@ -34,6 +35,11 @@ from stock_cache.rules import StockRules
 
 _FINISHED = (AllocationStatus.RELEASED, AllocationStatus.EXPIRED, AllocationStatus.FULFILLED)
 _LIVE = (AllocationStatus.HELD, AllocationStatus.CONFIRMED)
+
+
+def _past(day: str, oldest: str) -> bool:
+    """Whether an ISO day is before `oldest` (any other text is never past)."""
+    return len(day) == 10 and day[4] == day[7] == "-" and day < oldest
 
 
 @dataclass(slots=True)
@@ -111,6 +117,10 @@ class MemoryStore(MemoryLevels):
             return InsufficientStock(shortages, full)
         for node_sku, qty in units.items():
             self._reserved[node_sku] = self._reserved.get(node_sku, 0) + qty
+        if orders:
+            oldest = oldest_capacity_day(now)
+            for node, day in [key for key in self._orders if _past(key[1], oldest)]:
+                del self._orders[node, day]
         for node, (day, _) in orders.items():
             self._orders[node, day] = self._orders.get((node, day), 0) + 1
         allocation = Allocation(
@@ -231,11 +241,12 @@ class MemoryStore(MemoryLevels):
         if status is not AllocationStatus.FULFILLED:
             # A fulfilled order was taken that day: its capacity stays used.
             for node, day in record.capacity.items():
-                left = self._orders[node, day] - 1
+                # A day forgotten since (see oldest_capacity_day) has nothing to give back.
+                left = self._orders.get((node, day), 1) - 1
                 if left:
                     self._orders[node, day] = left
                 else:
-                    del self._orders[node, day]
+                    self._orders.pop((node, day), None)
         record.allocation = dataclasses.replace(record.allocation, status=status)
         record.changed_at_ms = at_ms
         self._publish(record.allocation, at_ms)

@@ -23,6 +23,7 @@ from stock_cache._rules import (
     Units,
     capacity_of,
     now_ms,
+    oldest_capacity_day,
     units_of,
 )
 from stock_cache.base import (
@@ -186,7 +187,14 @@ class ReserveSteps(AllocationSteps):
                 args += (node, qty, gens.of[node], *node_args)
             calls.append(("hold", [self._keys.stock(sku), *self._holder_keys(sku)], args))
         for node, (day, limit) in plan.orders.items():
-            args = [now, expires_at_ms, allocation_id, day, -1 if limit is None else limit]
+            args = [
+                now,
+                expires_at_ms,
+                allocation_id,
+                day,
+                -1 if limit is None else limit,
+                oldest_capacity_day(now),
+            ]
             calls.append(("cap_hold", list(self._keys.capacity(node)), args))
         return calls
 
