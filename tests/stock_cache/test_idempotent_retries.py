@@ -23,15 +23,19 @@ async def test_retries_of_one_key_hold_once_while_another_client_takes_the_rest(
     store: StockStore,
 ) -> None:
     await store.set_levels(LYON, {TABLE: 10})
-    retries = [answer(store, "checkout-7") for _ in range(RETRIES)]
-    others = [
-        store.reserve(hold((LYON, TABLE, 1), client=MARKETPLACE, key=f"marketplace-{n}"))
+    first = [asyncio.ensure_future(answer(store, "checkout-7")) for _ in range(RETRIES // 2)]
+    # The other shopper's orders go out while the first retries are under way.
+    for _ in range(3):
+        await asyncio.sleep(0)
+    theirs_running = [
+        asyncio.ensure_future(
+            store.reserve(hold((LYON, TABLE, 1), client=MARKETPLACE, key=f"marketplace-{n}"))
+        )
         for n in range(9)
     ]
-    # The other shopper's orders go out in the midst of the retries.
-    answers = await asyncio.gather(*retries[:50], *others, *retries[50:])
-    mine = answers[:50] + answers[59:]
-    theirs = answers[50:59]
+    later = [asyncio.ensure_future(answer(store, "checkout-7")) for _ in range(RETRIES // 2)]
+    mine = await asyncio.gather(*first, *later)
+    theirs = await asyncio.gather(*theirs_running)
 
     allocations = {a.allocation.id for a in mine if isinstance(a, Reserved)}
     assert len(allocations) == 1
