@@ -84,7 +84,8 @@ def load_stock_levels(
     The network is loaded from the same directory unless the caller already has it.
     """
     known = network if network is not None else load_network(directory)
-    levels: dict[str, dict[str, int]] = {}
+    # Every node, those without a row too: seeding writes each, so readiness finds them all.
+    levels: dict[str, dict[str, int]] = {node_id: {} for node_id in known.nodes}
     first_seen: dict[tuple[str, str], int] = {}
     for row in read_rows(directory / STOCK_FILE, columns=STOCK_COLUMNS):
         node_id = row.text("node_id")

@@ -108,6 +108,8 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
         by_node_sku=by_node_sku,
         channels=channels,
         future_stock_nodes=future,
+        known_nodes=frozenset(network.nodes),
+        known_skus=frozenset(network.skus),
     )
     return StockRulesConfig(rules, clients, default)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from stock_cache.base import EventKind, StockEvent
+from stock_cache.rules import StockRules
 
 MAX_SEQUENCE = 10**14  # Lua numbers print 14 significant digits: stay below.
 MAX_QUANTITY = 10**9
@@ -31,14 +32,34 @@ EVENT_ID_TTL_MS = 24 * 60 * 60 * 1000
 NO_SEQUENCE = -1
 
 
-def rejection(event: StockEvent) -> str | None:
-    """Why an event is malformed (naming the field), or None."""
+# NUL ends strings in many a WMS; a line break would make an event id ambiguous (the Redis
+# store remembers `node \n event id`) and forge log lines.
+_FORBIDDEN = frozenset("\x00\n\r")
+
+
+def name_rejection(field: str, value: str) -> str | None:
+    """Why a node id, SKU or event id is malformed (empty, NUL, line breaks), or None."""
+    if not value:
+        return f"{field} must not be empty"
+    if not _FORBIDDEN.isdisjoint(value):
+        return f"{field} must not contain NUL or line breaks"
+    return None
+
+
+def rejection(event: StockEvent, rules: StockRules | None = None) -> str | None:
+    """Why an event is malformed (naming the field), or None; with `rules`, also an event
+    naming a node or SKU the network does not have."""
     if not event.event_id or len(event.event_id) > MAX_EVENT_ID:
         return f"eventId must have 1 to {MAX_EVENT_ID} characters"
-    if not event.node_id:
-        return "nodeId must not be empty"
-    if not event.sku:
-        return "sku must not be empty"
+    reason = (
+        name_rejection("eventId", event.event_id)
+        or name_rejection("nodeId", event.node_id)
+        or name_rejection("sku", event.sku)
+    )
+    if reason is None and rules is not None:
+        reason = rules.unknown_node(event.node_id) or rules.unknown_sku(event.sku)
+    if reason is not None:
+        return reason
     if not 0 <= event.sequence < MAX_SEQUENCE:
         return f"sequence {event.sequence} must be at least 0 and below {MAX_SEQUENCE}"
     if abs(event.quantity) > MAX_QUANTITY:
@@ -50,9 +71,10 @@ def rejection(event: StockEvent) -> str | None:
     return None
 
 
-def level_rejection(sku: str, quantity: int) -> str | None:
-    if not sku:
-        return "sku must not be empty"
+def level_rejection(sku: str, quantity: int, rules: StockRules | None = None) -> str | None:
+    reason = name_rejection("sku", sku) or (rules.unknown_sku(sku) if rules else None)
+    if reason is not None:
+        return reason
     if not 0 <= quantity <= MAX_QUANTITY:
         return f"level {quantity} of {sku!r} must be between 0 and {MAX_QUANTITY}"
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Callable
 
@@ -19,6 +20,17 @@ Units = dict[tuple[str, str], int]
 def now_ms(clock: Callable[[], float]) -> int:
     """The injected clock's reading in whole epoch milliseconds."""
     return int(clock() * 1000)
+
+
+# Daily capacity counters of days this far before the clock's UTC day are forgotten: every
+# node's local day is within a day of it, and a past day takes no more orders.
+_CAPACITY_DAYS_KEPT = 2
+
+
+def oldest_capacity_day(at_ms: int) -> str:
+    """The oldest day (ISO) whose capacity counters are kept at `at_ms`; older ones go."""
+    day = datetime.datetime.fromtimestamp(at_ms / 1000, datetime.UTC).date()
+    return (day - datetime.timedelta(days=_CAPACITY_DAYS_KEPT)).isoformat()
 
 
 def new_allocation_id() -> str:

@@ -217,6 +217,12 @@ class StockStore(Protocol):
         """Apply delta events in order, one result per event (see FeedStatus)."""
         ...
 
+    async def missing_nodes(self, node_ids: Sequence[str]) -> list[str]:
+        """The nodes of `node_ids` whose stock the store does not hold: no seed (set_levels) or
+        snapshot was ever written for them, or the store lost it (a Redis restarted without
+        persistence). Readiness asks it about every node of the network."""
+        ...
+
     async def set_inbound(self, node_id: str, sku: str, inbound: Sequence[Inbound]) -> None:
         """Replace the inbound quantities (with their ETA) of one SKU at one node."""
         ...

@@ -12,7 +12,8 @@ class UnknownStoreScheme(StockStoreError):
 
 
 class StoreUnavailable(StockStoreError):
-    """The backing store could not be reached in time; nothing was written. Retry later."""
+    """The backing store could not be reached, or refused before running anything: nothing was
+    changed. Retry later."""
 
 
 class IdempotencyConflict(StockStoreError):
@@ -43,3 +44,19 @@ class UnknownChannel(StockStoreError):
     def __init__(self, channel: str) -> None:
         super().__init__(f"unknown sales channel {channel!r}")
         self.channel = channel
+
+
+class StoreOutcomeUnknown(StockStoreError):
+    """The store stopped answering after a change was sent: it may or may not have been made.
+
+    Retry with the same idempotency key (or the same call, for changes that are idempotent):
+    the retry settles it, finding what was made or making it once.
+    """
+
+
+class ReserveInProgress(StoreOutcomeUnknown):
+    """Another call with the same idempotency key is still reserving; retry with that key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"a commit with idempotency key {key!r} is in progress; retry it")
+        self.key = key

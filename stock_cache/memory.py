@@ -1,74 +1,45 @@
-"""The embedded store: stock and allocations in process memory (`memory://`)."""
+"""The embedded store: stock and allocations in process memory (`memory://`); its stock
+levels, feeds and reads are in memory_levels.py."""
 
 from __future__ import annotations
 
 import dataclasses
-import heapq
-import itertools
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
-from stock_cache._ledger import (
-    EVENT_ID_TTL_MS,
-    Ledger,
-    level_rejection,
-    rejection,
-    watermark_rejection,
-)
+from stock_cache._ledger import Ledger
 from stock_cache._rules import (
     IDEMPOTENCY_TTL_MS,
     RECORD_RETENTION_MS,
     Units,
     capacity_of,
     new_allocation_id,
-    now_ms,
+    oldest_capacity_day,
     units_of,
 )
 from stock_cache.base import (
     Allocation,
     AllocationStatus,
     CapacityShortage,
-    EventKind,
-    FeedResult,
-    FeedStatus,
-    Inbound,
     InsufficientStock,
-    NodeStock,
     OutboxEntry,
     Reserved,
     ReserveOutcome,
     ReserveRequest,
     Shortage,
-    SkuAvailability,
-    StockEvent,
 )
 from stock_cache.errors import AllocationNotFound, AllocationStateError, IdempotencyConflict
-from stock_cache.rules import Channel, StockRules, visible
-
-K = TypeVar("K")
+from stock_cache.memory_levels import Deadlines, MemoryLevels
+from stock_cache.rules import StockRules
 
 _FINISHED = (AllocationStatus.RELEASED, AllocationStatus.EXPIRED, AllocationStatus.FULFILLED)
 _LIVE = (AllocationStatus.HELD, AllocationStatus.CONFIRMED)
 
 
-class _Deadlines(Generic[K]):
-    """A min-heap of (instant, key); stale entries are left in and skipped by the caller."""
-
-    def __init__(self) -> None:
-        # The counter breaks ties so that keys are never compared.
-        self._heap: list[tuple[int, int, K]] = []
-        self._order = itertools.count()
-
-    def push(self, at_ms: int, key: K) -> None:
-        heapq.heappush(self._heap, (at_ms, next(self._order), key))
-
-    def pop_due(self, at_ms: int) -> list[K]:
-        due: list[K] = []
-        while self._heap and self._heap[0][0] <= at_ms:
-            due.append(heapq.heappop(self._heap)[2])
-        return due
+def _past(day: str, oldest: str) -> bool:
+    """Whether an ISO day is before `oldest` (any other text is never past)."""
+    return len(day) == 10 and day[4] == day[7] == "-" and day < oldest
 
 
 @dataclass(slots=True)
@@ -87,7 +58,7 @@ class _Remembered:
     forget_at_ms: int
 
 
-class MemoryStore:
+class MemoryStore(MemoryLevels):
     """A `StockStore` in process memory, for demos, tests and single-process deployments.
 
     Safe under asyncio concurrency because no method awaits between reading and writing: each
@@ -111,140 +82,15 @@ class MemoryStore:
         rules: StockRules | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._rules = rules or StockRules.from_safety_by_node(safety_by_node)
-        self._clock = clock
-        self._ledgers: dict[tuple[str, str], Ledger] = {}
-        self._node_skus: dict[str, set[str]] = {}
-        self._watermarks: dict[str, int] = {}
-        self._seen: dict[tuple[str, str, str], int] = {}
-        self._inbound: dict[tuple[str, str], tuple[Inbound, ...]] = {}
-        self._reserved: dict[tuple[str, str], int] = {}
+        super().__init__(safety_by_node=safety_by_node, rules=rules, clock=clock)
         # Orders per (node, day) of live and fulfilled allocations.
         self._orders: dict[tuple[str, str], int] = {}
         self._records: dict[str, _Record] = {}
         self._remembered: dict[tuple[str, str], _Remembered] = {}
         self._outbox: list[OutboxEntry] = []
-        self._hold_deadlines: _Deadlines[str] = _Deadlines()
-        self._record_deadlines: _Deadlines[str] = _Deadlines()
-        self._key_deadlines: _Deadlines[tuple[str, str]] = _Deadlines()
-        self._seen_deadlines: _Deadlines[tuple[str, str, str]] = _Deadlines()
-
-    async def set_levels(self, node_id: str, levels: Mapping[str, int]) -> None:
-        self._replace(node_id, dict(levels), watermark=None)
-
-    async def replace_node_stock(
-        self, node_id: str, levels: Iterable[Mapping[str, int]], *, watermark: int | None
-    ) -> FeedResult:
-        reason = watermark_rejection(watermark)
-        gathered: dict[str, int] = {}
-        for chunk in levels:
-            for sku, qty in chunk.items():
-                reason = reason or level_rejection(sku, qty)
-                gathered[sku] = qty
-        if reason is not None:
-            return FeedResult(FeedStatus.REJECTED, reason)
-        if watermark is not None and watermark <= self._watermarks.get(node_id, -1):
-            return FeedResult(
-                FeedStatus.STALE,
-                f"watermark {watermark} is not newer than {self._watermarks[node_id]}",
-            )
-        self._replace(node_id, gathered, watermark=watermark)
-        return FeedResult(FeedStatus.APPLIED)
-
-    def _replace(self, node_id: str, levels: dict[str, int], *, watermark: int | None) -> None:
-        skus = self._node_skus.setdefault(node_id, set())
-        for sku in skus | set(levels):
-            ledger = self._ledgers.setdefault((node_id, sku), Ledger())
-            qty = levels.get(sku, 0)
-            if watermark is None:
-                ledger.override(qty)
-            elif not ledger.covers(watermark):
-                ledger.rebase(qty, watermark)
-        self._node_skus[node_id] = {
-            sku for sku in skus | set(levels) if self._ledgers[(node_id, sku)].on_hand != 0
-        }
-        if watermark is not None:
-            self._watermarks[node_id] = watermark
-
-    async def apply_events(self, events: Sequence[StockEvent]) -> list[FeedResult]:
-        now = self._catch_up()
-        return [self._apply(event, now) for event in events]
-
-    def _apply(self, event: StockEvent, now: int) -> FeedResult:
-        reason = rejection(event)
-        if reason is not None:
-            return FeedResult(FeedStatus.REJECTED, reason)
-        seen_key = (event.node_id, event.sku, event.event_id)
-        if seen_key in self._seen:
-            return FeedResult(FeedStatus.DUPLICATE, f"event {event.event_id!r} was already taken")
-        ledger = self._ledgers.setdefault((event.node_id, event.sku), Ledger())
-        watermark = self._watermarks.get(event.node_id, -1)
-        if ledger.covers(event.sequence) or event.sequence <= watermark:
-            return FeedResult(
-                FeedStatus.STALE,
-                f"sequence {event.sequence} is covered by a count or snapshot"
-                f" at {max(ledger.base_sequence, watermark)}",
-            )
-        if event.kind is EventKind.COUNT:
-            ledger.rebase(event.quantity, event.sequence)
-        elif event.kind is EventKind.ADJUSTMENT or event.resellable:
-            ledger.adjust(event.sequence, event.quantity)
-        self._seen[seen_key] = now
-        self._seen_deadlines.push(now + EVENT_ID_TTL_MS, seen_key)
-        self._node_skus.setdefault(event.node_id, set()).add(event.sku)
-        return FeedResult(FeedStatus.APPLIED)
-
-    async def set_inbound(self, node_id: str, sku: str, inbound: Sequence[Inbound]) -> None:
-        for index, item in enumerate(inbound):
-            if item.quantity < 1:
-                raise ValueError(f"inbound[{index}] has quantity {item.quantity}; it must be >= 1")
-        self._inbound[(node_id, sku)] = tuple(sorted(inbound, key=lambda item: item.eta_ms))
-
-    async def atp(
-        self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
-    ) -> dict[str, dict[str, int]]:
-        self._catch_up()
-        seen = self._rules.channel(channel)
-        return {sku: {node: self._available(node, sku, seen) for node in node_ids} for sku in skus}
-
-    async def stock(
-        self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
-    ) -> dict[str, dict[str, NodeStock]]:
-        self._catch_up()
-        seen = self._rules.channel(channel)
-        return {
-            sku: {
-                node: NodeStock(
-                    self._available(node, sku, seen),
-                    self._inbound.get((node, sku), ())
-                    if self._rules.allows_future_stock(node)
-                    and (seen is None or seen.sells_from(node))
-                    else (),
-                )
-                for node in node_ids
-            }
-            for sku in skus
-        }
-
-    async def availability(
-        self,
-        skus: Sequence[str],
-        node_ids: Sequence[str],
-        *,
-        network: Sequence[str],
-        channel: str | None = None,
-    ) -> dict[str, SkuAvailability]:
-        # In process the sum is a loop over dicts, no I/O: exact by construction, no cache.
-        self._catch_up()
-        seen = self._rules.channel(channel)
-        nodes = dict.fromkeys(network)
-        return {
-            sku: SkuAvailability(
-                total=sum(self._available(node, sku, seen) for node in nodes),
-                atp={node: self._available(node, sku, seen) for node in node_ids},
-            )
-            for sku in skus
-        }
+        self._hold_deadlines: Deadlines[str] = Deadlines()
+        self._record_deadlines: Deadlines[str] = Deadlines()
+        self._key_deadlines: Deadlines[tuple[str, str]] = Deadlines()
 
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)
@@ -271,6 +117,10 @@ class MemoryStore:
             return InsufficientStock(shortages, full)
         for node_sku, qty in units.items():
             self._reserved[node_sku] = self._reserved.get(node_sku, 0) + qty
+        if orders:
+            oldest = oldest_capacity_day(now)
+            for node, day in [key for key in self._orders if _past(key[1], oldest)]:
+                del self._orders[node, day]
         for node, (day, _) in orders.items():
             self._orders[node, day] = self._orders.get((node, day), 0) + 1
         allocation = Allocation(
@@ -360,13 +210,6 @@ class MemoryStore:
     async def close(self) -> None:
         return None
 
-    def _available(self, node_id: str, sku: str, channel: Channel | None) -> int:
-        ledger = self._ledgers.get((node_id, sku))
-        on_hand = ledger.on_hand if ledger is not None else 0
-        reserved = self._reserved.get((node_id, sku), 0)
-        safety = self._rules.protection(node_id, sku).of(on_hand)
-        return visible(max(0, on_hand - safety - reserved), channel, node_id)
-
     def _publish(self, allocation: Allocation, at_ms: int) -> None:
         self._outbox.append(
             OutboxEntry(
@@ -398,11 +241,12 @@ class MemoryStore:
         if status is not AllocationStatus.FULFILLED:
             # A fulfilled order was taken that day: its capacity stays used.
             for node, day in record.capacity.items():
-                left = self._orders[node, day] - 1
+                # A day forgotten since (see oldest_capacity_day) has nothing to give back.
+                left = self._orders.get((node, day), 1) - 1
                 if left:
                     self._orders[node, day] = left
                 else:
-                    del self._orders[node, day]
+                    self._orders.pop((node, day), None)
         record.allocation = dataclasses.replace(record.allocation, status=status)
         record.changed_at_ms = at_ms
         self._publish(record.allocation, at_ms)
@@ -410,7 +254,7 @@ class MemoryStore:
 
     def _catch_up(self) -> int:
         """Apply every deadline that has passed by the clock; return the clock in ms."""
-        now = now_ms(self._clock)
+        now = super()._catch_up()
         for allocation_id in self._hold_deadlines.pop_due(now):
             record = self._records.get(allocation_id)
             # A hold's deadline is its own expiry instant: it is stale only if the allocation
@@ -423,8 +267,6 @@ class MemoryStore:
             remembered = self._remembered.get(key)
             if remembered is not None and remembered.forget_at_ms <= now:
                 del self._remembered[key]
-        for seen_key in self._seen_deadlines.pop_due(now):
-            self._seen.pop(seen_key, None)
         for allocation_id in self._record_deadlines.pop_due(now):
             record = self._records.get(allocation_id)
             if (

@@ -58,8 +58,10 @@ class RedisKeys:
     fulfilled), `cap:allocs` hash allocation id -> JSON {day: 1}, `cap:holds` zset allocation
     id -> expiry ms: the daily capacity, held like a SKU's units.
     Per order bucket (tag `{o:B}`, B = 0..15): `alloc:ID` records, `idem:CLIENT:KEY`
-    idempotency keys, the `outbox` stream, `held`, HELD ids by expiry, and `pinned`, CONFIRMED
-    ids whose holds may still carry the confirm's pin, by when a repair is due.
+    idempotency keys (a claim while its reserve runs, see claim.lua), the `outbox` stream,
+    `held`, HELD ids by expiry, `pinned`, CONFIRMED ids whose holds may still carry the
+    confirm's pin, by when a repair is due, and `pending`, the idempotency keys under a claim,
+    by the claim's deadline.
     """
 
     def __init__(self, prefix: str) -> None:
@@ -122,3 +124,6 @@ class RedisKeys:
 
     def pinned(self, bucket: int) -> str:
         return f"{self.bucket(bucket)}:pinned"
+
+    def pending(self, bucket: int) -> str:
+        return f"{self.bucket(bucket)}:pending"

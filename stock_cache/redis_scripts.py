@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from importlib import resources
 from typing import Any
 
@@ -74,6 +74,25 @@ class Scripts:
         for reply in replies:
             if isinstance(reply, Exception):
                 raise reply
+        return replies
+
+    async def run_beside(self, call: Call, reads: Callable[[Any], object]) -> list[Any]:
+        """Run one script and the plain commands that `reads` adds to a pipeline, in one
+        round trip (per node on a cluster): the script's reply first, then theirs."""
+        name, keys, args = call
+        for attempt in range(2):
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.execute_command("EVALSHA", await self._sha(name), len(keys), *keys, *args)
+                reads(pipe)
+                replies: list[Any] = await pipe.execute(raise_on_error=False)
+            if isinstance(replies[0], redis.exceptions.NoScriptError) and attempt == 0:
+                # Nothing ran: the server lost its scripts (restart, SCRIPT FLUSH).
+                await self._load(name)
+                continue
+            for reply in replies:
+                if isinstance(reply, Exception):
+                    raise reply
+            break
         return replies
 
     async def _joined(self, call: Call) -> Any:

@@ -54,6 +54,9 @@ class StockRules:
     by_node_sku: Mapping[tuple[str, str], Protection] = field(default_factory=dict)
     channels: Mapping[str, Channel] = field(default_factory=dict)
     future_stock_nodes: frozenset[str] = frozenset()
+    # The network's nodes and SKUs: a feed naming any other is refused. None: not checked.
+    known_nodes: frozenset[str] | None = None
+    known_skus: frozenset[str] | None = None
 
     @classmethod
     def from_safety_by_node(cls, safety_by_node: Mapping[str, int] | None) -> StockRules:
@@ -81,8 +84,25 @@ class StockRules:
         except KeyError:
             raise UnknownChannel(name) from None
 
+    def unknown_node(self, node_id: str) -> str | None:
+        """Why a feed may not name this node (it is not the network's), or None."""
+        if self.known_nodes is not None and node_id not in self.known_nodes:
+            return f"nodeId {_shown(node_id)} is not a node of the network"
+        return None
+
+    def unknown_sku(self, sku: str) -> str | None:
+        """Why a feed may not name this SKU (it is not the network's), or None."""
+        if self.known_skus is not None and sku not in self.known_skus:
+            return f"sku {_shown(sku)} is not a SKU of the network"
+        return None
+
     def allows_future_stock(self, node_id: str) -> bool:
         return node_id in self.future_stock_nodes
+
+
+def _shown(value: str, limit: int = 64) -> str:
+    """A value for a message: quoted, cut to `limit` characters."""
+    return repr(value if len(value) <= limit else value[:limit] + "...")
 
 
 def visible(atp: int, channel: Channel | None, node_id: str) -> int:

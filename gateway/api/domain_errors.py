@@ -15,6 +15,7 @@ from gateway.api.types.problems import (
     IdempotencyConflict,
     Problem,
     ProblemCode,
+    outcome_unknown,
     problem_of,
     unavailable,
 )
@@ -23,11 +24,12 @@ from gateway.service.geocoding import GeocoderUnavailable as GeocodingUnavailabl
 from promise.errors import PromiseError
 from stock_cache.base import AllocationStatus
 from stock_cache.errors import AllocationNotFound as DomainAllocationNotFound
-from stock_cache.errors import AllocationStateError, StoreUnavailable
+from stock_cache.errors import AllocationStateError, StoreOutcomeUnknown, StoreUnavailable
 from stock_cache.errors import IdempotencyConflict as DomainIdempotencyConflict
 
 EXPECTED: tuple[type[Exception], ...] = (
     PromiseError,
+    StoreOutcomeUnknown,
     StoreUnavailable,
     GeocodingAddressNotFound,
     GeocodingUnavailable,
@@ -41,6 +43,8 @@ def as_problem(error: Exception) -> Problem:
     """The problem an expected failure is shown as; any other error is raised again."""
     if isinstance(error, PromiseError):
         return problem_of(error)
+    if isinstance(error, StoreOutcomeUnknown):
+        return outcome_unknown(error)
     if isinstance(error, StoreUnavailable):
         return unavailable()
     if isinstance(error, GeocodingAddressNotFound):

@@ -18,10 +18,11 @@ from gateway.api.types.problems import (
     InvalidInput,
     ProblemCode,
     TemporarilyUnavailable,
+    outcome_unknown,
     unavailable,
 )
 from stock_cache.base import EventKind, FeedResult, FeedStatus, StockEvent
-from stock_cache.errors import StoreUnavailable
+from stock_cache.errors import StoreOutcomeUnknown, StoreUnavailable
 
 MAX_BATCH = 500  # about 55 kB of JSON: within the 64 kB body limit
 MAX_LEVELS = 1_000  # larger snapshots: `promise-gateway import-stock`
@@ -139,6 +140,8 @@ class StockFeedMutation:
         ]
         try:
             results = await info.context.service.store.apply_events(events)
+        except StoreOutcomeUnknown as error:
+            return outcome_unknown(error)
         except StoreUnavailable:
             return unavailable()
         if info.context.platform is not None:
@@ -181,6 +184,8 @@ class StockFeedMutation:
             result = await info.context.service.store.replace_node_stock(
                 node_id, [levels], watermark=input.watermark
             )
+        except StoreOutcomeUnknown as error:
+            return outcome_unknown(error)
         except StoreUnavailable:
             return unavailable()
         return NodeStockReplaced(

@@ -1,6 +1,6 @@
-"""Probes and metrics: `/healthz` (the process answers), `/readyz` (the store answers and the
-network is loaded), `/metrics` (Prometheus text; in production only for an `admin` key, since
-its labels name clients and operations)."""
+"""Probes and metrics: `/healthz` (the process answers), `/readyz` (the store answers, holds the
+stock of every node of the network, and the network is loaded), `/metrics` (Prometheus text;
+in production only for an `admin` key, since its labels name clients and operations)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from gateway.service.resources import Platform
 
 log = logging.getLogger("gateway.health")
 _PING_TIMEOUT_SECONDS = 1.0
+_MISSING_SHOWN = 20
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -32,17 +33,26 @@ def readyz(holder: dict[str, PromiseService], platform: Platform) -> Endpoint:
         service = holder.get("service")
         checks: dict[str, str] = {"network": "loaded" if service else "not loaded"}
         if service is not None:
+            missing: list[str] = []
             try:
                 await asyncio.wait_for(service.store.ping(), _PING_TIMEOUT_SECONDS)
                 checks["store"] = "reachable"
+                missing = await asyncio.wait_for(
+                    service.store.missing_nodes(list(service.network.nodes)),
+                    _PING_TIMEOUT_SECONDS,
+                )
             except Exception as error:
                 log.warning("readiness: store unreachable (%s)", type(error).__name__)
                 platform.metrics.redis_errors.labels("stock_store").inc()
                 checks["store"] = "unreachable"
-        ok = checks.get("store") == "reachable"
-        return JSONResponse(
-            {"status": "ready" if ok else "not ready", **checks}, 200 if ok else 503
-        )
+            if missing:
+                # Seeded or snapshotted never, or lost (a Redis restarted without persistence).
+                checks["stock"] = f"missing at {len(missing)} nodes"
+        ok = checks.get("store") == "reachable" and "stock" not in checks
+        body: dict[str, object] = {"status": "ready" if ok else "not ready", **checks}
+        if "stock" in checks:
+            body["missingNodes"] = missing[:_MISSING_SHOWN]
+        return JSONResponse(body, 200 if ok else 503)
 
     return ready
 

@@ -18,6 +18,7 @@ from gateway.ops.logs import JsonFormatter, json_formatter, request_id_var, stam
 from gateway.ops.settings import Settings
 from stock_cache.base import StockStore
 from stock_cache.errors import StoreUnavailable
+from stock_cache.url import store_from_url
 from tests.gateway.conftest import STOREFRONT, production_settings
 from tests.gateway.graphql_client import GraphQLClient
 from tests.gateway.http_support import AVAILABILITY_DOC, auth, post, serving
@@ -58,6 +59,29 @@ async def test_readyz_is_503_when_the_store_does_not_answer(clock: FakeClock) ->
     assert response.status_code == 503
     assert response.json()["store"] == "unreachable"
     assert "10.0.0.7" not in response.text
+
+
+async def test_readyz_is_503_and_names_the_nodes_whose_stock_the_store_lacks(
+    clock: FakeClock,
+) -> None:
+    # A store with one node's stock: as a Redis restarted without persistence and then fed
+    # one snapshot.
+    store = store_from_url("memory://", clock=clock)
+    await store.set_levels("DC-MIRAMAS", {"OAK-TABLE-120": 5})
+    app = create_app(production_settings(), clock=clock, store=store)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw") as http,
+    ):
+        response = await http.get("/readyz")
+        network = app.state.promise_service.network
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["store"] == "reachable"
+    assert body["stock"] == f"missing at {len(network.nodes) - 1} nodes"
+    assert "DC-MIRAMAS" not in body["missingNodes"]
+    assert set(body["missingNodes"]) <= set(network.nodes)
 
 
 async def test_metrics_count_requests_latency_and_promise_and_reservation_outcomes(

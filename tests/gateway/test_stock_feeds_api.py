@@ -129,3 +129,23 @@ async def test_a_checkout_key_may_not_feed_stock(http: httpx.AsyncClient) -> Non
 
     assert response.data is None or response.data.get("applyStockEvents") is None
     assert "stock:write" in response.body
+
+
+async def test_events_naming_an_unknown_node_or_sku_are_rejected_and_counted(
+    feed: GraphQLClient,
+) -> None:
+    events = [
+        {**stock_event("wms-1", 1, "ADJUSTMENT", 3), "nodeId": "NO-SUCH-NODE"},
+        {**stock_event("wms-2", 2, "ADJUSTMENT", 3), "sku": "NO-SUCH-SKU"},
+        {**stock_event("wms-3", 3, "ADJUSTMENT", 3), "sku": "OAK-TABLE\u0000120"},
+    ]
+
+    result = (await feed.execute(APPLY, {"input": {"events": events}})).result("applyStockEvents")
+
+    assert [(r["status"], r["reason"]) for r in result["results"]] == [
+        ("REJECTED", "nodeId 'NO-SUCH-NODE' is not a node of the network"),
+        ("REJECTED", "sku 'NO-SUCH-SKU' is not a SKU of the network"),
+        ("REJECTED", "sku must not contain NUL or line breaks"),
+    ]
+    metrics = (await feed.http.get("/metrics", headers=auth("ops-admin"))).text
+    assert 'gateway_stock_events_total{outcome="rejected"} 3.0' in metrics

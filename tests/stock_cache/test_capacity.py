@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
 
 import pytest
 
 from stock_cache import AllocationStatus, InsufficientStock, Reserved, StockStore
 from stock_cache.base import CapacityShortage, NodeCapacity, ReserveRequest, Shortage
 from stock_cache.errors import AllocationStateError
+from stock_cache.memory import MemoryStore
+from stock_cache.redis_store import RedisStore
 from tests.stock_cache.support import (
     LYON,
     MARSEILLE,
@@ -172,3 +175,47 @@ class TestDailyCapacity:
         )
         assert await used(store, MARSEILLE) == {MARSEILLE: 5}
         assert await store.atp([TABLE], [MARSEILLE]) == {TABLE: {MARSEILLE: 95}}
+
+
+async def capacity_days_kept(store: StockStore, node: str) -> int:
+    """How many days of `node`'s capacity the store keeps a counter of."""
+    if isinstance(store, RedisStore):
+        return int(await store._client.hlen(store._keys.capacity(node)[0]))
+    assert isinstance(store, MemoryStore)
+    return sum(1 for at, _ in store._orders if at == node)
+
+
+async def node_keys(store: StockStore) -> int:
+    """Keys of the nodes' slots (snapshot staging, capacity) in Redis; 0 in memory."""
+    if not isinstance(store, RedisStore):
+        return 0
+    pattern = store._keys.node("*", "*").replace("%2A", "*")
+    return len([key async for key in store._client.scan_iter(match=pattern, count=1_000)])
+
+
+async def test_capacity_counters_of_past_days_are_forgotten_over_a_month(
+    store: StockStore, clock: FakeClock
+) -> None:
+    await store.set_levels(LYON, {TABLE: 1_000})
+    kept: list[int] = []
+    keys: list[int] = []
+    for day in range(30):
+        today = (datetime.date(2026, 1, 1) + datetime.timedelta(days=day)).isoformat()
+        for n in range(2):
+            # One order fulfilled (counted for good that day), one left to expire.
+            allocation = await reserved_id(
+                store, order((LYON, TABLE, 1), limits={LYON: 5}, day=today, ttl_seconds=60)
+            )
+            if n == 0:
+                await store.confirm(STOREFRONT, allocation, f"ORDER-{day}")
+                await store.fulfil(STOREFRONT, allocation)
+        assert await used(store, LYON, day=today) == {LYON: 2}
+        kept.append(await capacity_days_kept(store, LYON))
+        keys.append(await node_keys(store))
+        clock.advance(86_400)
+
+    # Today, yesterday and the day before: never more, whatever the month's length.
+    assert max(kept) == 3
+    assert kept[-1] == 3
+    assert keys[-1] == keys[3]
+    assert await used(store, LYON, day="2026-01-01") == {LYON: 0}

@@ -18,7 +18,7 @@ import redis.exceptions
 
 from stock_cache import AllocationStatus, Reserved, store_from_url
 from stock_cache.base import NodeCapacity
-from stock_cache.errors import StoreUnavailable
+from stock_cache.errors import StoreOutcomeUnknown
 from stock_cache.redis_keys import bucket_of_allocation, bucket_of_key
 from stock_cache.redis_store import RedisStore
 from tests.stock_cache.support import CHAIR, LYON, SOFA, STOREFRONT, TABLE, FakeClock, hold
@@ -68,7 +68,7 @@ async def confirm_that_dies_before_unpinning(
 
     with monkeypatch.context() as patched:
         patched.setattr(store, "_unpin", die)
-        with pytest.raises(StoreUnavailable):
+        with pytest.raises(StoreOutcomeUnknown):
             await store.confirm(STOREFRONT, allocation_id, "ORDER-1001")
 
 

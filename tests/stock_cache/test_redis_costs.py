@@ -267,14 +267,15 @@ async def test_a_commit_takes_at_most_one_round_trip_per_hash_slot(
     outcome, cost = await meter.measure(store.reserve(request))
 
     assert isinstance(outcome, Reserved)
-    # Three steps: the idempotency key and the generations (the order bucket and {gens}),
-    # then the holds (two SKUs), then the commit (the bucket). One server takes each step in
+    # Three steps: the claim of the idempotency key and the generations (the order bucket
+    # and {gens}), then the holds (two SKUs), then the commit with the bucket's two sweeps
+    # (dead confirms, dead claims). One server takes each step in
     # one round trip; a cluster sends each step to the servers of its slots at once, at most
     # one round trip per slot of the step.
     if len(ports[1]) == 1:
         assert cost.round_trips == 3
     assert cost.round_trips <= 2 + 2 + 1
-    assert cost.commands["evalsha"] == 4
+    assert cost.commands["evalsha"] == 6
     assert cost.commands["hmget"] == 3
 
 

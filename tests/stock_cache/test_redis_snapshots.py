@@ -12,7 +12,7 @@ import redis.exceptions
 from redis.typing import EncodableT
 
 from stock_cache import StockStore, store_from_url
-from stock_cache.errors import StoreUnavailable
+from stock_cache.errors import StoreOutcomeUnknown
 from stock_cache.redis_store import RedisStore
 from tests.stock_cache.support import CHAIR, LYON, SOFA, TABLE
 
@@ -55,7 +55,7 @@ async def test_a_snapshot_that_dies_before_its_flip_is_never_seen_and_can_be_sen
 
     with monkeypatch.context() as patched:
         dying_at(store, patched, "snapshot_commit")
-        with pytest.raises(StoreUnavailable):
+        with pytest.raises(StoreOutcomeUnknown):
             await store.replace_node_stock(LYON, [{CHAIR: 7}], watermark=2)
         assert await lyon(store) == {TABLE: 5, SOFA: 2, CHAIR: 0}
 
@@ -72,7 +72,7 @@ async def test_a_snapshot_that_dies_between_its_flip_and_the_index_is_seen_whole
 
     with monkeypatch.context() as patched:
         dying_at(store, patched, "snapshot_index")
-        with pytest.raises(StoreUnavailable):
+        with pytest.raises(StoreOutcomeUnknown):
             await store.replace_node_stock(LYON, [{SOFA: 3}], watermark=2)
 
     # Flipped: the new set, the table zeroed, though the index still names it.

@@ -25,11 +25,11 @@ from stock_cache import (
     StockStore,
     store_from_url,
 )
-from stock_cache.errors import AllocationStateError, StoreUnavailable
+from stock_cache.errors import AllocationStateError, StoreOutcomeUnknown, StoreUnavailable
 from stock_cache.redis_keys import RedisKeys, bucket_of_key
 from stock_cache.redis_store import RedisStore
 from tests.redis_server import RedisServer, free_port, restartable_redis
-from tests.stock_cache.support import CHAIR, LYON, SOFA, STOREFRONT, TABLE, FakeClock, hold
+from tests.stock_cache.support import CHAIR, LYON, PARIS, SOFA, STOREFRONT, TABLE, FakeClock, hold
 
 PROCESSES = 4
 ATTEMPTS_PER_PROCESS = 250
@@ -282,7 +282,7 @@ async def test_a_server_that_never_answers_times_out_as_unavailable(
         assert time.monotonic() - started < 2.5
 
 
-async def test_a_cart_spanning_slots_that_crashes_before_its_commit_leaves_only_expiring_holds(
+async def test_a_cart_spanning_slots_whose_commit_is_lost_is_settled_by_the_next_call(
     redis_cluster_url: str, prefix: str, open_store: StoreOpener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = FakeClock()
@@ -293,22 +293,22 @@ async def test_a_cart_spanning_slots_that_crashes_before_its_commit_leaves_only_
     await store.set_levels(LYON, {TABLE: 5, SOFA: 5})
     real_run = store._run
 
-    async def crash_at_commit(
+    async def lost_at_commit(
         calls: Sequence[tuple[str, list[str], list[EncodableT]]], *, atomic: bool = False
     ) -> Any:
         if calls and calls[0][0] == "commit":
-            raise redis.exceptions.ConnectionError("the gateway died here")
+            raise redis.exceptions.ConnectionError("the connection broke here")
         return await real_run(calls, atomic=atomic)
 
-    monkeypatch.setattr(store, "_run", crash_at_commit)
-    with pytest.raises(StoreUnavailable):
+    monkeypatch.setattr(store, "_run", lost_at_commit)
+    with pytest.raises(StoreOutcomeUnknown):
         await store.reserve(hold((LYON, TABLE, 2), (LYON, SOFA, 3), ttl_seconds=60))
     monkeypatch.undo()
 
-    assert await store.atp([TABLE, SOFA], [LYON]) == {TABLE: {LYON: 3}, SOFA: {LYON: 2}}
-    assert await store.read_outbox() == []
-    clock.advance(60)
+    # The commit never ran: the next call lets go of the claim and gives the holds back at
+    # once, well before their expiry.
     assert await store.atp([TABLE, SOFA], [LYON]) == {TABLE: {LYON: 5}, SOFA: {LYON: 5}}
+    assert await store.read_outbox() == []
 
 
 async def test_a_short_line_in_one_slot_gives_back_what_other_slots_held(
@@ -350,3 +350,22 @@ async def test_the_store_recovers_by_itself_when_redis_comes_back(
 
         assert isinstance(outcome, Reserved)
         assert await store.atp([TABLE], [LYON]) == {TABLE: {LYON: 2}}
+
+
+async def test_after_a_restart_without_persistence_the_store_knows_its_stock_is_missing(
+    prefix: str, open_store: StoreOpener
+) -> None:
+    with restartable_redis() as server:
+        store = open_store(server.url(), key_prefix=prefix)
+        await store.set_levels(LYON, {TABLE: 5})
+        await store.set_levels(PARIS, {TABLE: 2})
+        assert await store.missing_nodes([LYON, PARIS]) == []
+
+        server.stop()
+        with pytest.raises(StoreUnavailable):
+            await store.missing_nodes([LYON, PARIS])
+        server.start()
+
+        assert await store.missing_nodes([LYON, PARIS]) == [LYON, PARIS]
+        await store.set_levels(LYON, {TABLE: 5})
+        assert await store.missing_nodes([LYON, PARIS]) == [PARIS]

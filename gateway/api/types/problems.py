@@ -29,6 +29,7 @@ class ProblemCode(enum.Enum):
     ALLOCATION_NOT_FOUND = "ALLOCATION_NOT_FOUND"
     ALLOCATION_STATE_CONFLICT = "ALLOCATION_STATE_CONFLICT"
     TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
+    OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
     ADDRESS_NOT_FOUND = "ADDRESS_NOT_FOUND"
     GEOCODER_UNAVAILABLE = "GEOCODER_UNAVAILABLE"
 
@@ -193,5 +194,15 @@ def unavailable() -> TemporarilyUnavailable:
     return TemporarilyUnavailable(
         code=ProblemCode.TEMPORARILY_UNAVAILABLE,
         message="the stock store is unreachable; nothing was changed, retry shortly",
+        field=None,
+    )
+
+
+def outcome_unknown(error: Exception) -> TemporarilyUnavailable:
+    """The store stopped answering after the change was sent, or another call with the same
+    idempotency key is still at it: the same call again (same key) settles it."""
+    return TemporarilyUnavailable(
+        code=ProblemCode.OUTCOME_UNKNOWN,
+        message=f"{error}; retry the same call with the same idempotency key",
         field=None,
     )
