@@ -81,10 +81,15 @@ LYON_CART = (("OAK-CHAIR", 1), ("LINEN-DUVET-220", 2), ("DOWN-PILLOW-65", 3))
 _REDIS_DATABASES = itertools.cycle(range(1, 16))
 
 
+def monday_clock() -> FakeClock:
+    """The clock of every app the tests start: Monday 10:00 in Paris until a test moves it."""
+    return FakeClock(MONDAY_10_PARIS.timestamp())
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     """The app's clock: Monday 10:00 in Paris until a test moves it."""
-    return FakeClock(MONDAY_10_PARIS.timestamp())
+    return monday_clock()
 
 
 async def _flush(url: str) -> None:
@@ -136,7 +141,7 @@ def monday_10() -> str:
 @pytest.fixture
 async def service() -> AsyncIterator[PromiseService]:
     """The promise service of an app on the demo network and the embedded store, started."""
-    app = create_app(Settings(store_url="memory://"))
+    app = create_app(Settings(store_url="memory://"), clock=monday_clock())
     async with app.router.lifespan_context(app):
         found: PromiseService = app.state.promise_service
         yield found
