@@ -28,6 +28,7 @@ class Stub:
     holding: bool = False
     released: threading.Event = field(default_factory=threading.Event)
 
+
 # The longest a held answer waits: a gateway without a timeout gets the address, and its test fails.
 _HOLD_CAP_SECONDS = 10.0
 

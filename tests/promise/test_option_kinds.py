@@ -18,7 +18,7 @@ from promise.geo import GeoPoint
 from promise.inbound import InboundLot
 from promise.network import Network, OpeningHours, PickupPoint, PointType
 from promise.options import NearbyPoint, Option, PromiseRequest, build_options
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     ARTICULATED_TRUCK,
     BRASS_LAMP,
     COLLECT,

@@ -20,7 +20,7 @@ from promise.cart import Destination
 from promise.explain import ReasonCode
 from promise.options import PromiseRequest, build_promise
 from promise.parcel_bound import fewest_parcels_for
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BRASS_LAMP,
     DC_SQF,
     HOME_LYON_BROTTEAUX,

@@ -20,9 +20,7 @@ from stock_cache.redis_store import RedisStore
 from tests.redis_cluster import RedisClusterNodes
 from tests.redis_server import RedisServer
 from tests.stock_cache.redis_costs import Cost, CostMeter, node_names
-from tests.stock_cache.support import CHAIR, LYON, MARSEILLE, PARIS, RULES, SOFA, TABLE, hold
-
-NEAR = (MARSEILLE, LYON)
+from tests.stock_cache.support import CHAIR, LYON, MARSEILLE, NEAR, PARIS, RULES, SOFA, TABLE, hold
 
 
 @pytest.fixture(params=["redis", "cluster"])
