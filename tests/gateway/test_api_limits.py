@@ -160,7 +160,7 @@ async def assert_rate_limited(response: httpx.Response) -> None:
     assert cost["throttleStatus"]["currentlyAvailable"] < 11
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def bucket_store_url(request: pytest.FixtureRequest) -> str:
     """The bucket lives in process on the embedded store and in Redis on Redis."""
     if request.param == "memory":

@@ -23,7 +23,7 @@ from tests.gateway.served import REPO, Server, clean_environment, gateway_comman
 CART_SKUS = [sku for sku, _ in LYON_CART]
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def store_option(request: pytest.FixtureRequest) -> list[str]:
     """The `--store` the server runs with; Redis is seeded first by the seed-stock command."""
     if request.param == "memory":

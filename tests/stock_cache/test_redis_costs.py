@@ -23,7 +23,9 @@ from tests.stock_cache.redis_costs import Cost, CostMeter, node_names
 from tests.stock_cache.support import CHAIR, LYON, MARSEILLE, NEAR, PARIS, RULES, SOFA, TABLE, hold
 
 
-@pytest.fixture(params=["redis", "cluster"])
+@pytest.fixture(
+    params=[pytest.param(name, marks=pytest.mark.redis) for name in ("redis", "cluster")]
+)
 def ports(request: pytest.FixtureRequest) -> tuple[str, tuple[int, ...]]:
     """The URL of a backend and the ports of its servers."""
     if request.param == "redis":
