@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +21,7 @@ from gateway.auth import key_digest
 from gateway.network_files import load_network, load_stock_levels
 from gateway.promising import PromiseService
 from gateway.settings import DEFAULT_NETWORK_DIR, Limits, Secret, Settings
+from promise.network import Network
 from stock_cache.url import store_from_url
 from tests.gateway.graphql_client import JSON, GraphQLClient, line
 from tests.redis_server import RedisServer
@@ -119,6 +122,18 @@ async def seeded_redis_url(fresh_redis_url: str) -> str:
     finally:
         await store.close()
     return fresh_redis_url
+
+
+@pytest.fixture(scope="module")
+def demo() -> Network:
+    """The demo network, loaded once a module: tests only read it."""
+    return load_network(DEFAULT_NETWORK_DIR)
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """A writable copy of the demo network, to break one cell at a time."""
+    return Path(shutil.copytree(DEFAULT_NETWORK_DIR, tmp_path / "network"))
 
 
 @pytest.fixture

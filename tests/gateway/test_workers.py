@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gateway.served import REPO, clean_environment, gateway_command, wait_until
+from tests.gateway.served import REPO, clean_environment, gateway_command, output_of, wait_until
 from tests.redis_server import free_port
 from tests.worker_processes import spawned_workers
 
@@ -66,7 +66,7 @@ class Gateway:
     log: Path
 
     def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
+        return output_of(self.log)
 
     def holders(self, state: str) -> Counter[int]:
         """How many sockets of the port in `state` each worker holds."""

@@ -57,6 +57,7 @@ EXPRESS = "CHRONO-EXPRESS-24H"
 SAME_DAY = "COURIER-SAME-DAY"
 COLLECT = "CLICK-COLLECT"
 TRANSFER = "STORE-TRANSFER"
+RELAY = "RELAY-POINT-72H"
 
 OAK_TABLE = "OAK-TABLE-120"  # 24 kg
 BRASS_LAMP = "BRASS-LAMP-E27"  # 1.8 kg
@@ -110,6 +111,7 @@ def a_service(
     last_mile: EmissionFactor = DIESEL_VAN,
     last_mile_grams_per_parcel: float = 180.0,
     packaging_grams: int = 250,
+    max_parcel_grams: int | None = None,
 ) -> CarrierService:
     """A carrier service; by default 48 h home delivery, cut-off 15:00, delivered Mon-Sat.
 
@@ -130,6 +132,7 @@ def a_service(
         packaging_grams=packaging_grams,
         max_distance_km=max_distance_km,
         delivery_window=delivery_window,
+        max_parcel_grams=max_parcel_grams,
     )
 
 
@@ -212,6 +215,22 @@ def transfer_service() -> CarrierService:
         last_mile=NO_TRANSPORT,
         last_mile_grams_per_parcel=0.0,
         packaging_grams=100,
+    )
+
+
+def relay_service() -> CarrierService:
+    """Relay points and lockers from the DCs: day 2 likely, day 3 at 95 %, 30 kg at most."""
+    return a_service(
+        RELAY,
+        name="Pickup point or locker",
+        carrier="Relay network",
+        kind=DeliveryKind.PICKUP_POINT,
+        cutoff=time(14),
+        transit=TransitTable.single((0.0, 0.30, 0.50, 0.15, 0.05)),
+        price=Price(390, 40),
+        last_mile_grams_per_parcel=60.0,
+        packaging_grams=200,
+        max_parcel_grams=30_000,
     )
 
 

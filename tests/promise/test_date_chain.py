@@ -13,8 +13,6 @@ import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 
 from carriers.regions import Region
-from carriers.services import DeliveryKind
-from carriers.transit import TransitTable
 from promise.dates import (
     Dispatch,
     Timing,
@@ -37,17 +35,13 @@ from tests.promise.builders import (
     a_store,
     hours,
     in_paris,
+    relay_service,
     same_day_service,
 )
 
 STANDARD = a_service()
 COURIER = same_day_service()  # ordered by 14:00, delivered 18:00-22:00, within 15 km
-RELAY = a_service(
-    "RELAY-POINT-72H",
-    kind=DeliveryKind.PICKUP_POINT,
-    cutoff=time(14),
-    transit=TransitTable.single((0.0, 0.30, 0.50, 0.15, 0.05)),
-)
+RELAY = relay_service()
 METROPOLE = Region("FR", None, "Europe/Paris")
 MOSELLE = Region("FR", "57", "Europe/Paris")
 ALSACE = Region("FR", "6AE", "Europe/Paris")

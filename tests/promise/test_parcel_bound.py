@@ -25,10 +25,11 @@ from tests.promise.builders import (
     DC_SQF,
     HOME_LYON_BROTTEAUX,
     OAK_TABLE,
+    RELAY,
     TUESDAY_MORNING,
     cart,
 )
-from tests.promise.test_option_kinds import RELAY, relay_network
+from tests.promise.test_option_kinds import relay_network
 
 RELAY_LOAD = 29_800  # 30 kg less 200 g of packaging
 
