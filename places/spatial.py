@@ -1,8 +1,9 @@
 """Nearest point on the sphere through a grid of cells of a fixed size in degrees.
 
-A query looks only at the cells of the box that holds its search radius, ranks the points
-found there by an equirectangular distance (exact enough within a few dozen kilometres) and
-measures the winner by the haversine formula. Each point carries an integer payload.
+A query visits rings of cells around its own, nearest first, and stops once no point in an
+unvisited ring can be nearer than the best found, or at the ring that holds its search radius.
+Points are ranked by an equirectangular distance (exact enough within a few dozen kilometres)
+and the winner is measured by the haversine formula. Each point carries an integer payload.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 class PointGrid:
     """Points bucketed by cell; `nearest` finds the closest one within a radius."""
 
-    def __init__(self, *, cell_degrees: float = 0.25) -> None:
+    def __init__(self, *, cell_degrees: float = 0.1) -> None:
         self._cell = cell_degrees
         self._latitudes = array("d")
         self._longitudes = array("d")
@@ -50,25 +51,38 @@ class PointGrid:
     ) -> tuple[int, float] | None:
         """The payload of the closest point within `radius_km` and its distance, or None."""
         dlat = radius_km / _KM_PER_DEGREE
+        # Longitude degrees shrink toward the poles: bound them at the box's poleward edge.
+        cos_edge = math.cos(math.radians(min(90.0, abs(latitude) + dlat)))
         cos_lat = math.cos(math.radians(latitude))
-        # Near a pole the box would span every longitude: search them all.
-        dlon = 180.0 if cos_lat < 0.01 else min(180.0, dlat / cos_lat)
-        low_i, low_j = self._cell_of(latitude - dlat, longitude - dlon)
-        high_i, high_j = self._cell_of(latitude + dlat, longitude + dlon)
-        lats, lons = self._latitudes, self._longitudes
+        max_i = math.ceil(dlat / self._cell) + 1
+        max_j = (
+            math.ceil(360.0 / self._cell)
+            if cos_edge < 0.01
+            else min(math.ceil(360.0 / self._cell), math.ceil(dlat / cos_edge / self._cell) + 1)
+        )
+        ci, cj = self._cell_of(latitude, longitude)
+        lats, lons, cells = self._latitudes, self._longitudes, self._cells
         best, best_score = -1, math.inf
-        cells = self._cells
-        for i in range(low_i, high_i + 1):
-            for j in range(low_j, high_j + 1):
-                bucket = cells.get(self._wrapped(i, j))
-                if bucket is None:
-                    continue
-                for index in bucket:
-                    dy = lats[index] - latitude
-                    dx = (lons[index] - longitude + 540.0) % 360.0 - 180.0
-                    score = dy * dy + (dx * cos_lat) ** 2
-                    if score < best_score:
-                        best, best_score = index, score
+        # Rings of cells around the query's own, until no unvisited point can be nearer.
+        for ring in range(max(max_i, max_j) + 1):
+            for i in range(ci - min(ring, max_i), ci + min(ring, max_i) + 1):
+                edge = abs(i - ci) == ring
+                step = 1 if edge else 2 * ring
+                for j in range(cj - min(ring, max_j), cj + min(ring, max_j) + 1, step or 1):
+                    if not edge and abs(j - cj) != ring:
+                        continue
+                    bucket = cells.get(self._wrapped(i, j))
+                    if bucket is None:
+                        continue
+                    for index in bucket:
+                        dy = lats[index] - latitude
+                        dx = ((lons[index] - longitude + 540.0) % 360.0 - 180.0) * cos_lat
+                        score = dy * dy + dx * dx
+                        if score < best_score:
+                            best, best_score = index, score
+            reach_km = ring * self._cell * _KM_PER_DEGREE * max(cos_edge, 0.0)
+            if best >= 0 and math.sqrt(best_score) * _KM_PER_DEGREE <= reach_km:
+                break
         if best < 0:
             return None
         distance = haversine_km(latitude, longitude, lats[best], lons[best])

@@ -178,7 +178,11 @@ def build() -> Table:
     places = places_of(codes)
     grid = PointGrid()
     indexed: list[Place] = []
-    for name, code in codes.items():
+    # Business codes mostly share their town's point: ordinary codes claim each point first,
+    # and a point already held for the same area is not indexed twice.
+    held: set[tuple[float, float, Area]] = set()
+    ordered = sorted(codes.items(), key=lambda item: " " in item[1].rows[0].postcode)
+    for name, code in ordered:
         place = places.get(name)
         if place is None:
             continue
@@ -187,6 +191,9 @@ def build() -> Table:
         for row, area in zip(code.rows, code.areas, strict=True):
             if not _known(row) or row.latitude is None or row.longitude is None:
                 continue
+            if (row.latitude, row.longitude, area) in held:
+                continue
+            held.add((row.latitude, row.longitude, area))
             if area not in variants:
                 variants[area] = len(indexed)
                 same = area.region == place.region and area.subdivision == place.subdivision
