@@ -7,8 +7,9 @@ table, one row per town, plus 42 prefectures; town-hall coordinates to 4 decimal
 moved by a seeded jitter of up to ~8 km. One node in twenty is a distribution centre (50 of
 1,000), on distinct towns while there are towns left; the rest are stores of three kinds
 modelled on the demo's (click & collect; plus same-day; plus parcels). Stores hold about 30%
-of the SKUs, DCs about 90%. The carrier services, pickup points and postcodes are the demo's
-(plus the towns of the table), so dates, prices and CO2e follow the same rules.
+of the SKUs, DCs about 90%. The carrier services and pickup points are the demo's, and
+postcodes resolve offline (`places`) as for any network, so dates, prices and CO2e follow
+the same rules.
 
 Same arguments, same files: the generator draws everything from one `random.Random(seed)`.
 `load_stock` puts `stock.csv` into a store through `promise-gateway import-stock`.
@@ -132,7 +133,6 @@ def generate(directory: Path, shape: Shape = Shape()) -> None:
     towns = cities()
     for name in ("services.toml", "pickup_points.csv"):
         shutil.copy(DEFAULT_NETWORK_DIR / name, directory / name)
-    _write_postcodes(directory / "postcodes.csv", towns)
     (directory / "network.toml").write_text(
         f'name = "Benchmark reference network"\n'
         f'version = "bench-{shape.nodes}n-{shape.skus}s-{shape.seed}"\n'
@@ -159,19 +159,6 @@ def generate(directory: Path, shape: Shape = Shape()) -> None:
             for sku in sorted(held):
                 on_hand = rng.randint(20, 500) if is_dc else rng.randint(3, 30)
                 writer.writerow([node_id, sku, on_hand])
-
-
-def _write_postcodes(path: Path, towns: list[City]) -> None:
-    with (DEFAULT_NETWORK_DIR / "postcodes.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    known = {(row[0], row[1]) for row in rows[1:]}
-    rows += [
-        ["FR", town.postcode, town.name, f"{town.latitude:.4f}", f"{town.longitude:.4f}"]
-        for town in towns
-        if ("FR", town.postcode) not in known
-    ]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
 
 
 def _write_nodes(

@@ -8,7 +8,6 @@ NETWORK_FILE = "network.toml"
 SERVICES_FILE = "services.toml"
 NODES_FILE = "nodes.csv"
 SKUS_FILE = "skus.csv"
-POSTCODES_FILE = "postcodes.csv"
 STOCK_FILE = "stock.csv"
 PICKUPS_FILE = "pickups.csv"
 PICKUP_POINTS_FILE = "pickup_points.csv"
@@ -28,7 +27,6 @@ NODE_COLUMNS = (
     "priority",
 )
 SKU_COLUMNS = ("sku", "name", "weight_grams")
-POSTCODE_COLUMNS = ("country", "postcode", "city", "latitude", "longitude")
 STOCK_COLUMNS = ("node_id", "sku", "on_hand")
 PICKUP_COLUMNS = ("node_id", "service", "days", "times")
 PICKUP_POINT_COLUMNS = (
@@ -49,4 +47,3 @@ PROFILES_FILE = "profiles.toml"
 
 IDENTIFIER = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 COUNTRY = re.compile(r"[A-Z]{2}")
-FRENCH_POSTCODE = re.compile(r"\d{5}")

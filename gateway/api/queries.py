@@ -28,8 +28,10 @@ from gateway.api.types.problems import (
     UnknownStore,
     unavailable,
 )
+from gateway.api.types.resolved_destination import ResolvedDestination
+from gateway.service.destinations import Placed
 from gateway.service.geocoding import resolve_destination
-from promise.cart import Destination, checked_cart
+from promise.cart import checked_cart
 from promise.errors import InvalidInput as DomainInvalidInput
 from promise.errors import UnknownSku as DomainUnknownSku
 from stock_cache.errors import StoreUnavailable
@@ -69,7 +71,7 @@ AllocationResult = Annotated[
 ]
 
 
-async def _destination(info: Info, destination: DestinationInput, *, field: str) -> Destination:
+async def _destination(info: Info, destination: DestinationInput, *, field: str) -> Placed:
     platform = info.context.platform
     geocoder = platform.geocoder if platform is not None else None
     return await resolve_destination(
@@ -98,7 +100,8 @@ class Query:
             for index, sku in enumerate(skus):
                 if sku not in service.network.skus:
                     raise DomainUnknownSku(sku, field=f"skus[{index}]")
-            point = (await _destination(info, near, field="near")).point if near else None
+            placed = await _destination(info, near, field="near") if near else None
+            point = placed.destination.point if placed else None
             levels = await service.availability(
                 list(dict.fromkeys(skus)),
                 point,
@@ -110,7 +113,8 @@ class Query:
         except EXPECTED as error:
             return as_problem(error)  # type: ignore[return-value]
         return Availability(
-            items=[SkuAvailability.from_domain(level, service.network) for level in levels]
+            items=[SkuAvailability.from_domain(level, service.network) for level in levels],
+            resolved_destination=ResolvedDestination.from_placed(placed) if placed else None,
         )
 
     @strawberry.field(
@@ -131,10 +135,10 @@ class Query:
                 service.network.skus,
                 field="input.lines",
             )
-            destination = await _destination(info, input.destination, field="input.destination")
+            placed = await _destination(info, input.destination, field="input.destination")
             found = await service.promise(
                 cart,
-                destination,
+                placed.destination,
                 client_id=info.context.client_id,
                 channel=info.context.channel,
                 order_time=input.order_time,
@@ -148,7 +152,12 @@ class Query:
             )
         except EXPECTED as error:
             return as_problem(error)  # type: ignore[return-value]
-        return DeliveryOptions.from_domain(found, service.network, explain=input.explain)
+        return DeliveryOptions.from_domain(
+            found,
+            service.network,
+            explain=input.explain,
+            destination=ResolvedDestination.from_placed(placed),
+        )
 
     @strawberry.field(
         description="An allocation of the calling client.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway.api.types.network import NodeInfo
+from gateway.api.types.resolved_destination import ResolvedDestination
 from gateway.service.answers import SkuLevels
 from promise.network import Network
 
@@ -43,3 +44,6 @@ class SkuAvailability:
 @strawberry.type
 class Availability:
     items: list[SkuAvailability]
+    resolved_destination: ResolvedDestination | None = strawberry.field(
+        default=None, description="Where `near` was placed; null without `near` or for a store."
+    )

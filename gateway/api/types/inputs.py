@@ -6,12 +6,10 @@ from datetime import datetime
 
 import strawberry
 
-from carriers.errors import CarrierDataError
-from carriers.regions import postcode_region
 from carriers.services import DeliveryKind
+from gateway.service.destinations import Placed, at_point, at_postcode
 from promise.cart import Destination
-from promise.errors import InvalidInput, UnknownNode, UnknownPostcode
-from promise.geo import GeoPoint
+from promise.errors import InvalidInput, UnknownNode
 from promise.network import Capability, Network
 
 
@@ -21,10 +19,15 @@ class CoordinatesInput:
     longitude: float
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "A postcode of a served country (FR with Corsica and overseas, DE, BE, NL, LU, ES, IT, "
+        "AT, CH, MC, LI), checked against the country's format."
+    )
+)
 class PostcodeInput:
     postcode: str
-    country: str = "FR"
+    country: str = strawberry.field(default="FR", description="ISO 3166 alpha-2 code.")
 
 
 @strawberry.input(
@@ -42,29 +45,15 @@ class DestinationInput:
         description="A postal address, geocoded by the gateway's geocoder (results cached).",
     )
 
-    def point(self, network: Network, *, field: str) -> GeoPoint:
-        """The coordinates of the destination (a store's own for click & collect)."""
-        return self.resolve(network, field=field).point
-
-    def resolve(self, network: Network, *, field: str) -> Destination:
+    def resolve(self, network: Network, *, field: str) -> Placed:
+        """The destination, placed offline (a store's own location for click & collect)."""
         if self.coordinates:
             c = self.coordinates
-            return Destination(
-                GeoPoint.checked(c.latitude, c.longitude, field=f"{field}.coordinates")
-            )
+            return at_point(c.latitude, c.longitude, field=f"{field}.coordinates")
         if self.postcode:
-            key = (self.postcode.country.strip().upper(), self.postcode.postcode.strip())
-            point = network.postcodes.get(key)
-            if point is None:
-                raise UnknownPostcode(
-                    f"postcode {key[1]!r} in {key[0]!r} is not in the postcode table",
-                    field=f"{field}.postcode.postcode",
-                )
-            try:
-                region = postcode_region(*key)
-            except CarrierDataError as error:
-                raise UnknownPostcode(str(error), field=f"{field}.postcode.country") from None
-            return Destination(point, region=region)
+            return at_postcode(
+                self.postcode.country, self.postcode.postcode, field=f"{field}.postcode"
+            )
         if self.address:
             # Addresses are geocoded before (gateway/service/geocoding.py): reaching here is a bug.
             raise InvalidInput("an address must be geocoded first", field=f"{field}.address")
@@ -74,7 +63,7 @@ class DestinationInput:
             raise UnknownNode(
                 f"{store_id!r} is not a store offering click & collect", field=f"{field}.storeId"
             )
-        return Destination(store.location, store_id=store.id)
+        return Placed(Destination(store.location, store_id=store.id))
 
 
 @strawberry.input

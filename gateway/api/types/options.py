@@ -10,6 +10,7 @@ import strawberry
 from carriers.services import DeliveryKind
 from gateway.api.types.explain import OptionExplanation, UnavailableService
 from gateway.api.types.network import Line, NodeInfo
+from gateway.api.types.resolved_destination import ResolvedDestination
 from gateway.service.answers import QuotedOption, QuotedPromise
 from promise.dates import duration_text, order_within_minutes, ready_text
 from promise.explain import Unavailable
@@ -270,12 +271,23 @@ class DeliveryOptions:
         resolver=_unavailable_services,
         description="Services not offered for this cart and destination, each with its reason.",
     )
+    resolved_destination: ResolvedDestination | None = strawberry.field(
+        default=None,
+        description="Where the destination was placed and dated; null for a store.",
+    )
 
     @staticmethod
-    def from_domain(found: QuotedPromise, network: Network, *, explain: bool) -> DeliveryOptions:
+    def from_domain(
+        found: QuotedPromise,
+        network: Network,
+        *,
+        explain: bool,
+        destination: ResolvedDestination | None = None,
+    ) -> DeliveryOptions:
         return DeliveryOptions(
             options=[
                 DeliveryOption.from_domain(q, network, explain=explain) for q in found.options
             ],
             _unavailable=found.unavailable,
+            resolved_destination=destination,
         )
