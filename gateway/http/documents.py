@@ -281,12 +281,13 @@ class OperationChecks:
         checked = document.checked
         cost = plan.cost(variables)
         limits = self.platform.limits
-        if cost > limits.bucket_points:
+        most = min(limits.max_cost, limits.bucket_points, limits.shopper_bucket_points)
+        if cost > most:
             raise Refusal(
                 400,
                 "COST_LIMIT_EXCEEDED",
-                f"the operation costs {cost} points; at most {limits.bucket_points} are allowed",
-                extensions={"cost": cost, "maximum": limits.bucket_points},
+                f"the operation costs {cost} points; at most {most} are allowed",
+                extensions={"cost": cost, "maximum": most},
             )
         cacheable = (
             method == "GET"
