@@ -14,7 +14,7 @@ from promise.network import Network
 from promise.option_values import PromiseRequest
 from promise.promise_builder import build_options
 from promise.sourcing import Stock
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BRASS_LAMP,
     CONFLUENCE,
     DC_BONNEUIL,
