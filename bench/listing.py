@@ -133,7 +133,7 @@ def listing_targets(report: Report, figures: Figures, floor: Figures) -> None:
                   share >= 0.6)  # fmt: skip
 
 
-async def _run(network: Path, url: str, plan: Plan) -> tuple[Figures, Figures, str]:
+async def listing_in_process(network: Path, url: str, plan: Plan) -> tuple[Figures, Figures, str]:
     app = create_app(settings_for(network, url))
     async with app.router.lifespan_context(app):
         return await listing_figures(app.state.promise_service, plan)
@@ -154,7 +154,7 @@ def main() -> int:
         network = Path(temp) / "reference"
         generate(network, Shape(skus=args.skus))
         load_stock(network, redis.url())
-        figures, floor, held = asyncio.run(_run(network, redis.url(), plan))
+        figures, floor, held = asyncio.run(listing_in_process(network, redis.url(), plan))
     print_listing(report, figures, floor, held)
     listing_targets(report, figures, floor)
     report.verdicts()
