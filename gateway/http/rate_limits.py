@@ -4,17 +4,19 @@ The bucket lives in the gateway state (Redis when the store is Redis), sized by
 `BUCKET_POINTS` and refilled at `POINTS_PER_SECOND`; the answer is reported as Shopify's
 `throttleStatus`. A full bucket is a 429 with `Retry-After`. When the state is unreachable
 the request is admitted: the limiter protects the gateway, its outage must not take checkout
-down.
+down. It may spend a quarter of the time the request has left (gateway/service/deadline.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from typing import Any
 
 from gateway.admission.api_keys import Caller
 from gateway.http.protocol import Refusal
+from gateway.service.deadline import capped
 from gateway.service.resources import Platform
 
 log = logging.getLogger("gateway.http")
@@ -24,12 +26,14 @@ async def admit(platform: Platform, caller: Caller, cost: int) -> dict[str, Any]
     """The bucket's answer as Shopify's `throttleStatus`, or a 429 refusal."""
     limits = platform.limits
     try:
-        answer = await platform.state.admit(
-            caller.client_id,
-            cost,
-            capacity=limits.bucket_points,
-            per_second=limits.points_per_second,
-        )
+        # The limiter may spend a quarter of what the request has left, then admits.
+        async with asyncio.timeout(capped(0.25)):
+            answer = await platform.state.admit(
+                caller.client_id,
+                cost,
+                capacity=limits.bucket_points,
+                per_second=limits.points_per_second,
+            )
     except Exception:
         # The limiter protects the gateway; its outage must not take checkout down.
         log.warning("rate limiter unreachable: admitting the request", exc_info=True)

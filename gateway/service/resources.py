@@ -23,6 +23,7 @@ class Platform:
     geocoder: Geocoder | None
     dev_mode: bool
     cache_max_age_seconds: int
+    request_timeout_seconds: float = 2.0
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -54,4 +55,5 @@ def build_platform(settings: Settings) -> Platform:
         geocoder=geocoder,
         dev_mode=settings.dev_mode,
         cache_max_age_seconds=settings.cache_max_age_seconds,
+        request_timeout_seconds=settings.request_timeout_seconds,
     )
