@@ -46,6 +46,7 @@ from gateway.admission.api_keys import Caller, bearer_key
 from gateway.api.context import Context
 from gateway.fastpath.compat import core_schema, get_graphql_ide_html
 from gateway.fastpath.execution import UNEXPECTED, run_checked
+from gateway.http.caches import watch_caches
 from gateway.http.documents import OperationChecks, Prepared
 from gateway.http.protocol import (
     GRAPHQL_RESPONSE,
@@ -86,6 +87,7 @@ class GraphQLEndpoint:
         self.holder = holder
         self.platform = platform
         self.checks = OperationChecks(self.graphql_schema, platform)
+        watch_caches(platform.metrics.caches, self.checks, platform.keys, holder)
 
     # -- the request -------------------------------------------------------------------
 
@@ -240,6 +242,7 @@ class GraphQLEndpoint:
             scopes=caller.scopes,
             request_id=request_id,
             platform=self.platform,
+            memo=prepared.document.memo,
         )
         result = await run_checked(
             self.schema,
