@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 COMPILED_FROM := setup.py $(sort $(wildcard promise/*.py))
 COMPILE_STAMP := $(VENV)/.compiled-stamp
 
-.PHONY: run test bench lint schema clean compile interpreted
+.PHONY: run test bench soak lint schema clean compile interpreted
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=...)")'
@@ -51,6 +51,11 @@ bench: $(COMPILE_STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.totals
 	$(BIN)/python -m bench.calibration
+
+# Memory under 100,000 distinct requests, then a Redis pause, a worker killed and a restart
+# under concurrent commits (bench/soak.py); a Redis and a gateway of its own, on loopback.
+soak: $(COMPILE_STAMP)
+	$(BIN)/python -m bench.soak
 
 schema: $(STAMP)
 	$(BIN)/promise-gateway export-schema > schema.graphql

@@ -52,8 +52,8 @@ _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 CHECKED_DOCUMENTS = 1024
 # ...and at most about this many bytes of them: a document costs its parse, plans and memo,
 # estimated from its text (BYTES_PER_CHARACTER, measured: BENCHMARKS.md).
-CHECKED_BYTES = 48 * 1024 * 1024
-BYTES_PER_CHARACTER = 48
+CHECKED_BYTES = 32 * 1024 * 1024
+BYTES_PER_CHARACTER = 128
 BYTES_PER_DOCUMENT = 16 * 1024
 
 
