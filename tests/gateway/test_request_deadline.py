@@ -30,6 +30,9 @@ from tests.redis_server import RestartableRedis, restartable_redis
 from tests.stock_cache.support import FakeClock
 from tests.stock_cache.test_store_pauses import server_pid
 
+# A redis-server of the module's own: a process.
+pytestmark = pytest.mark.subprocess
+
 BUDGET_SECONDS = 0.5
 # Far beyond the budget: only a request that never answers reaches it.
 NEVER = 30.0
