@@ -5,17 +5,19 @@ The buckets live in the gateway state (Redis when the store is Redis). The shopp
 spending the site's; the client's (the API key's) is then reported as Shopify's
 `throttleStatus`. A full bucket is a 429 with `Retry-After`. When the state is unreachable
 the request is admitted: the limiter protects the gateway, its outage must not take checkout
-down.
+down. It may spend a quarter of the time the request has left (gateway/service/deadline.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from typing import Any
 
 from gateway.admission.api_keys import Caller
 from gateway.http.protocol import Refusal
+from gateway.service.deadline import capped
 from gateway.service.resources import Platform
 
 log = logging.getLogger("gateway.http")
@@ -38,24 +40,26 @@ async def admit(
     """The client bucket's answer as Shopify's `throttleStatus`, or a 429 refusal."""
     limits = platform.limits
     try:
-        if shopper is not None:
-            mine = await platform.state.admit(
-                f"shopper:{caller.client_id}:{shopper}",
-                cost,
-                capacity=limits.shopper_bucket_points,
-                per_second=limits.shopper_points_per_second,
-            )
-            if not mine.admitted:
-                platform.metrics.refusals.labels("RATE_LIMITED_SHOPPER").inc()
-                return _refusal(
-                    mine.retry_after_seconds, "this shopper's", {"requestedQueryCost": cost}
+        # The limiters may spend a quarter of what the request has left, then admit.
+        async with asyncio.timeout(capped(0.25)):
+            if shopper is not None:
+                mine = await platform.state.admit(
+                    f"shopper:{caller.client_id}:{shopper}",
+                    cost,
+                    capacity=limits.shopper_bucket_points,
+                    per_second=limits.shopper_points_per_second,
                 )
-        answer = await platform.state.admit(
-            caller.client_id,
-            cost,
-            capacity=limits.bucket_points,
-            per_second=limits.points_per_second,
-        )
+                if not mine.admitted:
+                    platform.metrics.refusals.labels("RATE_LIMITED_SHOPPER").inc()
+                    return _refusal(
+                        mine.retry_after_seconds, "this shopper's", {"requestedQueryCost": cost}
+                    )
+            answer = await platform.state.admit(
+                caller.client_id,
+                cost,
+                capacity=limits.bucket_points,
+                per_second=limits.points_per_second,
+            )
     except Exception:
         # The limiter protects the gateway; its outage must not take checkout down.
         log.warning("rate limiter unreachable: admitting the request", exc_info=True)

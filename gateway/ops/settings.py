@@ -77,6 +77,16 @@ class Settings:
     # made, not the whole network again (a pause of 65 ms became 22 ms on the reference
     # network). For server processes; tests building many apps in one process keep it off.
     freeze_heap_at_start: bool = False
+    # Every request answers within this budget: the rate limiter, the API keys and the stock
+    # store share it (gateway/service/deadline.py).
+    request_timeout_seconds: float = 2.0
+    # Slow clients (gateway/ops/slow_clients.py): a request's headers must arrive within
+    # this long of its first byte (or of the connection), its body within this long of them;
+    # beyond `max_connections` per worker a request is answered 503.
+    header_timeout_seconds: float = 5.0
+    body_timeout_seconds: float = 10.0
+    max_connections: int = 1_000
+    keep_alive_seconds: int = 5
 
     @property
     def has_configured_keys(self) -> bool:
@@ -133,6 +143,19 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
     if value < minimum:
         raise SettingsError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise SettingsError(f"{name}={value} must be above 0 and at most 3600 seconds")
     return value
 
 
@@ -219,4 +242,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         geocode_cache_seconds=_int(env, "GEOCODE_CACHE_SECONDS", 7 * 24 * 3600),
         json_logs=_bool(env, "GATEWAY_JSON_LOGS", default=not _bool(env, "GATEWAY_DEV_MODE")),
         freeze_heap_at_start=True,
+        request_timeout_seconds=_seconds(env, "REQUEST_TIMEOUT_SECONDS", 2.0),
+        header_timeout_seconds=_seconds(env, "HEADER_TIMEOUT_SECONDS", 5.0),
+        body_timeout_seconds=_seconds(env, "BODY_TIMEOUT_SECONDS", 10.0),
+        max_connections=_int(env, "MAX_CONNECTIONS_PER_WORKER", 1_000),
+        keep_alive_seconds=_int(env, "KEEP_ALIVE_SECONDS", 5),
     )

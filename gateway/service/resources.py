@@ -25,6 +25,7 @@ class Platform:
     cache_max_age_seconds: int
     # Proxies whose X-Forwarded-For names the shopper (gateway/http/shoppers.py).
     trusted_proxies: tuple[ProxyNetwork, ...] = ()
+    request_timeout_seconds: float = 2.0
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -57,4 +58,5 @@ def build_platform(settings: Settings) -> Platform:
         dev_mode=settings.dev_mode,
         cache_max_age_seconds=settings.cache_max_age_seconds,
         trusted_proxies=parse_trusted_proxies(settings.trusted_proxies),
+        request_timeout_seconds=settings.request_timeout_seconds,
     )
