@@ -12,7 +12,7 @@ COMPILE_STAMP := $(VENV)/.compiled-stamp
 # The names of the sources compiled: a module deleted or renamed changes it, and so rebuilds.
 COMPILED_NAMES := $(VENV)/.compiled-names
 
-.PHONY: run test test-fast bench lint schema clean compile interpreted FORCE
+.PHONY: run test test-fast bench soak lint schema clean compile interpreted FORCE
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=...)")'
@@ -65,6 +65,11 @@ bench: $(COMPILE_STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.totals
 	$(BIN)/python -m bench.calibration
+
+# Memory under 100,000 distinct requests, then a Redis pause, a worker killed and a restart
+# under concurrent commits (bench/soak.py); a Redis and a gateway of its own, on loopback.
+soak: $(COMPILE_STAMP)
+	$(BIN)/python -m bench.soak
 
 schema: $(STAMP)
 	$(BIN)/promise-gateway export-schema > schema.graphql

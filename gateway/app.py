@@ -20,6 +20,7 @@ from gateway.http.endpoint import GraphQLEndpoint
 from gateway.ops.compiled import compiled_modules
 from gateway.ops.logs import stamp_request_ids
 from gateway.ops.settings import Settings, settings_from_env
+from gateway.service.bounded_store import BoundedStore
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import build_platform
 from network_loader.network_files import load_network, load_stock_levels
@@ -92,7 +93,8 @@ def create_app(
         kwargs: dict[str, Any] = {"clock": clock} if clock else {}
         holder["service"] = PromiseService(
             network,
-            opened,
+            # Each request's store calls answer by its deadline (gateway/service/deadline.py).
+            BoundedStore(opened),
             SigningKeys(current, secrets, settings.retired_keys()),
             quote_ttl_seconds=settings.quote_ttl_seconds,
             channels=stock_rules,

@@ -20,6 +20,8 @@ from stock_cache.errors import StockStoreError
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from gateway.ops.slow_clients import server_options
+
     # Workers are separate processes: settings travel to them through the environment.
     os.environ["NETWORK_DIR"] = str(args.network)
     os.environ["STOCK_STORE_URL"] = args.store
@@ -58,6 +60,7 @@ def _serve(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 log_level="info",
                 **logging,
+                **server_options(settings),
             )
         except workers.PortTakenError as error:
             print(f"promise-gateway: {error}", file=sys.stderr)
@@ -65,7 +68,14 @@ def _serve(args: argparse.Namespace) -> int:
     from gateway.app import create_app
 
     app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **logging)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        **logging,
+        **server_options(settings),
+    )
     return 0
 
 

@@ -113,7 +113,7 @@ def home_delivery(
     band = service.transit.band_for(distance_km)
     # Every parcel of a service from a node in one dispatch step, in one band and calendar,
     # gets the same days: kept, as the dispatch itself is.
-    kept = _HOME_TIMINGS.get((service, band), (dispatch, region, confidence))
+    kept = HOME_TIMINGS.get((service, band), (dispatch, region, confidence))
     if kept is not None:
         return kept
     start = transit_start(dispatch, region)
@@ -135,10 +135,10 @@ def home_delivery(
         delivery_day(promised_day),
         confidence=band.share_by(promised_day),
     )
-    return _HOME_TIMINGS.put((service, band), (dispatch, region, confidence), timing)
+    return HOME_TIMINGS.put((service, band), (dispatch, region, confidence), timing)
 
 
-_HOME_TIMINGS: IdentityMemo[Timing] = IdentityMemo()
+HOME_TIMINGS: IdentityMemo[Timing] = IdentityMemo()
 
 
 def same_day_delivery(
@@ -215,17 +215,17 @@ def collect_in_store(
 
 def _ready_from_day(store: Node, day: date, country: str) -> datetime | None:
     """When a transfer arriving on `day` is ready at the store: the same for every order."""
-    kept = _READY.get((store,), (day, country))
+    kept = READY.get((store,), (day, country))
     if kept is None:
         at = local_instant(day, time(0), zone(store.timezone))
-        kept = _READY.put(
+        kept = READY.put(
             (store,), (day, country), (ready_for_collection(store, at, country=country),)
         )
     return kept[0]
 
 
 # Wrapped in a tuple: a store with no opening in reach is ready never (None), also kept.
-_READY: IdentityMemo[tuple[datetime | None]] = IdentityMemo()
+READY: IdentityMemo[tuple[datetime | None]] = IdentityMemo()
 
 
 def collect_after_transfer(

@@ -84,19 +84,19 @@ def next_dispatch(
     its last answer with that interval, and every order placed within it reuses it.
     """
     start = start_of(now, not_before)
-    kept = _DISPATCHES.get((node, pickups), (cutoff, country))
+    kept = DISPATCHES.get((node, pickups), (cutoff, country))
     if kept is not None and kept[0] <= start < kept[1]:
         return kept[2]
     found = _next_dispatch(node, cutoff, start, country, pickups)
     if found is None:
         return None
     dispatch, until = found
-    _DISPATCHES.put((node, pickups), (cutoff, country), (start, until, dispatch))
+    DISPATCHES.put((node, pickups), (cutoff, country), (start, until, dispatch))
     return dispatch
 
 
 # Per (node, pickups, cut-off, country): the last answer and the instants it holds between.
-_DISPATCHES: IdentityMemo[tuple[datetime, datetime, Dispatch]] = IdentityMemo()
+DISPATCHES: IdentityMemo[tuple[datetime, datetime, Dispatch]] = IdentityMemo()
 
 
 def _next_dispatch(

@@ -37,6 +37,14 @@ class IdentityMemo(Generic[V]):
                 return None
         return kept[1]
 
+    @property
+    def entries(self) -> int:
+        return len(self._kept)
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
     def put(self, objects: tuple[object, ...], values: tuple[Hashable, ...], value: V) -> V:
         if len(self._kept) >= self._limit:
             self._kept.clear()

@@ -128,6 +128,10 @@ def parse_api_keys(raw: str) -> dict[str, Caller]:
 KeyLookup = Callable[[str], Awaitable[Mapping[str, str] | None]]
 
 
+# Keys looked up in Redis, remembered per process at most (then forgotten at once).
+KEYS_CACHED = 10_000
+
+
 class KeyRing:
     """Every key the gateway accepts: configured, demo (dev mode only) and from Redis."""
 
@@ -145,6 +149,11 @@ class KeyRing:
         self.dev_mode = dev_mode
         self._lookup = lookup
         self._cache: dict[str, tuple[float, Caller | None]] = {}
+
+    @property
+    def cached(self) -> int:
+        """Keys looked up in Redis and remembered (at most KEYS_CACHED)."""
+        return len(self._cache)
 
     async def caller(self, key: str | None) -> Caller | None:
         """The caller a key names; the dev caller for no key in dev mode; None if unknown."""
@@ -167,7 +176,7 @@ class KeyRing:
                 caller = _caller(entry, f"Redis API key {digest[:8]}…")
             except ApiKeyError as error:
                 log.warning("ignoring a malformed API key record: %s", error)
-        if len(self._cache) > 10_000:
+        if len(self._cache) >= KEYS_CACHED:
             self._cache.clear()
         self._cache[digest] = (now + _REDIS_CACHE_SECONDS, caller)
         return caller

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
 
@@ -11,6 +11,7 @@ from gateway.admission.api_keys import DEFAULT_CHANNEL
 from gateway.admission.scopes import ALL_SCOPES, Scope
 from gateway.service.promise_service import PromiseService
 from gateway.service.shared_reads import SharedReads
+from promise.memo import IdentityMemo
 
 if TYPE_CHECKING:
     from gateway.service.resources import Platform
@@ -28,8 +29,14 @@ class Context:
     scopes: frozenset[Scope] = ALL_SCOPES
     request_id: str = ""
     platform: Platform | None = None
+    # The shopper the storefront forwards (X-Shopper-Id), else the client's address
+    # (gateway/http/shoppers.py); None for in-process callers.
+    shopper_id: str | None = None
     # Stock read by one root field of the operation, for the others (a product page's two).
     reads: SharedReads = field(default_factory=SharedReads)
+    # What resolvers learn about the document's nodes, kept with the document
+    # (gateway/fastpath/execution.py, CheckedDocument.memo); None: nothing kept.
+    memo: IdentityMemo[Any] | None = None
 
 
 Info = StrawberryInfo[Context, None]

@@ -3,13 +3,14 @@
 A resolver may spare work whose result no selected field would show: the carbon nudge's
 second search is wasted on a page that never selects `nudge`. The answer depends on the
 document alone (its field nodes and fragments), not on the variables, so it is kept per field
-node. A field under `@skip` or `@include` counts as selected: the answer errs on doing the
-work, never on leaving out what is shown.
+node, in the document's memo. A field under `@skip` or `@include` counts as selected: the
+answer errs on doing the work, never on leaving out what is shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from graphql import (
     FieldNode,
@@ -22,8 +23,6 @@ from graphql import (
 from gateway.api.context import Info
 from gateway.fastpath.compat import raw_info
 from promise.memo import IdentityMemo
-
-_kept: IdentityMemo[bool] = IdentityMemo(4_096)
 
 
 def _finds(
@@ -62,7 +61,11 @@ def selects_below(info: Info, name: str) -> bool:
     if len(nodes) != 1:
         return any(_finds(n.selection_set, name, raw.fragments, set()) for n in nodes)
     node = nodes[0]
-    found = _kept.get((node,), (name,))
+    # Kept in the document's memo (it dies with the document); none outside the HTTP layer.
+    memo: IdentityMemo[Any] | None = info.context.memo
+    found = memo.get((node,), ("selects", name)) if memo is not None else None
     if found is None:
-        found = _kept.put((node,), (name,), _finds(node.selection_set, name, raw.fragments, set()))
-    return found
+        found = _finds(node.selection_set, name, raw.fragments, set())
+        if memo is not None:
+            memo.put((node,), ("selects", name), found)
+    return bool(found)

@@ -97,13 +97,23 @@ class Query:
             checked_first(first, maximum=MAX_FIRST)
             if not 1 <= len(skus) <= MAX_SKUS:
                 raise DomainInvalidInput(f"give 1 to {MAX_SKUS} SKUs", field="skus")
-            for index, sku in enumerate(skus):
-                if sku not in service.network.skus:
-                    raise DomainUnknownSku(sku, field=f"skus[{index}]")
+            unknown = [
+                UnknownSku(
+                    code=ProblemCode.UNKNOWN_SKU,
+                    message=f"unknown SKU {sku!r}",
+                    field=f"skus[{index}]",
+                    sku=sku,
+                )
+                for index, sku in enumerate(skus)
+                if sku not in service.network.skus
+            ]
+            if len(unknown) == len(skus):
+                # Nothing to answer: the first unknown SKU is the problem of the call.
+                raise DomainUnknownSku(skus[0], field="skus[0]")
             placed = await _destination(info, near, field="near") if near else None
             point = placed.destination.point if placed else None
             levels = await service.availability(
-                list(dict.fromkeys(skus)),
+                list(dict.fromkeys(sku for sku in skus if sku in service.network.skus)),
                 point,
                 first=first,
                 client_id=info.context.client_id,
@@ -115,6 +125,7 @@ class Query:
         return Availability(
             items=[SkuAvailability.from_domain(level, service.network) for level in levels],
             resolved_destination=ResolvedDestination.from_placed(placed) if placed else None,
+            unknown_skus=unknown,
         )
 
     @strawberry.field(

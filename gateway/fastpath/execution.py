@@ -19,7 +19,7 @@ either does not expect goes the usual way, which answers it as before.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -63,13 +63,23 @@ UNEXPECTED = "Unexpected error."
 _MAX_COERCION_ERRORS = 50
 
 
+# What one document's runs remember about its nodes, at most (then it starts afresh).
+MEMO_ENTRIES = 2_048
+
+
+def _document_memo() -> IdentityMemo[Any]:
+    return IdentityMemo(MEMO_ENTRIES)
+
+
 @dataclass(frozen=True, slots=True)
 class CheckedDocument:
     """What graphql-core's `Executor.build` derives from a document, derived once.
 
     `operations` maps each operation's name to it, and None to the document's only operation
     when it has one only. The executors of every run share the fragment dicts: they only
-    read them.
+    read them. `memo` keeps what runs learn about the document's nodes (direct readers, root
+    plans, lookaheads): it lives and dies with the document, so the document cache's bound
+    is theirs too, and nothing keeps a document's nodes once the cache let it go.
     """
 
     document: DocumentNode
@@ -77,6 +87,7 @@ class CheckedDocument:
     fragment_definitions: dict[str, FragmentDefinitionNode]
     fragments: dict[str, FragmentDetails]
     errors: list[GraphQLError]
+    memo: IdentityMemo[Any] = field(default_factory=_document_memo)
 
     def operation_errors(self, operation_name: str | None) -> list[GraphQLError]:
         """graphql-core's own request errors when `operation_name` names no operation."""
@@ -136,11 +147,15 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error.path is not None and error.original_error is not None
 
 
-# By field node and parent type; in a tuple, as no direct read (None) is an answer too.
-_READERS: IdentityMemo[tuple[Reader | None]] = IdentityMemo(16_384)
+_READER = ("reader",)
+_PLAN = ("plan",)
 
 
 class _Executor(StrawberryGraphQLCoreExecutionContext):
+    # The document's memo: direct readers by field node and parent type, in a tuple, as no
+    # direct read (None) is an answer too.
+    memo: IdentityMemo[Any]
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -152,10 +167,10 @@ class _Executor(StrawberryGraphQLCoreExecutionContext):
         # Fields of one key selected twice merge their selections: graphql-core's to do.
         if len(field_details_list) == 1:
             node = field_details_list[0].node
-            kept = _READERS.get((node, parent_type), ())
+            kept: tuple[Reader | None] | None = self.memo.get((node, parent_type), _READER)
             if kept is None:
                 reader = field_reader(self.schema, parent_type, node)
-                kept = _READERS.put((node, parent_type), (), (reader,))
+                kept = self.memo.put((node, parent_type), _READER, (reader,))
             read = kept[0]
             if read is not None:
                 value = read(source)
@@ -164,10 +179,6 @@ class _Executor(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
-
-
-# By operation node and schema; in a tuple, as no plan (None) is an answer too.
-_PLANS: IdentityMemo[tuple[RootPlan | None]] = IdentityMemo(4_096)
 
 
 # The schema's own masking, applied here to the errors of a checked document's run.
@@ -243,10 +254,12 @@ async def _run(
         default_field_resolver,
         is_awaitable=IS_AWAITABLE,
     )
-    kept = _PLANS.get((operation, graphql_schema), ())
+    executor.memo = checked.memo
+    # By operation node and schema; in a tuple, as no plan (None) is an answer too.
+    kept: tuple[RootPlan | None] | None = checked.memo.get((operation, graphql_schema), _PLAN)
     if kept is None:
         plan = plan_roots(graphql_schema, operation, checked.fragment_definitions)
-        kept = _PLANS.put((operation, graphql_schema), (), (plan,))
+        kept = checked.memo.put((operation, graphql_schema), _PLAN, (plan,))
     if kept[0] is not None:
         return await run_plan(kept[0], executor, _executed)
     return await _executed(executor)

@@ -41,14 +41,26 @@ from gateway.admission.trusted_documents import digest_of, parse_document_id
 from gateway.fastpath.compat import aliases_validator, depth_validator
 from gateway.fastpath.execution import CheckedDocument, check_document
 from gateway.fastpath.variable_plans import VariablePlan, plan_variables
+from gateway.http.cache_rules import LISTING_FIELD, destinations_are_postcodes
 from gateway.http.protocol import Refusal, object_param, string_param
+from gateway.ops.cache_sizes import CacheSize
 from gateway.service.resources import Platform
 
-CACHEABLE_FIELDS = frozenset({"availability", "__typename"})
+CACHEABLE_FIELDS = frozenset({"availability", LISTING_FIELD, "__typename"})
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 # Validated documents kept per process; storefronts send a few documents over and over.
-_CHECKED_DOCUMENTS = 1024
+CHECKED_DOCUMENTS = 1024
+# ...and at most about this many bytes of them: a document costs its parse, plans and memo,
+# estimated from its text (BYTES_PER_CHARACTER, measured: BENCHMARKS.md).
+CHECKED_BYTES = 32 * 1024 * 1024
+BYTES_PER_CHARACTER = 128
+BYTES_PER_DOCUMENT = 16 * 1024
+
+
+def document_bytes(text: str) -> int:
+    """The estimated bytes a checked document keeps, its memo once filled included."""
+    return BYTES_PER_DOCUMENT + BYTES_PER_CHARACTER * len(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +144,27 @@ class OperationChecks:
         self._depth_rule = depth_validator(limits.max_depth, None, None)
         self._aliases_rule = aliases_validator(limits.max_aliases)
         self._checked: dict[tuple[str, bool], _Document] = {}
+        self._bytes = 0
+
+    def size(self) -> CacheSize:
+        """The document cache's entries and estimated bytes, with its bounds."""
+        return CacheSize(len(self._checked), self._bytes, CHECKED_DOCUMENTS, CHECKED_BYTES)
+
+    def memo_entries(self) -> int:
+        """What the cached documents' memos hold (bounded with them)."""
+        return sum(d.checked.memo.entries for d in self._checked.values())
+
+    def _keep(self, key: tuple[str, bool], document: _Document) -> None:
+        """Keep a checked document, the oldest ones going first (a dict keeps insertion order)
+        while the cache is over its bounds in entries or bytes."""
+        self._checked[key] = document
+        self._bytes += document_bytes(key[0])
+        while len(self._checked) > CHECKED_DOCUMENTS or (
+            self._bytes > CHECKED_BYTES and len(self._checked) > 1
+        ):
+            oldest = next(iter(self._checked))
+            del self._checked[oldest]
+            self._bytes -= document_bytes(oldest[0])
 
     async def document(self, params: Mapping[str, Any], caller: Caller) -> tuple[str, bool]:
         """The document's text and whether it was named by id (trusted id or APQ hash)."""
@@ -235,10 +268,7 @@ class OperationChecks:
         document = self._checked.get((text, strict))
         if document is None:
             document = self.check(text, strict=strict)
-            if len(self._checked) >= _CHECKED_DOCUMENTS:
-                # Oldest first: a dict keeps insertion order.
-                del self._checked[next(iter(self._checked))]
-            self._checked[(text, strict)] = document
+            self._keep((text, strict), document)
         plan = document.plans.get(operation_name)
         if plan is None:
             raise Refusal(
@@ -280,18 +310,22 @@ class OperationChecks:
         checked = document.checked
         cost = plan.cost(variables)
         limits = self.platform.limits
-        if cost > limits.bucket_points:
+        most = min(limits.max_cost, limits.bucket_points, limits.shopper_bucket_points)
+        if cost > most:
             raise Refusal(
                 400,
                 "COST_LIMIT_EXCEEDED",
-                f"the operation costs {cost} points; at most {limits.bucket_points} are allowed",
-                extensions={"cost": cost, "maximum": limits.bucket_points},
+                f"the operation costs {cost} points; at most {most} are allowed",
+                extensions={"cost": cost, "maximum": most},
             )
         cacheable = (
             method == "GET"
             and by_id
             and operation.operation is OperationType.QUERY
             and plan.only_cacheable_fields
+            and (
+                LISTING_FIELD not in plan.label or destinations_are_postcodes(operation, variables)
+            )
         )
         return Prepared(
             text, checked, variables, coerced, operation_name, plan.label, cost, cacheable

@@ -29,6 +29,7 @@ schema to clients that may not introspect it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import re
@@ -45,6 +46,7 @@ from gateway.admission.api_keys import Caller, bearer_key
 from gateway.api.context import Context
 from gateway.fastpath.compat import core_schema, get_graphql_ide_html
 from gateway.fastpath.execution import UNEXPECTED, run_checked
+from gateway.http.caches import watch_caches
 from gateway.http.documents import OperationChecks, Prepared
 from gateway.http.protocol import (
     GRAPHQL_RESPONSE,
@@ -55,13 +57,21 @@ from gateway.http.protocol import (
     read_body,
 )
 from gateway.http.rate_limits import admit
+from gateway.http.shoppers import shopper_id
 from gateway.ops.logs import request_id_var
+from gateway.service import deadline
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import Platform
 
 log = logging.getLogger("gateway.http")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# The API-key lookup and the rate limiter may each spend at most this share of the time a
+# request has left, so that a Redis that stopped answering leaves the store calls the rest.
+_LOOKUP_SHARE = 0.25
+# Beyond its budget, a request still waiting on something other than the store is answered
+# 503 after this much more (the store's calls answer at the deadline itself).
+_GRACE_SECONDS = 0.25
 
 
 class GraphQLEndpoint:
@@ -78,6 +88,7 @@ class GraphQLEndpoint:
         self.holder = holder
         self.platform = platform
         self.checks = OperationChecks(self.graphql_schema, platform)
+        watch_caches(platform.metrics.caches, self.checks, platform.keys, holder)
 
     # -- the request -------------------------------------------------------------------
 
@@ -88,6 +99,8 @@ class GraphQLEndpoint:
         request_id = given if _REQUEST_ID.match(given) else f"{random.getrandbits(128):032x}"
         reset = request_id_var.set(request_id)
         started = time.perf_counter()
+        # Every call of this request spends one budget (gateway/service/deadline.py).
+        budget = deadline.begin(self.platform.request_timeout_seconds)
         media = media_type(request.headers.get("accept", ""))
         caller: Caller | None = None
         try:
@@ -99,9 +112,10 @@ class GraphQLEndpoint:
                 )
             else:
                 try:
-                    caller = await self.platform.keys.caller(
-                        bearer_key(request.headers.get("authorization"))
-                    )
+                    async with asyncio.timeout(deadline.capped(_LOOKUP_SHARE)):
+                        caller = await self.platform.keys.caller(
+                            bearer_key(request.headers.get("authorization"))
+                        )
                 except Exception:
                     # Keys kept in Redis can't be checked: nobody is let in, but it is an
                     # outage (503, retry), not a refusal of the key.
@@ -114,15 +128,39 @@ class GraphQLEndpoint:
                         headers={"retry-after": "1"},
                     )
                     return self._response(self._refused(unavailable, media), media, request_id)
-                outcome = await self._answer(request, caller, media, request_id)
+                outcome = await self._bounded_answer(request, caller, media, request_id)
         except Exception:
             log.exception("unexpected failure serving a request")
             outcome = Outcome(500, self._internal_error(request_id))
         finally:
+            deadline.end(budget)
             request_id_var.reset(reset)
         elapsed = time.perf_counter() - started
         self._observe(outcome, caller, elapsed, request_id)
         return self._response(outcome, media or JSON_MEDIA, request_id)
+
+    async def _bounded_answer(
+        self, request: Request, caller: Caller | None, media: str, request_id: str
+    ) -> Outcome:
+        """The answer, or a 503 once the request's budget (and a little grace) is spent.
+
+        The store's calls answer by the deadline themselves (gateway/service/bounded_store.py),
+        with a typed problem; this bound catches what else may wait (documents kept in Redis,
+        a geocoder), so that no request outlives its budget by more than the grace.
+        """
+        try:
+            async with asyncio.timeout(self.platform.request_timeout_seconds + _GRACE_SECONDS):
+                return await self._answer(request, caller, media, request_id)
+        except TimeoutError:
+            self.platform.metrics.redis_errors.labels("deadline").inc()
+            late = Refusal(
+                503,
+                "REQUEST_TIMEOUT",
+                f"the request did not finish within {self.platform.request_timeout_seconds:g} s; "
+                "retry (a change may have been made: retry it with the same idempotency key)",
+                headers={"retry-after": "1"},
+            )
+            return self._refused(late, media)
 
     def _accept_hint(self) -> str:
         return f"this endpoint answers {GRAPHQL_RESPONSE} or {JSON_MEDIA}"
@@ -175,13 +213,15 @@ class GraphQLEndpoint:
             except Refusal as refusal:
                 prepared.append(refusal)
         cost = sum(p.cost for p in prepared if isinstance(p, Prepared))
-        throttle = await admit(self.platform, caller, cost) if cost else None
+        peer = request.client.host if request.client is not None else None
+        shopper = shopper_id(request.headers, peer, self.platform.trusted_proxies)
+        throttle = await admit(self.platform, caller, cost, shopper) if cost else None
         if throttle is not None and isinstance(throttle, Refusal):
             return self._refused(throttle, media)
         outcomes = [
             self._refused(p, media)
             if isinstance(p, Refusal)
-            else await self._execute(p, caller, request_id)
+            else await self._execute(p, caller, request_id, shopper)
             for p in prepared
         ]
         for outcome in outcomes:
@@ -197,7 +237,9 @@ class GraphQLEndpoint:
 
     # -- one operation -----------------------------------------------------------------
 
-    async def _execute(self, prepared: Prepared, caller: Caller, request_id: str) -> Outcome:
+    async def _execute(
+        self, prepared: Prepared, caller: Caller, request_id: str, shopper: str | None = None
+    ) -> Outcome:
         context = Context(
             service=self.holder["service"],
             client_id=caller.client_id,
@@ -205,6 +247,8 @@ class GraphQLEndpoint:
             scopes=caller.scopes,
             request_id=request_id,
             platform=self.platform,
+            shopper_id=shopper,
+            memo=prepared.document.memo,
         )
         result = await run_checked(
             self.schema,

@@ -1,7 +1,8 @@
 """Prometheus metrics, in a registry of the app's own (tests build many apps in one process).
 
 Request counts and latency per operation name and outcome, promise and reservation outcomes
-(the `__typename` a resolver returned), stock events applied or skipped, and Redis errors.
+(the `__typename` a resolver returned), stock events applied or skipped, Redis errors, and
+the size of every per-process cache.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 from graphql import GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema, default_field_resolver
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from gateway.ops.cache_sizes import CacheSizes
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -63,6 +66,9 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
+        # Every per-process cache's size, by name (gateway/ops/cache_sizes.py).
+        self.caches = CacheSizes()
+        self.registry.register(self.caches)
         # The children of `requests` and `latency` per (operation, status): `.labels()` looks
         # them up with a lock and a few conversions, on every request. No more entries than
         # the metrics hold children themselves.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_NETWORK_DIR = Path(__file__).resolve().parents[2] / "network" / "demo"
 
@@ -37,8 +40,13 @@ class Limits:
     max_batch: int = 5
     # The leaky bucket of query points per client: its size (also the most one request may
     # cost) and how many points drain from it per second.
-    bucket_points: int = 1_000
-    points_per_second: float = 50.0
+    bucket_points: int = 20_000
+    points_per_second: float = 2_500.0
+    # The most one operation may cost (never more than a bucket holds).
+    max_cost: int = 1_000
+    # Each shopper's own bucket, under the key's: one shopper's burst never spends the site's.
+    shopper_bucket_points: int = 1_000
+    shopper_points_per_second: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,8 @@ class Settings:
     api_keys: Secret = field(default_factory=lambda: Secret(""))
     limits: Limits = field(default_factory=Limits)
     trusted_documents_file: Path | None = None
+    # Proxies whose X-Forwarded-For names the client (addresses or CIDR blocks, commas).
+    trusted_proxies: str = ""
     cache_max_age_seconds: int = 30
     # A Nominatim-compatible geocoder ("http://nominatim.internal:8080"); none when empty.
     geocoder_url: str = ""
@@ -67,6 +77,16 @@ class Settings:
     # made, not the whole network again (a pause of 65 ms became 22 ms on the reference
     # network). For server processes; tests building many apps in one process keep it off.
     freeze_heap_at_start: bool = False
+    # Every request answers within this budget: the rate limiter, the API keys and the stock
+    # store share it (gateway/service/deadline.py).
+    request_timeout_seconds: float = 2.0
+    # Slow clients (gateway/ops/slow_clients.py): a request's headers must arrive within
+    # this long of its first byte (or of the connection), its body within this long of them;
+    # beyond `max_connections` per worker a request is answered 503.
+    header_timeout_seconds: float = 5.0
+    body_timeout_seconds: float = 10.0
+    max_connections: int = 1_000
+    keep_alive_seconds: int = 5
 
     @property
     def has_configured_keys(self) -> bool:
@@ -126,6 +146,19 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise SettingsError(f"{name}={value} must be above 0 and at most 3600 seconds")
+    return value
+
+
 def _bool(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
     raw = env.get(name, "").strip().lower()
     if raw == "":
@@ -144,6 +177,26 @@ def _file(env: Mapping[str, str], name: str) -> Path | None:
     if not Path(raw).is_file():
         raise SettingsError(f"{name}={raw!r} is not a file")
     return Path(raw)
+
+
+def parse_trusted_proxies(raw: str) -> tuple[ProxyNetwork, ...]:
+    """Addresses or CIDR blocks separated by commas; ValueError naming a bad one."""
+    found = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            found.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR block") from None
+    return tuple(found)
+
+
+def _proxies(env: Mapping[str, str], name: str) -> str:
+    raw = env.get(name, "").strip()
+    try:
+        parse_trusted_proxies(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from None
+    return raw
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -169,7 +222,19 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             points_per_second=float(
                 _int(env, "RATE_LIMIT_POINTS_PER_SECOND", int(Limits.points_per_second))
             ),
+            max_cost=_int(env, "MAX_QUERY_COST", Limits.max_cost),
+            shopper_bucket_points=_int(
+                env, "SHOPPER_RATE_LIMIT_POINTS", Limits.shopper_bucket_points
+            ),
+            shopper_points_per_second=float(
+                _int(
+                    env,
+                    "SHOPPER_RATE_LIMIT_POINTS_PER_SECOND",
+                    int(Limits.shopper_points_per_second),
+                )
+            ),
         ),
+        trusted_proxies=_proxies(env, "TRUSTED_PROXIES"),
         trusted_documents_file=_file(env, "TRUSTED_DOCUMENTS_FILE"),
         cache_max_age_seconds=_int(env, "CACHE_MAX_AGE_SECONDS", 30, minimum=0),
         geocoder_url=env.get("GEOCODER_URL", "").strip(),
@@ -177,4 +242,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         geocode_cache_seconds=_int(env, "GEOCODE_CACHE_SECONDS", 7 * 24 * 3600),
         json_logs=_bool(env, "GATEWAY_JSON_LOGS", default=not _bool(env, "GATEWAY_DEV_MODE")),
         freeze_heap_at_start=True,
+        request_timeout_seconds=_seconds(env, "REQUEST_TIMEOUT_SECONDS", 2.0),
+        header_timeout_seconds=_seconds(env, "HEADER_TIMEOUT_SECONDS", 5.0),
+        body_timeout_seconds=_seconds(env, "BODY_TIMEOUT_SECONDS", 10.0),
+        max_connections=_int(env, "MAX_CONNECTIONS_PER_WORKER", 1_000),
+        keep_alive_seconds=_int(env, "KEEP_ALIVE_SECONDS", 5),
     )

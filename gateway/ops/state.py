@@ -60,7 +60,9 @@ class MemoryState:
     """The in-process backend: the same answers, for one process."""
 
     def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}
+        # client -> (level, at, points leaked per second)
+        self._buckets: dict[str, tuple[float, float, float]] = {}
+        self._buckets_prune_at = _CREDIT_PRUNE_AT
         self._values: dict[str, tuple[float | None, str]] = {}
         self.api_keys: dict[str, dict[str, str]] = {}
 
@@ -68,11 +70,16 @@ class MemoryState:
         self, client: str, cost: int, *, capacity: int, per_second: float
     ) -> BucketAnswer:
         now = time.monotonic()
-        level, at = self._buckets.get(client, (0.0, now))
+        level, at, _rate = self._buckets.get(client, (0.0, now, per_second))
         level = max(0.0, level - (now - at) * per_second)
         if level + cost > capacity:
             return BucketAnswer(False, level, (level + cost - capacity) / per_second)
-        self._buckets[client] = (level + cost, now)
+        self._buckets[client] = (level + cost, now, per_second)
+        if len(self._buckets) > self._buckets_prune_at:
+            # One bucket per shopper: those drained to empty are forgotten (a new one is
+            # the same), so the table stays as large as the shoppers active at once.
+            self._buckets = {c: b for c, b in self._buckets.items() if b[0] > (now - b[1]) * b[2]}
+            self._buckets_prune_at = max(_CREDIT_PRUNE_AT, 2 * len(self._buckets))
         return BucketAnswer(True, level + cost, 0.0)
 
     def _get(self, key: str) -> str | None:

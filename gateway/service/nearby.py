@@ -30,6 +30,12 @@ class Nearby:
         self._points = lru_cache(maxsize=size)(self._pickup_points)
         self._store = lru_cache(maxsize=size)(self._store_sources)
 
+    def remembered(self) -> int:
+        """Answers remembered, over the three caches (each at most its size)."""
+        return sum(
+            cache.cache_info().currsize for cache in (self._around, self._points, self._store)
+        )
+
     def around(self, point: GeoPoint, *, field: str = "input.destination") -> list[Candidate]:
         """As `CandidateFinder.around`; DestinationNotServed names the caller's `field`."""
         try:

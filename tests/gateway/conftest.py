@@ -67,7 +67,12 @@ def api_keys_setting() -> str:
 
 # The API tests send many requests in a row: their bucket is large (test_api_limits.py
 # tests the production-sized one).
-ROOMY_LIMITS = Limits(bucket_points=100_000, points_per_second=10_000)
+ROOMY_LIMITS = Limits(
+    bucket_points=100_000,
+    points_per_second=10_000,
+    shopper_bucket_points=100_000,
+    shopper_points_per_second=10_000,
+)
 
 
 def production_settings(**given: Any) -> Settings:

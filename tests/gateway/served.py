@@ -33,6 +33,9 @@ GATEWAY_VARIABLES = (
     "API_KEYS",
     "RATE_LIMIT_POINTS",
     "RATE_LIMIT_POINTS_PER_SECOND",
+    "SHOPPER_RATE_LIMIT_POINTS",
+    "SHOPPER_RATE_LIMIT_POINTS_PER_SECOND",
+    "TRUSTED_PROXIES",
     "TRUSTED_DOCUMENTS_FILE",
     "GEOCODER_URL",
 )
@@ -47,7 +50,12 @@ def clean_environment() -> dict[str, str]:
     """The test runner's environment less the gateway's settings, plus the test API keys."""
     env = {name: value for name, value in os.environ.items() if name not in GATEWAY_VARIABLES}
     # The journeys read ATP at 50 nodes several times: more than a production bucket holds.
-    roomy = {"RATE_LIMIT_POINTS": "100000", "RATE_LIMIT_POINTS_PER_SECOND": "10000"}
+    roomy = {
+        "RATE_LIMIT_POINTS": "100000",
+        "RATE_LIMIT_POINTS_PER_SECOND": "10000",
+        "SHOPPER_RATE_LIMIT_POINTS": "100000",
+        "SHOPPER_RATE_LIMIT_POINTS_PER_SECOND": "10000",
+    }
     return {**env, **roomy, "API_KEYS": api_keys_setting()}
 
 

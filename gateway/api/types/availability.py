@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway.api.types.network import NodeInfo
+from gateway.api.types.problems import UnknownSku
 from gateway.api.types.resolved_destination import ResolvedDestination
 from gateway.service.answers import SkuLevels
 from promise.network import Network
@@ -43,7 +44,11 @@ class SkuAvailability:
 
 @strawberry.type
 class Availability:
-    items: list[SkuAvailability]
+    items: list[SkuAvailability] = strawberry.field(description="The known SKUs, in order.")
+    unknown_skus: list[UnknownSku] = strawberry.field(
+        default_factory=list,
+        description="A problem per SKU the network does not know, naming its place in `skus`.",
+    )
     resolved_destination: ResolvedDestination | None = strawberry.field(
         default=None, description="Where `near` was placed; null without `near` or for a store."
     )

@@ -1,0 +1,179 @@
+"""The stock store as a request sees it: every call answers by the request's deadline.
+
+A call still running at the deadline is not cancelled: cancelling a reserve between its
+steps would leave its holds without the bookkeeping the store does when a call fails (it
+gives them back at its next call). The call goes on in the background, bounded by the
+store's own socket timeouts, and the request gets its answer now: for a change,
+`StoreOutcomeUnknown` (retry with the same idempotency key: the key settles it); for a read,
+`StoreUnavailable` (a read changes nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from gateway.service.deadline import remaining
+from stock_cache.base import (
+    Allocation,
+    FeedResult,
+    Inbound,
+    NodeStock,
+    OutboxEntry,
+    ReserveOutcome,
+    ReserveRequest,
+    SkuAvailability,
+    StockEvent,
+    StockStore,
+)
+from stock_cache.errors import StoreOutcomeUnknown, StoreUnavailable
+
+T = TypeVar("T")
+
+
+class BoundedStore:
+    """Wraps a `StockStore`; each call is bounded by the request's deadline, if any."""
+
+    def __init__(self, store: StockStore) -> None:
+        self.inner = store
+        # Calls under way, kept referenced until they finish.
+        self._finishing: set[asyncio.Task[Any]] = set()
+        # Calls whose request was answered at its deadline, since the start.
+        self.past_deadline = 0
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything beyond the protocol (a backend's own tools) is the backend's.
+        return getattr(self.inner, name)
+
+    @property
+    def finishing(self) -> int:
+        """Calls under way (those whose request was answered at its deadline included)."""
+        return len(self._finishing)
+
+    async def _bounded(self, call: Awaitable[T], *, writes: bool, what: str) -> T:
+        left = remaining()
+        if left is None:
+            return await call
+        task: asyncio.Task[T] = asyncio.ensure_future(call)
+        # Referenced until done, whatever becomes of the request awaiting it.
+        self._finishing.add(task)
+        task.add_done_callback(self._finished)
+        if left > 0:
+            done, _ = await asyncio.wait([task], timeout=left)
+            if done:
+                return task.result()
+        self.past_deadline += 1
+        if writes:
+            raise StoreOutcomeUnknown(
+                f"the stock store did not answer {what} within the request's time; the change "
+                "may have been made"
+            )
+        raise StoreUnavailable(f"the stock store did not answer {what} within the request's time")
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._finishing.discard(task)
+        if not task.cancelled():
+            # Seen here, so that asyncio does not log it as never retrieved.
+            task.exception()
+
+    # -- writes -------------------------------------------------------------------------
+
+    async def set_levels(self, node_id: str, levels: Mapping[str, int]) -> None:
+        await self._bounded(self.inner.set_levels(node_id, levels), writes=True, what="set_levels")
+
+    async def replace_node_stock(
+        self, node_id: str, levels: Iterable[Mapping[str, int]], *, watermark: int | None
+    ) -> FeedResult:
+        return await self._bounded(
+            self.inner.replace_node_stock(node_id, levels, watermark=watermark),
+            writes=True,
+            what="a snapshot",
+        )
+
+    async def apply_events(self, events: Sequence[StockEvent]) -> list[FeedResult]:
+        return await self._bounded(
+            self.inner.apply_events(events), writes=True, what="stock events"
+        )
+
+    async def set_inbound(self, node_id: str, sku: str, inbound: Sequence[Inbound]) -> None:
+        await self._bounded(
+            self.inner.set_inbound(node_id, sku, inbound), writes=True, what="inbound stock"
+        )
+
+    async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
+        return await self._bounded(self.inner.reserve(request), writes=True, what="the commit")
+
+    async def confirm(self, client_id: str, allocation_id: str, order_reference: str) -> Allocation:
+        return await self._bounded(
+            self.inner.confirm(client_id, allocation_id, order_reference),
+            writes=True,
+            what="the confirm",
+        )
+
+    async def release(self, client_id: str, allocation_id: str) -> Allocation:
+        return await self._bounded(
+            self.inner.release(client_id, allocation_id), writes=True, what="the release"
+        )
+
+    async def fulfil(self, client_id: str, allocation_id: str) -> Allocation:
+        return await self._bounded(
+            self.inner.fulfil(client_id, allocation_id), writes=True, what="the fulfilment"
+        )
+
+    async def repair(self) -> int:
+        return await self._bounded(self.inner.repair(), writes=True, what="repair")
+
+    # -- reads --------------------------------------------------------------------------
+
+    async def missing_nodes(self, node_ids: Sequence[str]) -> list[str]:
+        return await self._bounded(
+            self.inner.missing_nodes(node_ids), writes=False, what="the nodes' stock"
+        )
+
+    async def atp(
+        self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
+    ) -> dict[str, dict[str, int]]:
+        return await self._bounded(
+            self.inner.atp(skus, node_ids, channel=channel), writes=False, what="ATP"
+        )
+
+    async def stock(
+        self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
+    ) -> dict[str, dict[str, NodeStock]]:
+        return await self._bounded(
+            self.inner.stock(skus, node_ids, channel=channel), writes=False, what="stock"
+        )
+
+    async def availability(
+        self,
+        skus: Sequence[str],
+        node_ids: Sequence[str],
+        *,
+        network: Sequence[str],
+        channel: str | None = None,
+    ) -> dict[str, SkuAvailability]:
+        return await self._bounded(
+            self.inner.availability(skus, node_ids, network=network, channel=channel),
+            writes=False,
+            what="availability",
+        )
+
+    async def capacity_used(self, node_ids: Sequence[str], day: str) -> dict[str, int]:
+        return await self._bounded(
+            self.inner.capacity_used(node_ids, day), writes=False, what="capacity"
+        )
+
+    async def read_outbox(self) -> list[OutboxEntry]:
+        return await self._bounded(self.inner.read_outbox(), writes=False, what="the outbox")
+
+    async def get_allocation(self, client_id: str, allocation_id: str) -> Allocation | None:
+        return await self._bounded(
+            self.inner.get_allocation(client_id, allocation_id), writes=False, what="allocation"
+        )
+
+    async def ping(self) -> None:
+        await self._bounded(self.inner.ping(), writes=False, what="ping")
+
+    async def close(self) -> None:
+        await self.inner.close()

@@ -1,0 +1,139 @@
+"""Slow clients lose their connection: real sockets on loopback against a real uvicorn server
+running the gateway, with the read timeouts injected short (0.5 s) so that the tests run fast.
+
+Each test asserts what the server did (answered 408 and closed, or closed), never how long it
+took; every read is bounded far beyond the timeouts, so a connection left open fails the
+test instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+import uvicorn
+
+from gateway.app import create_app
+from gateway.ops.settings import Settings
+from gateway.ops.slow_clients import guarded_protocol, server_options
+
+TIMEOUT_SECONDS = 0.5
+# Far beyond the timeouts: only a connection the server never closes reaches it.
+NEVER = 30.0
+MAX_CONNECTIONS = 3
+HEADERS = b"POST /graphql HTTP/1.1\r\nhost: gateway.test\r\naccept: application/json\r\n"
+
+
+@pytest.fixture
+async def port() -> AsyncIterator[int]:
+    """A gateway served by uvicorn on a loopback port of its own, stopped at the end."""
+    settings = Settings(
+        dev_mode=True,
+        header_timeout_seconds=TIMEOUT_SECONDS,
+        body_timeout_seconds=TIMEOUT_SECONDS,
+        max_connections=MAX_CONNECTIONS,
+    )
+    options = server_options(settings)
+    options["http"] = guarded_protocol(header_timeout=TIMEOUT_SECONDS, body_timeout=TIMEOUT_SECONDS)
+    config = uvicorn.Config(create_app(settings), log_level="warning", **options)
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    # What Server.serve does, without its main loop and signal handlers.
+    await asyncio.wait_for(server.startup(sockets=[sock]), NEVER)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        await asyncio.wait_for(server.shutdown(sockets=[sock]), NEVER)
+        sock.close()
+
+
+async def everything_until_closed(reader: asyncio.StreamReader) -> bytes:
+    """What the server sends until it closes the connection (bounded by NEVER)."""
+    return await asyncio.wait_for(reader.read(), NEVER)
+
+
+@contextlib.asynccontextmanager
+async def connection(
+    port: int,
+) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        yield reader, writer
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+async def dribble(writer: asyncio.StreamWriter, data: bytes) -> None:
+    """A byte at a time, as a slowloris client sends its headers, until the server hangs up."""
+    with contextlib.suppress(ConnectionError):
+        for i in range(len(data)):
+            writer.write(data[i : i + 1])
+            await writer.drain()
+            await asyncio.sleep(TIMEOUT_SECONDS / 5)
+
+
+async def test_headers_sent_a_byte_at_a_time_get_a_408_and_the_connection_closed(
+    port: int,
+) -> None:
+    async with connection(port) as (reader, writer):
+        sending = asyncio.create_task(dribble(writer, HEADERS * 10))
+        answer = await everything_until_closed(reader)
+        sending.cancel()
+
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert b"connection: close" in answer
+
+
+async def test_a_connection_that_sends_nothing_is_closed(port: int) -> None:
+    async with connection(port) as (reader, _):
+        answer = await everything_until_closed(reader)
+
+    assert answer.startswith(b"HTTP/1.1 408 ")
+
+
+async def test_a_body_that_stops_coming_loses_its_connection_without_an_answer(
+    port: int,
+) -> None:
+    async with connection(port) as (reader, writer):
+        writer.write(HEADERS + b"content-type: application/json\r\ncontent-length: 100\r\n\r\n{")
+        await writer.drain()
+        answer = await everything_until_closed(reader)
+
+    assert answer == b""
+
+
+async def test_a_kept_alive_connection_gets_the_timeout_again_for_its_next_request(
+    port: int,
+) -> None:
+    query = b'{"query": "{ __typename }"}'
+    request = HEADERS + b"content-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(query)
+    async with connection(port) as (reader, writer):
+        writer.write(request + query + b"POST /graphql HTTP/1.1\r\nho")
+        await writer.drain()
+        answer = await everything_until_closed(reader)
+
+    first, _, rest = answer.partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 200 ")
+    assert b"HTTP/1.1 408 " in rest
+
+
+async def test_beyond_the_cap_of_connections_a_request_is_answered_503(port: int) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(MAX_CONNECTIONS - 1):
+            _, slow = await stack.enter_async_context(connection(port))
+            slow.write(b"POST /graphql HTTP/1.1\r\n")
+            await slow.drain()
+        reader, writer = await stack.enter_async_context(connection(port))
+        writer.write(b"GET /healthz HTTP/1.1\r\nhost: gateway.test\r\nconnection: close\r\n\r\n")
+        await writer.drain()
+        answer = await everything_until_closed(reader)
+
+    assert answer.startswith(b"HTTP/1.1 503 ")
