@@ -48,7 +48,13 @@ class UnknownPostcode(PromiseError):
 
 
 class DestinationNotServed(PromiseError):
+    """No service delivers there; `country` names the destination's country when known."""
+
     code = ProblemCode.DESTINATION_NOT_SERVED
+
+    def __init__(self, message: str, *, field: str | None = None, country: str | None = None):
+        super().__init__(message, field=field)
+        self.country = country
 
 
 class NothingInStock(PromiseError):

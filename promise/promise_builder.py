@@ -35,6 +35,7 @@ from promise.delivery_kinds import (
     pickup_point_options,
     points_near,
 )
+from promise.destinations import check_served
 from promise.errors import DestinationNotServed, NothingInStock
 from promise.explain import KIND_NAMES, ReasonCode, Unavailable, unavailable
 from promise.inbound import Inbound, with_inbound
@@ -143,13 +144,16 @@ def build_promise(
 
     `inbound` is stock on its way (SKU -> node -> lots); `pickup_points` the points near the
     destination with their km (found from the network when not given); `capacity_used` the
-    orders each capacity-bound node has taken today. Raises NothingInStock or
+    orders each capacity-bound node has taken today. Raises DestinationNotServed naming the
+    country when no service delivers to the destination's zone, NothingInStock or
     DestinationNotServed when nothing at all can be offered.
     """
     supply = Supply(
         stock, inbound or {}, capacity_left(network.daily_capacity, capacity_used or {})
     )
     store_id = request.destination.store_id
+    if store_id is None:
+        check_served(network, request.destination.region, field="input.destination")
     alternatives: list[Option] = []
     if store_id is not None:
         options = collect_options(network, request, supply, network.nodes[store_id], report=True)

@@ -30,10 +30,12 @@ class Nearby:
         self._points = lru_cache(maxsize=size)(self._pickup_points)
         self._store = lru_cache(maxsize=size)(self._store_sources)
 
-    def around(self, point: GeoPoint, *, field: str = "input.destination") -> list[Candidate]:
+    def around(
+        self, point: GeoPoint, *, field: str = "input.destination", placed: bool = False
+    ) -> list[Candidate]:
         """As `CandidateFinder.around`; DestinationNotServed names the caller's `field`."""
         try:
-            return list(self._around(point))
+            return list(self._around(point, placed))
         except DestinationNotServed as error:
             # Not remembered (lru_cache keeps no exceptions); the point is the cache key, so
             # the field the caller names is put back here.
@@ -45,8 +47,8 @@ class Nearby:
     def points_near(self, point: GeoPoint) -> list[tuple[str, float]]:
         return list(self._points(point))
 
-    def _candidates(self, point: GeoPoint) -> tuple[Candidate, ...]:
-        return tuple(self.finder.around(point))
+    def _candidates(self, point: GeoPoint, placed: bool) -> tuple[Candidate, ...]:
+        return tuple(self.finder.around(point, placed=placed))
 
     def _pickup_points(self, point: GeoPoint) -> tuple[tuple[str, float], ...]:
         return tuple(self.finder.points_near(point))

@@ -9,6 +9,7 @@ import strawberry
 
 from gateway.api.types.options import DeliveryOption
 from gateway.service.answers import QuotedOption
+from promise.errors import DestinationNotServed as DomainDestinationNotServed
 from promise.errors import PromiseError
 from promise.network import Network
 from stock_cache.base import AllocationStatus, Shortage
@@ -65,7 +66,9 @@ class UnknownPostcode(Problem):
 
 @strawberry.type
 class DestinationNotServed(Problem):
-    pass
+    country: str | None = strawberry.field(
+        default=None, description="ISO 3166 alpha-2 country no service delivers to, when known."
+    )
 
 
 @strawberry.type
@@ -184,6 +187,13 @@ def problem_of(error: PromiseError) -> Problem:
         sku = getattr(error, "sku", "")
         return UnknownSku(
             code=ProblemCode.UNKNOWN_SKU, message=error.message, field=error.field, sku=sku
+        )
+    if isinstance(error, DomainDestinationNotServed):
+        return DestinationNotServed(
+            code=ProblemCode.DESTINATION_NOT_SERVED,
+            message=error.message,
+            field=error.field,
+            country=error.country,
         )
     kind = _BY_CODE[error.code.value]
     code = ProblemCode.UNKNOWN_STORE if kind is UnknownStore else ProblemCode(error.code.value)
