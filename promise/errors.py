@@ -12,6 +12,7 @@ class ProblemCode(enum.Enum):
     UNKNOWN_POSTCODE = "UNKNOWN_POSTCODE"
     DESTINATION_NOT_SERVED = "DESTINATION_NOT_SERVED"
     NOTHING_IN_STOCK = "NOTHING_IN_STOCK"
+    TOO_HEAVY = "TOO_HEAVY"
     QUOTE_INVALID = "QUOTE_INVALID"
     QUOTE_EXPIRED = "QUOTE_EXPIRED"
 
@@ -59,6 +60,13 @@ class DestinationNotServed(PromiseError):
 
 class NothingInStock(PromiseError):
     code = ProblemCode.NOTHING_IN_STOCK
+
+
+class CartTooHeavy(PromiseError):
+    """No service delivering to the destination can carry some unit of the cart (too heavy
+    or too long for every parcel, and no freight service takes it)."""
+
+    code = ProblemCode.TOO_HEAVY
 
 
 class QuoteInvalid(PromiseError):

@@ -36,7 +36,7 @@ from promise.delivery_kinds import (
     points_near,
 )
 from promise.destinations import check_served
-from promise.errors import DestinationNotServed, NothingInStock
+from promise.errors import CartTooHeavy, DestinationNotServed, NothingInStock
 from promise.explain import KIND_NAMES, ReasonCode, Unavailable, unavailable
 from promise.inbound import Inbound, with_inbound
 from promise.network import Network
@@ -183,6 +183,13 @@ def build_promise(
                     f"{line.sku} is not in stock for {line.quantity} unit(s) near the destination",
                     field=f"input.lines[{index}]",
                 )
+        refused = {ReasonCode.TOO_HEAVY, ReasonCode.TOO_LONG}
+        if supply.unavailable and all(u.reason.code in refused for u in supply.unavailable):
+            raise CartTooHeavy(
+                "no delivery service to this destination can carry the cart: "
+                + "; ".join(f"{u.service_code} {u.reason.code.value}" for u in supply.unavailable),
+                field="input.lines",
+            )
         raise DestinationNotServed(
             "no delivery service can bring this cart to the destination", field="input.destination"
         )

@@ -17,6 +17,7 @@ from gateway.api.types.options import DeliveryOptions
 from gateway.api.types.problems import (
     AddressNotFound,
     AllocationNotFound,
+    CartTooHeavy,
     DestinationNotServed,
     GeocoderUnavailable,
     InvalidInput,
@@ -60,6 +61,7 @@ DeliveryOptionsResult = Annotated[
     | UnknownStore
     | DestinationNotServed
     | NothingInStock
+    | CartTooHeavy
     | TemporarilyUnavailable,
     strawberry.union("DeliveryOptionsResult"),
 ]

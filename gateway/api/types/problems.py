@@ -23,6 +23,7 @@ class ProblemCode(enum.Enum):
     UNKNOWN_POSTCODE = "UNKNOWN_POSTCODE"
     DESTINATION_NOT_SERVED = "DESTINATION_NOT_SERVED"
     NOTHING_IN_STOCK = "NOTHING_IN_STOCK"
+    TOO_HEAVY = "TOO_HEAVY"
     QUOTE_INVALID = "QUOTE_INVALID"
     QUOTE_EXPIRED = "QUOTE_EXPIRED"
     STOCK_CHANGED = "STOCK_CHANGED"
@@ -73,6 +74,13 @@ class DestinationNotServed(Problem):
 
 @strawberry.type
 class NothingInStock(Problem):
+    pass
+
+
+@strawberry.type(
+    description="No service delivering there carries some unit of the cart (weight or length)."
+)
+class CartTooHeavy(Problem):
     pass
 
 
@@ -176,6 +184,7 @@ _BY_CODE: dict[str, type[Problem]] = {
     "UNKNOWN_POSTCODE": UnknownPostcode,
     "DESTINATION_NOT_SERVED": DestinationNotServed,
     "NOTHING_IN_STOCK": NothingInStock,
+    "TOO_HEAVY": CartTooHeavy,
     "QUOTE_INVALID": QuoteInvalid,
     "QUOTE_EXPIRED": QuoteExpired,
 }
