@@ -9,6 +9,7 @@ hash tag, so every command touches one slot and the same code runs on Redis Clus
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any, Protocol
@@ -120,7 +121,7 @@ class _Credit:
     """Points a worker leased from a client's shared bucket and has not spent yet."""
 
     points: float
-    expires: float  # time.monotonic()
+    expires: float  # on the state's clock
     bucket_level: float  # the shared level of the latest script answer, this credit included
 
 
@@ -152,8 +153,10 @@ class RedisState:
         *,
         lease_seconds: float = _LEASE_SECONDS,
         lease_fraction: float = _LEASE_FRACTION,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
+        self._clock = clock
         source = files("gateway.ops").joinpath("lua/leaky_bucket.lua").read_text(encoding="utf-8")
         self._bucket = client.register_script(source)
         self._lease_seconds = lease_seconds
@@ -184,7 +187,7 @@ class RedisState:
     async def admit(
         self, client: str, cost: int, *, capacity: int, per_second: float
     ) -> BucketAnswer:
-        now = time.monotonic()
+        now = self._clock()
         credit = self._live_credit(client, now)
         # No await between this check and the spending: tasks never spend the same credit.
         if credit is not None and credit.points >= cost:
@@ -208,7 +211,7 @@ class RedisState:
         if not admitted:
             return BucketAnswer(False, level, int(retry_ms) / 1000)
         kept = int(granted_milli) / 1000 - cost
-        credit = self._live_credit(client, time.monotonic())  # as other answers left it
+        credit = self._live_credit(client, self._clock())  # as other answers left it
         if kept > 0:
             # Credit still live was counted in the shared level already: pool it.
             held = kept + (credit.points if credit else 0.0)
@@ -225,7 +228,7 @@ class RedisState:
     def _keep(self, client: str, credit: _Credit) -> None:
         self._credit[client] = credit
         if len(self._credit) > self._prune_at:
-            now = time.monotonic()
+            now = self._clock()
             self._credit = {c: k for c, k in self._credit.items() if k.expires > now}
             self._prune_at = max(_CREDIT_PRUNE_AT, 2 * len(self._credit))
 

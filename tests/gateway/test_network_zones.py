@@ -3,29 +3,13 @@ the demo network, and the errors naming the file, line or row, and key or column
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
 from carriers.services import DeliveryKind
-from network_loader.network_files import load_network
 from promise.network import Network
-from tests.gateway.test_network_files import DEMO, edit, load_error, set_cell
+from tests.gateway.test_network_files import edit, load_error, set_cell
 
 KOELN_ROW = 42
-
-
-@pytest.fixture(scope="module")
-def demo() -> Network:
-    return load_network(DEMO)
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    target = tmp_path / "net"
-    shutil.copytree(DEMO, target)
-    return target
 
 
 def test_the_demo_zones_put_corsica_and_the_overseas_departments_apart(demo: Network) -> None:
