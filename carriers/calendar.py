@@ -15,10 +15,23 @@ _MAX_DAYS_AHEAD = 60
 
 @lru_cache(maxsize=64)
 def _public_holidays(country: str, subdivision: str | None) -> holidays.HolidayBase:
+    """The country's holidays, with the subdivision's where `holidays` keeps some apart.
+
+    A subdivision it does not know (Corsica, `2A`, keeps the national ones) means the
+    national calendar: subdivisions also say which delivery zone a place is in.
+    """
     try:
-        return holidays.country_holidays(country, subdiv=subdivision)
+        calendar = holidays.country_holidays(country)
     except NotImplementedError as error:
         raise CarrierDataError(f"no public holiday calendar for country {country!r}") from error
+    if subdivision is None or subdivision not in calendar.subdivisions:
+        return calendar
+    return holidays.country_holidays(country, subdiv=subdivision)
+
+
+def subdivisions_of(country: str) -> tuple[str, ...]:
+    """The subdivisions with holidays of their own that `holidays` knows in `country`."""
+    return tuple(_public_holidays(country, None).subdivisions)
 
 
 # Every promise asks the same few hundred days of a few calendars many times over; the

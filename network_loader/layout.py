@@ -27,7 +27,10 @@ NODE_COLUMNS = (
     "services",
     "priority",
 )
+# Optional: a node's holiday calendar when it is not the network's country's national one.
+NODE_OPTIONAL_COLUMNS = ("country", "subdivision")
 SKU_COLUMNS = ("sku", "name", "weight_grams")
+SKU_OPTIONAL_COLUMNS = ("length_mm",)
 POSTCODE_COLUMNS = ("country", "postcode", "city", "latitude", "longitude")
 STOCK_COLUMNS = ("node_id", "sku", "on_hand")
 PICKUP_COLUMNS = ("node_id", "service", "days", "times")

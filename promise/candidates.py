@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from promise.errors import DestinationNotServed
 from promise.geo import GeoPoint, NearestIndex
 from promise.network import Network, NodeType
@@ -33,12 +35,19 @@ class CandidateFinder:
             (n.id, n.location) for n in network.nodes.values() if transfer in n.services
         )
 
-    def around(self, point: GeoPoint, *, field: str = "input.destination") -> list[Candidate]:
-        """Candidates nearest first; DestinationNotServed naming `field` when all are too far."""
+    def around(
+        self, point: GeoPoint, *, field: str = "input.destination", placed: bool = False
+    ) -> list[Candidate]:
+        """Candidates nearest first; DestinationNotServed naming `field` when all are too far.
+
+        `placed`: the destination's country is known and served (an overseas department is
+        thousands of km from every node), so no distance bound applies.
+        """
         found = dict(self._index.nearest(point, limit=self._nearest))
         found.update(self._dcs.nearest(point, limit=self._dc_count))
         ranked = sorted(found.items(), key=lambda item: (item[1], item[0]))
-        if not ranked or ranked[0][1] > self._network.served_radius_km:
+        reach = math.inf if placed else self._network.served_radius_km
+        if not ranked or ranked[0][1] > reach:
             raise DestinationNotServed(
                 f"the destination is more than {self._network.served_radius_km:.0f} km "
                 "from every stock node",

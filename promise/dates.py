@@ -106,7 +106,7 @@ def home_delivery(
     `destination` gives the calendar transit is counted in; by default the node's country
     (national holidays) on the node's clock.
     """
-    region = destination or national(country, node.timezone)
+    region = destination or national(node.country or country, node.timezone)
     dispatch = dispatch_of(node, service, now, country, not_before)
     if dispatch is None:
         return None
@@ -128,11 +128,16 @@ def home_delivery(
         )
 
     promised_day = band.day_reached_with(confidence)
+    promised = delivery_day(promised_day)
+    # A service delivering in a booked slot (two-person delivery) gives it on the promised day.
+    window = service.delivery_window
     timing = Timing(
         dispatch.order_by,
         dispatch.day,
         delivery_day(band.most_likely_day()),
-        delivery_day(promised_day),
+        promised,
+        None if window is None else local_instant(promised, window[0], zone(region.timezone)),
+        None if window is None else local_instant(promised, window[1], zone(region.timezone)),
         confidence=band.share_by(promised_day),
     )
     return HOME_TIMINGS.put((service, band), (dispatch, region, confidence), timing)
@@ -155,7 +160,7 @@ def same_day_delivery(
     Today is the order's date on the node's clock; it must be a delivery day of the service
     in the destination's calendar too.
     """
-    region = destination or national(country, node.timezone)
+    region = destination or national(node.country or country, node.timezone)
     dispatch = dispatch_of(node, service, now, country, not_before)
     tz = zone(node.timezone)
     today = now.astimezone(tz).date()
@@ -184,7 +189,9 @@ def ready_for_collection(store: Node, arrival: datetime, *, country: str) -> dat
     for offset in range(LOOKAHEAD_DAYS):
         day = local.date() + timedelta(days=offset)
         hours = store.opening.on(day.isoweekday())
-        if hours is None or is_public_holiday(day, country=country):
+        if hours is None or is_public_holiday(
+            day, country=store.country or country, subdivision=store.subdivision
+        ):
             continue
         opens, closes = local_instant(day, hours[0], tz), local_instant(day, hours[1], tz)
         ready = max(local, opens) + preparation
@@ -297,7 +304,7 @@ def pickup_point_delivery(
     A relay shut on the carrier's delivery day takes the parcel on its next open day (the
     carrier holds it); a locker open every day changes nothing.
     """
-    region = destination or national(country, node.timezone)
+    region = destination or national(node.country or country, node.timezone)
     arrival = home_delivery(
         node,
         service,

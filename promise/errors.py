@@ -12,6 +12,7 @@ class ProblemCode(enum.Enum):
     UNKNOWN_POSTCODE = "UNKNOWN_POSTCODE"
     DESTINATION_NOT_SERVED = "DESTINATION_NOT_SERVED"
     NOTHING_IN_STOCK = "NOTHING_IN_STOCK"
+    TOO_HEAVY = "TOO_HEAVY"
     QUOTE_INVALID = "QUOTE_INVALID"
     QUOTE_EXPIRED = "QUOTE_EXPIRED"
 
@@ -48,11 +49,24 @@ class UnknownPostcode(PromiseError):
 
 
 class DestinationNotServed(PromiseError):
+    """No service delivers there; `country` names the destination's country when known."""
+
     code = ProblemCode.DESTINATION_NOT_SERVED
+
+    def __init__(self, message: str, *, field: str | None = None, country: str | None = None):
+        super().__init__(message, field=field)
+        self.country = country
 
 
 class NothingInStock(PromiseError):
     code = ProblemCode.NOTHING_IN_STOCK
+
+
+class TooHeavy(PromiseError):
+    """No service delivering to the destination can carry some unit of the cart (too heavy
+    or too long for every parcel, and no freight service takes it)."""
+
+    code = ProblemCode.TOO_HEAVY
 
 
 class QuoteInvalid(PromiseError):

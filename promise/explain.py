@@ -21,6 +21,7 @@ class ReasonCode(enum.Enum):
     EXCLUDED_BY_RULES = "EXCLUDED_BY_RULES"
     NOT_IN_STOCK = "NOT_IN_STOCK"
     TOO_HEAVY = "TOO_HEAVY"
+    TOO_LONG = "TOO_LONG"
     NO_DELIVERY_DAY = "NO_DELIVERY_DAY"
     DOMINATED = "DOMINATED"
 
@@ -28,6 +29,7 @@ class ReasonCode(enum.Enum):
 KIND_NAMES = {
     DeliveryKind.HOME_STANDARD: "standard delivery",
     DeliveryKind.HOME_EXPRESS: "express",
+    DeliveryKind.HOME_TWO_PERSON: "two-person delivery",
     DeliveryKind.SAME_DAY: "same-day",
     DeliveryKind.CLICK_AND_COLLECT: "click & collect",
     DeliveryKind.PICKUP_POINT: "pickup point",

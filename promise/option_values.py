@@ -26,7 +26,7 @@ class Label(enum.Enum):
 # times a request, the generated one being interpreted.
 @dataclass(frozen=True, slots=True, init=False)
 class Shipment:
-    """One parcel (or one collection) from one node."""
+    """What one node sends (or hands over): its lines, in `parcels` parcels."""
 
     node_id: str
     service_code: str
@@ -38,6 +38,7 @@ class Shipment:
     co2e_grams: float
     # Set when the shipment waits for inbound stock: the arrival of the last lot it needs.
     stock_arrives_at: datetime | None = None
+    parcels: int = 1
 
     def __init__(
         self,
@@ -50,6 +51,7 @@ class Shipment:
         price_cents: int,
         co2e_grams: float,
         stock_arrives_at: datetime | None = None,
+        parcels: int = 1,
     ) -> None:
         object.__setattr__(self, "node_id", node_id)
         object.__setattr__(self, "service_code", service_code)
@@ -60,6 +62,7 @@ class Shipment:
         object.__setattr__(self, "price_cents", price_cents)
         object.__setattr__(self, "co2e_grams", co2e_grams)
         object.__setattr__(self, "stock_arrives_at", stock_arrives_at)
+        object.__setattr__(self, "parcels", parcels)
 
 
 @dataclass(frozen=True, slots=True)

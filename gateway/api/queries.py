@@ -23,6 +23,7 @@ from gateway.api.types.problems import (
     NothingInStock,
     ProblemCode,
     TemporarilyUnavailable,
+    TooHeavy,
     UnknownPostcode,
     UnknownSku,
     UnknownStore,
@@ -60,6 +61,7 @@ DeliveryOptionsResult = Annotated[
     | UnknownStore
     | DestinationNotServed
     | NothingInStock
+    | TooHeavy
     | TemporarilyUnavailable,
     strawberry.union("DeliveryOptionsResult"),
 ]

@@ -25,6 +25,7 @@ from gateway.service.nearby import Nearby
 from gateway.service.shared_reads import SharedReads
 from network_loader.stock_rules import StockRulesConfig
 from promise.cart import CartLine, Destination
+from promise.destinations import check_served
 from promise.errors import InvalidInput, PromiseError
 from promise.geo import GeoPoint
 from promise.network import Network
@@ -196,7 +197,11 @@ class PromiseService:
             nodes = self.finder.around_store(destination.store_id)
             candidates = []
         else:
-            candidates = self.finder.around(destination.point)
+            # A destination whose country is known is served by its zone, not by distance.
+            check_served(self.network, destination.region, field="input.destination")
+            candidates = self.finder.around(
+                destination.point, placed=destination.region is not None
+            )
             nodes = [c.node_id for c in candidates]
         skus, store_channel = [line.sku for line in cart], self.store_channel(client_id, channel)
         bound = (

@@ -50,12 +50,18 @@ def stock_error(directory: Path) -> str:
 # --- the demo network ---------------------------------------------------------------------
 
 
-def test_the_demo_network_has_forty_nodes_of_which_three_are_distribution_centres(
+def test_the_demo_network_has_forty_one_nodes_of_which_four_are_distribution_centres(
     demo: Network,
 ) -> None:
-    assert len(demo.nodes) == 40
+    assert len(demo.nodes) == 41
     dcs = sorted(node.id for node in demo.nodes.values() if node.type is NodeType.DC)
-    assert dcs == ["DC-BONNEUIL", "DC-MIRAMAS", "DC-SAINT-QUENTIN-FALLAVIER"]
+    assert dcs == ["DC-BONNEUIL", "DC-KOELN", "DC-MIRAMAS", "DC-SAINT-QUENTIN-FALLAVIER"]
+
+
+def test_the_cologne_dc_keeps_the_holidays_of_north_rhine_westphalia(demo: Network) -> None:
+    cologne = demo.nodes["DC-KOELN"]
+    assert (cologne.country, cologne.subdivision, cologne.timezone) == ("DE", "NW", "Europe/Berlin")
+    assert demo.nodes["DC-BONNEUIL"].country is None
 
 
 def test_the_demo_catalogue_has_two_hundred_skus_with_real_weights(demo: Network) -> None:
@@ -149,7 +155,7 @@ def test_stores_open_monday_to_saturday_and_dcs_on_saturday_morning(demo: Networ
 
 def test_dcs_hold_most_skus_and_stores_about_a_third(demo: Network) -> None:
     levels = load_stock_levels(DEFAULT_NETWORK_DIR, network=demo)
-    assert sum(len(skus) for skus in levels.values()) == 2798
+    assert sum(len(skus) for skus in levels.values()) == 2887
     assert len(levels["DC-BONNEUIL"]) / len(demo.skus) > 0.85
     assert 0.2 < len(levels["LYON-PART-DIEU"]) / len(demo.skus) < 0.4
     assert levels["LYON-PART-DIEU"]["OAK-TABLE-120"] == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import strawberry
@@ -10,15 +11,26 @@ from carriers.errors import CarrierDataError
 from carriers.regions import postcode_region
 from carriers.services import DeliveryKind
 from promise.cart import Destination
+from promise.destinations import destination_in
 from promise.errors import InvalidInput, UnknownNode, UnknownPostcode
 from promise.geo import GeoPoint
 from promise.network import Capability, Network
+
+_COUNTRY = re.compile(r"[A-Z]{2}")
 
 
 @strawberry.input
 class CoordinatesInput:
     latitude: float
     longitude: float
+    country: str | None = strawberry.field(
+        default=None,
+        description=(
+            "ISO 3166 alpha-2 country of the point (e.g. DE): it is dated by that country's "
+            "calendar and served by the services delivering there. Absent: the network's "
+            "own country."
+        ),
+    )
 
 
 @strawberry.input
@@ -49,9 +61,17 @@ class DestinationInput:
     def resolve(self, network: Network, *, field: str) -> Destination:
         if self.coordinates:
             c = self.coordinates
-            return Destination(
-                GeoPoint.checked(c.latitude, c.longitude, field=f"{field}.coordinates")
-            )
+            at = GeoPoint.checked(c.latitude, c.longitude, field=f"{field}.coordinates")
+            if c.country is None:
+                return Destination(at)
+            country = c.country.strip().upper()
+            where = f"{field}.coordinates.country"
+            if not _COUNTRY.fullmatch(country):
+                raise InvalidInput(
+                    f"{c.country!r} is not an ISO 3166 alpha-2 country code like 'DE'",
+                    field=where,
+                )
+            return destination_in(network, at, country=country, field=where)
         if self.postcode:
             key = (self.postcode.country.strip().upper(), self.postcode.postcode.strip())
             point = network.postcodes.get(key)

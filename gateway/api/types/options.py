@@ -64,6 +64,9 @@ class ShipmentInfo:
     lines: list[Line]
     distance_km: float
     weight_grams: int
+    parcels: int = strawberry.field(
+        description="Parcels the shipment goes in, packed by weight to the service's limit."
+    )
     likely_date: dt.date
     promised_date: dt.date
     order_by: dt.datetime
@@ -91,6 +94,7 @@ class ShipmentInfo:
             lines=[Line(sku=line.sku, quantity=line.quantity) for line in shipment.lines],
             distance_km=shipment.distance_km,
             weight_grams=shipment.weight_grams,
+            parcels=shipment.parcels,
             likely_date=timing.likely,
             promised_date=timing.promised,
             order_by=timing.order_by,

@@ -9,6 +9,7 @@ import strawberry
 
 from gateway.api.types.options import DeliveryOption
 from gateway.service.answers import QuotedOption
+from promise.errors import DestinationNotServed as DomainDestinationNotServed
 from promise.errors import PromiseError
 from promise.network import Network
 from stock_cache.base import AllocationStatus, Shortage
@@ -22,6 +23,7 @@ class ProblemCode(enum.Enum):
     UNKNOWN_POSTCODE = "UNKNOWN_POSTCODE"
     DESTINATION_NOT_SERVED = "DESTINATION_NOT_SERVED"
     NOTHING_IN_STOCK = "NOTHING_IN_STOCK"
+    TOO_HEAVY = "TOO_HEAVY"
     QUOTE_INVALID = "QUOTE_INVALID"
     QUOTE_EXPIRED = "QUOTE_EXPIRED"
     STOCK_CHANGED = "STOCK_CHANGED"
@@ -32,7 +34,6 @@ class ProblemCode(enum.Enum):
     OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
     ADDRESS_NOT_FOUND = "ADDRESS_NOT_FOUND"
     GEOCODER_UNAVAILABLE = "GEOCODER_UNAVAILABLE"
-    TOO_HEAVY = "TOO_HEAVY"
 
 
 @strawberry.interface
@@ -66,7 +67,9 @@ class UnknownPostcode(Problem):
 
 @strawberry.type
 class DestinationNotServed(Problem):
-    pass
+    country: str | None = strawberry.field(
+        default=None, description="ISO 3166 alpha-2 country no service delivers to, when known."
+    )
 
 
 @strawberry.type
@@ -74,7 +77,12 @@ class NothingInStock(Problem):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "No service delivering there carries some unit (weight or length): the cart's, or "
+        "the one unit of a listing's SKU."
+    )
+)
 class TooHeavy(Problem):
     pass
 
@@ -179,6 +187,7 @@ _BY_CODE: dict[str, type[Problem]] = {
     "UNKNOWN_POSTCODE": UnknownPostcode,
     "DESTINATION_NOT_SERVED": DestinationNotServed,
     "NOTHING_IN_STOCK": NothingInStock,
+    "TOO_HEAVY": TooHeavy,
     "QUOTE_INVALID": QuoteInvalid,
     "QUOTE_EXPIRED": QuoteExpired,
 }
@@ -190,6 +199,13 @@ def problem_of(error: PromiseError) -> Problem:
         sku = getattr(error, "sku", "")
         return UnknownSku(
             code=ProblemCode.UNKNOWN_SKU, message=error.message, field=error.field, sku=sku
+        )
+    if isinstance(error, DomainDestinationNotServed):
+        return DestinationNotServed(
+            code=ProblemCode.DESTINATION_NOT_SERVED,
+            message=error.message,
+            field=error.field,
+            country=error.country,
         )
     kind = _BY_CODE[error.code.value]
     code = ProblemCode.UNKNOWN_STORE if kind is UnknownStore else ProblemCode(error.code.value)
