@@ -194,6 +194,7 @@ def build_promise(
                 option.service.code,
                 ReasonCode.DOMINATED,
                 f"{KIND_NAMES[better.kind]} is sooner, cheaper and lower in CO2e",
+                better=better.kind,
             )
         )
     labelled = _labelled(kept) if kept else []

@@ -27,6 +27,8 @@ class Context:
     channel: str = DEFAULT_CHANNEL
     scopes: frozenset[Scope] = ALL_SCOPES
     request_id: str = ""
+    # The Accept-Language header: the shopper's languages, for the texts they read.
+    accept_language: str = ""
     platform: Platform | None = None
     # Stock read by one root field of the operation, for the others (a product page's two).
     reads: SharedReads = field(default_factory=SharedReads)

@@ -178,10 +178,11 @@ class GraphQLEndpoint:
         throttle = await admit(self.platform, caller, cost) if cost else None
         if throttle is not None and isinstance(throttle, Refusal):
             return self._refused(throttle, media)
+        languages = request.headers.get("accept-language", "")
         outcomes = [
             self._refused(p, media)
             if isinstance(p, Refusal)
-            else await self._execute(p, caller, request_id)
+            else await self._execute(p, caller, request_id, languages)
             for p in prepared
         ]
         for outcome in outcomes:
@@ -197,13 +198,16 @@ class GraphQLEndpoint:
 
     # -- one operation -----------------------------------------------------------------
 
-    async def _execute(self, prepared: Prepared, caller: Caller, request_id: str) -> Outcome:
+    async def _execute(
+        self, prepared: Prepared, caller: Caller, request_id: str, languages: str = ""
+    ) -> Outcome:
         context = Context(
             service=self.holder["service"],
             client_id=caller.client_id,
             channel=caller.channel,
             scopes=caller.scopes,
             request_id=request_id,
+            accept_language=languages,
             platform=self.platform,
         )
         result = await run_checked(
@@ -259,7 +263,7 @@ class GraphQLEndpoint:
         body = outcome.payload.get("batch", outcome.payload)
         headers = {
             "x-request-id": request_id,
-            "vary": "Accept, Authorization",
+            "vary": "Accept, Accept-Language, Authorization",
             "cache-control": (
                 f"public, max-age={self.platform.cache_max_age_seconds}"
                 if outcome.cacheable and outcome.status == 200
