@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from network_loader.layout import CHANNELS_FILE, NODES_FILE, SAFETY_FILE, SKUS_FILE
-from network_loader.storefronts import DEFAULT_STOREFRONT, STOREFRONT_KEYS, Storefront, storefront_of
+from network_loader.storefronts import (
+    DEFAULT_STOREFRONT,
+    STOREFRONT_KEYS,
+    Storefront,
+    storefront_of,
+)
 from network_loader.toml_tables import TomlTable, header_line, read_toml
 from promise.network import Network, NodeType
 from stock_cache.rules import Channel, Protection, StockRules

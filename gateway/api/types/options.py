@@ -177,7 +177,9 @@ class DeliveryOption:
 
     def _shipments(self) -> list[ShipmentInfo]:
         shopper, network = self._shopper, self._network
-        return [ShipmentInfo.from_domain(s, network, shopper) for s in self._quoted.option.shipments]
+        return [
+            ShipmentInfo.from_domain(s, network, shopper) for s in self._quoted.option.shipments
+        ]
 
     def _quote_token(self) -> str:
         # Signed here, once per option however many times it is selected.

@@ -46,16 +46,18 @@ class Problem:
     # The shopper of the field that answered this problem; None: the request's own.
     _shopper: strawberry.Private[Shopper | None] = None
 
-    @strawberry.field(
+    def _text(self, info: Info) -> str | None:
+        shopper = self._shopper or shopper_of(info)
+        return shopper.texts.problem(self.code.value)
+
+    text: str | None = strawberry.field(
+        resolver=_text,
         description=(
             "For shoppers, in their language (input.locale, Accept-Language, the channel's "
             "default, English); null for a problem a shopper is not shown. `message` stays "
             "the English text for developers."
-        )
+        ),
     )
-    def text(self, info: Info) -> str | None:
-        shopper = self._shopper or shopper_of(info)
-        return shopper.texts.problem(self.code.value)
 
 
 def spoken(problem: Problem, shopper: Shopper) -> Problem:
