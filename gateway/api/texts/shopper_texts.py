@@ -59,6 +59,9 @@ PROBLEM_TEXTS = {
     "GEOCODER_UNAVAILABLE": _TRY_AGAIN,
 }
 _UNITS = (("duration-day", 24 * 60), ("duration-hour", 60), ("duration-minute", 1))
+# Babel formats a wait or a price in tens of microseconds, and an answer shows a few of each
+# per option: the same few values recur (minutes to a cut-off, a service's prices), kept here.
+KEPT_PER_LOCALE = 2048
 
 
 class ShopperTexts:
@@ -69,6 +72,8 @@ class ShopperTexts:
         translations = catalogue(locale.language)
         self._ = translations.gettext
         self.ngettext = translations.ngettext
+        self.order_within = lru_cache(maxsize=KEPT_PER_LOCALE)(self._order_within)
+        self.money = lru_cache(maxsize=KEPT_PER_LOCALE)(self._money)
 
     def time(self, moment: datetime) -> str:
         return format_time(moment.time(), "short", locale=self.locale)
@@ -88,7 +93,7 @@ class ShopperTexts:
         named = format_date(day, self._("EEEE d MMMM"), locale=self.locale)
         return self._("{day} from {time}").format(day=named, time=clock)
 
-    def order_within(self, minutes: int) -> str:
+    def _order_within(self, minutes: int) -> str:
         """A wait: `2 hr 13 min`, `2 h 13 min`, `2 Std. 13 Min.`; zero parts are left out."""
         parts = []
         for unit, size in _UNITS:
@@ -143,7 +148,7 @@ class ShopperTexts:
         message = PROBLEM_TEXTS.get(code)
         return None if message is None else self._(message)
 
-    def money(self, minor_units: int, currency: str) -> str:
+    def _money(self, minor_units: int, currency: str) -> str:
         """`12,90 €`, `CHF 12.90`, `€12.90`, as the locale writes prices."""
         return format_currency(amount(minor_units, currency), currency, locale=self.locale)
 
