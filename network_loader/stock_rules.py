@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from network_loader.layout import CHANNELS_FILE, NODES_FILE, SAFETY_FILE, SKUS_FILE
+from network_loader.storefronts import (
+    DEFAULT_STOREFRONT,
+    STOREFRONT_KEYS,
+    Storefront,
+    storefront_of,
+)
 from network_loader.toml_tables import TomlTable, header_line, read_toml
 from promise.network import Network, NodeType
 from stock_cache.rules import Channel, Protection, StockRules
@@ -23,6 +29,12 @@ class StockRulesConfig:
     rules: StockRules
     clients: Mapping[str, str]
     default_channel: str
+    # Each channel's currency and default language (channels.toml); EUR and none by default.
+    storefronts: Mapping[str, Storefront] = dataclasses.field(default_factory=dict)
+
+    def storefront(self, client_id: str, channel: str | None = None) -> Storefront:
+        """The storefront of the channel a caller sells on."""
+        return self.storefronts.get(self.channel_of(client_id, channel), DEFAULT_STOREFRONT)
 
     def channel_of(self, client_id: str, channel: str | None = None) -> str:
         """The channel of the rules a caller sells on: its own if the rules know it."""
@@ -64,6 +76,7 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
                 )
     channels: dict[str, Channel] = {}
     clients: dict[str, str] = {}
+    storefronts: dict[str, Storefront] = {}
     default = ""
     if (directory / CHANNELS_FILE).exists():
         root, lines = read_toml(directory / CHANNELS_FILE)
@@ -72,7 +85,8 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
         for name in table.data:
             line = header_line(lines, f"[channels.{name}]")
             entry = dataclasses.replace(table.table(name), line=line)
-            entry.only(("nodes", "node_types", "cap_per_store"))
+            entry.only(("nodes", "node_types", "cap_per_store", *STOREFRONT_KEYS))
+            storefronts[name] = storefront_of(entry)
             pool: set[str] | None = set()
             if entry.data.get("nodes") == "*":
                 pool = None
@@ -111,7 +125,7 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
         known_nodes=frozenset(network.nodes),
         known_skus=frozenset(network.skus),
     )
-    return StockRulesConfig(rules, clients, default)
+    return StockRulesConfig(rules, clients, default, storefronts)
 
 
 def _node_ids(table: TomlTable, key: str, node_types: Mapping[str, str]) -> list[str]:

@@ -39,13 +39,11 @@ __all__ = [
     "Timing",
     "collect_after_transfer",
     "collect_in_store",
-    "duration_text",
     "home_delivery",
     "next_dispatch",
     "order_within_minutes",
     "pickup_point_delivery",
     "ready_for_collection",
-    "ready_text",
     "same_day_delivery",
     "zone",
 ]
@@ -333,26 +331,3 @@ def pickup_point_delivery(
 def order_within_minutes(order_by: datetime, now: datetime) -> int:
     """Whole minutes left before `order_by` (rounded down, never negative)."""
     return max(0, int((order_by - now).total_seconds() // 60))
-
-
-def duration_text(minutes: int) -> str:
-    """A wait for people: `2 h 13 min`, `45 min`, `1 d 3 h 5 min`; zero parts are left out."""
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (mins, "min")) if n]
-    return " ".join(parts) or "0 min"
-
-
-def ready_text(ready_at: datetime, now: datetime) -> str:
-    """`today from 16:00`, `tomorrow from 11:00` or `Monday 30 November from 11:00`.
-
-    Days are counted on the clock of `ready_at` (the store's), not the caller's.
-    """
-    today = now.astimezone(ready_at.tzinfo).date()
-    day = ready_at.date()
-    clock = ready_at.strftime("%H:%M")
-    if day == today:
-        return f"today from {clock}"
-    if day == today + timedelta(days=1):
-        return f"tomorrow from {clock}"
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B')} from {clock}"

@@ -167,23 +167,6 @@ class Option:
     def sort_key(self) -> tuple[date, date, int, float]:
         return (self.promised, self.likely, self.price_cents, self.co2e_grams)
 
-    @property
-    def nudge(self) -> str | None:
-        """'one day later: 1 parcel instead of 2, 340 g CO2e less', when a greener plan exists."""
-        greener = self.greener
-        if greener is None:
-            return None
-        days = (greener.promised - self.promised).days
-        head = "one day later" if days == 1 else f"{days} days later"
-        parts = []
-        fewer, more = len(greener.shipments), len(self.shipments)
-        if fewer < more:
-            parcels = "1 parcel" if fewer == 1 else f"{fewer} parcels"
-            parts.append(f"{parcels} instead of {more}")
-        saved = self.shipments_co2e_grams - greener.shipments_co2e_grams
-        parts.append(f"{saved:.0f} g CO2e less")
-        return f"{head}: {', '.join(parts)}"
-
 
 @dataclass(frozen=True, slots=True)
 class PromiseRequest:

@@ -205,6 +205,7 @@ def build_promise(
                 option.service.code,
                 ReasonCode.DOMINATED,
                 f"{KIND_NAMES[better.kind]} is sooner, cheaper and lower in CO2e",
+                better=better.kind,
             )
         )
     labelled = _labelled(kept) if kept else []

@@ -293,11 +293,13 @@ def _why_not(
     service = how.service
     kind, code = service.kind, service.code
 
-    def say(reason: ReasonCode, why: str) -> None:
-        supply.unavailable.append(unavailable(kind, code, reason, why))
+    def say(reason: ReasonCode, why: str, *, km: float | None = None) -> None:
+        cutoff = service.cutoff if reason is ReasonCode.CUTOFF_PASSED else None
+        supply.unavailable.append(unavailable(kind, code, reason, why, km=km, cutoff=cutoff))
 
     if not candidates and service.max_distance_km is not None:
-        say(ReasonCode.OUT_OF_RANGE, f"no store within {service.max_distance_km:.0f} km")
+        km = service.max_distance_km
+        say(ReasonCode.OUT_OF_RANGE, f"no store within {km:.0f} km", km=km)
     elif not candidates:
         say(ReasonCode.OUT_OF_RANGE, "no node ships it to this destination")
     elif not kept:

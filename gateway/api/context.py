@@ -28,6 +28,8 @@ class Context:
     channel: str = DEFAULT_CHANNEL
     scopes: frozenset[Scope] = ALL_SCOPES
     request_id: str = ""
+    # The Accept-Language header: the shopper's languages, for the texts they read.
+    accept_language: str = ""
     platform: Platform | None = None
     # The shopper the storefront forwards (X-Shopper-Id), else the client's address
     # (gateway/http/shoppers.py); None for in-process callers.

@@ -10,6 +10,7 @@ import strawberry
 from gateway.admission.scopes import Scope, needs
 from gateway.api.context import Info
 from gateway.api.domain_errors import EXPECTED, as_problem
+from gateway.api.texts.shopper import shopper_of
 from gateway.api.types.allocation import Allocation
 from gateway.api.types.inputs import (
     CommitAllocationInput,
@@ -93,7 +94,9 @@ class Mutation:
             except StoreUnavailable:
                 fresh = []
             full = [c.node_id for c in outcome.capacity]
-            return StockChanged.from_domain(outcome.shortages, fresh, service.network, full)
+            return StockChanged.from_domain(
+                outcome.shortages, fresh, service.network, full, shopper=shopper_of(info)
+            )
         return Allocation.from_domain(
             outcome.allocation, service.network, replayed=outcome.replayed
         )

@@ -10,6 +10,7 @@ from gateway.admission.scopes import Scope, needs
 from gateway.api.context import Info
 from gateway.api.domain_errors import EXPECTED, as_problem
 from gateway.api.lookahead import selects_below
+from gateway.api.texts.shopper import shopper_of
 from gateway.api.types.allocation import Allocation
 from gateway.api.types.availability import Availability, SkuAvailability
 from gateway.api.types.inputs import DeliveryOptionsInput, DestinationInput, checked_first
@@ -27,6 +28,7 @@ from gateway.api.types.problems import (
     UnknownPostcode,
     UnknownSku,
     UnknownStore,
+    spoken,
     unavailable,
 )
 from gateway.service.geocoding import resolve_destination
@@ -134,7 +136,9 @@ class Query:
         self, info: Info, input: DeliveryOptionsInput
     ) -> DeliveryOptionsResult:
         service = info.context.service
+        shopper = shopper_of(info)
         try:
+            shopper = shopper_of(info, input.locale)
             if len(input.lines) > MAX_LINES:
                 raise DomainInvalidInput(
                     f"a cart has at most {MAX_LINES} lines", field="input.lines"
@@ -160,8 +164,10 @@ class Query:
                 nudge=selects_below(info, "nudge"),
             )
         except EXPECTED as error:
-            return as_problem(error)  # type: ignore[return-value]
-        return DeliveryOptions.from_domain(found, service.network, explain=input.explain)
+            return spoken(as_problem(error), shopper)  # type: ignore[return-value]
+        return DeliveryOptions.from_domain(
+            found, service.network, explain=input.explain, shopper=shopper
+        )
 
     @strawberry.field(
         description="An allocation of the calling client.",

@@ -180,5 +180,5 @@ async def test_a_listing_by_get_to_a_postcode_is_cacheable_and_to_coordinates_is
     assert by_postcode.status_code == by_coordinates.status_code == 200
     assert by_postcode.headers["cache-control"] == "public, max-age=30"
     vary = set(by_postcode.headers["vary"].replace(" ", "").split(","))
-    assert vary == {"Accept", "Authorization"}
+    assert vary == {"Accept", "Accept-Language", "Authorization"}
     assert by_coordinates.headers["cache-control"] == "no-store"

@@ -136,6 +136,16 @@ class DeliveryOptionsInput:
         ),
     )
 
+    locale: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The shopper's language, as a tag ('fr-FR', 'de-CH', 'en'): before the "
+            "Accept-Language header. Texts are in French, German or English, dates, times and "
+            "prices formatted for the tag's region; a language not spoken falls back to the "
+            "header's, the channel's default, then English."
+        ),
+    )
+
     def kind_set(self) -> frozenset[DeliveryKind] | None:
         return None if self.kinds is None else frozenset(self.kinds)
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import strawberry
 
+from gateway.api.context import Info
+from gateway.api.texts.shopper import ENGLISH_IN_EUROS, Shopper, shopper_of
 from gateway.api.types.options import DeliveryOption
 from gateway.service.answers import QuotedOption
 from promise.errors import DestinationNotServed as DomainDestinationNotServed
@@ -43,6 +45,27 @@ class Problem:
     field: str | None = strawberry.field(
         description="Path of the input field at fault, e.g. input.lines[0].quantity."
     )
+    # The shopper of the field that answered this problem; None: the request's own.
+    _shopper: strawberry.Private[Shopper | None] = None
+
+    def _text(self, info: Info) -> str | None:
+        shopper = self._shopper or shopper_of(info)
+        return shopper.texts.problem(self.code.value)
+
+    text: str | None = strawberry.field(
+        resolver=_text,
+        description=(
+            "For shoppers, in their language (input.locale, Accept-Language, the channel's "
+            "default, English); null for a problem a shopper is not shown. `message` stays "
+            "the English text for developers."
+        ),
+    )
+
+
+def spoken(problem: Problem, shopper: Shopper) -> Problem:
+    """`problem`, read in the language and currency of `shopper`."""
+    problem._shopper = shopper
+    return problem
 
 
 @strawberry.type
@@ -123,6 +146,7 @@ class StockChanged(Problem):
         fresh: list[QuotedOption] | None = None,
         network: Network | None = None,
         full_nodes: Sequence[str] = (),
+        shopper: Shopper | None = None,
     ) -> StockChanged:
         message = "stock moved since the quote: the promise changed, see the fresh options"
         if full_nodes:
@@ -134,9 +158,12 @@ class StockChanged(Problem):
             code=ProblemCode.STOCK_CHANGED,
             message=message,
             options=[
-                DeliveryOption.from_domain(q, network) for q in fresh or [] if network is not None
+                DeliveryOption.from_domain(q, network, shopper=shopper or ENGLISH_IN_EUROS)
+                for q in fresh or []
+                if network is not None
             ],
             field="input.quoteToken",
+            _shopper=shopper,
             short_lines=[
                 ShortLine(
                     node_id=strawberry.ID(s.node_id),
