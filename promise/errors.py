@@ -14,6 +14,8 @@ class ProblemCode(enum.Enum):
     NOTHING_IN_STOCK = "NOTHING_IN_STOCK"
     QUOTE_INVALID = "QUOTE_INVALID"
     QUOTE_EXPIRED = "QUOTE_EXPIRED"
+    QUOTE_NOT_COMMITTABLE = "QUOTE_NOT_COMMITTABLE"
+    QUOTE_ORDER_BY_PASSED = "QUOTE_ORDER_BY_PASSED"
 
 
 class PromiseError(Exception):
@@ -61,6 +63,12 @@ class QuoteInvalid(PromiseError):
 
 class QuoteExpired(PromiseError):
     code = ProblemCode.QUOTE_EXPIRED
+
+
+class QuoteNotCommittable(PromiseError):
+    """A what-if quote (made for an order time other than now): it can be shown, not held."""
+
+    code = ProblemCode.QUOTE_NOT_COMMITTABLE
 
 
 class NetworkDataError(ValueError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from carriers.services import DeliveryKind
@@ -30,7 +30,7 @@ from promise.geo import GeoPoint
 from promise.network import Network
 from promise.profiles import DEFAULT_PROFILE, RuleProfile
 from promise.promise_builder import PromiseRequest, build_promise
-from promise.quotes import Quote, SigningKeys, fingerprint
+from promise.quotes import Quote, SigningKeys, check_committable, fingerprint
 from stock_cache.base import (
     NodeCapacity,
     ReserveOutcome,
@@ -40,6 +40,13 @@ from stock_cache.base import (
 )
 
 MAX_IDEMPOTENCY_KEY = 128
+# The order times a promise may be asked for, around the gateway's clock (docs/api.md):
+# beyond them the calendars have no days to count and no one can order.
+ORDER_TIME_PAST = timedelta(days=1)
+ORDER_TIME_FUTURE = timedelta(days=366)
+# An order time this close to the clock is now (a storefront's clock may be a little off);
+# further away the quote is a what-if, answered but never committed.
+ORDER_TIME_NOW = timedelta(minutes=2)
 
 
 class PromiseService:
@@ -175,9 +182,8 @@ class PromiseService:
                 f"confidence {confidence} must be at least 0.5 and below 1",
                 field="input.confidence",
             )
-        now = order_time or self.now()
-        if now.tzinfo is None:
-            raise InvalidInput("the order time needs a time zone", field="input.orderTime")
+        clock = self.now()
+        now, what_if = (clock, False) if order_time is None else _checked(order_time, clock)
         profile = self.profile_for(client_id, channel)
         # Made before any read, so that a request it refuses costs no round trip.
         request = PromiseRequest(
@@ -232,7 +238,7 @@ class PromiseService:
         )
         expires = int(self.clock()) + self.quote_ttl_seconds
         signer = QuoteSigner(
-            self.keys, client_id, self.network.version, expires, destination, confidence
+            self.keys, client_id, self.network.version, expires, destination, confidence, what_if
         )
         expires_at = datetime.fromtimestamp(expires, tz=UTC)
         return QuotedPromise(
@@ -305,7 +311,9 @@ class PromiseService:
                 f"the idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
                 field="input.idempotencyKey",
             )
-        quote = self.keys.verify(token, client_id=client_id, now=self.clock())
+        now = self.clock()
+        quote = self.keys.verify(token, client_id=client_id, now=now)
+        check_committable(quote, now=now)
         lines = tuple(
             StockLine(shipment.node_id, line.sku, line.quantity)
             for shipment in quote.shipments
@@ -324,3 +332,16 @@ class PromiseService:
             )
         )
         return quote, outcome
+
+
+def _checked(order_time: datetime, clock: datetime) -> tuple[datetime, bool]:
+    """A requested order time within the window, and whether it is a what-if (not now)."""
+    if order_time.tzinfo is None:
+        raise InvalidInput("the order time needs a time zone", field="input.orderTime")
+    if not clock - ORDER_TIME_PAST <= order_time <= clock + ORDER_TIME_FUTURE:
+        raise InvalidInput(
+            f"the order time must be from {ORDER_TIME_PAST.days} day before now to"
+            f" {ORDER_TIME_FUTURE.days} days after it",
+            field="input.orderTime",
+        )
+    return order_time, abs(order_time - clock) > ORDER_TIME_NOW

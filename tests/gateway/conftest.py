@@ -135,8 +135,9 @@ def monday_10() -> str:
 
 @pytest.fixture
 async def service() -> AsyncIterator[PromiseService]:
-    """The promise service of an app on the demo network and the embedded store, started."""
-    app = create_app(Settings(store_url="memory://"))
+    """The promise service of an app on the demo network and the embedded store, started, on
+    the tests' clock (Monday 10:00 in Paris, the order time they pass)."""
+    app = create_app(Settings(store_url="memory://"), clock=FakeClock(MONDAY_10_PARIS.timestamp()))
     async with app.router.lifespan_context(app):
         found: PromiseService = app.state.promise_service
         yield found

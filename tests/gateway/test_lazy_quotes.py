@@ -7,6 +7,7 @@ delivery ships two parcels and has a greener alternative a day later (the carbon
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from promise.cart import CartLine, Destination
 from promise.quotes import Quote, SigningKeys, quote_of
 from tests.gateway.conftest import MONDAY_10_PARIS
 from tests.gateway.graphql_client import COMMIT
+from tests.stock_cache.support import FakeClock
 
 CLIENT = "lazy-quotes"
 SKUS = ("ANGLE-GRINDER-125", "BATH-MAT-60")
@@ -53,7 +55,7 @@ class CountingKeys(SigningKeys):
 @pytest.fixture
 async def service() -> AsyncIterator[PromiseService]:
     """A promise service on the app's network and store, signing with counting keys."""
-    app = create_app(Settings(store_url="memory://"))
+    app = create_app(Settings(store_url="memory://"), clock=FakeClock(MONDAY_10_PARIS.timestamp()))
     async with app.router.lifespan_context(app):
         shared: PromiseService = app.state.promise_service
         keys = CountingKeys(shared.keys.current, shared.keys.secrets)
@@ -63,6 +65,7 @@ async def service() -> AsyncIterator[PromiseService]:
             keys,
             quote_ttl_seconds=900,
             channels=shared.channels,
+            clock=shared.clock,
         )
 
 
@@ -120,8 +123,11 @@ async def test_a_lazily_signed_token_names_what_an_eager_one_named(
     assert signed(service) == []
 
     for option in quoted:
-        assert service.keys.verify(option.token, client_id=CLIENT, now=service.clock()) == (
-            eager_quote(service, option, destination)
+        verified = service.keys.verify(option.token, client_id=CLIENT, now=service.clock())
+        # Each token has an id of its own (one token, one allocation); the rest is the same.
+        assert len(verified.quote_id) == 16
+        assert dataclasses.replace(verified, quote_id="") == eager_quote(
+            service, option, destination
         )
     assert len(signed(service)) == len(quoted)
 

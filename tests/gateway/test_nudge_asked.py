@@ -20,6 +20,7 @@ from gateway.service.answers import QuotedPromise
 from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
 from tests.gateway.conftest import MONDAY_10_PARIS
+from tests.stock_cache.support import FakeClock
 
 CLIENT = "nudge-asked"
 SKUS = ("ANGLE-GRINDER-125", "BATH-MAT-60")
@@ -52,7 +53,7 @@ class Recording(PromiseService):
 
 @pytest.fixture
 async def service() -> AsyncIterator[Recording]:
-    app = create_app(Settings(store_url="memory://"))
+    app = create_app(Settings(store_url="memory://"), clock=FakeClock(MONDAY_10_PARIS.timestamp()))
     async with app.router.lifespan_context(app):
         shared: PromiseService = app.state.promise_service
         recording = Recording(
@@ -61,6 +62,7 @@ async def service() -> AsyncIterator[Recording]:
             shared.keys,
             quote_ttl_seconds=900,
             channels=shared.channels,
+            clock=shared.clock,
         )
         recording.asked = []
         yield recording

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Sequence
 
@@ -11,6 +12,7 @@ from gateway.api.types.options import DeliveryOption
 from gateway.service.answers import QuotedOption
 from promise.errors import PromiseError
 from promise.network import Network
+from promise.quotes import QuoteOrderByPassed as DomainOrderByPassed
 from stock_cache.base import AllocationStatus, Shortage
 
 
@@ -24,6 +26,10 @@ class ProblemCode(enum.Enum):
     NOTHING_IN_STOCK = "NOTHING_IN_STOCK"
     QUOTE_INVALID = "QUOTE_INVALID"
     QUOTE_EXPIRED = "QUOTE_EXPIRED"
+    QUOTE_NOT_COMMITTABLE = "QUOTE_NOT_COMMITTABLE"
+    QUOTE_ORDER_BY_PASSED = "QUOTE_ORDER_BY_PASSED"
+    QUOTE_ALREADY_COMMITTED = "QUOTE_ALREADY_COMMITTED"
+    HOLD_LIMIT_REACHED = "HOLD_LIMIT_REACHED"
     STOCK_CHANGED = "STOCK_CHANGED"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     ALLOCATION_NOT_FOUND = "ALLOCATION_NOT_FOUND"
@@ -81,6 +87,26 @@ class QuoteInvalid(Problem):
 @strawberry.type
 class QuoteExpired(Problem):
     pass
+
+
+@strawberry.type(
+    description="A what-if quote (made for an orderTime other than now): shown, never held."
+)
+class QuoteNotCommittable(Problem):
+    pass
+
+
+@strawberry.type(
+    description="The quote's orderBy passed before the commit: its dates no longer hold."
+)
+class QuoteOrderByPassed(Problem):
+    order_by: dt.datetime = strawberry.field(description="The order-by the quote was made for.")
+    options: list[DeliveryOption] = strawberry.field(
+        description=(
+            "Fresh options for the same cart and destination, quoted now, best first; "
+            "empty when nothing can be offered any more."
+        )
+    )
 
 
 @strawberry.type
@@ -175,6 +201,7 @@ _BY_CODE: dict[str, type[Problem]] = {
     "NOTHING_IN_STOCK": NothingInStock,
     "QUOTE_INVALID": QuoteInvalid,
     "QUOTE_EXPIRED": QuoteExpired,
+    "QUOTE_NOT_COMMITTABLE": QuoteNotCommittable,
 }
 
 
@@ -185,9 +212,24 @@ def problem_of(error: PromiseError) -> Problem:
         return UnknownSku(
             code=ProblemCode.UNKNOWN_SKU, message=error.message, field=error.field, sku=sku
         )
+    if isinstance(error, DomainOrderByPassed):
+        return order_by_passed(error, [], None)
     kind = _BY_CODE[error.code.value]
     code = ProblemCode.UNKNOWN_STORE if kind is UnknownStore else ProblemCode(error.code.value)
     return kind(code=code, message=error.message, field=error.field)
+
+
+def order_by_passed(
+    error: DomainOrderByPassed, fresh: list[QuotedOption], network: Network | None
+) -> QuoteOrderByPassed:
+    order_by = error.quote.order_by or 0
+    return QuoteOrderByPassed(
+        code=ProblemCode.QUOTE_ORDER_BY_PASSED,
+        message=error.message,
+        field=error.field,
+        order_by=dt.datetime.fromtimestamp(order_by, tz=dt.UTC),
+        options=[DeliveryOption.from_domain(q, network) for q in fresh if network is not None],
+    )
 
 
 def unavailable() -> TemporarilyUnavailable:
