@@ -128,6 +128,8 @@ class ReserveRequest:
     `capacity` names the nodes whose daily order capacity the allocation takes one order of:
     held like its units (HELD until its expiry, kept once confirmed and when fulfilled, given
     back when released or expired), all or nothing with them.
+    `quote_id` names the quote the request commits: one quote, one allocation (a client's
+    other idempotency keys are refused it, QuoteAlreadyCommitted); "" for none.
     """
 
     client_id: str
@@ -138,6 +140,7 @@ class ReserveRequest:
     payload: str = ""
     channel: str | None = None
     capacity: tuple[NodeCapacity, ...] = ()
+    quote_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

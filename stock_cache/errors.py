@@ -24,6 +24,21 @@ class IdempotencyConflict(StockStoreError):
         self.key = key
 
 
+class QuoteAlreadyCommitted(StockStoreError):
+    """The quote was committed under another idempotency key of the client: one quote, one
+    allocation. `allocation_id` is that commit's allocation (None while it is under way)."""
+
+    def __init__(self, quote_id: str, key: str, allocation_id: str | None) -> None:
+        made = f"allocation {allocation_id!r}" if allocation_id else "a commit still under way"
+        super().__init__(
+            f"the quote was already committed with idempotency key {key!r} ({made});"
+            " ask for options again to commit once more"
+        )
+        self.quote_id = quote_id
+        self.key = key
+        self.allocation_id = allocation_id
+
+
 class AllocationNotFound(StockStoreError):
     def __init__(self, allocation_id: str) -> None:
         super().__init__(f"no allocation {allocation_id!r} for this client")

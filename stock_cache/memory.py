@@ -29,7 +29,12 @@ from stock_cache.base import (
     ReserveRequest,
     Shortage,
 )
-from stock_cache.errors import AllocationNotFound, AllocationStateError, IdempotencyConflict
+from stock_cache.errors import (
+    AllocationNotFound,
+    AllocationStateError,
+    IdempotencyConflict,
+    QuoteAlreadyCommitted,
+)
 from stock_cache.memory_levels import Deadlines, MemoryLevels
 from stock_cache.rules import StockRules
 
@@ -56,6 +61,7 @@ class _Remembered:
     fingerprint: str
     allocation_id: str
     forget_at_ms: int
+    quote_id: str = ""
 
 
 class MemoryStore(MemoryLevels):
@@ -91,6 +97,8 @@ class MemoryStore(MemoryLevels):
         self._hold_deadlines: Deadlines[str] = Deadlines()
         self._record_deadlines: Deadlines[str] = Deadlines()
         self._key_deadlines: Deadlines[tuple[str, str]] = Deadlines()
+        # (client, quote id) -> the idempotency key that committed it; forgotten with the key.
+        self._quotes: dict[tuple[str, str], str] = {}
 
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)
@@ -103,6 +111,13 @@ class MemoryStore(MemoryLevels):
             if remembered.fingerprint != request.fingerprint:
                 raise IdempotencyConflict(request.idempotency_key)
             return Reserved(self._records[remembered.allocation_id].allocation, replayed=True)
+        quote = (request.client_id, request.quote_id)
+        if request.quote_id and quote in self._quotes:
+            first = self._quotes[quote]
+            made = self._remembered.get((request.client_id, first))
+            raise QuoteAlreadyCommitted(
+                request.quote_id, first, None if made is None else made.allocation_id
+            )
         shortages = tuple(
             Shortage(node, sku, qty, available)
             for (node, sku), qty in units.items()
@@ -138,8 +153,12 @@ class MemoryStore(MemoryLevels):
         self._publish(allocation, now)
         self._hold_deadlines.push(now + request.ttl_seconds * 1000, allocation.id)
         forget_at = now + IDEMPOTENCY_TTL_MS
-        self._remembered[key] = _Remembered(request.fingerprint, allocation.id, forget_at)
+        self._remembered[key] = _Remembered(
+            request.fingerprint, allocation.id, forget_at, request.quote_id
+        )
         self._key_deadlines.push(forget_at, key)
+        if request.quote_id:
+            self._quotes[quote] = request.idempotency_key
         return Reserved(allocation, replayed=False)
 
     async def confirm(self, client_id: str, allocation_id: str, order_reference: str) -> Allocation:
@@ -267,6 +286,9 @@ class MemoryStore(MemoryLevels):
             remembered = self._remembered.get(key)
             if remembered is not None and remembered.forget_at_ms <= now:
                 del self._remembered[key]
+                quote = (key[0], remembered.quote_id)
+                if remembered.quote_id and self._quotes.get(quote) == key[1]:
+                    del self._quotes[quote]
         for allocation_id in self._record_deadlines.pop_due(now):
             record = self._records.get(allocation_id)
             if (

@@ -61,7 +61,8 @@ class RedisKeys:
     idempotency keys (a claim while its reserve runs, see claim.lua), the `outbox` stream,
     `held`, HELD ids by expiry, `pinned`, CONFIRMED ids whose holds may still carry the
     confirm's pin, by when a repair is due, and `pending`, the idempotency keys under a claim,
-    by the claim's deadline.
+    by the claim's deadline, and `quote:CLIENT:ID`, the idempotency key that committed a
+    quote (in the bucket of the quote's id, so one place answers for it).
     """
 
     def __init__(self, prefix: str) -> None:
@@ -115,6 +116,11 @@ class RedisKeys:
     def idempotency(self, client_id: str, key: str) -> str:
         bucket = bucket_of_key(client_id, key)
         return f"{self.bucket(bucket)}:idem:{_part(client_id)}:{_part(key)}"
+
+    def quote_claim(self, client_id: str, quote_id: str) -> str:
+        """The idempotency key that committed a client's quote (one quote, one allocation)."""
+        bucket = bucket_of_key(client_id, f"quote:{quote_id}")
+        return f"{self.bucket(bucket)}:quote:{_part(client_id)}:{_part(quote_id)}"
 
     def outbox(self, bucket: int) -> str:
         return f"{self.bucket(bucket)}:outbox"

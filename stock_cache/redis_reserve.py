@@ -39,6 +39,7 @@ from stock_cache.base import (
 from stock_cache.errors import (
     AllocationNotFound,
     IdempotencyConflict,
+    QuoteAlreadyCommitted,
     ReserveInProgress,
     StoreUnavailable,
 )
@@ -60,6 +61,13 @@ _BUSY_POLLS = 50
 
 def _new_allocation_id(bucket: int) -> str:
     return f"{bucket:x}{uuid.uuid4().hex[1:]}"
+
+
+def _text(value: object) -> str | None:
+    """A reply of a plain command as text (the client may give bytes), None for none."""
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _by_sku(units: Units) -> dict[str, list[tuple[int, str, int]]]:
@@ -84,6 +92,8 @@ class _Plan:
     holders: list[list[str]]
     lines: str
     capacity: str
+    # The quote's claim key ("" when the request names no quote).
+    quote: str
 
 
 class ReserveSteps(AllocationSteps):
@@ -106,6 +116,11 @@ class ReserveSteps(AllocationSteps):
             holders=self._holders(grouped, orders),
             lines=encode_lines(request.lines),
             capacity=json.dumps(list(orders)) if orders else "",
+            quote=(
+                self._keys.quote_claim(request.client_id, request.quote_id)
+                if request.quote_id
+                else ""
+            ),
         )
         async with self._session():
             for _ in range(_BUSY_POLLS):
@@ -130,24 +145,45 @@ class ReserveSteps(AllocationSteps):
             plan.capacity,
             IDEMPOTENCY_TTL_MS,
         ]
-        unsettled = Unsettled(plan.idempotency, plan.pending, allocation_id, plan.holders)
+        key = request.idempotency_key
+        unsettled = Unsettled(
+            plan.idempotency,
+            plan.pending,
+            allocation_id,
+            plan.holders,
+            (plan.quote, key) if plan.quote else None,
+        )
         gens_key, fields = self._keys.gens(), generation_fields(plan.nodes)
+
+        def reads(pipe: Any) -> None:
+            pipe.hmget(gens_key, fields)
+            if plan.quote:
+                # The quote's claim, taken for this key unless another key has it: the key
+                # it names comes back (None when it was free). Kept as long as the key.
+                pipe.set(plan.quote, key, nx=True, px=IDEMPOTENCY_TTL_MS, get=True)
+
         try:
-            # Two slots, one round trip (split per server on a cluster).
-            claim, found = await self._scripts.run_beside(
-                ("claim", [plan.idempotency, plan.pending], claim_args),
-                lambda pipe: pipe.hmget(gens_key, fields),
+            # Two or three slots, one round trip (split per server on a cluster).
+            claim, found, *quoted = await self._scripts.run_beside(
+                ("claim", [plan.idempotency, plan.pending], claim_args), reads
             )
         except UNREACHABLE as exc:
             if not never_sent(exc):
                 self._leave_unsettled(unsettled)
             raise StoreUnavailable(f"Redis at {self._where} did not answer: {exc}") from exc
+        first = _text(quoted[0]) if quoted else None
+        newly_quoted = bool(quoted) and first is None
         if claim[0] == "conflict":
+            if newly_quoted:
+                await self._run([("quote_unclaim", [plan.quote], [key])])
             raise IdempotencyConflict(request.idempotency_key)
         if claim[0] == "replay":
             return await self._replay(request, request.fingerprint, claim[1], now)
         if claim[0] == "busy":
             return None
+        if first is not None and first != key:
+            await self._run([("unclaim", [plan.idempotency, plan.pending], [allocation_id])])
+            raise await self._committed_quote(request, first)
         calls: list[Call] = []
         if claim[0] == "taken_over":
             # The claim's owner died: what its allocation id may hold goes back first.
@@ -165,6 +201,8 @@ class ReserveSteps(AllocationSteps):
                 unclaim: Call = ("unclaim", [plan.idempotency, plan.pending], [allocation_id])
                 answers = await self._run([*giving_back, unclaim])
                 released = answers[-1]
+                if released[0] == "released" and plan.quote:
+                    await self._run([("quote_unclaim", [plan.quote], [key])])
                 if released[0] == "committed":
                     return await self._replay(request, released[2], released[1], now)
                 return short
@@ -277,6 +315,19 @@ class ReserveSteps(AllocationSteps):
         if committed[0] == "replay":
             return await self._replay(request, request.fingerprint, committed[1], now)
         return None  # "lost": the claim passed its deadline and went to another call
+
+    async def _committed_quote(self, request: ReserveRequest, first: str) -> QuoteAlreadyCommitted:
+        """The refusal of a quote another key of the client committed, naming its allocation."""
+        try:
+            fields = await self._client.hmget(
+                self._keys.idempotency(request.client_id, first), ["allocation_id", "state"]
+            )
+        except UNREACHABLE:
+            return QuoteAlreadyCommitted(request.quote_id, first, None)
+        made, state = (_text(value) for value in fields)
+        return QuoteAlreadyCommitted(
+            request.quote_id, first, made if made is not None and state is None else None
+        )
 
     async def _replay(
         self, request: ReserveRequest, fingerprint: str, allocation_id: str | None, now: int

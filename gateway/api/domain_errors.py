@@ -7,6 +7,8 @@ stable code and the field it concerns. Anything else is unexpected, and stays an
 
 from __future__ import annotations
 
+import strawberry
+
 from gateway.api.types.problems import (
     AddressNotFound,
     AllocationNotFound,
@@ -15,6 +17,7 @@ from gateway.api.types.problems import (
     IdempotencyConflict,
     Problem,
     ProblemCode,
+    QuoteAlreadyCommitted,
     outcome_unknown,
     problem_of,
     unavailable,
@@ -26,6 +29,7 @@ from stock_cache.base import AllocationStatus
 from stock_cache.errors import AllocationNotFound as DomainAllocationNotFound
 from stock_cache.errors import AllocationStateError, StoreOutcomeUnknown, StoreUnavailable
 from stock_cache.errors import IdempotencyConflict as DomainIdempotencyConflict
+from stock_cache.errors import QuoteAlreadyCommitted as DomainQuoteAlreadyCommitted
 
 EXPECTED: tuple[type[Exception], ...] = (
     PromiseError,
@@ -36,6 +40,7 @@ EXPECTED: tuple[type[Exception], ...] = (
     DomainAllocationNotFound,
     AllocationStateError,
     DomainIdempotencyConflict,
+    DomainQuoteAlreadyCommitted,
 )
 
 
@@ -73,5 +78,13 @@ def as_problem(error: Exception) -> Problem:
             code=ProblemCode.IDEMPOTENCY_CONFLICT,
             message=str(error),
             field="input.idempotencyKey",
+        )
+    if isinstance(error, DomainQuoteAlreadyCommitted):
+        made = error.allocation_id
+        return QuoteAlreadyCommitted(
+            code=ProblemCode.QUOTE_ALREADY_COMMITTED,
+            message=str(error),
+            field="input.quoteToken",
+            allocation_id=None if made is None else strawberry.ID(made),
         )
     raise error

@@ -23,6 +23,7 @@ from gateway.api.types.problems import (
     IdempotencyConflict,
     InvalidInput,
     ProblemCode,
+    QuoteAlreadyCommitted,
     QuoteExpired,
     QuoteInvalid,
     QuoteNotCommittable,
@@ -51,6 +52,7 @@ CommitAllocationResult = Annotated[
     | QuoteExpired
     | QuoteNotCommittable
     | QuoteOrderByPassed
+    | QuoteAlreadyCommitted
     | StockChanged
     | IdempotencyConflict
     | TemporarilyUnavailable,

@@ -329,6 +329,7 @@ class PromiseService:
                 payload=quote.to_json(),
                 channel=self.store_channel(client_id, channel),
                 capacity=self.capacity_orders(quote, self.profile_for(client_id, channel)),
+                quote_id=quote.quote_id,
             )
         )
         return quote, outcome

@@ -86,6 +86,7 @@ mutation Commit($input: CommitAllocationInput!) {
     ...ProblemFields
     ... on StockChanged { shortLines { nodeId sku requested available } }
     ... on QuoteOrderByPassed { orderBy options { kind promisedDate orderBy quoteToken } }
+    ... on QuoteAlreadyCommitted { allocationId }
   }
 }
 """

@@ -123,3 +123,20 @@ async def test_an_order_time_out_of_the_window_is_refused_naming_the_field(
     assert refused["__typename"] == "InvalidInput", refused
     assert refused["field"] == "input.orderTime"
     assert "1 day before now to 366 days after it" in refused["message"]
+
+
+async def test_one_quote_holds_once_and_a_second_key_is_told_which_allocation_it_made(
+    storefront: GraphQLClient, lyon_cart: list[JSON]
+) -> None:
+    option = await same_day(storefront, lyon_cart)
+    held = await storefront.commit(option["quoteToken"], "order-2005")
+    after = await storefront.total_atp(CART_SKUS)
+
+    again = await storefront.commit(option["quoteToken"], "order-2005-script")
+    replayed = await storefront.commit(option["quoteToken"], "order-2005")
+
+    assert again["__typename"] == "QuoteAlreadyCommitted", again
+    assert (again["code"], again["field"]) == ("QUOTE_ALREADY_COMMITTED", "input.quoteToken")
+    assert again["allocationId"] == held["id"]
+    assert (replayed["id"], replayed["replayed"]) == (held["id"], True)
+    assert await storefront.total_atp(CART_SKUS) == after

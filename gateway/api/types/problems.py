@@ -109,6 +109,15 @@ class QuoteOrderByPassed(Problem):
     )
 
 
+@strawberry.type(
+    description="The quote was committed under another idempotency key: one quote, one hold."
+)
+class QuoteAlreadyCommitted(Problem):
+    allocation_id: strawberry.ID | None = strawberry.field(
+        description="The allocation that commit made; null while it is still under way."
+    )
+
+
 @strawberry.type
 class ShortLine:
     node_id: strawberry.ID
