@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from carriers.echo import shown
+
 
 class ProblemCode(enum.Enum):
     INVALID_INPUT = "INVALID_INPUT"
@@ -37,7 +39,7 @@ class UnknownSku(PromiseError):
     code = ProblemCode.UNKNOWN_SKU
 
     def __init__(self, sku: str, *, field: str) -> None:
-        super().__init__(f"unknown SKU {sku!r}", field=field)
+        super().__init__(f"unknown SKU {shown(sku)}", field=field)
         self.sku = sku
 
 

@@ -6,6 +6,7 @@ import datetime
 import uuid
 from collections.abc import Callable
 
+from carriers.echo import shown
 from stock_cache.base import AllocationStatus, ReserveRequest
 
 # How long a (client, idempotency key) is remembered, and an allocation record after its last
@@ -50,8 +51,8 @@ def units_of(request: ReserveRequest) -> Units:
     for index, line in enumerate(request.lines):
         if line.quantity < 1:
             raise ValueError(
-                f"lines[{index}] ({line.sku} at {line.node_id}) has quantity {line.quantity};"
-                " it must be at least 1"
+                f"lines[{index}] ({shown(line.sku)} at {shown(line.node_id)}) has quantity"
+                f" {line.quantity}; it must be at least 1"
             )
         key = (line.node_id, line.sku)
         units[key] = units.get(key, 0) + line.quantity

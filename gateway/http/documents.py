@@ -34,6 +34,7 @@ from graphql import (
     validate,
 )
 
+from carriers.echo import shown
 from gateway.admission.api_keys import Caller, ClientKind
 from gateway.admission.cost import cost_plan
 from gateway.admission.scopes import Scope, scope_of
@@ -246,7 +247,7 @@ class OperationChecks:
                 "BAD_REQUEST",
                 "name the operation to run in operationName"
                 if operation_name is None
-                else f"no operation named {operation_name!r}",
+                else f"no operation named {shown(operation_name)}",
                 graphql_error=True,
             )
         operation = plan.operation

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import strawberry
 
+from carriers.echo import cut
 from gateway.api.types.options import DeliveryOption
 from gateway.service.answers import QuotedOption
 from promise.errors import PromiseError
@@ -219,7 +220,7 @@ def problem_of(error: PromiseError) -> Problem:
     if error.code.value == "UNKNOWN_SKU":
         sku = getattr(error, "sku", "")
         return UnknownSku(
-            code=ProblemCode.UNKNOWN_SKU, message=error.message, field=error.field, sku=sku
+            code=ProblemCode.UNKNOWN_SKU, message=error.message, field=error.field, sku=cut(sku)
         )
     if isinstance(error, DomainOrderByPassed):
         return order_by_passed(error, [], None)
