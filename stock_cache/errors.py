@@ -41,6 +41,20 @@ class QuoteAlreadyCommitted(StockStoreError):
         self.allocation_id = allocation_id
 
 
+class HoldLimitReached(StockStoreError):
+    """The units asked would take a holder past its cap of held units: nothing was held."""
+
+    def __init__(self, holder: str, limit: int, held: int, asked: int) -> None:
+        super().__init__(
+            f"{shown(holder)} holds {held} units of at most {limit}: {asked} more can't be"
+            " held until a hold is confirmed, released or expires"
+        )
+        self.holder = holder
+        self.limit = limit
+        self.held = held
+        self.asked = asked
+
+
 class AllocationNotFound(StockStoreError):
     def __init__(self, allocation_id: str) -> None:
         super().__init__(f"no allocation {shown(allocation_id)} for this client")

@@ -14,6 +14,7 @@ from stock_cache._rules import (
     RECORD_RETENTION_MS,
     Units,
     capacity_of,
+    limits_of,
     new_allocation_id,
     oldest_capacity_day,
     units_of,
@@ -32,6 +33,7 @@ from stock_cache.base import (
 from stock_cache.errors import (
     AllocationNotFound,
     AllocationStateError,
+    HoldLimitReached,
     IdempotencyConflict,
     QuoteAlreadyCommitted,
 )
@@ -54,6 +56,8 @@ class _Record:
     changed_at_ms: int
     # node -> day of each capacity order the allocation takes.
     capacity: dict[str, str] = dataclasses.field(default_factory=dict)
+    # The holders whose caps of held units it counts against, while HELD.
+    holders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +103,13 @@ class MemoryStore(MemoryLevels):
         self._key_deadlines: Deadlines[tuple[str, str]] = Deadlines()
         # (client, quote id) -> the idempotency key that committed it; forgotten with the key.
         self._quotes: dict[tuple[str, str], str] = {}
+        # Holder -> {allocation id: units} of its HELD allocations (see HoldLimit).
+        self._held_by: dict[str, dict[str, int]] = {}
 
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)
         orders = capacity_of(request)
+        limits = limits_of(request)
         seen = self._rules.channel(request.channel)
         now = self._catch_up()
         key = (request.client_id, request.idempotency_key)
@@ -118,6 +125,11 @@ class MemoryStore(MemoryLevels):
             raise QuoteAlreadyCommitted(
                 request.quote_id, first, None if made is None else made.allocation_id
             )
+        asked = sum(units.values())
+        for holder, limit in limits.items():
+            held = sum(self._held_by.get(holder, {}).values())
+            if held + asked > limit:
+                raise HoldLimitReached(holder, limit, held, asked)
         shortages = tuple(
             Shortage(node, sku, qty, available)
             for (node, sku), qty in units.items()
@@ -149,7 +161,9 @@ class MemoryStore(MemoryLevels):
             payload=request.payload,
         )
         capacity = {node: day for node, (day, _) in orders.items()}
-        self._records[allocation.id] = _Record(allocation, units, now, capacity)
+        self._records[allocation.id] = _Record(allocation, units, now, capacity, tuple(limits))
+        for holder in limits:
+            self._held_by.setdefault(holder, {})[allocation.id] = asked
         self._publish(allocation, now)
         self._hold_deadlines.push(now + request.ttl_seconds * 1000, allocation.id)
         forget_at = now + IDEMPOTENCY_TTL_MS
@@ -177,6 +191,7 @@ class MemoryStore(MemoryLevels):
             )
             record.changed_at_ms = now
             self._publish(record.allocation, now)
+            self._unlimit(record)
             return record.allocation
         raise AllocationStateError(allocation_id, current.status.value, "confirmed")
 
@@ -266,10 +281,21 @@ class MemoryStore(MemoryLevels):
                     self._orders[node, day] = left
                 else:
                     self._orders.pop((node, day), None)
+        self._unlimit(record)
         record.allocation = dataclasses.replace(record.allocation, status=status)
         record.changed_at_ms = at_ms
         self._publish(record.allocation, at_ms)
         self._record_deadlines.push(at_ms + RECORD_RETENTION_MS, record.allocation.id)
+
+    def _unlimit(self, record: _Record) -> None:
+        """The allocation no longer counts against its holders' caps (it is no longer HELD)."""
+        for holder in record.holders:
+            held = self._held_by.get(holder)
+            if held is not None:
+                held.pop(record.allocation.id, None)
+                if not held:
+                    del self._held_by[holder]
+        record.holders = ()
 
     def _catch_up(self) -> int:
         """Apply every deadline that has passed by the clock; return the clock in ms."""

@@ -22,6 +22,7 @@ from stock_cache._rules import (
     RECORD_RETENTION_MS,
     Units,
     capacity_of,
+    limits_of,
     now_ms,
     oldest_capacity_day,
     units_of,
@@ -38,6 +39,7 @@ from stock_cache.base import (
 )
 from stock_cache.errors import (
     AllocationNotFound,
+    HoldLimitReached,
     IdempotencyConflict,
     QuoteAlreadyCommitted,
     ReserveInProgress,
@@ -57,6 +59,8 @@ CLAIM_DEADLINE_MS = 10_000
 # it answers ReserveInProgress.
 _BUSY_POLL_SECONDS = 0.02
 _BUSY_POLLS = 50
+# A holder's keys outlive its newest hold by this much, then go (limit_hold.lua).
+_HOLDER_GRACE_MS = 60_000
 
 
 def _new_allocation_id(bucket: int) -> str:
@@ -94,6 +98,9 @@ class _Plan:
     capacity: str
     # The quote's claim key ("" when the request names no quote).
     quote: str
+    limits: dict[str, int]
+    # The units the request holds, all lines together: what the caps count.
+    units: int
 
 
 class ReserveSteps(AllocationSteps):
@@ -102,6 +109,7 @@ class ReserveSteps(AllocationSteps):
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)
         orders = capacity_of(request)
+        limits = limits_of(request)
         self._rules.channel(request.channel)
         bucket = bucket_of_key(request.client_id, request.idempotency_key)
         grouped = _by_sku(units)
@@ -113,7 +121,10 @@ class ReserveSteps(AllocationSteps):
             grouped=grouped,
             orders=orders,
             nodes=list(dict.fromkeys(node for node, _ in units)),
-            holders=self._holders(grouped, orders),
+            holders=[
+                *self._holders(grouped, orders),
+                *(list(self._keys.holder(name)) for name in limits),
+            ],
             lines=encode_lines(request.lines),
             capacity=json.dumps(list(orders)) if orders else "",
             quote=(
@@ -121,6 +132,8 @@ class ReserveSteps(AllocationSteps):
                 if request.quote_id
                 else ""
             ),
+            limits=limits,
+            units=sum(units.values()),
         )
         async with self._session():
             for _ in range(_BUSY_POLLS):
@@ -205,6 +218,8 @@ class ReserveSteps(AllocationSteps):
                     await self._run([("quote_unclaim", [plan.quote], [key])])
                 if released[0] == "committed":
                     return await self._replay(request, released[2], released[1], now)
+                if isinstance(short, HoldLimitReached):
+                    raise short
                 return short
         except UNREACHABLE as exc:
             self._leave_unsettled(unsettled)
@@ -234,10 +249,21 @@ class ReserveSteps(AllocationSteps):
                 oldest_capacity_day(now),
             ]
             calls.append(("cap_hold", list(self._keys.capacity(node)), args))
+        keep_ms = plan.request.ttl_seconds * 1000 + _HOLDER_GRACE_MS
+        for name, limit in plan.limits.items():
+            args = [now, expires_at_ms, allocation_id, plan.units, limit, keep_ms]
+            calls.append(("limit_hold", list(self._keys.holder(name)), args))
         return calls
 
-    def _shortfall(self, plan: _Plan, replies: Sequence[Any]) -> InsufficientStock | None:
-        """The shortages that hold.lua and cap_hold.lua reported, None if all were held."""
+    def _shortfall(
+        self, plan: _Plan, replies: Sequence[Any]
+    ) -> InsufficientStock | HoldLimitReached | None:
+        """The shortages that hold.lua and cap_hold.lua reported, or the first cap that
+        limit_hold.lua refused; None if all were held."""
+        capped = len(plan.grouped) + len(plan.orders)
+        for (name, limit), reply in zip(plan.limits.items(), replies[capped:], strict=True):
+            if reply[0] == "short":
+                return HoldLimitReached(name, limit, int(reply[1]), plan.units)
         shortages: list[tuple[int, Shortage]] = []
         count = len(plan.grouped)
         for (sku, lines), reply in zip(plan.grouped.items(), replies[:count], strict=True):
@@ -247,7 +273,7 @@ class ReserveSteps(AllocationSteps):
         full = tuple(
             CapacityShortage(node, day, cast(int, limit), int(reply[1]))
             for (node, (day, limit)), reply in zip(
-                plan.orders.items(), replies[count:], strict=True
+                plan.orders.items(), replies[count:capped], strict=True
             )
             if reply[0] == "short"
         )
@@ -273,6 +299,7 @@ class ReserveSteps(AllocationSteps):
             OUTBOX_MAXLEN,
             self._keys.record_prefix(bucket),
             plan.capacity,
+            json.dumps(list(plan.limits)) if plan.limits else "",
         ]
         keys = [
             plan.idempotency,

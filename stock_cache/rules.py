@@ -39,6 +39,9 @@ class Channel:
     name: str
     nodes: frozenset[str] | None = None  # None: every node
     caps: Mapping[str, int] = field(default_factory=dict)
+    # Caps of units held (HELD) at once by one client and by one shopper; None: no cap.
+    held_units_per_client: int | None = None
+    held_units_per_shopper: int | None = None
 
     def sells_from(self, node_id: str) -> bool:
         return self.nodes is None or node_id in self.nodes

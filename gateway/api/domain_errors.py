@@ -14,6 +14,7 @@ from gateway.api.types.problems import (
     AllocationNotFound,
     AllocationStateConflict,
     GeocoderUnavailable,
+    HoldLimitReached,
     IdempotencyConflict,
     Problem,
     ProblemCode,
@@ -28,6 +29,7 @@ from promise.errors import PromiseError
 from stock_cache.base import AllocationStatus
 from stock_cache.errors import AllocationNotFound as DomainAllocationNotFound
 from stock_cache.errors import AllocationStateError, StoreOutcomeUnknown, StoreUnavailable
+from stock_cache.errors import HoldLimitReached as DomainHoldLimitReached
 from stock_cache.errors import IdempotencyConflict as DomainIdempotencyConflict
 from stock_cache.errors import QuoteAlreadyCommitted as DomainQuoteAlreadyCommitted
 
@@ -41,6 +43,7 @@ EXPECTED: tuple[type[Exception], ...] = (
     AllocationStateError,
     DomainIdempotencyConflict,
     DomainQuoteAlreadyCommitted,
+    DomainHoldLimitReached,
 )
 
 
@@ -86,5 +89,20 @@ def as_problem(error: Exception) -> Problem:
             message=str(error),
             field="input.quoteToken",
             allocation_id=None if made is None else strawberry.ID(made),
+        )
+    if isinstance(error, DomainHoldLimitReached):
+        kind = error.holder.partition(":")[0].upper()
+        whose = "the shopper" if kind == "SHOPPER" else "this client"
+        return HoldLimitReached(
+            code=ProblemCode.HOLD_LIMIT_REACHED,
+            message=(
+                f"{whose} holds {error.held} units of at most {error.limit}: {error.asked} more"
+                " can't be held until a hold is confirmed, released or expires"
+            ),
+            field="input.quoteToken",
+            limit=error.limit,
+            held=error.held,
+            asked=error.asked,
+            holder=kind,
         )
     raise error

@@ -20,6 +20,7 @@ from gateway.api.types.inputs import (
 from gateway.api.types.problems import (
     AllocationNotFound,
     AllocationStateConflict,
+    HoldLimitReached,
     IdempotencyConflict,
     InvalidInput,
     ProblemCode,
@@ -53,6 +54,7 @@ CommitAllocationResult = Annotated[
     | QuoteNotCommittable
     | QuoteOrderByPassed
     | QuoteAlreadyCommitted
+    | HoldLimitReached
     | StockChanged
     | IdempotencyConflict
     | TemporarilyUnavailable,
@@ -103,6 +105,7 @@ class Mutation:
                 input.idempotency_key,
                 client_id=info.context.client_id,
                 channel=info.context.channel,
+                shopper_id=info.context.shopper_id,
             )
         except DomainOrderByPassed as error:
             fresh = await _fresh(service, error.quote, info)

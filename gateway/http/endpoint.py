@@ -49,10 +49,12 @@ from gateway.http.documents import OperationChecks, Prepared
 from gateway.http.protocol import (
     GRAPHQL_RESPONSE,
     JSON_MEDIA,
+    SHOPPER_HEADER,
     Outcome,
     Refusal,
     media_type,
     read_body,
+    shopper_of,
 )
 from gateway.http.rate_limits import admit
 from gateway.ops.logs import request_id_var
@@ -153,6 +155,7 @@ class GraphQLEndpoint:
                     "a valid API key is required: Authorization: Bearer KEY",
                     headers={"www-authenticate": 'Bearer realm="promise-gateway"'},
                 )
+            shopper = shopper_of(request.headers.get(SHOPPER_HEADER))
             if request.method == "GET":
                 batch: list[Any] = [dict(request.query_params)]
                 is_batch = False
@@ -181,7 +184,7 @@ class GraphQLEndpoint:
         outcomes = [
             self._refused(p, media)
             if isinstance(p, Refusal)
-            else await self._execute(p, caller, request_id)
+            else await self._execute(p, caller, request_id, shopper)
             for p in prepared
         ]
         for outcome in outcomes:
@@ -197,11 +200,14 @@ class GraphQLEndpoint:
 
     # -- one operation -----------------------------------------------------------------
 
-    async def _execute(self, prepared: Prepared, caller: Caller, request_id: str) -> Outcome:
+    async def _execute(
+        self, prepared: Prepared, caller: Caller, request_id: str, shopper: str | None
+    ) -> Outcome:
         context = Context(
             service=self.holder["service"],
             client_id=caller.client_id,
             channel=caller.channel,
+            shopper_id=shopper,
             scopes=caller.scopes,
             request_id=request_id,
             platform=self.platform,

@@ -32,6 +32,7 @@ from promise.profiles import DEFAULT_PROFILE, RuleProfile
 from promise.promise_builder import PromiseRequest, build_promise
 from promise.quotes import Quote, SigningKeys, check_committable, fingerprint
 from stock_cache.base import (
+    HoldLimit,
     NodeCapacity,
     ReserveOutcome,
     ReserveRequest,
@@ -301,8 +302,32 @@ class PromiseService:
         except PromiseError:
             return []
 
+    def hold_limits(
+        self, client_id: str, channel: str | None, shopper_id: str | None
+    ) -> tuple[HoldLimit, ...]:
+        """The caps of held units of the caller's channel (channels.toml) that a commit counts
+        against: the client's, and the shopper's when the storefront names one."""
+        name = self.store_channel(client_id, channel)
+        rules = None if self.channels is None or name is None else self.channels.rules
+        found = None if rules is None else rules.channels.get(name or "")
+        if found is None:
+            return ()
+        limits = []
+        if found.held_units_per_client is not None:
+            limits.append(HoldLimit(f"client:{client_id}", found.held_units_per_client))
+        if found.held_units_per_shopper is not None and shopper_id is not None:
+            holder = f"shopper:{client_id}:{shopper_id}"
+            limits.append(HoldLimit(holder, found.held_units_per_shopper))
+        return tuple(limits)
+
     async def commit(
-        self, token: str, idempotency_key: str, *, client_id: str, channel: str | None = None
+        self,
+        token: str,
+        idempotency_key: str,
+        *,
+        client_id: str,
+        channel: str | None = None,
+        shopper_id: str | None = None,
     ) -> tuple[Quote, ReserveOutcome]:
         """Reserve exactly what the quote names, all or nothing."""
         key = idempotency_key.strip()
@@ -330,6 +355,7 @@ class PromiseService:
                 channel=self.store_channel(client_id, channel),
                 capacity=self.capacity_orders(quote, self.profile_for(client_id, channel)),
                 quote_id=quote.quote_id,
+                limits=self.hold_limits(client_id, channel, shopper_id),
             )
         )
         return quote, outcome

@@ -119,6 +119,19 @@ class QuoteAlreadyCommitted(Problem):
     )
 
 
+@strawberry.type(
+    description=(
+        "The commit would take the client or the shopper past its cap of held units (the "
+        "channel's, channels.toml): nothing was held; confirm or release a hold first."
+    )
+)
+class HoldLimitReached(Problem):
+    limit: int
+    held: int = strawberry.field(description="Units held now (HELD, unexpired).")
+    asked: int = strawberry.field(description="Units the commit asked for.")
+    holder: str = strawberry.field(description="CLIENT or SHOPPER: whose cap it is.")
+
+
 @strawberry.type
 class ShortLine:
     node_id: strawberry.ID
