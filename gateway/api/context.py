@@ -28,8 +28,9 @@ class Context:
     scopes: frozenset[Scope] = ALL_SCOPES
     request_id: str = ""
     platform: Platform | None = None
-    # The shopper the storefront acts for (X-Shopper-Id): whose cap of held units a commit
-    # counts against; None when the storefront sends none.
+    # The shopper the storefront forwards (X-Shopper-Id), else the client's address
+    # (gateway/http/shoppers.py); None for in-process callers. A forwarded id ("id:...") is
+    # also whose cap of held units a commit counts against.
     shopper_id: str | None = None
     # Stock read by one root field of the operation, for the others (a product page's two).
     reads: SharedReads = field(default_factory=SharedReads)

@@ -49,14 +49,13 @@ from gateway.http.documents import OperationChecks, Prepared
 from gateway.http.protocol import (
     GRAPHQL_RESPONSE,
     JSON_MEDIA,
-    SHOPPER_HEADER,
     Outcome,
     Refusal,
     media_type,
     read_body,
-    shopper_of,
 )
 from gateway.http.rate_limits import admit
+from gateway.http.shoppers import shopper_id
 from gateway.ops.logs import request_id_var
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import Platform
@@ -155,7 +154,6 @@ class GraphQLEndpoint:
                     "a valid API key is required: Authorization: Bearer KEY",
                     headers={"www-authenticate": 'Bearer realm="promise-gateway"'},
                 )
-            shopper = shopper_of(request.headers.get(SHOPPER_HEADER))
             if request.method == "GET":
                 batch: list[Any] = [dict(request.query_params)]
                 is_batch = False
@@ -178,7 +176,9 @@ class GraphQLEndpoint:
             except Refusal as refusal:
                 prepared.append(refusal)
         cost = sum(p.cost for p in prepared if isinstance(p, Prepared))
-        throttle = await admit(self.platform, caller, cost) if cost else None
+        peer = request.client.host if request.client is not None else None
+        shopper = shopper_id(request.headers, peer, self.platform.trusted_proxies)
+        throttle = await admit(self.platform, caller, cost, shopper) if cost else None
         if throttle is not None and isinstance(throttle, Refusal):
             return self._refused(throttle, media)
         outcomes = [
@@ -201,16 +201,16 @@ class GraphQLEndpoint:
     # -- one operation -----------------------------------------------------------------
 
     async def _execute(
-        self, prepared: Prepared, caller: Caller, request_id: str, shopper: str | None
+        self, prepared: Prepared, caller: Caller, request_id: str, shopper: str | None = None
     ) -> Outcome:
         context = Context(
             service=self.holder["service"],
             client_id=caller.client_id,
             channel=caller.channel,
-            shopper_id=shopper,
             scopes=caller.scopes,
             request_id=request_id,
             platform=self.platform,
+            shopper_id=shopper,
         )
         result = await run_checked(
             self.schema,

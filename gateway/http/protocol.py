@@ -8,7 +8,6 @@ turns into a response.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,24 +71,6 @@ def media_type(accept: str) -> str | None:
     if JSON_MEDIA in kinds:
         return JSON_MEDIA
     return None
-
-
-SHOPPER_HEADER = "x-shopper-id"
-MAX_SHOPPER_ID = 128
-_SHOPPER_ID = re.compile(rf"[\x21-\x7e]{{1,{MAX_SHOPPER_ID}}}")
-
-
-def shopper_of(value: str | None) -> str | None:
-    """The opaque shopper id a storefront forwards (X-Shopper-Id), checked; None without one."""
-    if value is None:
-        return None
-    if not _SHOPPER_ID.fullmatch(value):
-        raise Refusal(
-            400,
-            "BAD_REQUEST",
-            f"the X-Shopper-Id header must have 1 to {MAX_SHOPPER_ID} visible ASCII characters",
-        )
-    return value
 
 
 def string_param(params: Mapping[str, Any], name: str) -> str | None:

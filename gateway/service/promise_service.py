@@ -315,8 +315,10 @@ class PromiseService:
         limits = []
         if found.held_units_per_client is not None:
             limits.append(HoldLimit(f"client:{client_id}", found.held_units_per_client))
-        if found.held_units_per_shopper is not None and shopper_id is not None:
-            holder = f"shopper:{client_id}:{shopper_id}"
+        # Only a shopper the storefront names: behind a storefront's server every shopper has
+        # the server's address.
+        if found.held_units_per_shopper is not None and shopper_id and shopper_id[:3] == "id:":
+            holder = f"shopper:{client_id}:{shopper_id[3:]}"
             limits.append(HoldLimit(holder, found.held_units_per_shopper))
         return tuple(limits)
 

@@ -22,9 +22,8 @@ from gateway.service.answers import QuotedOption
 from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
 from promise.quotes import Quote, SigningKeys, quote_of
-from tests.gateway.conftest import MONDAY_10_PARIS
+from tests.gateway.conftest import MONDAY_10_PARIS, monday_clock
 from tests.gateway.graphql_client import COMMIT
-from tests.stock_cache.support import FakeClock
 
 CLIENT = "lazy-quotes"
 SKUS = ("ANGLE-GRINDER-125", "BATH-MAT-60")
@@ -55,7 +54,7 @@ class CountingKeys(SigningKeys):
 @pytest.fixture
 async def service() -> AsyncIterator[PromiseService]:
     """A promise service on the app's network and store, signing with counting keys."""
-    app = create_app(Settings(store_url="memory://"), clock=FakeClock(MONDAY_10_PARIS.timestamp()))
+    app = create_app(Settings(store_url="memory://"), clock=monday_clock())
     async with app.router.lifespan_context(app):
         shared: PromiseService = app.state.promise_service
         keys = CountingKeys(shared.keys.current, shared.keys.secrets)
@@ -64,8 +63,8 @@ async def service() -> AsyncIterator[PromiseService]:
             shared.store,
             keys,
             quote_ttl_seconds=900,
-            channels=shared.channels,
             clock=shared.clock,
+            channels=shared.channels,
         )
 
 

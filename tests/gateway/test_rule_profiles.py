@@ -28,12 +28,11 @@ from promise.profiles import Criterion
 from tests.gateway.conftest import (
     KEY_OF,
     LYON_CART,
-    MONDAY_10_PARIS,
     STOREFRONT,
+    monday_clock,
     production_settings,
 )
 from tests.gateway.graphql_client import JSON, GraphQLClient, line
-from tests.stock_cache.support import FakeClock
 
 QUERY = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
   ... on DeliveryOptions {
@@ -48,9 +47,7 @@ MONDAY_10 = "2026-11-23T10:00:00+01:00"
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[Any]:
-    app = create_app(
-        Settings(store_url="memory://", dev_mode=True), clock=FakeClock(MONDAY_10_PARIS.timestamp())
-    )
+    app = create_app(Settings(store_url="memory://", dev_mode=True), clock=monday_clock())
     async with app.router.lifespan_context(app):
         yield app.state.promise_service
 

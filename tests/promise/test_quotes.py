@@ -26,7 +26,7 @@ from promise.quotes import (
     fingerprint,
     quote_of,
 )
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BRASS_LAMP,
     COLLECT,
     DC_SQF,

@@ -39,6 +39,7 @@ class ProblemCode(enum.Enum):
     OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
     ADDRESS_NOT_FOUND = "ADDRESS_NOT_FOUND"
     GEOCODER_UNAVAILABLE = "GEOCODER_UNAVAILABLE"
+    TOO_HEAVY = "TOO_HEAVY"
 
 
 @strawberry.interface
@@ -77,6 +78,11 @@ class DestinationNotServed(Problem):
 
 @strawberry.type
 class NothingInStock(Problem):
+    pass
+
+
+@strawberry.type
+class TooHeavy(Problem):
     pass
 
 
