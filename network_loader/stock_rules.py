@@ -85,7 +85,16 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
         for name in table.data:
             line = header_line(lines, f"[channels.{name}]")
             entry = dataclasses.replace(table.table(name), line=line)
-            entry.only(("nodes", "node_types", "cap_per_store", *STOREFRONT_KEYS))
+            entry.only(
+                (
+                    "nodes",
+                    "node_types",
+                    "cap_per_store",
+                    "held_units_per_client",
+                    "held_units_per_shopper",
+                    *STOREFRONT_KEYS,
+                )
+            )
             storefronts[name] = storefront_of(entry)
             pool: set[str] | None = set()
             if entry.data.get("nodes") == "*":
@@ -103,7 +112,18 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
                 cap = entry.integer("cap_per_store", minimum=0)
                 stores = (n for n, t in node_types.items() if t == NodeType.STORE.value)
                 caps = {n: cap for n in stores if pool is None or n in pool}
-            channels[name] = Channel(name, None if pool is None else frozenset(pool), caps)
+            held = {
+                key: entry.integer(key, minimum=1)
+                for key in ("held_units_per_client", "held_units_per_shopper")
+                if key in entry.data
+            }
+            channels[name] = Channel(
+                name,
+                None if pool is None else frozenset(pool),
+                caps,
+                held_units_per_client=held.get("held_units_per_client"),
+                held_units_per_shopper=held.get("held_units_per_shopper"),
+            )
         default = root.string("default_channel")
         if default not in channels:
             raise root.error("default_channel", f"{default!r} is not a channel of [channels]")

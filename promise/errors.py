@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from carriers.echo import shown
+
 
 class ProblemCode(enum.Enum):
     INVALID_INPUT = "INVALID_INPUT"
@@ -15,6 +17,8 @@ class ProblemCode(enum.Enum):
     TOO_HEAVY = "TOO_HEAVY"
     QUOTE_INVALID = "QUOTE_INVALID"
     QUOTE_EXPIRED = "QUOTE_EXPIRED"
+    QUOTE_NOT_COMMITTABLE = "QUOTE_NOT_COMMITTABLE"
+    QUOTE_ORDER_BY_PASSED = "QUOTE_ORDER_BY_PASSED"
 
 
 class PromiseError(Exception):
@@ -36,7 +40,7 @@ class UnknownSku(PromiseError):
     code = ProblemCode.UNKNOWN_SKU
 
     def __init__(self, sku: str, *, field: str) -> None:
-        super().__init__(f"unknown SKU {sku!r}", field=field)
+        super().__init__(f"unknown SKU {shown(sku)}", field=field)
         self.sku = sku
 
 
@@ -75,6 +79,12 @@ class QuoteInvalid(PromiseError):
 
 class QuoteExpired(PromiseError):
     code = ProblemCode.QUOTE_EXPIRED
+
+
+class QuoteNotCommittable(PromiseError):
+    """A what-if quote (made for an order time other than now): it can be shown, not held."""
+
+    code = ProblemCode.QUOTE_NOT_COMMITTABLE
 
 
 class NetworkDataError(ValueError):

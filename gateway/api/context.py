@@ -32,7 +32,8 @@ class Context:
     accept_language: str = ""
     platform: Platform | None = None
     # The shopper the storefront forwards (X-Shopper-Id), else the client's address
-    # (gateway/http/shoppers.py); None for in-process callers.
+    # (gateway/http/shoppers.py); None for in-process callers. A forwarded id ("id:...") is
+    # also whose cap of held units a commit counts against.
     shopper_id: str | None = None
     # Stock read by one root field of the operation, for the others (a product page's two).
     reads: SharedReads = field(default_factory=SharedReads)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from carriers.echo import shown
 from gateway.admission.scopes import Scope, needs
 from gateway.api.context import Info
 from gateway.api.domain_errors import EXPECTED, as_problem
@@ -182,7 +183,7 @@ class Query:
         if found is None:
             return AllocationNotFound(
                 code=ProblemCode.ALLOCATION_NOT_FOUND,
-                message=f"no allocation {str(id)!r} for this client",
+                message=f"no allocation {shown(str(id))} for this client",
                 field="id",
             )
         return Allocation.from_domain(found, service.network)

@@ -27,7 +27,7 @@ query Options($input: DeliveryOptionsInput!) {
 
 BERLIN = {"coordinates": {"latitude": 52.52, "longitude": 13.405, "country": "DE"}}
 LYON_3RD = {"postcode": {"postcode": "69003"}}
-WEDNESDAY_1_APRIL = "2026-04-01T10:00:00+02:00"
+WEDNESDAY_24_MARCH_2027 = "2027-03-24T10:00:00+01:00"
 
 
 async def options(storefront: GraphQLClient, request: JSON) -> JSON:
@@ -41,7 +41,7 @@ async def test_berlin_by_coordinates_is_dated_by_the_german_calendar_from_cologn
     request = {
         "lines": [line("BEECH-CHAIR", 1)],
         "destination": BERLIN,
-        "orderTime": WEDNESDAY_1_APRIL,
+        "orderTime": WEDNESDAY_24_MARCH_2027,
         "kinds": ["HOME_STANDARD"],
     }
 
@@ -50,8 +50,8 @@ async def test_berlin_by_coordinates_is_dated_by_the_german_calendar_from_cologn
     [option] = result["options"]
     assert option["serviceCode"] == "EU-ROAD-PARCEL"
     assert [s["node"]["id"] for s in option["shipments"]] == ["DC-KOELN"]
-    # Good Friday (3 April) and Easter Monday (6 April) are no delivery days in Germany.
-    assert (option["likelyDate"], option["promisedDate"]) == ("2026-04-02", "2026-04-08")
+    # Good Friday (26 March) and Easter Monday (29 March) are no delivery days in Germany.
+    assert (option["likelyDate"], option["promisedDate"]) == ("2027-03-25", "2027-03-31")
 
 
 async def test_berlin_by_postcode_gets_the_same_european_service(
@@ -60,7 +60,7 @@ async def test_berlin_by_postcode_gets_the_same_european_service(
     request = {
         "lines": [line("BEECH-CHAIR", 1)],
         "destination": {"postcode": {"country": "DE", "postcode": "10115"}},
-        "orderTime": WEDNESDAY_1_APRIL,
+        "orderTime": WEDNESDAY_24_MARCH_2027,
         "kinds": ["HOME_STANDARD"],
     }
 
@@ -136,7 +136,7 @@ async def test_a_sofa_to_berlin_is_refused_as_too_heavy_for_every_service(
     request = {
         "lines": [line("SOFA-3-SEAT-LINEN", 1)],
         "destination": BERLIN,
-        "orderTime": WEDNESDAY_1_APRIL,
+        "orderTime": WEDNESDAY_24_MARCH_2027,
     }
 
     result = await options(storefront, request)

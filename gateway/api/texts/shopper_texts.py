@@ -45,6 +45,7 @@ PLAIN_REASONS = {
     ReasonCode.TOO_LONG: N_("the parcel would be too long"),
     ReasonCode.NOT_IN_STOCK: N_("not in stock near you"),
 }
+_EXPIRED = N_("This delivery offer has expired: please choose again.")
 _TRY_AGAIN = N_("Something went wrong on our side: please try again in a moment.")
 # Problems a shopper may be shown, by code; the others are the storefront's own mistakes.
 PROBLEM_TEXTS = {
@@ -55,7 +56,9 @@ PROBLEM_TEXTS = {
     "NOTHING_IN_STOCK": N_("These items are out of stock."),
     "TOO_HEAVY": N_("This is too heavy or too long for our delivery services here."),
     "ADDRESS_NOT_FOUND": N_("We could not find this address."),
-    "QUOTE_EXPIRED": N_("This delivery offer has expired: please choose again."),
+    "QUOTE_EXPIRED": _EXPIRED,
+    "QUOTE_ORDER_BY_PASSED": _EXPIRED,
+    "HOLD_LIMIT_REACHED": N_("You are holding as many items as we can keep for you at once."),
     "STOCK_CHANGED": N_("The stock has changed: please choose among the new options."),
     "TEMPORARILY_UNAVAILABLE": _TRY_AGAIN,
     "OUTCOME_UNKNOWN": _TRY_AGAIN,

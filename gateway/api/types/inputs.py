@@ -7,6 +7,7 @@ from datetime import datetime
 
 import strawberry
 
+from carriers.echo import shown
 from carriers.errors import CarrierDataError
 from carriers.regions import postcode_region
 from carriers.services import DeliveryKind
@@ -77,7 +78,7 @@ class DestinationInput:
             point = network.postcodes.get(key)
             if point is None:
                 raise UnknownPostcode(
-                    f"postcode {key[1]!r} in {key[0]!r} is not in the postcode table",
+                    f"postcode {shown(key[1])} in {shown(key[0])} is not in the postcode table",
                     field=f"{field}.postcode.postcode",
                 )
             try:
@@ -92,7 +93,8 @@ class DestinationInput:
         store = network.nodes.get(store_id)
         if store is None or Capability.CLICK_AND_COLLECT not in store.capabilities:
             raise UnknownNode(
-                f"{store_id!r} is not a store offering click & collect", field=f"{field}.storeId"
+                f"{shown(store_id)} is not a store offering click & collect",
+                field=f"{field}.storeId",
             )
         return Destination(store.location, store_id=store.id)
 

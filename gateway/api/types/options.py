@@ -151,6 +151,12 @@ class DeliveryOption:
     )
     co2e_includes_customer_trip: bool
     labels: list[Label]
+    committable: bool = strawberry.field(
+        description=(
+            "Whether commitAllocation takes this quote: false for a what-if (an orderTime "
+            "other than now), whose dates are shown but never held."
+        )
+    )
     # What the fields below are built from, when a query selects them: most select a few
     # scalars (a product page asks for dates and prices), and building every shipment,
     # pickup point, nudge and signed token for each option was most of the work here.
@@ -262,6 +268,7 @@ class DeliveryOption:
                 option.counts_customer_trip and option.customer_trip_grams is not None
             ),
             labels=sorted(option.labels, key=lambda label: label.value),
+            committable=quoted.committable,
             _quoted=quoted,
             _network=network,
             _explain=explain,

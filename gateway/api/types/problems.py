@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Sequence
 
 import strawberry
 
+from carriers.echo import cut
 from gateway.api.context import Info
 from gateway.api.texts.shopper import ENGLISH_IN_EUROS, Shopper, shopper_of
 from gateway.api.types.options import DeliveryOption
@@ -14,6 +16,7 @@ from gateway.service.answers import QuotedOption
 from promise.errors import DestinationNotServed as DomainDestinationNotServed
 from promise.errors import PromiseError
 from promise.network import Network
+from promise.quotes import QuoteOrderByPassed as DomainOrderByPassed
 from stock_cache.base import AllocationStatus, Shortage
 
 
@@ -28,6 +31,10 @@ class ProblemCode(enum.Enum):
     TOO_HEAVY = "TOO_HEAVY"
     QUOTE_INVALID = "QUOTE_INVALID"
     QUOTE_EXPIRED = "QUOTE_EXPIRED"
+    QUOTE_NOT_COMMITTABLE = "QUOTE_NOT_COMMITTABLE"
+    QUOTE_ORDER_BY_PASSED = "QUOTE_ORDER_BY_PASSED"
+    QUOTE_ALREADY_COMMITTED = "QUOTE_ALREADY_COMMITTED"
+    HOLD_LIMIT_REACHED = "HOLD_LIMIT_REACHED"
     STOCK_CHANGED = "STOCK_CHANGED"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     ALLOCATION_NOT_FOUND = "ALLOCATION_NOT_FOUND"
@@ -118,6 +125,48 @@ class QuoteInvalid(Problem):
 @strawberry.type
 class QuoteExpired(Problem):
     pass
+
+
+@strawberry.type(
+    description="A what-if quote (made for an orderTime other than now): shown, never held."
+)
+class QuoteNotCommittable(Problem):
+    pass
+
+
+@strawberry.type(
+    description="The quote's orderBy passed before the commit: its dates no longer hold."
+)
+class QuoteOrderByPassed(Problem):
+    order_by: dt.datetime = strawberry.field(description="The order-by the quote was made for.")
+    options: list[DeliveryOption] = strawberry.field(
+        description=(
+            "Fresh options for the same cart and destination, quoted now, best first; "
+            "empty when nothing can be offered any more."
+        )
+    )
+
+
+@strawberry.type(
+    description="The quote was committed under another idempotency key: one quote, one hold."
+)
+class QuoteAlreadyCommitted(Problem):
+    allocation_id: strawberry.ID | None = strawberry.field(
+        description="The allocation that commit made; null while it is still under way."
+    )
+
+
+@strawberry.type(
+    description=(
+        "The commit would take the client or the shopper past its cap of held units (the "
+        "channel's, channels.toml): nothing was held; confirm or release a hold first."
+    )
+)
+class HoldLimitReached(Problem):
+    limit: int
+    held: int = strawberry.field(description="Units held now (HELD, unexpired).")
+    asked: int = strawberry.field(description="Units the commit asked for.")
+    holder: str = strawberry.field(description="CLIENT or SHOPPER: whose cap it is.")
 
 
 @strawberry.type
@@ -217,6 +266,7 @@ _BY_CODE: dict[str, type[Problem]] = {
     "TOO_HEAVY": TooHeavy,
     "QUOTE_INVALID": QuoteInvalid,
     "QUOTE_EXPIRED": QuoteExpired,
+    "QUOTE_NOT_COMMITTABLE": QuoteNotCommittable,
 }
 
 
@@ -225,7 +275,7 @@ def problem_of(error: PromiseError) -> Problem:
     if error.code.value == "UNKNOWN_SKU":
         sku = getattr(error, "sku", "")
         return UnknownSku(
-            code=ProblemCode.UNKNOWN_SKU, message=error.message, field=error.field, sku=sku
+            code=ProblemCode.UNKNOWN_SKU, message=error.message, field=error.field, sku=cut(sku)
         )
     if isinstance(error, DomainDestinationNotServed):
         return DestinationNotServed(
@@ -234,9 +284,24 @@ def problem_of(error: PromiseError) -> Problem:
             field=error.field,
             country=error.country,
         )
+    if isinstance(error, DomainOrderByPassed):
+        return order_by_passed(error, [], None)
     kind = _BY_CODE[error.code.value]
     code = ProblemCode.UNKNOWN_STORE if kind is UnknownStore else ProblemCode(error.code.value)
     return kind(code=code, message=error.message, field=error.field)
+
+
+def order_by_passed(
+    error: DomainOrderByPassed, fresh: list[QuotedOption], network: Network | None
+) -> QuoteOrderByPassed:
+    order_by = error.quote.order_by or 0
+    return QuoteOrderByPassed(
+        code=ProblemCode.QUOTE_ORDER_BY_PASSED,
+        message=error.message,
+        field=error.field,
+        order_by=dt.datetime.fromtimestamp(order_by, tz=dt.UTC),
+        options=[DeliveryOption.from_domain(q, network) for q in fresh if network is not None],
+    )
 
 
 def unavailable() -> TemporarilyUnavailable:
