@@ -23,6 +23,8 @@ class StockRulesConfig:
     rules: StockRules
     clients: Mapping[str, str]
     default_channel: str
+    # Channel -> the most units a storefront key is shown of any stock figure.
+    disclosure_caps: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
     def channel_of(self, client_id: str, channel: str | None = None) -> str:
         """The channel of the rules a caller sells on: its own if the rules know it."""
@@ -63,6 +65,7 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
                     rule, "units" if "units" in item else "share"
                 )
     channels: dict[str, Channel] = {}
+    disclosure: dict[str, int] = {}
     clients: dict[str, str] = {}
     default = ""
     if (directory / CHANNELS_FILE).exists():
@@ -72,7 +75,9 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
         for name in table.data:
             line = header_line(lines, f"[channels.{name}]")
             entry = dataclasses.replace(table.table(name), line=line)
-            entry.only(("nodes", "node_types", "cap_per_store"))
+            entry.only(("nodes", "node_types", "cap_per_store", "disclosure_cap"))
+            if "disclosure_cap" in entry.data:
+                disclosure[name] = entry.integer("disclosure_cap", minimum=1)
             pool: set[str] | None = set()
             if entry.data.get("nodes") == "*":
                 pool = None
@@ -111,7 +116,7 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
         known_nodes=frozenset(network.nodes),
         known_skus=frozenset(network.skus),
     )
-    return StockRulesConfig(rules, clients, default)
+    return StockRulesConfig(rules, clients, default, disclosure)
 
 
 def _node_ids(table: TomlTable, key: str, node_types: Mapping[str, str]) -> list[str]:

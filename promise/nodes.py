@@ -59,6 +59,9 @@ class Node:
     priority: int = 0
     # Carrier collections per service code; a service without one leaves at closing time.
     pickups: Mapping[str, PickupTimes] = field(default_factory=dict)
+    # The street address and postcode shoppers go to (every click & collect store has them).
+    address: str = ""
+    postcode: str = ""
 
 
 class PointType(enum.Enum):

@@ -31,6 +31,9 @@ class Context:
     # The shopper the storefront forwards (X-Shopper-Id), else the client's address
     # (gateway/http/shoppers.py); None for in-process callers.
     shopper_id: str | None = None
+    # Whether the caller sees exact stock figures: server keys and in-process callers do;
+    # storefront keys see them capped at their channel's disclosure cap.
+    exact_stock: bool = True
     # Stock read by one root field of the operation, for the others (a product page's two).
     reads: SharedReads = field(default_factory=SharedReads)
 

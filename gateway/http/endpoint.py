@@ -41,7 +41,7 @@ from graphql import GraphQLError, GraphQLSchema
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from gateway.admission.api_keys import Caller, bearer_key
+from gateway.admission.api_keys import Caller, ClientKind, bearer_key
 from gateway.api.context import Context
 from gateway.fastpath.compat import core_schema, get_graphql_ide_html
 from gateway.fastpath.execution import UNEXPECTED, run_checked
@@ -211,6 +211,7 @@ class GraphQLEndpoint:
             request_id=request_id,
             platform=self.platform,
             shopper_id=shopper,
+            exact_stock=caller.kind is not ClientKind.STOREFRONT,
         )
         result = await run_checked(
             self.schema,

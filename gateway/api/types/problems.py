@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import strawberry
 
 from gateway.api.types.options import DeliveryOption
+from gateway.api.types.shortages import CartShortLine
 from gateway.service.answers import QuotedOption
 from promise.errors import PromiseError
 from promise.network import Network
@@ -71,7 +72,17 @@ class DestinationNotServed(Problem):
 
 @strawberry.type
 class NothingInStock(Problem):
-    pass
+    short_lines: list[CartShortLine] = strawberry.field(
+        default_factory=list,
+        description="The lines that cannot be had in full: how many can, and where.",
+    )
+    partial_options: list[DeliveryOption] = strawberry.field(
+        default_factory=list,
+        description=(
+            "Options for what can be had (each flagged partial, naming the lines it leaves "
+            "out), when the channel's rule profile allows partial answers; else empty."
+        ),
+    )
 
 
 @strawberry.type
