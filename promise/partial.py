@@ -32,18 +32,25 @@ def short_lines(cart: Sequence[CartLine], stock: Stock) -> tuple[ShortLine, ...]
 
 
 def servable_part(
-    cart: Sequence[CartLine], short: Sequence[ShortLine]
+    cart: Sequence[CartLine], short: Sequence[ShortLine], *, one_node: bool = False
 ) -> tuple[tuple[CartLine, ...], tuple[CartLine, ...]]:
-    """(what can be had of the cart, what is left out), each line at most once in each."""
-    by_sku = {line.sku: line for line in short}
+    """(what can be had of the cart, what is left out), each line at most once in each.
+
+    A short line keeps every unit the nodes hold, or with `one_node` those of the node
+    holding most: a part a plan of few shipments can still serve when the units are spread.
+    """
+    by_sku = {
+        line.sku: (line.nodes[0].units if one_node and line.nodes else line.available)
+        for line in short
+    }
     kept: list[CartLine] = []
     left_out: list[CartLine] = []
     for line in cart:
-        shortage = by_sku.get(line.sku)
-        if shortage is None:
+        available = by_sku.get(line.sku)
+        if available is None:
             kept.append(line)
             continue
-        if shortage.available > 0:
-            kept.append(CartLine(line.sku, shortage.available))
-        left_out.append(CartLine(line.sku, line.quantity - shortage.available))
+        if available > 0:
+            kept.append(CartLine(line.sku, available))
+        left_out.append(CartLine(line.sku, line.quantity - available))
     return tuple(kept), tuple(left_out)
