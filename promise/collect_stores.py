@@ -98,8 +98,8 @@ def collect_at_stores(
     now: datetime,
     *,
     stock_for: Callable[[str], Stock],
-    confidence: float = 0.95,
     profile: RuleProfile,
+    confidence: float = 0.95,
     capacity_used: Mapping[str, int] | None = None,
 ) -> list[StoreCollect]:
     """Each store of `stores` (id, km, nearest first) that can serve the cart, in that order.
