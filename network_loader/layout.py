@@ -18,6 +18,8 @@ NODE_COLUMNS = (
     "name",
     "type",
     "city",
+    "address",
+    "postcode",
     "latitude",
     "longitude",
     "timezone",

@@ -44,7 +44,10 @@ from promise.network import (
 _E = TypeVar("_E", bound=enum.Enum)
 
 
-def load_nodes(path: Path, services: Mapping[str, CarrierService]) -> dict[str, Node]:
+def load_nodes(
+    path: Path, services: Mapping[str, CarrierService], *, country: str = "FR"
+) -> dict[str, Node]:
+    """The nodes of `nodes.csv`; a click & collect store needs an address and a postcode."""
     nodes: dict[str, Node] = {}
     lines: dict[str, int] = {}
     for row in read_rows(path, columns=NODE_COLUMNS, optional=NODE_OPTIONAL_COLUMNS):
@@ -52,6 +55,10 @@ def load_nodes(path: Path, services: Mapping[str, CarrierService]) -> dict[str, 
         if node_id in nodes:
             raise row.error("id", f"{node_id!r} is already defined on row {lines[node_id]}")
         lines[node_id] = row.line
+        capabilities = frozenset(
+            _member(row, "capabilities", Capability, item) for item in row.items("capabilities")
+        )
+        collect = Capability.CLICK_AND_COLLECT in capabilities
         nodes[node_id] = Node(
             id=node_id,
             name=row.text("name"),
@@ -61,13 +68,13 @@ def load_nodes(path: Path, services: Mapping[str, CarrierService]) -> dict[str, 
             timezone=_timezone(row, "timezone"),
             opening=_opening_hours(row, "opening_hours"),
             preparation_minutes=row.integer("preparation_minutes", minimum=0),
-            capabilities=frozenset(
-                _member(row, "capabilities", Capability, item) for item in row.items("capabilities")
-            ),
+            capabilities=capabilities,
             services=frozenset(_service_codes(row, "services", services)),
             priority=row.integer("priority"),
             country=_country(row),
             subdivision=_subdivision(row),
+            address=_optional_text(row, "address", required=collect),
+            postcode=_postcode(row, "postcode", country=_country(row) or country, required=collect),
         )
     return nodes
 
@@ -94,6 +101,18 @@ def _subdivision(row: CsvRow) -> str | None:
             f"{subdivision!r} is not a holiday subdivision of {country} ({', '.join(known)})",
         )
     return subdivision
+
+
+def _optional_text(row: CsvRow, column: str, *, required: bool) -> str:
+    return row.text(column) if required else row.values[column].strip()
+
+
+def _postcode(row: CsvRow, column: str, *, country: str, required: bool) -> str:
+    """A node's postcode: required of a collect store, 5 digits in France when given."""
+    postcode = _optional_text(row, column, required=required)
+    if postcode and country == "FR" and not FRENCH_POSTCODE.fullmatch(postcode):
+        raise row.error(column, f"{postcode!r} is not a French postcode of 5 digits")
+    return postcode
 
 
 def with_pickups(path: Path, nodes: dict[str, Node]) -> dict[str, Node]:

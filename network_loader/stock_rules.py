@@ -36,6 +36,9 @@ class StockRulesConfig:
         """The storefront of the channel a caller sells on."""
         return self.storefronts.get(self.channel_of(client_id, channel), DEFAULT_STOREFRONT)
 
+    # Channel -> the most units a storefront key is shown of any stock figure.
+    disclosure_caps: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
     def channel_of(self, client_id: str, channel: str | None = None) -> str:
         """The channel of the rules a caller sells on: its own if the rules know it."""
         if channel is not None and channel in self.rules.channels:
@@ -75,6 +78,7 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
                     rule, "units" if "units" in item else "share"
                 )
     channels: dict[str, Channel] = {}
+    disclosure: dict[str, int] = {}
     clients: dict[str, str] = {}
     storefronts: dict[str, Storefront] = {}
     default = ""
@@ -92,10 +96,13 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
                     "cap_per_store",
                     "held_units_per_client",
                     "held_units_per_shopper",
+                    "disclosure_cap",
                     *STOREFRONT_KEYS,
                 )
             )
             storefronts[name] = storefront_of(entry)
+            if "disclosure_cap" in entry.data:
+                disclosure[name] = entry.integer("disclosure_cap", minimum=1)
             pool: set[str] | None = set()
             if entry.data.get("nodes") == "*":
                 pool = None
@@ -145,7 +152,9 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
         known_nodes=frozenset(network.nodes),
         known_skus=frozenset(network.skus),
     )
-    return StockRulesConfig(rules, clients, default, storefronts)
+    return StockRulesConfig(
+        rules, clients, default, storefronts=storefronts, disclosure_caps=disclosure
+    )
 
 
 def _node_ids(table: TomlTable, key: str, node_types: Mapping[str, str]) -> list[str]:

@@ -6,7 +6,7 @@ import math
 
 from promise.errors import DestinationNotServed
 from promise.geo import GeoPoint, NearestIndex
-from promise.network import Network, NodeType
+from promise.network import Capability, Network, NodeType
 from promise.promise_builder import PICKUP_POINTS_LISTED
 from promise.sourcing import Candidate
 
@@ -29,6 +29,11 @@ class CandidateFinder:
         self._points = NearestIndex((p.id, p.location) for p in network.pickup_points.values())
         self._dcs = NearestIndex(
             (n.id, n.location) for n in network.nodes.values() if n.type is NodeType.DC
+        )
+        self._collect = NearestIndex(
+            (n.id, n.location)
+            for n in network.nodes.values()
+            if Capability.CLICK_AND_COLLECT in n.capabilities
         )
         transfer = network.transfer_service
         self._sources = NearestIndex(
@@ -66,6 +71,10 @@ class CandidateFinder:
         return [store_id, *[node_id for node_id, _ in sources if node_id != store_id]][
             : self._dc_count + 1
         ]
+
+    def collect_stores_near(self, point: GeoPoint, *, limit: int) -> list[tuple[str, float]]:
+        """Up to `limit` click & collect stores nearest `point`, within the served radius."""
+        return self._collect.nearest(point, limit=limit, within_km=self._network.served_radius_km)
 
     def points_near(self, point: GeoPoint) -> list[tuple[str, float]]:
         """The few pickup points nearest `point` within the network's pickup radius."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from carriers.echo import shown
+from promise.shortage import ShortLine
 
 
 class ProblemCode(enum.Enum):
@@ -63,7 +64,16 @@ class DestinationNotServed(PromiseError):
 
 
 class NothingInStock(PromiseError):
+    """Some line of the cart is short; `short_lines` says which, how many units can be had
+    and where."""
+
     code = ProblemCode.NOTHING_IN_STOCK
+
+    def __init__(
+        self, message: str, *, field: str | None = None, short_lines: tuple[ShortLine, ...] = ()
+    ) -> None:
+        super().__init__(message, field=field)
+        self.short_lines = short_lines
 
 
 class TooHeavy(PromiseError):

@@ -63,6 +63,9 @@ class Node:
     # its subdivision (a `holidays` code, e.g. "NW" for North Rhine-Westphalia).
     country: str | None = None
     subdivision: str | None = None
+    # The street address and postcode shoppers go to (every click & collect store has them).
+    address: str = ""
+    postcode: str = ""
 
 
 class PointType(enum.Enum):

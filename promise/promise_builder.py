@@ -41,6 +41,7 @@ from promise.explain import KIND_NAMES, ReasonCode, Unavailable, unavailable
 from promise.inbound import Inbound, with_inbound
 from promise.network import Network
 from promise.option_values import Label, NearbyPoint, Option, PromiseRequest, Shipment
+from promise.partial import short_lines
 from promise.profiles import capacity_left
 from promise.service_sourcing import GREEN_OBJECTIVE
 from promise.shipment_scoring import Supply
@@ -177,11 +178,13 @@ def build_promise(
             alternatives += pickup_point_options(network, request, candidates, supply, points)
     if not options and not alternatives:
         future = with_inbound(stock, supply.inbound)
+        short = short_lines(request.cart, future)
         for index, line in enumerate(request.cart):
             if sum(future.get(line.sku, {}).values()) < line.quantity:
                 raise NothingInStock(
                     f"{line.sku} is not in stock for {line.quantity} unit(s) near the destination",
                     field=f"input.lines[{index}]",
+                    short_lines=short,
                 )
         refused = {ReasonCode.TOO_HEAVY, ReasonCode.TOO_LONG}
         if supply.unavailable and all(u.reason.code in refused for u in supply.unavailable):

@@ -35,6 +35,9 @@ class Context:
     # (gateway/http/shoppers.py); None for in-process callers. A forwarded id ("id:...") is
     # also whose cap of held units a commit counts against.
     shopper_id: str | None = None
+    # Whether the caller sees exact stock figures: server keys and in-process callers do;
+    # storefront keys see them capped at their channel's disclosure cap.
+    exact_stock: bool = True
     # Stock read by one root field of the operation, for the others (a product page's two).
     reads: SharedReads = field(default_factory=SharedReads)
     # What resolvers learn about the document's nodes, kept with the document

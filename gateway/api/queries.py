@@ -11,6 +11,7 @@ from gateway.admission.scopes import Scope, needs
 from gateway.api.context import Info
 from gateway.api.domain_errors import EXPECTED, as_problem
 from gateway.api.lookahead import selects_below
+from gateway.api.short_carts import short_cart_answer
 from gateway.api.texts.shopper import shopper_of
 from gateway.api.types.allocation import Allocation
 from gateway.api.types.availability import Availability, SkuAvailability
@@ -32,9 +33,11 @@ from gateway.api.types.problems import (
     spoken,
     unavailable,
 )
+from gateway.service.disclosure import disclosure_for
 from gateway.service.geocoding import resolve_destination
 from promise.cart import Destination, checked_cart
 from promise.errors import InvalidInput as DomainInvalidInput
+from promise.errors import NothingInStock as DomainNothingInStock
 from promise.errors import UnknownSku as DomainUnknownSku
 from stock_cache.errors import StoreUnavailable
 
@@ -124,8 +127,13 @@ class Query:
             )
         except EXPECTED as error:
             return as_problem(error)  # type: ignore[return-value]
+        disclosure = disclosure_for(
+            service, info.context.client_id, info.context.channel, exact=info.context.exact_stock
+        )
         return Availability(
-            items=[SkuAvailability.from_domain(level, service.network) for level in levels],
+            items=[
+                SkuAvailability.from_domain(level, service.network, disclosure) for level in levels
+            ],
             unknown_skus=unknown,
         )
 
@@ -164,6 +172,8 @@ class Query:
                 # The second search of each home service finds only what `nudge` shows.
                 nudge=selects_below(info, "nudge"),
             )
+        except DomainNothingInStock as error:
+            return await short_cart_answer(info, error, cart, destination, input)  # type: ignore[return-value]
         except EXPECTED as error:
             return spoken(as_problem(error), shopper)  # type: ignore[return-value]
         return DeliveryOptions.from_domain(

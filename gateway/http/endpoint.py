@@ -42,7 +42,7 @@ from graphql import GraphQLError, GraphQLSchema
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from gateway.admission.api_keys import Caller, bearer_key
+from gateway.admission.api_keys import Caller, ClientKind, bearer_key
 from gateway.api.context import Context
 from gateway.fastpath.compat import core_schema, get_graphql_ide_html
 from gateway.fastpath.execution import UNEXPECTED, run_checked
@@ -256,6 +256,7 @@ class GraphQLEndpoint:
             platform=self.platform,
             shopper_id=shopper,
             memo=prepared.document.memo,
+            exact_stock=caller.kind is not ClientKind.STOREFRONT,
         )
         result = await run_checked(
             self.schema,

@@ -343,3 +343,21 @@ def test_a_service_referring_to_an_unknown_emission_factor_is_named(copy: Path) 
 def test_a_toml_syntax_error_names_the_file(copy: Path) -> None:
     edit(copy / "network.toml", "reservation_ttl_seconds = 900", "reservation_ttl_seconds = ")
     assert load_error(copy).startswith(f"{copy / 'network.toml'}: not valid TOML:")
+
+
+def test_a_collect_store_without_an_address_is_named(copy: Path) -> None:
+    set_cell(copy / "nodes.csv", 5, "address", " ")
+    assert load_error(copy) == f"{copy / 'nodes.csv'} row 5 column address: a value is required"
+
+
+def test_a_node_postcode_that_is_not_french_is_named(copy: Path) -> None:
+    set_cell(copy / "nodes.csv", 6, "postcode", "7500")
+    assert load_error(copy) == (
+        f"{copy / 'nodes.csv'} row 6 column postcode: '7500' is not a French postcode of 5 digits"
+    )
+
+
+def test_a_distribution_centre_may_go_without_an_address(copy: Path) -> None:
+    set_cell(copy / "nodes.csv", 2, "address", "")
+    set_cell(copy / "nodes.csv", 2, "postcode", "")
+    assert load_network(copy).nodes["DC-BONNEUIL"].address == ""

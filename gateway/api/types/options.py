@@ -237,6 +237,13 @@ class DeliveryOption:
         resolver=_explanation,
         description="How the plan was chosen; only when the request sets explain.",
     )
+    partial: bool = strawberry.field(
+        default=False,
+        description="The option serves part of the cart only; leftOut names the rest.",
+    )
+    left_out: list[Line] = strawberry.field(
+        default_factory=list, description="The units of the cart a partial option leaves out."
+    )
 
     @staticmethod
     def from_domain(

@@ -12,6 +12,7 @@ from carriers.echo import cut
 from gateway.api.context import Info
 from gateway.api.texts.shopper import ENGLISH_IN_EUROS, Shopper, shopper_of
 from gateway.api.types.options import DeliveryOption
+from gateway.api.types.shortages import CartShortLine
 from gateway.service.answers import QuotedOption
 from promise.errors import DestinationNotServed as DomainDestinationNotServed
 from promise.errors import PromiseError
@@ -104,7 +105,17 @@ class DestinationNotServed(Problem):
 
 @strawberry.type
 class NothingInStock(Problem):
-    pass
+    short_lines: list[CartShortLine] = strawberry.field(
+        default_factory=list,
+        description="The lines that cannot be had in full: how many can, and where.",
+    )
+    partial_options: list[DeliveryOption] = strawberry.field(
+        default_factory=list,
+        description=(
+            "Options for what can be had (each flagged partial, naming the lines it leaves "
+            "out), when the channel's rule profile allows partial answers; else empty."
+        ),
+    )
 
 
 @strawberry.type(
