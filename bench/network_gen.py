@@ -191,6 +191,9 @@ def _write_nodes(
                 row = ["STORE", town.name, latitude, longitude, "Europe/Paris", kind.hours, 60]
                 row += [kind.capabilities, kind.services, 5]
                 collections = kind.pickups
+            # The street address and postcode follow the city, as the columns do.
+            place = [f"{number % 200 + 1} rue de la République", town.postcode]
+            row = [*row[:2], *place, *row[2:]]
             nodes.writerow([node_id, f"{town.name} {'DC' if is_dc else 'store'} {number}", *row])
             for service, days, times in collections:
                 pickups.writerow([node_id, service, days, times])

@@ -160,7 +160,7 @@ async def quote_tokens(
     Each cart's options come from the promise service itself; every option is signed again
     with distinct expiry instants, so one option yields several different tokens (each a
     valid quote naming the same lines). Slots: one per SKU, the allocation's order bucket, the
-    snapshot generations' slot, and one per capacity-bound node of the option.
+    quote's claim, the snapshot generations' slot, and one per capacity-bound node.
     """
     tokens: list[tuple[str, int]] = []
     expires = int(service.clock()) + service.quote_ttl_seconds
@@ -180,13 +180,15 @@ async def quote_tokens(
             shipments = option.option.shipments
             skus = {line.sku for s in shipments for line in s.lines}
             bound = {s.node_id for s in shipments} & set(service.network.daily_capacity)
-            slots = len(skus) + 2 + len(bound)
+            slots = len(skus) + 3 + len(bound)
             for offset in range(copies):
                 quote = quote_of(
                     option.option,
                     client_id=CLIENT,
                     network_version=service.network.version,
                     expires_at=expires + offset,
+                    # Each token commits once, claiming its id as production's do.
+                    quote_id=f"bench-{len(tokens)}",
                 )
                 tokens.append((service.keys.sign(quote), slots))
     return tokens[:count]

@@ -75,3 +75,11 @@ def nth_working_day(
             if counted == n:
                 return day
     raise CarrierDataError(f"fewer than {n} working days within {_MAX_DAYS_AHEAD} days of {start}")
+
+
+def holiday_name(day: date, *, country: str, subdivision: str | None = None) -> str | None:
+    """The public holiday's name on `day` ('Armistice 1918'), None on any other day."""
+    if not is_public_holiday(day, country=country, subdivision=subdivision):
+        return None
+    name = _public_holidays(country, subdivision).get(day)
+    return str(name) if name else None

@@ -4,7 +4,9 @@ A destination's public holidays and its local date depend on where it is, not on
 parcel leaves from. For France the postcode says it: Moselle (57) keeps Good Friday and
 26 December, and so do Bas-Rhin (67) and Haut-Rhin (68), which the `holidays` package calls
 subdivision "6AE" (the European Collectivity of Alsace); the overseas departments (971-976)
-have their own holidays and time zones. Elsewhere the country's national calendar applies.
+have their own holidays and time zones; Corsica (`2A` below 20200, `2B` from it) keeps the
+national holidays but is a delivery zone of its own. Elsewhere the country's national
+calendar applies.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ class Region:
     timezone: str
 
 
+def country_timezone(country: str) -> str | None:
+    """The zone of the country's mainland, None for a country not listed."""
+    return _COUNTRY_ZONES.get(country)
+
+
 def country_region(country: str) -> Region:
     """The national calendar of `country`, in the zone of its mainland."""
     zone = _COUNTRY_ZONES.get(country)
@@ -63,5 +70,7 @@ def postcode_region(country: str, postcode: str) -> Region:
         overseas = _FRENCH_OVERSEAS.get(postcode[:3])
         if overseas is not None:
             return Region(country, *overseas)
+        if postcode[:2] == "20":
+            return Region(country, "2A" if postcode < "20200" else "2B", "Europe/Paris")
         return Region(country, _FRENCH_SUBDIVISIONS.get(postcode[:2]), "Europe/Paris")
     return country_region(country)

@@ -80,6 +80,10 @@ class CsvRow:
             )
         return value
 
+    def optional(self, column: str) -> str | None:
+        """The stripped value, None when empty (or the optional column is absent)."""
+        return self.values[column].strip() or None
+
     def items(self, column: str) -> list[str]:
         """A non-empty `|`-separated list without blanks or repeats."""
         raw = self.text(column)
@@ -92,8 +96,11 @@ class CsvRow:
         return items
 
 
-def read_rows(path: Path, *, columns: Sequence[str]) -> Iterator[CsvRow]:
-    """The data rows of a UTF-8 CSV file whose header is exactly `columns`, in any order.
+def read_rows(
+    path: Path, *, columns: Sequence[str], optional: Sequence[str] = ()
+) -> Iterator[CsvRow]:
+    """The data rows of a UTF-8 CSV file whose header is exactly `columns`, in any order,
+    and any of the `optional` ones (a row reads those as empty when the header has none).
 
     The header is row 1. Blank lines are skipped; a row with more or fewer values than the
     header is an error naming its row.
@@ -109,7 +116,8 @@ def read_rows(path: Path, *, columns: Sequence[str]) -> Iterator[CsvRow]:
         if header is None:
             raise NetworkDataError(f"{label}: the file is empty, expected a header row")
         names = [name.strip() for name in header]
-        _check_header(label, names, columns)
+        _check_header(label, names, columns, optional)
+        absent = {name: "" for name in optional if name not in names}
         for record in reader:
             line = reader.line_num
             if not any(value.strip() for value in record):
@@ -119,10 +127,12 @@ def read_rows(path: Path, *, columns: Sequence[str]) -> Iterator[CsvRow]:
                     f"{label} row {line}: {len(record)} values, expected {len(names)} "
                     f"({', '.join(names)})"
                 )
-            yield CsvRow(label, line, dict(zip(names, record, strict=True)))
+            yield CsvRow(label, line, {**absent, **dict(zip(names, record, strict=True))})
 
 
-def _check_header(label: str, names: list[str], columns: Sequence[str]) -> None:
+def _check_header(
+    label: str, names: list[str], columns: Sequence[str], optional: Sequence[str]
+) -> None:
     for name in names:
         if names.count(name) > 1:
             raise data_error(label, 1, name, "the column appears more than once")
@@ -130,7 +140,10 @@ def _check_header(label: str, names: list[str], columns: Sequence[str]) -> None:
         if name not in names:
             raise data_error(label, 1, name, "the column is missing from the header")
     for name in names:
-        if name not in columns:
+        if name not in columns and name not in optional:
             raise data_error(
-                label, 1, name, f"unexpected column, expected only {', '.join(columns)}"
+                label,
+                1,
+                name,
+                f"unexpected column, expected only {', '.join([*columns, *optional])}",
             )

@@ -17,6 +17,8 @@ NODE_COLUMNS = (
     "name",
     "type",
     "city",
+    "address",
+    "postcode",
     "latitude",
     "longitude",
     "timezone",
@@ -26,7 +28,10 @@ NODE_COLUMNS = (
     "services",
     "priority",
 )
+# Optional: a node's holiday calendar when it is not the network's country's national one.
+NODE_OPTIONAL_COLUMNS = ("country", "subdivision")
 SKU_COLUMNS = ("sku", "name", "weight_grams")
+SKU_OPTIONAL_COLUMNS = ("length_mm",)
 STOCK_COLUMNS = ("node_id", "sku", "on_hand")
 PICKUP_COLUMNS = ("node_id", "service", "days", "times")
 PICKUP_POINT_COLUMNS = (
@@ -47,3 +52,4 @@ PROFILES_FILE = "profiles.toml"
 
 IDENTIFIER = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 COUNTRY = re.compile(r"[A-Z]{2}")
+FRENCH_POSTCODE = re.compile(r"\d{5}")

@@ -44,9 +44,9 @@ from promise.network import Network, NodeType
 
 def load_network(directory: Path) -> Network:
     """The network described by the files in `directory`, fully validated."""
-    services, customer_trip = load_services(directory / SERVICES_FILE)
+    services, customer_trip, zones = load_services(directory / SERVICES_FILE)
     settings = _load_settings(directory / NETWORK_FILE, services)
-    nodes = load_nodes(directory / NODES_FILE, services)
+    nodes = load_nodes(directory / NODES_FILE, services, country=settings.country)
     if (directory / PICKUPS_FILE).exists():
         nodes = with_pickups(directory / PICKUPS_FILE, nodes)
     points = (
@@ -70,6 +70,7 @@ def load_network(directory: Path) -> Network:
         customer_trip=customer_trip,
         profiles=MappingProxyType(profiles),
         daily_capacity=MappingProxyType(capacity),
+        zones=zones,
     )
 
 

@@ -11,16 +11,21 @@ from types import MappingProxyType
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from carriers.calendar import subdivisions_of
 from carriers.services import CarrierService, DeliveryKind
 from network_loader.csv_rows import CsvRow, read_rows
 from network_loader.layout import (
+    COUNTRY,
+    FRENCH_POSTCODE,
     IDENTIFIER,
     NODE_COLUMNS,
+    NODE_OPTIONAL_COLUMNS,
     NODES_FILE,
     PICKUP_COLUMNS,
     PICKUP_POINT_COLUMNS,
     SERVICES_FILE,
     SKU_COLUMNS,
+    SKU_OPTIONAL_COLUMNS,
 )
 from network_loader.opening_hours import clock, day_name, days, parse_opening_hours
 from promise.geo import GeoPoint
@@ -38,14 +43,21 @@ from promise.network import (
 _E = TypeVar("_E", bound=enum.Enum)
 
 
-def load_nodes(path: Path, services: Mapping[str, CarrierService]) -> dict[str, Node]:
+def load_nodes(
+    path: Path, services: Mapping[str, CarrierService], *, country: str = "FR"
+) -> dict[str, Node]:
+    """The nodes of `nodes.csv`; a click & collect store needs an address and a postcode."""
     nodes: dict[str, Node] = {}
     lines: dict[str, int] = {}
-    for row in read_rows(path, columns=NODE_COLUMNS):
+    for row in read_rows(path, columns=NODE_COLUMNS, optional=NODE_OPTIONAL_COLUMNS):
         node_id = _identifier(row, "id")
         if node_id in nodes:
             raise row.error("id", f"{node_id!r} is already defined on row {lines[node_id]}")
         lines[node_id] = row.line
+        capabilities = frozenset(
+            _member(row, "capabilities", Capability, item) for item in row.items("capabilities")
+        )
+        collect = Capability.CLICK_AND_COLLECT in capabilities
         nodes[node_id] = Node(
             id=node_id,
             name=row.text("name"),
@@ -55,13 +67,51 @@ def load_nodes(path: Path, services: Mapping[str, CarrierService]) -> dict[str, 
             timezone=_timezone(row, "timezone"),
             opening=_opening_hours(row, "opening_hours"),
             preparation_minutes=row.integer("preparation_minutes", minimum=0),
-            capabilities=frozenset(
-                _member(row, "capabilities", Capability, item) for item in row.items("capabilities")
-            ),
+            capabilities=capabilities,
             services=frozenset(_service_codes(row, "services", services)),
             priority=row.integer("priority"),
+            country=_country(row),
+            subdivision=_subdivision(row),
+            address=_optional_text(row, "address", required=collect),
+            postcode=_postcode(row, "postcode", country=_country(row) or country, required=collect),
         )
     return nodes
+
+
+def _country(row: CsvRow) -> str | None:
+    country = row.optional("country")
+    if country is not None and not COUNTRY.fullmatch(country):
+        raise row.error("country", f"{country!r} is not an ISO 3166 alpha-2 code like 'DE'")
+    return country
+
+
+def _subdivision(row: CsvRow) -> str | None:
+    """A subdivision with its own public holidays, checked against the `holidays` package."""
+    subdivision = row.optional("subdivision")
+    if subdivision is None:
+        return None
+    country = row.optional("country")
+    if country is None:
+        raise row.error("subdivision", "a subdivision needs the node's country")
+    known = subdivisions_of(country)
+    if subdivision not in known:
+        raise row.error(
+            "subdivision",
+            f"{subdivision!r} is not a holiday subdivision of {country} ({', '.join(known)})",
+        )
+    return subdivision
+
+
+def _optional_text(row: CsvRow, column: str, *, required: bool) -> str:
+    return row.text(column) if required else row.values[column].strip()
+
+
+def _postcode(row: CsvRow, column: str, *, country: str, required: bool) -> str:
+    """A node's postcode: required of a collect store, 5 digits in France when given."""
+    postcode = _optional_text(row, column, required=required)
+    if postcode and country == "FR" and not FRENCH_POSTCODE.fullmatch(postcode):
+        raise row.error(column, f"{postcode!r} is not a French postcode of 5 digits")
+    return postcode
 
 
 def with_pickups(path: Path, nodes: dict[str, Node]) -> dict[str, Node]:
@@ -133,12 +183,13 @@ def load_pickup_points(
 def load_skus(path: Path) -> dict[str, Sku]:
     skus: dict[str, Sku] = {}
     lines: dict[str, int] = {}
-    for row in read_rows(path, columns=SKU_COLUMNS):
+    for row in read_rows(path, columns=SKU_COLUMNS, optional=SKU_OPTIONAL_COLUMNS):
         sku = _identifier(row, "sku")
         if sku in skus:
             raise row.error("sku", f"{sku!r} is already defined on row {lines[sku]}")
         lines[sku] = row.line
-        skus[sku] = Sku(sku, row.text("name"), row.integer("weight_grams", minimum=1))
+        length = row.integer("length_mm", minimum=1) if row.optional("length_mm") else None
+        skus[sku] = Sku(sku, row.text("name"), row.integer("weight_grams", minimum=1), length)
     return skus
 
 

@@ -12,7 +12,14 @@ from network_loader.toml_tables import TomlTable, header_line, read_toml
 from promise.network import Node, NodeType
 from promise.profiles import Filters, RuleProfile, parse_objective
 
-_PROFILE_KEYS = ("objective", "max_shipments", "handling_cents", "keep_store_units", "filters")
+_PROFILE_KEYS = (
+    "objective",
+    "max_shipments",
+    "handling_cents",
+    "keep_store_units",
+    "allow_partial",
+    "filters",
+)
 _FILTER_KEYS = (
     "node_types",
     "max_distance_km",
@@ -110,6 +117,7 @@ def _profile(
         keep_store_units=(
             entry.integer("keep_store_units", minimum=0) if "keep_store_units" in entry.data else 2
         ),
+        allow_partial=_flag(entry, "allow_partial") if "allow_partial" in entry.data else False,
     )
 
 

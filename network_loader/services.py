@@ -10,9 +10,11 @@ from carriers.emissions import CustomerTrip, EmissionFactor
 from carriers.errors import CarrierDataError
 from carriers.services import CarrierService, DeliveryKind, Price
 from carriers.transit import TransitBand, TransitTable
+from carriers.zones import ZoneMap
 from network_loader.layout import IDENTIFIER
 from network_loader.opening_hours import WEEKDAYS
 from network_loader.toml_tables import TomlTable, header_line, number, read_toml
+from network_loader.zones import frozen, load_zones, zone_terms
 from promise.errors import NetworkDataError
 
 _SERVICE_KEYS = (
@@ -30,13 +32,22 @@ _SERVICE_KEYS = (
     "max_distance_km",
     "delivery_window",
     "max_parcel_grams",
+    "max_length_mm",
+    "parcels_per_shipment",
+    "min_shipment_grams",
+    "last_mile_km",
+    "zones",
 )
 
 
-def load_services(path: Path) -> tuple[dict[str, CarrierService], CustomerTrip | None]:
+def load_services(
+    path: Path,
+) -> tuple[dict[str, CarrierService], CustomerTrip | None, ZoneMap]:
+    """The services, the customer trip's factor (if any) and the delivery zones."""
     root, lines = read_toml(path)
-    root.only(("emission_factors", "services", "customer_trip"))
+    root.only(("emission_factors", "services", "customer_trip", "zones"))
     factors = _load_factors(root.table("emission_factors"), lines)
+    zones = load_zones(root, lines)
     services_table = root.table("services")
     services: dict[str, CarrierService] = {}
     for code in services_table.data:
@@ -46,10 +57,11 @@ def load_services(path: Path) -> tuple[dict[str, CarrierService], CustomerTrip |
         table = TomlTable(
             table.file, table.name, header_line(lines, f"[services.{code}]"), table.data
         )
-        services[code] = _service(code, table, factors, lines)
+        services[code] = _service(code, table, factors, lines, zones)
     if not services:
         raise NetworkDataError(f"{path} [services]: no service is defined")
-    return services, _customer_trip(root, lines) if "customer_trip" in root.data else None
+    trip = _customer_trip(root, lines) if "customer_trip" in root.data else None
+    return services, trip, zones
 
 
 def _customer_trip(root: TomlTable, lines: list[str]) -> CustomerTrip:
@@ -78,17 +90,39 @@ def _load_factors(table: TomlTable, lines: list[str]) -> dict[str, EmissionFacto
     return factors
 
 
+def _price(table: TomlTable) -> Price:
+    price = table.table("price")
+    price.only(("base_cents", "per_kg_cents"))
+    return Price(
+        base_cents=price.integer("base_cents", minimum=0),
+        per_kg_cents=price.integer("per_kg_cents", minimum=0),
+    )
+
+
+def _optional_integer(table: TomlTable, key: str) -> int | None:
+    return table.integer(key, minimum=1) if key in table.data else None
+
+
 def _service(
-    code: str, table: TomlTable, factors: Mapping[str, EmissionFactor], lines: list[str]
+    code: str,
+    table: TomlTable,
+    factors: Mapping[str, EmissionFactor],
+    lines: list[str],
+    zones: ZoneMap,
 ) -> CarrierService:
     table.only(_SERVICE_KEYS)
     kind_name = table.string("kind")
     if kind_name not in DeliveryKind.__members__:
         allowed = ", ".join(member.name for member in DeliveryKind)
         raise table.error("kind", f"{kind_name!r} is not a delivery kind ({allowed})")
-    price = table.table("price")
-    price.only(("base_cents", "per_kg_cents"))
     max_distance = table.number("max_distance_km") if "max_distance_km" in table.data else None
+
+    def transit(entry: TomlTable, name: str) -> TransitTable:
+        return _transit(code, entry, lines, name)
+
+    terms = zone_terms(code, table, lines, zones, _price, transit)
+    # A service of declared zones needs no terms of its own: the first zone's stand in.
+    first = next(iter(terms.values()), None)
     try:
         return CarrierService(
             code=code,
@@ -96,34 +130,41 @@ def _service(
             carrier=table.string("carrier"),
             kind=DeliveryKind[kind_name],
             cutoff=table.clock("cutoff"),
-            transit=_transit(code, table, lines),
-            delivery_weekdays=frozenset(_weekdays(table, "delivery_weekdays")),
-            price=Price(
-                base_cents=price.integer("base_cents", minimum=0),
-                per_kg_cents=price.integer("per_kg_cents", minimum=0),
+            transit=(
+                first.transit
+                if first is not None and "transit" not in table.data
+                else transit(table, f"services.{code}")
             ),
+            delivery_weekdays=frozenset(_weekdays(table, "delivery_weekdays")),
+            price=first.price if first is not None and "price" not in table.data else _price(table),
             linehaul=_factor(table, "linehaul", factors),
             last_mile=_factor(table, "last_mile", factors),
             last_mile_grams_per_parcel=table.number("last_mile_grams_per_parcel"),
             packaging_grams=table.integer("packaging_grams", minimum=0),
             max_distance_km=max_distance,
             delivery_window=_delivery_window(table) if "delivery_window" in table.data else None,
-            max_parcel_grams=(
-                table.integer("max_parcel_grams", minimum=1)
-                if "max_parcel_grams" in table.data
-                else None
+            max_parcel_grams=_optional_integer(table, "max_parcel_grams"),
+            max_length_mm=_optional_integer(table, "max_length_mm"),
+            parcels_per_shipment=(
+                table.integer("parcels_per_shipment", minimum=1)
+                if "parcels_per_shipment" in table.data
+                else 1
             ),
+            min_shipment_grams=_optional_integer(table, "min_shipment_grams"),
+            last_mile_km=table.number("last_mile_km") if "last_mile_km" in table.data else 0.0,
+            zones=frozen(terms),
         )
     except CarrierDataError as exc:
         raise NetworkDataError(f"{table.place()}: {exc}") from None
 
 
-def _transit(code: str, table: TomlTable, lines: list[str]) -> TransitTable:
+def _transit(code: str, table: TomlTable, lines: list[str], name: str) -> TransitTable:
+    """The bands of `[[NAME.transit]]` (NAME: `services.CODE` or a zone of it)."""
     bands: list[TransitBand] = []
     for index, entry in enumerate(table.array("transit")):
-        header = f"[[services.{code}.transit]]"
+        header = f"[[{name}.transit]]"
         band = TomlTable(
-            table.file, f"services.{code}.transit[{index}]", header_line(lines, header, index), {}
+            table.file, f"{name}.transit[{index}]", header_line(lines, header, index), {}
         )
         if not isinstance(entry, dict):
             raise band.error("transit", f"{entry!r} is not a table")

@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from network_loader.layout import CHANNELS_FILE, NODES_FILE, SAFETY_FILE, SKUS_FILE
+from network_loader.storefronts import (
+    DEFAULT_STOREFRONT,
+    STOREFRONT_KEYS,
+    Storefront,
+    storefront_of,
+)
 from network_loader.toml_tables import TomlTable, header_line, read_toml
 from promise.network import Network, NodeType
 from stock_cache.rules import Channel, Protection, StockRules
@@ -23,6 +29,15 @@ class StockRulesConfig:
     rules: StockRules
     clients: Mapping[str, str]
     default_channel: str
+    # Each channel's currency and default language (channels.toml); EUR and none by default.
+    storefronts: Mapping[str, Storefront] = dataclasses.field(default_factory=dict)
+
+    def storefront(self, client_id: str, channel: str | None = None) -> Storefront:
+        """The storefront of the channel a caller sells on."""
+        return self.storefronts.get(self.channel_of(client_id, channel), DEFAULT_STOREFRONT)
+
+    # Channel -> the most units a storefront key is shown of any stock figure.
+    disclosure_caps: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
     def channel_of(self, client_id: str, channel: str | None = None) -> str:
         """The channel of the rules a caller sells on: its own if the rules know it."""
@@ -63,7 +78,9 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
                     rule, "units" if "units" in item else "share"
                 )
     channels: dict[str, Channel] = {}
+    disclosure: dict[str, int] = {}
     clients: dict[str, str] = {}
+    storefronts: dict[str, Storefront] = {}
     default = ""
     if (directory / CHANNELS_FILE).exists():
         root, lines = read_toml(directory / CHANNELS_FILE)
@@ -72,7 +89,20 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
         for name in table.data:
             line = header_line(lines, f"[channels.{name}]")
             entry = dataclasses.replace(table.table(name), line=line)
-            entry.only(("nodes", "node_types", "cap_per_store"))
+            entry.only(
+                (
+                    "nodes",
+                    "node_types",
+                    "cap_per_store",
+                    "held_units_per_client",
+                    "held_units_per_shopper",
+                    "disclosure_cap",
+                    *STOREFRONT_KEYS,
+                )
+            )
+            storefronts[name] = storefront_of(entry)
+            if "disclosure_cap" in entry.data:
+                disclosure[name] = entry.integer("disclosure_cap", minimum=1)
             pool: set[str] | None = set()
             if entry.data.get("nodes") == "*":
                 pool = None
@@ -89,7 +119,18 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
                 cap = entry.integer("cap_per_store", minimum=0)
                 stores = (n for n, t in node_types.items() if t == NodeType.STORE.value)
                 caps = {n: cap for n in stores if pool is None or n in pool}
-            channels[name] = Channel(name, None if pool is None else frozenset(pool), caps)
+            held = {
+                key: entry.integer(key, minimum=1)
+                for key in ("held_units_per_client", "held_units_per_shopper")
+                if key in entry.data
+            }
+            channels[name] = Channel(
+                name,
+                None if pool is None else frozenset(pool),
+                caps,
+                held_units_per_client=held.get("held_units_per_client"),
+                held_units_per_shopper=held.get("held_units_per_shopper"),
+            )
         default = root.string("default_channel")
         if default not in channels:
             raise root.error("default_channel", f"{default!r} is not a channel of [channels]")
@@ -111,7 +152,9 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
         known_nodes=frozenset(network.nodes),
         known_skus=frozenset(network.skus),
     )
-    return StockRulesConfig(rules, clients, default)
+    return StockRulesConfig(
+        rules, clients, default, storefronts=storefronts, disclosure_caps=disclosure
+    )
 
 
 def _node_ids(table: TomlTable, key: str, node_types: Mapping[str, str]) -> list[str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 from promise.errors import DestinationNotServed
 from promise.geo import GeoPoint, NearestIndex
-from promise.network import Network, NodeType
+from promise.network import Capability, Network, NodeType
 from promise.promise_builder import PICKUP_POINTS_LISTED
 from promise.sourcing import Candidate
 
@@ -28,17 +30,29 @@ class CandidateFinder:
         self._dcs = NearestIndex(
             (n.id, n.location) for n in network.nodes.values() if n.type is NodeType.DC
         )
+        self._collect = NearestIndex(
+            (n.id, n.location)
+            for n in network.nodes.values()
+            if Capability.CLICK_AND_COLLECT in n.capabilities
+        )
         transfer = network.transfer_service
         self._sources = NearestIndex(
             (n.id, n.location) for n in network.nodes.values() if transfer in n.services
         )
 
-    def around(self, point: GeoPoint, *, field: str = "input.destination") -> list[Candidate]:
-        """Candidates nearest first; DestinationNotServed naming `field` when all are too far."""
+    def around(
+        self, point: GeoPoint, *, field: str = "input.destination", placed: bool = False
+    ) -> list[Candidate]:
+        """Candidates nearest first; DestinationNotServed naming `field` when all are too far.
+
+        `placed`: the destination's country is known and served (an overseas department is
+        thousands of km from every node), so no distance bound applies.
+        """
         found = dict(self._index.nearest(point, limit=self._nearest))
         found.update(self._dcs.nearest(point, limit=self._dc_count))
         ranked = sorted(found.items(), key=lambda item: (item[1], item[0]))
-        if not ranked or ranked[0][1] > self._network.served_radius_km:
+        reach = math.inf if placed else self._network.served_radius_km
+        if not ranked or ranked[0][1] > reach:
             raise DestinationNotServed(
                 f"the destination is more than {self._network.served_radius_km:.0f} km "
                 "from every stock node",
@@ -57,6 +71,10 @@ class CandidateFinder:
         return [store_id, *[node_id for node_id, _ in sources if node_id != store_id]][
             : self._dc_count + 1
         ]
+
+    def collect_stores_near(self, point: GeoPoint, *, limit: int) -> list[tuple[str, float]]:
+        """Up to `limit` click & collect stores nearest `point`, within the served radius."""
+        return self._collect.nearest(point, limit=limit, within_km=self._network.served_radius_km)
 
     def points_near(self, point: GeoPoint) -> list[tuple[str, float]]:
         """The few pickup points nearest `point` within the network's pickup radius."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from carriers.echo import shown
 from carriers.regions import Region
 from promise.errors import InvalidInput, UnknownSku
 from promise.geo import GeoPoint
@@ -59,7 +60,7 @@ def checked_cart(
         total = totals.get(sku, 0) + quantity
         if total > MAX_QUANTITY_PER_LINE:
             raise InvalidInput(
-                f"SKU {sku!r} totals {total} units over its lines, "
+                f"SKU {shown(sku)} totals {total} units over its lines, "
                 f"more than {MAX_QUANTITY_PER_LINE}",
                 field=f"{where}.quantity",
             )

@@ -39,13 +39,11 @@ __all__ = [
     "Timing",
     "collect_after_transfer",
     "collect_in_store",
-    "duration_text",
     "home_delivery",
     "next_dispatch",
     "order_within_minutes",
     "pickup_point_delivery",
     "ready_for_collection",
-    "ready_text",
     "same_day_delivery",
     "zone",
 ]
@@ -106,7 +104,7 @@ def home_delivery(
     `destination` gives the calendar transit is counted in; by default the node's country
     (national holidays) on the node's clock.
     """
-    region = destination or national(country, node.timezone)
+    region = destination or national(node.country or country, node.timezone)
     dispatch = dispatch_of(node, service, now, country, not_before)
     if dispatch is None:
         return None
@@ -128,11 +126,16 @@ def home_delivery(
         )
 
     promised_day = band.day_reached_with(confidence)
+    promised = delivery_day(promised_day)
+    # A service delivering in a booked slot (two-person delivery) gives it on the promised day.
+    window = service.delivery_window
     timing = Timing(
         dispatch.order_by,
         dispatch.day,
         delivery_day(band.most_likely_day()),
-        delivery_day(promised_day),
+        promised,
+        None if window is None else local_instant(promised, window[0], zone(region.timezone)),
+        None if window is None else local_instant(promised, window[1], zone(region.timezone)),
         confidence=band.share_by(promised_day),
     )
     return HOME_TIMINGS.put((service, band), (dispatch, region, confidence), timing)
@@ -155,7 +158,7 @@ def same_day_delivery(
     Today is the order's date on the node's clock; it must be a delivery day of the service
     in the destination's calendar too.
     """
-    region = destination or national(country, node.timezone)
+    region = destination or national(node.country or country, node.timezone)
     dispatch = dispatch_of(node, service, now, country, not_before)
     tz = zone(node.timezone)
     today = now.astimezone(tz).date()
@@ -184,7 +187,9 @@ def ready_for_collection(store: Node, arrival: datetime, *, country: str) -> dat
     for offset in range(LOOKAHEAD_DAYS):
         day = local.date() + timedelta(days=offset)
         hours = store.opening.on(day.isoweekday())
-        if hours is None or is_public_holiday(day, country=country):
+        if hours is None or is_public_holiday(
+            day, country=store.country or country, subdivision=store.subdivision
+        ):
             continue
         opens, closes = local_instant(day, hours[0], tz), local_instant(day, hours[1], tz)
         ready = max(local, opens) + preparation
@@ -297,7 +302,7 @@ def pickup_point_delivery(
     A relay shut on the carrier's delivery day takes the parcel on its next open day (the
     carrier holds it); a locker open every day changes nothing.
     """
-    region = destination or national(country, node.timezone)
+    region = destination or national(node.country or country, node.timezone)
     arrival = home_delivery(
         node,
         service,
@@ -326,26 +331,3 @@ def pickup_point_delivery(
 def order_within_minutes(order_by: datetime, now: datetime) -> int:
     """Whole minutes left before `order_by` (rounded down, never negative)."""
     return max(0, int((order_by - now).total_seconds() // 60))
-
-
-def duration_text(minutes: int) -> str:
-    """A wait for people: `2 h 13 min`, `45 min`, `1 d 3 h 5 min`; zero parts are left out."""
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (mins, "min")) if n]
-    return " ".join(parts) or "0 min"
-
-
-def ready_text(ready_at: datetime, now: datetime) -> str:
-    """`today from 16:00`, `tomorrow from 11:00` or `Monday 30 November from 11:00`.
-
-    Days are counted on the clock of `ready_at` (the store's), not the caller's.
-    """
-    today = now.astimezone(ready_at.tzinfo).date()
-    day = ready_at.date()
-    clock = ready_at.strftime("%H:%M")
-    if day == today:
-        return f"today from {clock}"
-    if day == today + timedelta(days=1):
-        return f"tomorrow from {clock}"
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B')} from {clock}"

@@ -26,10 +26,15 @@ from promise.geo import GeoPoint, NearestIndex, geodesic_km, sphere_km_to
 from promise.network import Capability, Network, Node, PickupPoint
 from promise.option_values import NearbyPoint, Option, PromiseRequest, Shipment
 from promise.service_sourcing import ServiceRules, served
-from promise.shipment_scoring import Supply
+from promise.shipment_scoring import Supply, weight_grams
 from promise.sourcing import Candidate
 
-HOME_KINDS = (DeliveryKind.HOME_STANDARD, DeliveryKind.HOME_EXPRESS, DeliveryKind.SAME_DAY)
+HOME_KINDS = (
+    DeliveryKind.HOME_STANDARD,
+    DeliveryKind.HOME_EXPRESS,
+    DeliveryKind.HOME_TWO_PERSON,
+    DeliveryKind.SAME_DAY,
+)
 COLLECT_STORES_NEAR_HOME = 3
 PICKUP_POINTS_LISTED = 3
 
@@ -50,11 +55,24 @@ def home_options(
     candidates: Sequence[Candidate],
     supply: Supply,
 ) -> list[Option]:
+    """One option per home service delivering to the destination's zone, at its terms there.
+
+    A service of another zone, or a freight service for a cart a parcel carries, is not
+    offered and not reported: it was never meant for this destination or cart.
+    """
     point = request.destination.point
     region = _region(network, request)
+    zone = network.zone_of(request.destination.region)
+    cart_grams = weight_grams(network, request.cart)
     options: list[Option] = []
-    for service in network.services.values():
-        if service.kind not in HOME_KINDS or not request.wants(service.kind):
+    for declared in network.services.values():
+        if declared.kind not in HOME_KINDS or not request.wants(declared.kind):
+            continue
+        zoned = network.in_zone(declared, zone)
+        if zoned is None:
+            continue
+        service = zoned
+        if service.min_shipment_grams is not None and cart_grams < service.min_shipment_grams:
             continue
         dispatching = network.dispatching(
             service.code, same_day=service.kind is DeliveryKind.SAME_DAY
@@ -210,8 +228,13 @@ def pickup_point_options(
     option lists every nearby point that service reaches, nearest first.
     """
     region = _region(network, request)
+    zone = network.zone_of(request.destination.region)
     options: list[Option] = []
-    for service in network.services_of_kind(DeliveryKind.PICKUP_POINT):
+    for declared in network.services_of_kind(DeliveryKind.PICKUP_POINT):
+        zoned = network.in_zone(declared, zone)
+        if zoned is None:
+            continue
+        service = zoned
         reached = [
             (network.pickup_points[point_id], km)
             for point_id, km in nearby

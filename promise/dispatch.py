@@ -74,7 +74,8 @@ def next_dispatch(
 ) -> Dispatch | None:
     """The first day whose carrier collections the node can still make for an order at `now`.
 
-    Day by day from the order's local date, skipping closed days and public holidays: the
+    Day by day from the order's local date, skipping closed days and the public holidays
+    of the node's own calendar (its country and subdivision; `country` when it names none): the
     order must come before the service cut-off and leave the preparation time before both
     closing and the collection. Stock still inbound (`not_before`) starts the clock later.
     None when nothing is found within 3 weeks.
@@ -109,7 +110,9 @@ def _next_dispatch(
     for offset in range(LOOKAHEAD_DAYS):
         day = local_now.date() + timedelta(days=offset)
         hours = node.opening.on(day.isoweekday())
-        if hours is None or is_public_holiday(day, country=country):
+        if hours is None or is_public_holiday(
+            day, country=node.country or country, subdivision=node.subdivision
+        ):
             continue
         opens, closes = local_instant(day, hours[0], tz), local_instant(day, hours[1], tz)
         last_order = min(local_instant(day, cutoff, tz), closes - preparation)

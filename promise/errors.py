@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import enum
 
+from carriers.echo import shown
+from promise.shortage import ShortLine
+
 
 class ProblemCode(enum.Enum):
     INVALID_INPUT = "INVALID_INPUT"
@@ -12,8 +15,11 @@ class ProblemCode(enum.Enum):
     UNKNOWN_POSTCODE = "UNKNOWN_POSTCODE"
     DESTINATION_NOT_SERVED = "DESTINATION_NOT_SERVED"
     NOTHING_IN_STOCK = "NOTHING_IN_STOCK"
+    TOO_HEAVY = "TOO_HEAVY"
     QUOTE_INVALID = "QUOTE_INVALID"
     QUOTE_EXPIRED = "QUOTE_EXPIRED"
+    QUOTE_NOT_COMMITTABLE = "QUOTE_NOT_COMMITTABLE"
+    QUOTE_ORDER_BY_PASSED = "QUOTE_ORDER_BY_PASSED"
 
 
 class PromiseError(Exception):
@@ -35,7 +41,7 @@ class UnknownSku(PromiseError):
     code = ProblemCode.UNKNOWN_SKU
 
     def __init__(self, sku: str, *, field: str) -> None:
-        super().__init__(f"unknown SKU {sku!r}", field=field)
+        super().__init__(f"unknown SKU {shown(sku)}", field=field)
         self.sku = sku
 
 
@@ -48,11 +54,33 @@ class UnknownPostcode(PromiseError):
 
 
 class DestinationNotServed(PromiseError):
+    """No service delivers there; `country` names the destination's country when known."""
+
     code = ProblemCode.DESTINATION_NOT_SERVED
+
+    def __init__(self, message: str, *, field: str | None = None, country: str | None = None):
+        super().__init__(message, field=field)
+        self.country = country
 
 
 class NothingInStock(PromiseError):
+    """Some line of the cart is short; `short_lines` says which, how many units can be had
+    and where."""
+
     code = ProblemCode.NOTHING_IN_STOCK
+
+    def __init__(
+        self, message: str, *, field: str | None = None, short_lines: tuple[ShortLine, ...] = ()
+    ) -> None:
+        super().__init__(message, field=field)
+        self.short_lines = short_lines
+
+
+class TooHeavy(PromiseError):
+    """No service delivering to the destination can carry some unit of the cart (too heavy
+    or too long for every parcel, and no freight service takes it)."""
+
+    code = ProblemCode.TOO_HEAVY
 
 
 class QuoteInvalid(PromiseError):
@@ -61,6 +89,12 @@ class QuoteInvalid(PromiseError):
 
 class QuoteExpired(PromiseError):
     code = ProblemCode.QUOTE_EXPIRED
+
+
+class QuoteNotCommittable(PromiseError):
+    """A what-if quote (made for an order time other than now): it can be shown, not held."""
+
+    code = ProblemCode.QUOTE_NOT_COMMITTABLE
 
 
 class NetworkDataError(ValueError):

@@ -2,14 +2,16 @@
 
 An `Explanation` is the trace of one option's search: the rule profile and network versions,
 the nodes searched, each node a filter rejected (with the filter), and the objective values
-of the best plans compared. A `Reason` is what a shopper may read: a stable code and a short
-text such as "same-day unavailable: cut-off 14:00 passed".
+of the best plans compared. A `Reason` is what a shopper may read: a stable code, the values
+its text names (a distance, a cut-off, the kind that beats it) for a text in any language,
+and the English text such as "same-day unavailable: cut-off 14:00 passed".
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import time
 
 from carriers.services import DeliveryKind
 from promise.profiles import Criterion, Rejection
@@ -21,6 +23,7 @@ class ReasonCode(enum.Enum):
     EXCLUDED_BY_RULES = "EXCLUDED_BY_RULES"
     NOT_IN_STOCK = "NOT_IN_STOCK"
     TOO_HEAVY = "TOO_HEAVY"
+    TOO_LONG = "TOO_LONG"
     NO_DELIVERY_DAY = "NO_DELIVERY_DAY"
     DOMINATED = "DOMINATED"
 
@@ -28,6 +31,7 @@ class ReasonCode(enum.Enum):
 KIND_NAMES = {
     DeliveryKind.HOME_STANDARD: "standard delivery",
     DeliveryKind.HOME_EXPRESS: "express",
+    DeliveryKind.HOME_TWO_PERSON: "two-person delivery",
     DeliveryKind.SAME_DAY: "same-day",
     DeliveryKind.CLICK_AND_COLLECT: "click & collect",
     DeliveryKind.PICKUP_POINT: "pickup point",
@@ -39,6 +43,10 @@ KIND_NAMES = {
 class Reason:
     code: ReasonCode
     text: str
+    # The values `text` names, where it names one.
+    km: float | None = None
+    cutoff: time | None = None
+    better: DeliveryKind | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +58,18 @@ class Unavailable:
     reason: Reason
 
 
-def unavailable(kind: DeliveryKind, service_code: str, code: ReasonCode, why: str) -> Unavailable:
-    return Unavailable(service_code, kind, Reason(code, f"{KIND_NAMES[kind]} unavailable: {why}"))
+def unavailable(
+    kind: DeliveryKind,
+    service_code: str,
+    code: ReasonCode,
+    why: str,
+    *,
+    km: float | None = None,
+    cutoff: time | None = None,
+    better: DeliveryKind | None = None,
+) -> Unavailable:
+    text = f"{KIND_NAMES[kind]} unavailable: {why}"
+    return Unavailable(service_code, kind, Reason(code, text, km, cutoff, better))
 
 
 @dataclass(frozen=True, slots=True)

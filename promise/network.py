@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 from carriers.emissions import CustomerTrip
+from carriers.regions import Region
 from carriers.services import CarrierService, DeliveryKind
+from carriers.zones import ZoneMap
 from promise.geo import sphere_km
 from promise.nodes import (
     Capability,
@@ -61,6 +63,8 @@ class Network:
     profiles: Mapping[str, RuleProfile] = field(default_factory=dict)
     # Orders a day a node may take (ship-from-store capacity); a node absent has no bound.
     daily_capacity: Mapping[str, int] = field(default_factory=dict)
+    # Delivery zones (services.toml [zones]); a place in none is in its country's zone.
+    zones: ZoneMap = field(default_factory=ZoneMap)
     # Figures derived from the fields above on first use, so no request pays for them again.
     _derived: dict[object, object] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -68,6 +72,36 @@ class Network:
 
     def services_of_kind(self, kind: DeliveryKind) -> list[CarrierService]:
         return [s for s in self.services.values() if s.kind is kind]
+
+    def zone_of(self, region: Region | None) -> str:
+        """The delivery zone of a destination's region (None: the network's own country)."""
+        if region is None:
+            return self.domestic_zone()
+        return self.zones.zone_of(region.country, region.subdivision)
+
+    def domestic_zone(self) -> str:
+        return self.zones.zone_of(self.country)
+
+    def in_zone(self, service: CarrierService, zone: str) -> CarrierService | None:
+        """The service with its price and transit table in `zone`; None when it does not
+        deliver there. A service declaring no zones serves the domestic zone as it is."""
+        return self._derive(("zoned", service.code, zone), lambda: self._zoned(service, zone))
+
+    def _zoned(self, service: CarrierService, zone: str) -> CarrierService | None:
+        if not service.zones:
+            return service if zone == self.domestic_zone() else None
+        return service.in_zone(zone) if zone in service.zones else None
+
+    def serves(self, zone: str) -> bool:
+        """Whether some service delivers to `zone` (click & collect aside)."""
+        return self._derive(
+            ("serves", zone),
+            lambda: any(
+                self.in_zone(service, zone) is not None
+                for service in self.services.values()
+                if service.kind not in (DeliveryKind.CLICK_AND_COLLECT, DeliveryKind.TRANSFER)
+            ),
+        )
 
     def priorities(self) -> Mapping[str, int]:
         """Each node's sourcing priority, by node id."""

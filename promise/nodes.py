@@ -59,6 +59,13 @@ class Node:
     priority: int = 0
     # Carrier collections per service code; a service without one leaves at closing time.
     pickups: Mapping[str, PickupTimes] = field(default_factory=dict)
+    # The public holidays the node keeps: its country's (None: the network's) and those of
+    # its subdivision (a `holidays` code, e.g. "NW" for North Rhine-Westphalia).
+    country: str | None = None
+    subdivision: str | None = None
+    # The street address and postcode shoppers go to (every click & collect store has them).
+    address: str = ""
+    postcode: str = ""
 
 
 class PointType(enum.Enum):
@@ -82,6 +89,9 @@ class PickupPoint:
 
 @dataclass(frozen=True, slots=True)
 class Sku:
+    """A product: its shipping weight, and its longest side packed (when it matters)."""
+
     sku: str
     name: str
     weight_grams: int
+    length_mm: int | None = None

@@ -26,7 +26,7 @@ class Label(enum.Enum):
 # times a request, the generated one being interpreted.
 @dataclass(frozen=True, slots=True, init=False)
 class Shipment:
-    """One parcel (or one collection) from one node."""
+    """What one node sends (or hands over): its lines, in `parcels` parcels."""
 
     node_id: str
     service_code: str
@@ -38,6 +38,7 @@ class Shipment:
     co2e_grams: float
     # Set when the shipment waits for inbound stock: the arrival of the last lot it needs.
     stock_arrives_at: datetime | None = None
+    parcels: int = 1
 
     def __init__(
         self,
@@ -50,6 +51,7 @@ class Shipment:
         price_cents: int,
         co2e_grams: float,
         stock_arrives_at: datetime | None = None,
+        parcels: int = 1,
     ) -> None:
         object.__setattr__(self, "node_id", node_id)
         object.__setattr__(self, "service_code", service_code)
@@ -60,6 +62,7 @@ class Shipment:
         object.__setattr__(self, "price_cents", price_cents)
         object.__setattr__(self, "co2e_grams", co2e_grams)
         object.__setattr__(self, "stock_arrives_at", stock_arrives_at)
+        object.__setattr__(self, "parcels", parcels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,23 +166,6 @@ class Option:
 
     def sort_key(self) -> tuple[date, date, int, float]:
         return (self.promised, self.likely, self.price_cents, self.co2e_grams)
-
-    @property
-    def nudge(self) -> str | None:
-        """'one day later: 1 parcel instead of 2, 340 g CO2e less', when a greener plan exists."""
-        greener = self.greener
-        if greener is None:
-            return None
-        days = (greener.promised - self.promised).days
-        head = "one day later" if days == 1 else f"{days} days later"
-        parts = []
-        fewer, more = len(greener.shipments), len(self.shipments)
-        if fewer < more:
-            parcels = "1 parcel" if fewer == 1 else f"{fewer} parcels"
-            parts.append(f"{parcels} instead of {more}")
-        saved = self.shipments_co2e_grams - greener.shipments_co2e_grams
-        parts.append(f"{saved:.0f} g CO2e less")
-        return f"{head}: {', '.join(parts)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,8 @@ class RuleProfile:
     handling_cents: Mapping[NodeType, int] = field(default_factory=dict)
     # STOCK_DEPTH counts the units a plan takes out of a store's last `keep_store_units`.
     keep_store_units: int = 2
+    # Whether a cart that cannot be served in full is offered what can be (flagged partial).
+    allow_partial: bool = False
 
     def handling(self, node: Node) -> int:
         return self.handling_cents.get(node.type, 0)

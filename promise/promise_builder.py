@@ -35,11 +35,13 @@ from promise.delivery_kinds import (
     pickup_point_options,
     points_near,
 )
-from promise.errors import DestinationNotServed, NothingInStock
+from promise.destinations import check_served
+from promise.errors import DestinationNotServed, NothingInStock, TooHeavy
 from promise.explain import KIND_NAMES, ReasonCode, Unavailable, unavailable
 from promise.inbound import Inbound, with_inbound
 from promise.network import Network
 from promise.option_values import Label, NearbyPoint, Option, PromiseRequest, Shipment
+from promise.partial import short_lines
 from promise.profiles import capacity_left
 from promise.service_sourcing import GREEN_OBJECTIVE
 from promise.shipment_scoring import Supply
@@ -143,13 +145,16 @@ def build_promise(
 
     `inbound` is stock on its way (SKU -> node -> lots); `pickup_points` the points near the
     destination with their km (found from the network when not given); `capacity_used` the
-    orders each capacity-bound node has taken today. Raises NothingInStock or
+    orders each capacity-bound node has taken today. Raises DestinationNotServed naming the
+    country when no service delivers to the destination's zone, NothingInStock or
     DestinationNotServed when nothing at all can be offered.
     """
     supply = Supply(
         stock, inbound or {}, capacity_left(network.daily_capacity, capacity_used or {})
     )
     store_id = request.destination.store_id
+    if store_id is None:
+        check_served(network, request.destination.region, field="input.destination")
     alternatives: list[Option] = []
     if store_id is not None:
         options = collect_options(network, request, supply, network.nodes[store_id], report=True)
@@ -173,12 +178,21 @@ def build_promise(
             alternatives += pickup_point_options(network, request, candidates, supply, points)
     if not options and not alternatives:
         future = with_inbound(stock, supply.inbound)
+        short = short_lines(request.cart, future)
         for index, line in enumerate(request.cart):
             if sum(future.get(line.sku, {}).values()) < line.quantity:
                 raise NothingInStock(
                     f"{line.sku} is not in stock for {line.quantity} unit(s) near the destination",
                     field=f"input.lines[{index}]",
+                    short_lines=short,
                 )
+        refused = {ReasonCode.TOO_HEAVY, ReasonCode.TOO_LONG}
+        if supply.unavailable and all(u.reason.code in refused for u in supply.unavailable):
+            raise TooHeavy(
+                "no delivery service to this destination can carry the cart: "
+                + "; ".join(f"{u.service_code} {u.reason.code.value}" for u in supply.unavailable),
+                field="input.lines",
+            )
         raise DestinationNotServed(
             "no delivery service can bring this cart to the destination", field="input.destination"
         )
@@ -194,6 +208,7 @@ def build_promise(
                 option.service.code,
                 ReasonCode.DOMINATED,
                 f"{KIND_NAMES[better.kind]} is sooner, cheaper and lower in CO2e",
+                better=better.kind,
             )
         )
     labelled = _labelled(kept) if kept else []

@@ -17,18 +17,24 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 import orjson
 
 from carriers.regions import Region
 from promise.cart import CartLine, Destination
-from promise.errors import QuoteExpired, QuoteInvalid
+from promise.errors import (
+    ProblemCode,
+    PromiseError,
+    QuoteExpired,
+    QuoteInvalid,
+    QuoteNotCommittable,
+)
 from promise.geo import GeoPoint
 from promise.promise_builder import Option
 
 TOKEN_FIELD = "input.quoteToken"
-_VERSION = 1
+_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,12 @@ class Quote:
     # Where and how sure: what fresh options need when the plan no longer holds at commit.
     destination: Destination | None = None
     confidence: float = 0.95
+    # The token's own id: one token commits once (the store records it with the allocation).
+    quote_id: str = ""
+    # The earliest order-by of its shipments (Unix seconds): a commit after it is refused.
+    order_by: int | None = None
+    # Made for an order time other than now (a what-if): shown, never committed.
+    what_if: bool = False
 
     @property
     def cart(self) -> tuple[CartLine, ...]:
@@ -84,6 +96,9 @@ class Quote:
             "price": self.price_cents,
             "co2": self.co2e_grams,
             "exp": self.expires_at,
+            "id": self.quote_id,
+            "ob": self.order_by,
+            "wif": self.what_if,
         }
         if self.destination is not None:
             body["dst"] = _destination_json(self.destination)
@@ -115,7 +130,16 @@ class Quote:
             expires_at=int(body["exp"]),
             destination=_destination_of(body["dst"]) if "dst" in body else None,
             confidence=float(body.get("conf", 0.95)),
+            quote_id=str(body["id"]),
+            order_by=None if body["ob"] is None else int(body["ob"]),
+            what_if=_flag(body["wif"]),
         )
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("a flag of the quote is not a boolean")
+    return value
 
 
 def _destination_json(destination: Destination) -> dict[str, object]:
@@ -153,6 +177,8 @@ def quote_of(
     expires_at: int,
     destination: Destination | None = None,
     confidence: float = 0.95,
+    quote_id: str = "",
+    what_if: bool = False,
 ) -> Quote:
     return Quote(
         client_id=client_id,
@@ -169,6 +195,9 @@ def quote_of(
         expires_at=expires_at,
         destination=destination,
         confidence=confidence,
+        quote_id=quote_id,
+        order_by=int(option.order_by.timestamp()),
+        what_if=what_if,
     )
 
 
@@ -247,3 +276,32 @@ class SigningKeys:
 def fingerprint(quote: Quote) -> str:
     """What identifies a commit's content for idempotency: the quote, digested."""
     return hashlib.sha256(quote.to_json().encode("utf-8")).hexdigest()
+
+
+class QuoteOrderByPassed(PromiseError):
+    """The quote's order-by passed before the commit: its dates no longer hold."""
+
+    code = ProblemCode.QUOTE_ORDER_BY_PASSED
+
+    def __init__(self, message: str, *, field: str, quote: Quote) -> None:
+        super().__init__(message, field=field)
+        # What fresh options need: the cart, the destination and the confidence quoted.
+        self.quote = quote
+
+
+def check_committable(quote: Quote, *, now: float) -> None:
+    """Refuse a what-if quote, and a quote whose order-by has passed (see docs/api.md)."""
+    if quote.what_if:
+        raise QuoteNotCommittable(
+            "the quote was made for an order time other than now (a what-if): it can't be"
+            " committed; ask for options without orderTime",
+            field=TOKEN_FIELD,
+        )
+    if quote.order_by is not None and now >= quote.order_by:
+        order_by = datetime.fromtimestamp(quote.order_by, tz=UTC)
+        raise QuoteOrderByPassed(
+            f"the quote's order-by {order_by.isoformat()} has passed: its dates no longer"
+            " hold, see the fresh options",
+            field=TOKEN_FIELD,
+            quote=quote,
+        )

@@ -13,12 +13,12 @@ holding the cart could be promised later than the option, as no plan could then 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from carriers.services import CarrierService, DeliveryKind
+from carriers.services import CarrierService, DeliveryKind, UnitRefusal
 from promise.explain import ComparedPlan, Explanation, ReasonCode, unavailable
 from promise.geo import GeoPoint
 from promise.inbound import with_inbound
@@ -106,9 +106,18 @@ def served(
         sphere_distances=how.sphere_distances,
     )
     judge = _judge(network, request, scorer, supply.stock)
-    least = fewest_parcels(network, request.cart, map(scorer.service_for_node, kept))
+    by = {scorer.service_for_node(c).code: scorer.service_for_node(c) for c in kept}
+    least = fewest_parcels(network, request.cart, by.values())
     if least > profile.max_shipments:
         scorer.failures.too_heavy = True
+    refused = _unit_refused(network, request, by.values())
+    if refused is not None:
+        # A unit no parcel of these services can hold: no plan can carry the cart.
+        scorer.failures.too_heavy = refused is UnitRefusal.TOO_HEAVY
+        scorer.failures.too_long = refused is UnitRefusal.TOO_LONG
+        if how.report:
+            _why_not(network, request, how, candidates, kept, scorer.failures, supply)
+        return None
     result = search_plans(
         request.cart,
         kept,
@@ -161,6 +170,25 @@ def served(
             ):
                 option = dataclasses.replace(option, greener=greener)
     return option
+
+
+def _unit_refused(
+    network: Network, request: PromiseRequest, services: Iterable[CarrierService]
+) -> UnitRefusal | None:
+    """Why some unit of the cart can go by none of `services`; None when each unit can go by
+    one of them (or none is given)."""
+    found: UnitRefusal | None = None
+    for service in services:
+        refusal = None
+        for line in request.cart:
+            sku = network.skus[line.sku]
+            refusal = service.unit_refused(sku.weight_grams, sku.length_mm)
+            if refusal is not None:
+                break
+        if refusal is None:
+            return None
+        found = found or refusal
+    return found
 
 
 def _filtered(
@@ -265,11 +293,13 @@ def _why_not(
     service = how.service
     kind, code = service.kind, service.code
 
-    def say(reason: ReasonCode, why: str) -> None:
-        supply.unavailable.append(unavailable(kind, code, reason, why))
+    def say(reason: ReasonCode, why: str, *, km: float | None = None) -> None:
+        cutoff = service.cutoff if reason is ReasonCode.CUTOFF_PASSED else None
+        supply.unavailable.append(unavailable(kind, code, reason, why, km=km, cutoff=cutoff))
 
     if not candidates and service.max_distance_km is not None:
-        say(ReasonCode.OUT_OF_RANGE, f"no store within {service.max_distance_km:.0f} km")
+        km = service.max_distance_km
+        say(ReasonCode.OUT_OF_RANGE, f"no store within {km:.0f} km", km=km)
     elif not candidates:
         say(ReasonCode.OUT_OF_RANGE, "no node ships it to this destination")
     elif not kept:
@@ -284,6 +314,8 @@ def _why_not(
         say(ReasonCode.NO_DELIVERY_DAY, "no delivery day in reach")
     elif failures.too_heavy:
         say(ReasonCode.TOO_HEAVY, "the parcel would be too heavy")
+    elif failures.too_long:
+        say(ReasonCode.TOO_LONG, "an item is longer than its parcels may be")
     else:
         say(ReasonCode.NOT_IN_STOCK, "not in stock near you")
 

@@ -2,7 +2,8 @@
 
 `ShipmentScorer` scores the planned shipments the sourcing search asks about; `Supply` is
 what a request brings to every service's search (stock on the shelves and inbound, capacity
-left, distances measured once); parcel counts and weights come with them.
+left, distances measured once); parcel counts and weights come with them. A shipment goes
+as the parcels its service's load packs it into (`packing`), each priced and dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from promise.geo import GeoPoint, geodesic_km, sphere_km
 from promise.inbound import Inbound, stock_arrives_at
 from promise.network import Network, Node
 from promise.option_values import Shipment
+from promise.packing import packed
 from promise.parcel_bound import fewest_parcels_for
 from promise.profiles import RuleProfile
 from promise.rounding import round_to
@@ -95,6 +97,7 @@ class Failures:
 
     no_date: bool = False
     too_heavy: bool = False
+    too_long: bool = False
 
 
 def weight_grams(network: Network, lines: Sequence[CartLine]) -> int:
@@ -105,32 +108,50 @@ def weight_grams(network: Network, lines: Sequence[CartLine]) -> int:
 
 
 def fewest_parcels(network: Network, cart: Sequence[CartLine], by: Iterable[CarrierService]) -> int:
-    """The fewest parcels that can carry the cart when its shipments go by these services.
+    """The fewest shipments that can carry the cart when they go by these services.
 
-    A parcel holds at most its service's weight limit less the packaging; 1 when some
-    service has no limit (or none is given).
+    Only services that take a bounded number of parcels a shipment bound it: a parcel holds
+    at most the service's weight limit less the packaging, a shipment that many parcels.
+    1 when some service takes any number of parcels (or no service is given).
     """
-    largest = 0
+    largest, per_shipment = 0, 0
     for service in by:
-        if service.max_parcel_grams is None:
+        if service.max_parcel_grams is None or service.parcels_per_shipment is None:
             return 1
         largest = max(largest, service.max_parcel_grams - service.packaging_grams)
+        per_shipment = max(per_shipment, service.parcels_per_shipment)
     if largest <= 0:
         return 1
     units: Counter[int] = Counter()
     for line in cart:
         units[network.skus[line.sku].weight_grams] += line.quantity
-    return max(1, fewest_parcels_for(units, largest))
+    parcels = max(1, fewest_parcels_for(units, largest))
+    return -(-parcels // per_shipment)
 
 
-def co2e_grams(service: CarrierService, weight: int, km: float) -> float:
-    """The shipment's CO2e over `km` (0 for none: no transport leg, no last mile)."""
-    grams = service.linehaul.leg_grams(
-        mass_grams=weight + service.packaging_grams, great_circle_km=km
-    )
+def co2e_grams(service: CarrierService, weight: int, km: float, parcels: int = 1) -> float:
+    """The shipment's CO2e over `km` (0 for none: no transport leg, no last mile).
+
+    The linehaul carries the goods and the parcels' packaging over the whole distance; the
+    last mile costs a drop per parcel and the mass delivered over the service's last-mile km.
+    """
+    mass = weight + service.packaging_grams * parcels
+    grams = service.linehaul.leg_grams(mass_grams=mass, great_circle_km=km)
     if km > 0:
-        grams += service.last_mile_grams_per_parcel
+        grams += service.last_mile_grams_per_parcel * parcels
+        if service.last_mile_km:
+            grams += service.last_mile.leg_grams(
+                mass_grams=mass, great_circle_km=service.last_mile_km
+            )
     return round_to(grams, 1)
+
+
+def parcels_price(service: CarrierService, parcels: tuple[int, ...]) -> int:
+    """The carrier's price of the parcels (goods' grams each), packaging included."""
+    price, packaging = service.price, service.packaging_grams
+    if len(parcels) == 1:
+        return price.for_weight(parcels[0] + packaging)
+    return sum(price.for_weight(grams + packaging) for grams in parcels)
 
 
 class ShipmentScorer:
@@ -164,18 +185,21 @@ class ShipmentScorer:
         self._timings: dict[tuple[str, datetime | None], Timing | None] = {}
         self._sphere_km: dict[str, float] = {}
         self._nodes: dict[str, tuple[Node, CarrierService, int]] = {}
-        self._scores: dict[tuple[str, float, int, datetime | None], ShipmentScore | None] = {}
+        self._scores: dict[
+            tuple[str, float, tuple[int, ...], datetime | None], ShipmentScore | None
+        ] = {}
+        self._packed: dict[tuple[str, tuple[CartLine, ...]], tuple[int, ...]] = {}
 
     def __call__(self, planned: PlannedShipment) -> ShipmentScore | None:
         # The search asks this tens of times a request: the common lookups are inlined.
         node_id, distance_km = planned.node_id, planned.distance_km
         known = self._nodes.get(node_id)
         node, service, handling = known if known is not None else self._node(node_id)
-        weight = self._weight(service, planned)
-        if weight is None:
+        parcels = self._parcels(service, planned)
+        if parcels is None:
             return None
         arrives_at = self._arrival(planned) if self.supply.inbound else None
-        key = (node_id, distance_km, weight, arrives_at)
+        key = (node_id, distance_km, parcels, arrives_at)
         if key in self._scores:
             return self._scores[key]
         timing = self._timing(node, distance_km, arrives_at)
@@ -187,8 +211,8 @@ class ShipmentScorer:
             found = ShipmentScore(
                 timing.promised,
                 timing.likely,
-                service.price.for_weight(weight + service.packaging_grams) + handling,
-                co2e_grams(service, weight, km),
+                parcels_price(service, parcels) + handling,
+                co2e_grams(service, sum(parcels), km, len(parcels)),
             )
         self._scores[key] = found
         return found
@@ -217,9 +241,10 @@ class ShipmentScorer:
         """The dated shipment, over the geodesic to where it goes (0 km for none)."""
         node = self.network.nodes[planned.node_id]
         service = self.service_for(node)
-        weight = self._weight(service, planned)
-        if weight is None:
+        parcels = self._parcels(service, planned)
+        if parcels is None:
             return None
+        weight = sum(parcels)
         arrives_at = self._arrival(planned)
         timing = self._timing(node, planned.distance_km, arrives_at)
         if timing is None:
@@ -234,23 +259,41 @@ class ShipmentScorer:
             round(distance, 1),
             weight,
             timing,
-            service.price.for_weight(weight + service.packaging_grams),
-            co2e_grams(service, weight, distance),
+            parcels_price(service, parcels),
+            co2e_grams(service, weight, distance, len(parcels)),
             arrives_at,
+            len(parcels),
         )
 
     def from_shelves(self, candidate: Candidate) -> Timing | None:
         """The dates of any shipment from the candidate's shelves (they depend on the node)."""
         return self._timing(self.network.nodes[candidate.node_id], candidate.distance_km, None)
 
-    def _weight(self, service: CarrierService, planned: PlannedShipment) -> int | None:
-        """The lines' weight; None when the parcel would be too heavy for the service."""
+    def _parcels(self, service: CarrierService, planned: PlannedShipment) -> tuple[int, ...] | None:
+        """The goods' grams of each parcel the lines go in; None when the service can't take
+        them: more parcels than a shipment may have (too heavy), or too light for freight.
+
+        Units a parcel can't hold were refused for the whole cart before the search.
+        """
         weight = weight_grams(self.network, planned.lines)
+        least = service.min_shipment_grams
+        if least is not None and weight < least:
+            return None
         limit = service.max_parcel_grams
-        if limit is not None and weight + service.packaging_grams > limit:
+        if limit is None or weight + service.packaging_grams <= limit:
+            return (weight,)
+        key = (service.code, planned.lines)
+        parcels = self._packed.get(key)
+        if parcels is None:
+            units: Counter[int] = Counter()
+            for line in planned.lines:
+                units[self.network.skus[line.sku].weight_grams] += line.quantity
+            parcels = self._packed[key] = packed(units, limit - service.packaging_grams)
+        most = service.parcels_per_shipment
+        if most is not None and len(parcels) > most:
             self.failures.too_heavy = True
             return None
-        return weight
+        return parcels
 
     def _arrival(self, planned: PlannedShipment) -> datetime | None:
         if not self.supply.inbound:

@@ -29,6 +29,9 @@ MAX_SEQUENCE = 10**14  # Lua numbers print 14 significant digits: stay below.
 MAX_QUANTITY = 10**9
 MAX_EVENT_ID = 200
 EVENT_ID_TTL_MS = 24 * 60 * 60 * 1000
+# A ledger keeps at most this many adjustments; past it, the older half is folded into the
+# base, as a count at the newest folded sequence would (docs/stock-store.md, "Ledgers").
+MAX_ADJUSTMENTS = 100
 NO_SEQUENCE = -1
 
 
@@ -111,6 +114,19 @@ class Ledger:
 
     def adjust(self, sequence: int, quantity: int) -> None:
         self.adjustments.append((sequence, quantity))
+        if len(self.adjustments) > MAX_ADJUSTMENTS:
+            self.fold()
+
+    def fold(self) -> None:
+        """Fold the older half of the adjustments, and the fulfilments before them, into the
+        base: on hand stays the same; events at or before the fold's sequence are then STALE."""
+        ordered = sorted(self.adjustments)
+        upto = ordered[len(ordered) // 2 - 1][0]
+        self.base += sum(q for s, q in ordered if self.base_sequence < s <= upto)
+        self.base += sum(q for a, q in self.fulfilments if self.base_sequence <= a < upto)
+        self.base_sequence = upto
+        self.adjustments = [(s, q) for s, q in ordered if s > upto]
+        self.fulfilments = [(a, q) for a, q in self.fulfilments if a >= upto]
 
     def rebase(self, quantity: int, sequence: int) -> None:
         """A newer absolute figure: it includes every adjustment up to its sequence."""

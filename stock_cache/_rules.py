@@ -6,6 +6,7 @@ import datetime
 import uuid
 from collections.abc import Callable
 
+from carriers.echo import cut
 from stock_cache.base import AllocationStatus, ReserveRequest
 
 # How long a (client, idempotency key) is remembered, and an allocation record after its last
@@ -50,8 +51,8 @@ def units_of(request: ReserveRequest) -> Units:
     for index, line in enumerate(request.lines):
         if line.quantity < 1:
             raise ValueError(
-                f"lines[{index}] ({line.sku} at {line.node_id}) has quantity {line.quantity};"
-                " it must be at least 1"
+                f"lines[{index}] ({cut(line.sku)} at {cut(line.node_id)}) has quantity"
+                f" {line.quantity}; it must be at least 1"
             )
         key = (line.node_id, line.sku)
         units[key] = units.get(key, 0) + line.quantity
@@ -71,6 +72,17 @@ def capacity_of(request: ReserveRequest) -> dict[str, tuple[str, int | None]]:
             raise ValueError(f"capacity[{index}] names {entry.node_id} twice")
         orders[entry.node_id] = (entry.day, entry.limit)
     return orders
+
+
+def limits_of(request: ReserveRequest) -> dict[str, int]:
+    """The request's caps of held units by holder, validated: ValueError naming the first
+    entry with an empty holder, a negative limit or a holder named twice."""
+    limits: dict[str, int] = {}
+    for index, entry in enumerate(request.limits):
+        if not entry.holder or entry.limit < 0 or entry.holder in limits:
+            raise ValueError(f"limits[{index}] needs a holder of its own and a limit of 0 or more")
+        limits[entry.holder] = entry.limit
+    return limits
 
 
 def current_status(

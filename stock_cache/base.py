@@ -119,6 +119,16 @@ class NodeCapacity:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldLimit:
+    """At most `limit` units held (HELD, unexpired) at once by the allocations naming `holder`
+    (e.g. "client:storefront-fr", "shopper:storefront-fr:7f3a"): confirmed, released and
+    expired ones no longer count."""
+
+    holder: str
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
 class ReserveRequest:
     """What a commit asks the store to hold, all lines or none.
 
@@ -128,6 +138,10 @@ class ReserveRequest:
     `capacity` names the nodes whose daily order capacity the allocation takes one order of:
     held like its units (HELD until its expiry, kept once confirmed and when fulfilled, given
     back when released or expired), all or nothing with them.
+    `quote_id` names the quote the request commits: one quote, one allocation (a client's
+    other idempotency keys are refused it, QuoteAlreadyCommitted); "" for none.
+    `limits` caps the units its holders hold: a request passing one is refused, nothing held
+    (HoldLimitReached).
     """
 
     client_id: str
@@ -138,6 +152,8 @@ class ReserveRequest:
     payload: str = ""
     channel: str | None = None
     capacity: tuple[NodeCapacity, ...] = ()
+    quote_id: str = ""
+    limits: tuple[HoldLimit, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from carriers.echo import shown
+
 
 class StockStoreError(Exception):
     """Base of every error the stock store raises on purpose."""
@@ -20,13 +22,42 @@ class IdempotencyConflict(StockStoreError):
     """The idempotency key was already used by this client for a different request."""
 
     def __init__(self, key: str) -> None:
-        super().__init__(f"idempotency key {key!r} was already used for a different request")
+        super().__init__(f"idempotency key {shown(key)} was already used for a different request")
         self.key = key
+
+
+class QuoteAlreadyCommitted(StockStoreError):
+    """The quote was committed under another idempotency key of the client: one quote, one
+    allocation. `allocation_id` is that commit's allocation (None while it is under way)."""
+
+    def __init__(self, quote_id: str, key: str, allocation_id: str | None) -> None:
+        made = f"allocation {shown(allocation_id)}" if allocation_id else "a commit still under way"
+        super().__init__(
+            f"the quote was already committed with idempotency key {shown(key)} ({made});"
+            " ask for options again to commit once more"
+        )
+        self.quote_id = quote_id
+        self.key = key
+        self.allocation_id = allocation_id
+
+
+class HoldLimitReached(StockStoreError):
+    """The units asked would take a holder past its cap of held units: nothing was held."""
+
+    def __init__(self, holder: str, limit: int, held: int, asked: int) -> None:
+        super().__init__(
+            f"{shown(holder)} holds {held} units of at most {limit}: {asked} more can't be"
+            " held until a hold is confirmed, released or expires"
+        )
+        self.holder = holder
+        self.limit = limit
+        self.held = held
+        self.asked = asked
 
 
 class AllocationNotFound(StockStoreError):
     def __init__(self, allocation_id: str) -> None:
-        super().__init__(f"no allocation {allocation_id!r} for this client")
+        super().__init__(f"no allocation {shown(allocation_id)} for this client")
         self.allocation_id = allocation_id
 
 
@@ -34,7 +65,7 @@ class AllocationStateError(StockStoreError):
     """The allocation is not in a state that allows the change asked for."""
 
     def __init__(self, allocation_id: str, status: str, wanted: str) -> None:
-        super().__init__(f"allocation {allocation_id!r} is {status}; it cannot be {wanted}")
+        super().__init__(f"allocation {shown(allocation_id)} is {status}; it cannot be {wanted}")
         self.allocation_id = allocation_id
         self.status = status
         self.wanted = wanted
@@ -42,7 +73,7 @@ class AllocationStateError(StockStoreError):
 
 class UnknownChannel(StockStoreError):
     def __init__(self, channel: str) -> None:
-        super().__init__(f"unknown sales channel {channel!r}")
+        super().__init__(f"unknown sales channel {shown(channel)}")
         self.channel = channel
 
 
@@ -58,5 +89,5 @@ class ReserveInProgress(StoreOutcomeUnknown):
     """Another call with the same idempotency key is still reserving; retry with that key."""
 
     def __init__(self, key: str) -> None:
-        super().__init__(f"a commit with idempotency key {key!r} is in progress; retry it")
+        super().__init__(f"a commit with idempotency key {shown(key)} is in progress; retry it")
         self.key = key

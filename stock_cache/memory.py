@@ -14,6 +14,7 @@ from stock_cache._rules import (
     RECORD_RETENTION_MS,
     Units,
     capacity_of,
+    limits_of,
     new_allocation_id,
     oldest_capacity_day,
     units_of,
@@ -29,7 +30,13 @@ from stock_cache.base import (
     ReserveRequest,
     Shortage,
 )
-from stock_cache.errors import AllocationNotFound, AllocationStateError, IdempotencyConflict
+from stock_cache.errors import (
+    AllocationNotFound,
+    AllocationStateError,
+    HoldLimitReached,
+    IdempotencyConflict,
+    QuoteAlreadyCommitted,
+)
 from stock_cache.memory_levels import Deadlines, MemoryLevels
 from stock_cache.rules import StockRules
 
@@ -49,6 +56,8 @@ class _Record:
     changed_at_ms: int
     # node -> day of each capacity order the allocation takes.
     capacity: dict[str, str] = dataclasses.field(default_factory=dict)
+    # The holders whose caps of held units it counts against, while HELD.
+    holders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +65,7 @@ class _Remembered:
     fingerprint: str
     allocation_id: str
     forget_at_ms: int
+    quote_id: str = ""
 
 
 class MemoryStore(MemoryLevels):
@@ -91,10 +101,15 @@ class MemoryStore(MemoryLevels):
         self._hold_deadlines: Deadlines[str] = Deadlines()
         self._record_deadlines: Deadlines[str] = Deadlines()
         self._key_deadlines: Deadlines[tuple[str, str]] = Deadlines()
+        # (client, quote id) -> the idempotency key that committed it; forgotten with the key.
+        self._quotes: dict[tuple[str, str], str] = {}
+        # Holder -> {allocation id: units} of its HELD allocations (see HoldLimit).
+        self._held_by: dict[str, dict[str, int]] = {}
 
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)
         orders = capacity_of(request)
+        limits = limits_of(request)
         seen = self._rules.channel(request.channel)
         now = self._catch_up()
         key = (request.client_id, request.idempotency_key)
@@ -103,6 +118,18 @@ class MemoryStore(MemoryLevels):
             if remembered.fingerprint != request.fingerprint:
                 raise IdempotencyConflict(request.idempotency_key)
             return Reserved(self._records[remembered.allocation_id].allocation, replayed=True)
+        quote = (request.client_id, request.quote_id)
+        if request.quote_id and quote in self._quotes:
+            first = self._quotes[quote]
+            made = self._remembered.get((request.client_id, first))
+            raise QuoteAlreadyCommitted(
+                request.quote_id, first, None if made is None else made.allocation_id
+            )
+        asked = sum(units.values())
+        for holder, limit in limits.items():
+            held = sum(self._held_by.get(holder, {}).values())
+            if held + asked > limit:
+                raise HoldLimitReached(holder, limit, held, asked)
         shortages = tuple(
             Shortage(node, sku, qty, available)
             for (node, sku), qty in units.items()
@@ -134,12 +161,18 @@ class MemoryStore(MemoryLevels):
             payload=request.payload,
         )
         capacity = {node: day for node, (day, _) in orders.items()}
-        self._records[allocation.id] = _Record(allocation, units, now, capacity)
+        self._records[allocation.id] = _Record(allocation, units, now, capacity, tuple(limits))
+        for holder in limits:
+            self._held_by.setdefault(holder, {})[allocation.id] = asked
         self._publish(allocation, now)
         self._hold_deadlines.push(now + request.ttl_seconds * 1000, allocation.id)
         forget_at = now + IDEMPOTENCY_TTL_MS
-        self._remembered[key] = _Remembered(request.fingerprint, allocation.id, forget_at)
+        self._remembered[key] = _Remembered(
+            request.fingerprint, allocation.id, forget_at, request.quote_id
+        )
         self._key_deadlines.push(forget_at, key)
+        if request.quote_id:
+            self._quotes[quote] = request.idempotency_key
         return Reserved(allocation, replayed=False)
 
     async def confirm(self, client_id: str, allocation_id: str, order_reference: str) -> Allocation:
@@ -158,6 +191,7 @@ class MemoryStore(MemoryLevels):
             )
             record.changed_at_ms = now
             self._publish(record.allocation, now)
+            self._unlimit(record)
             return record.allocation
         raise AllocationStateError(allocation_id, current.status.value, "confirmed")
 
@@ -247,10 +281,21 @@ class MemoryStore(MemoryLevels):
                     self._orders[node, day] = left
                 else:
                     self._orders.pop((node, day), None)
+        self._unlimit(record)
         record.allocation = dataclasses.replace(record.allocation, status=status)
         record.changed_at_ms = at_ms
         self._publish(record.allocation, at_ms)
         self._record_deadlines.push(at_ms + RECORD_RETENTION_MS, record.allocation.id)
+
+    def _unlimit(self, record: _Record) -> None:
+        """The allocation no longer counts against its holders' caps (it is no longer HELD)."""
+        for holder in record.holders:
+            held = self._held_by.get(holder)
+            if held is not None:
+                held.pop(record.allocation.id, None)
+                if not held:
+                    del self._held_by[holder]
+        record.holders = ()
 
     def _catch_up(self) -> int:
         """Apply every deadline that has passed by the clock; return the clock in ms."""
@@ -267,6 +312,9 @@ class MemoryStore(MemoryLevels):
             remembered = self._remembered.get(key)
             if remembered is not None and remembered.forget_at_ms <= now:
                 del self._remembered[key]
+                quote = (key[0], remembered.quote_id)
+                if remembered.quote_id and self._quotes.get(quote) == key[1]:
+                    del self._quotes[quote]
         for allocation_id in self._record_deadlines.pop_due(now):
             record = self._records.get(allocation_id)
             if (

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Generic, TypeVar
 
+from carriers.echo import shown
 from stock_cache._ledger import (
     EVENT_ID_TTL_MS,
     Ledger,
@@ -127,7 +128,9 @@ class MemoryLevels:
             return FeedResult(FeedStatus.REJECTED, reason)
         seen_key = (event.node_id, event.sku, event.event_id)
         if seen_key in self._seen:
-            return FeedResult(FeedStatus.DUPLICATE, f"event {event.event_id!r} was already taken")
+            return FeedResult(
+                FeedStatus.DUPLICATE, f"event {shown(event.event_id)} was already taken"
+            )
         ledger = self._ledgers.setdefault((event.node_id, event.sku), Ledger())
         watermark = self._watermarks.get(event.node_id, -1)
         if ledger.covers(event.sequence) or event.sequence <= watermark:

@@ -78,6 +78,10 @@ class AllocationSteps(RedisBase):
                     await self._unhold(allocation_id, holders)
                 raise
             await self._unpin([(allocation_id, holders)])
+            # Held units count against their holders' caps only while HELD.
+            limits = self._limit_holders(fields)
+            if limits:
+                await self._unhold(allocation_id, limits)
         return after
 
     async def release(self, client_id: str, allocation_id: str) -> Allocation:
@@ -100,7 +104,8 @@ class AllocationSteps(RedisBase):
                     await self._unhold(allocation_id, self._holders(skus, nodes))
                 raise
             if action == "release":
-                await self._unhold(allocation_id, self._holders(skus, nodes))
+                limits = self._limit_holders(fields)
+                await self._unhold(allocation_id, [*self._holders(skus, nodes), *limits])
             else:
                 # The units leave the SKUs' reservations; the orders stay counted that day.
                 calls: list[Call] = [

@@ -70,6 +70,8 @@ class Unsettled:
     pending: str
     allocation_id: str
     holders: list[list[str]]
+    # The quote's claim and the idempotency key it names, let go with the key's claim.
+    quote: tuple[str, str] | None = None
 
 
 class RedisBase:
@@ -158,6 +160,13 @@ class RedisBase:
                     if not (reply[0] == "committed" and reply[1] == entry.allocation_id)
                 ]
             )
+            quotes: list[Call] = [
+                ("quote_unclaim", [entry.quote[0]], [entry.quote[1]])
+                for entry, reply in zip(entries, replies, strict=True)
+                if reply[0] == "released" and entry.quote is not None
+            ]
+            if quotes:
+                await self._run(quotes)
         except BaseException:
             self._unsettled = entries + self._unsettled
             raise
@@ -190,6 +199,11 @@ class RedisBase:
         return [self._holder_keys(sku) for sku in skus] + [
             list(self._keys.capacity(node)) for node in nodes
         ]
+
+    def _limit_holders(self, fields: Mapping[str, str]) -> list[list[str]]:
+        """The keys of the caps of held units an allocation record counts against."""
+        names = cast(list[str], json.loads(fields.get("limits") or "[]"))
+        return [list(self._keys.holder(name)) for name in names]
 
     def _holder_keys(self, sku: str) -> list[str]:
         """reserved, allocs, holds of a SKU, and the totals that any change there forgets."""

@@ -11,6 +11,7 @@ from typing import cast
 
 from redis.typing import EncodableT
 
+from carriers.echo import shown
 from stock_cache._ledger import (
     EVENT_ID_TTL_MS,
     level_rejection,
@@ -187,7 +188,7 @@ class FeedSteps(RedisBase):
                 status = FeedStatus(reply[0])
                 reason = ""
                 if status is FeedStatus.DUPLICATE:
-                    reason = f"event {event.event_id!r} was already taken"
+                    reason = f"event {shown(event.event_id)} was already taken"
                 elif status is FeedStatus.STALE:
                     reason = (
                         f"sequence {event.sequence} is covered by a count or snapshot"

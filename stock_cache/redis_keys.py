@@ -57,11 +57,15 @@ class RedisKeys:
     expired once it is done); `cap:reserved` hash day -> orders taken that day (live and
     fulfilled), `cap:allocs` hash allocation id -> JSON {day: 1}, `cap:holds` zset allocation
     id -> expiry ms: the daily capacity, held like a SKU's units.
+    Per holder of a cap of held units (tag `{h:HOLDER}`, a client's or a shopper's):
+    `reserved`, `allocs`, `holds`, its HELD units counted like a SKU's (limit_hold.lua), the
+    keys expiring a minute after their newest hold.
     Per order bucket (tag `{o:B}`, B = 0..15): `alloc:ID` records, `idem:CLIENT:KEY`
     idempotency keys (a claim while its reserve runs, see claim.lua), the `outbox` stream,
     `held`, HELD ids by expiry, `pinned`, CONFIRMED ids whose holds may still carry the
     confirm's pin, by when a repair is due, and `pending`, the idempotency keys under a claim,
-    by the claim's deadline.
+    by the claim's deadline, and `quote:CLIENT:ID`, the idempotency key that committed a
+    quote (in the bucket of the quote's id, so one place answers for it).
     """
 
     def __init__(self, prefix: str) -> None:
@@ -103,6 +107,11 @@ class RedisKeys:
             self.node(node_id, "cap:holds"),
         )
 
+    def holder(self, holder: str) -> tuple[str, str, str]:
+        """The reserved, allocs and holds keys of a holder's cap of held units (limit_hold.lua)."""
+        tag = f"{self._prefix}:{{h:{_part(holder)}}}"
+        return f"{tag}:reserved", f"{tag}:allocs", f"{tag}:holds"
+
     def bucket(self, bucket: int) -> str:
         return f"{self._prefix}:{{o:{bucket}}}"
 
@@ -115,6 +124,11 @@ class RedisKeys:
     def idempotency(self, client_id: str, key: str) -> str:
         bucket = bucket_of_key(client_id, key)
         return f"{self.bucket(bucket)}:idem:{_part(client_id)}:{_part(key)}"
+
+    def quote_claim(self, client_id: str, quote_id: str) -> str:
+        """The idempotency key that committed a client's quote (one quote, one allocation)."""
+        bucket = bucket_of_key(client_id, f"quote:{quote_id}")
+        return f"{self.bucket(bucket)}:quote:{_part(client_id)}:{_part(quote_id)}"
 
     def outbox(self, bucket: int) -> str:
         return f"{self.bucket(bucket)}:outbox"

@@ -22,6 +22,7 @@ from stock_cache._rules import (
     RECORD_RETENTION_MS,
     Units,
     capacity_of,
+    limits_of,
     now_ms,
     oldest_capacity_day,
     units_of,
@@ -38,7 +39,9 @@ from stock_cache.base import (
 )
 from stock_cache.errors import (
     AllocationNotFound,
+    HoldLimitReached,
     IdempotencyConflict,
+    QuoteAlreadyCommitted,
     ReserveInProgress,
     StoreUnavailable,
 )
@@ -56,10 +59,19 @@ CLAIM_DEADLINE_MS = 10_000
 # it answers ReserveInProgress.
 _BUSY_POLL_SECONDS = 0.02
 _BUSY_POLLS = 50
+# A holder's keys outlive its newest hold by this much, then go (limit_hold.lua).
+_HOLDER_GRACE_MS = 60_000
 
 
 def _new_allocation_id(bucket: int) -> str:
     return f"{bucket:x}{uuid.uuid4().hex[1:]}"
+
+
+def _text(value: object) -> str | None:
+    """A reply of a plain command as text (the client may give bytes), None for none."""
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _by_sku(units: Units) -> dict[str, list[tuple[int, str, int]]]:
@@ -84,6 +96,11 @@ class _Plan:
     holders: list[list[str]]
     lines: str
     capacity: str
+    # The quote's claim key ("" when the request names no quote).
+    quote: str
+    limits: dict[str, int]
+    # The units the request holds, all lines together: what the caps count.
+    units: int
 
 
 class ReserveSteps(AllocationSteps):
@@ -92,6 +109,7 @@ class ReserveSteps(AllocationSteps):
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)
         orders = capacity_of(request)
+        limits = limits_of(request)
         self._rules.channel(request.channel)
         bucket = bucket_of_key(request.client_id, request.idempotency_key)
         grouped = _by_sku(units)
@@ -103,9 +121,19 @@ class ReserveSteps(AllocationSteps):
             grouped=grouped,
             orders=orders,
             nodes=list(dict.fromkeys(node for node, _ in units)),
-            holders=self._holders(grouped, orders),
+            holders=[
+                *self._holders(grouped, orders),
+                *(list(self._keys.holder(name)) for name in limits),
+            ],
             lines=encode_lines(request.lines),
             capacity=json.dumps(list(orders)) if orders else "",
+            quote=(
+                self._keys.quote_claim(request.client_id, request.quote_id)
+                if request.quote_id
+                else ""
+            ),
+            limits=limits,
+            units=sum(units.values()),
         )
         async with self._session():
             for _ in range(_BUSY_POLLS):
@@ -130,24 +158,45 @@ class ReserveSteps(AllocationSteps):
             plan.capacity,
             IDEMPOTENCY_TTL_MS,
         ]
-        unsettled = Unsettled(plan.idempotency, plan.pending, allocation_id, plan.holders)
+        key = request.idempotency_key
+        unsettled = Unsettled(
+            plan.idempotency,
+            plan.pending,
+            allocation_id,
+            plan.holders,
+            (plan.quote, key) if plan.quote else None,
+        )
         gens_key, fields = self._keys.gens(), generation_fields(plan.nodes)
+
+        def reads(pipe: Any) -> None:
+            pipe.hmget(gens_key, fields)
+            if plan.quote:
+                # The quote's claim, taken for this key unless another key has it: the key
+                # it names comes back (None when it was free). Kept as long as the key.
+                pipe.set(plan.quote, key, nx=True, px=IDEMPOTENCY_TTL_MS, get=True)
+
         try:
-            # Two slots, one round trip (split per server on a cluster).
-            claim, found = await self._scripts.run_beside(
-                ("claim", [plan.idempotency, plan.pending], claim_args),
-                lambda pipe: pipe.hmget(gens_key, fields),
+            # Two or three slots, one round trip (split per server on a cluster).
+            claim, found, *quoted = await self._scripts.run_beside(
+                ("claim", [plan.idempotency, plan.pending], claim_args), reads
             )
         except UNREACHABLE as exc:
             if not never_sent(exc):
                 self._leave_unsettled(unsettled)
             raise StoreUnavailable(f"Redis at {self._where} did not answer: {exc}") from exc
+        first = _text(quoted[0]) if quoted else None
+        newly_quoted = bool(quoted) and first is None
         if claim[0] == "conflict":
+            if newly_quoted:
+                await self._run([("quote_unclaim", [plan.quote], [key])])
             raise IdempotencyConflict(request.idempotency_key)
         if claim[0] == "replay":
             return await self._replay(request, request.fingerprint, claim[1], now)
         if claim[0] == "busy":
             return None
+        if first is not None and first != key:
+            await self._run([("unclaim", [plan.idempotency, plan.pending], [allocation_id])])
+            raise await self._committed_quote(request, first)
         calls: list[Call] = []
         if claim[0] == "taken_over":
             # The claim's owner died: what its allocation id may hold goes back first.
@@ -165,8 +214,12 @@ class ReserveSteps(AllocationSteps):
                 unclaim: Call = ("unclaim", [plan.idempotency, plan.pending], [allocation_id])
                 answers = await self._run([*giving_back, unclaim])
                 released = answers[-1]
+                if released[0] == "released" and plan.quote:
+                    await self._run([("quote_unclaim", [plan.quote], [key])])
                 if released[0] == "committed":
                     return await self._replay(request, released[2], released[1], now)
+                if isinstance(short, HoldLimitReached):
+                    raise short
                 return short
         except UNREACHABLE as exc:
             self._leave_unsettled(unsettled)
@@ -196,10 +249,21 @@ class ReserveSteps(AllocationSteps):
                 oldest_capacity_day(now),
             ]
             calls.append(("cap_hold", list(self._keys.capacity(node)), args))
+        keep_ms = plan.request.ttl_seconds * 1000 + _HOLDER_GRACE_MS
+        for name, limit in plan.limits.items():
+            args = [now, expires_at_ms, allocation_id, plan.units, limit, keep_ms]
+            calls.append(("limit_hold", list(self._keys.holder(name)), args))
         return calls
 
-    def _shortfall(self, plan: _Plan, replies: Sequence[Any]) -> InsufficientStock | None:
-        """The shortages that hold.lua and cap_hold.lua reported, None if all were held."""
+    def _shortfall(
+        self, plan: _Plan, replies: Sequence[Any]
+    ) -> InsufficientStock | HoldLimitReached | None:
+        """The shortages that hold.lua and cap_hold.lua reported, or the first cap that
+        limit_hold.lua refused; None if all were held."""
+        capped = len(plan.grouped) + len(plan.orders)
+        for (name, limit), reply in zip(plan.limits.items(), replies[capped:], strict=True):
+            if reply[0] == "short":
+                return HoldLimitReached(name, limit, int(reply[1]), plan.units)
         shortages: list[tuple[int, Shortage]] = []
         count = len(plan.grouped)
         for (sku, lines), reply in zip(plan.grouped.items(), replies[:count], strict=True):
@@ -209,7 +273,7 @@ class ReserveSteps(AllocationSteps):
         full = tuple(
             CapacityShortage(node, day, cast(int, limit), int(reply[1]))
             for (node, (day, limit)), reply in zip(
-                plan.orders.items(), replies[count:], strict=True
+                plan.orders.items(), replies[count:capped], strict=True
             )
             if reply[0] == "short"
         )
@@ -235,6 +299,7 @@ class ReserveSteps(AllocationSteps):
             OUTBOX_MAXLEN,
             self._keys.record_prefix(bucket),
             plan.capacity,
+            json.dumps(list(plan.limits)) if plan.limits else "",
         ]
         keys = [
             plan.idempotency,
@@ -277,6 +342,19 @@ class ReserveSteps(AllocationSteps):
         if committed[0] == "replay":
             return await self._replay(request, request.fingerprint, committed[1], now)
         return None  # "lost": the claim passed its deadline and went to another call
+
+    async def _committed_quote(self, request: ReserveRequest, first: str) -> QuoteAlreadyCommitted:
+        """The refusal of a quote another key of the client committed, naming its allocation."""
+        try:
+            fields = await self._client.hmget(
+                self._keys.idempotency(request.client_id, first), ["allocation_id", "state"]
+            )
+        except UNREACHABLE:
+            return QuoteAlreadyCommitted(request.quote_id, first, None)
+        made, state = (_text(value) for value in fields)
+        return QuoteAlreadyCommitted(
+            request.quote_id, first, made if made is not None and state is None else None
+        )
 
     async def _replay(
         self, request: ReserveRequest, fingerprint: str, allocation_id: str | None, now: int

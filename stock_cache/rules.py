@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from carriers.echo import shown
 from stock_cache.errors import UnknownChannel
 
 
@@ -38,6 +39,9 @@ class Channel:
     name: str
     nodes: frozenset[str] | None = None  # None: every node
     caps: Mapping[str, int] = field(default_factory=dict)
+    # Caps of units held (HELD) at once by one client and by one shopper; None: no cap.
+    held_units_per_client: int | None = None
+    held_units_per_shopper: int | None = None
 
     def sells_from(self, node_id: str) -> bool:
         return self.nodes is None or node_id in self.nodes
@@ -87,22 +91,17 @@ class StockRules:
     def unknown_node(self, node_id: str) -> str | None:
         """Why a feed may not name this node (it is not the network's), or None."""
         if self.known_nodes is not None and node_id not in self.known_nodes:
-            return f"nodeId {_shown(node_id)} is not a node of the network"
+            return f"nodeId {shown(node_id)} is not a node of the network"
         return None
 
     def unknown_sku(self, sku: str) -> str | None:
         """Why a feed may not name this SKU (it is not the network's), or None."""
         if self.known_skus is not None and sku not in self.known_skus:
-            return f"sku {_shown(sku)} is not a SKU of the network"
+            return f"sku {shown(sku)} is not a SKU of the network"
         return None
 
     def allows_future_stock(self, node_id: str) -> bool:
         return node_id in self.future_stock_nodes
-
-
-def _shown(value: str, limit: int = 64) -> str:
-    """A value for a message: quoted, cut to `limit` characters."""
-    return repr(value if len(value) <= limit else value[:limit] + "...")
 
 
 def visible(atp: int, channel: Channel | None, node_id: str) -> int:

@@ -27,7 +27,12 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-ROOT_WEIGHTS = {"deliveryOptions": 10, "commitAllocation": 10, "listingPromises": 10}
+ROOT_WEIGHTS = {
+    "deliveryOptions": 10,
+    "commitAllocation": 10,
+    "listingPromises": 10,
+    "collectStores": 10,
+}
 # Batches whose selection is counted once, not once per SKU: their SKUs share the candidate
 # nodes, one stock read and the dates. They cost a point more per this many SKUs.
 BATCHED_SKUS_PER_POINT = {"listingPromises": 10}

@@ -28,10 +28,16 @@ class Context:
     channel: str = DEFAULT_CHANNEL
     scopes: frozenset[Scope] = ALL_SCOPES
     request_id: str = ""
+    # The Accept-Language header: the shopper's languages, for the texts they read.
+    accept_language: str = ""
     platform: Platform | None = None
     # The shopper the storefront forwards (X-Shopper-Id), else the client's address
-    # (gateway/http/shoppers.py); None for in-process callers.
+    # (gateway/http/shoppers.py); None for in-process callers. A forwarded id ("id:...") is
+    # also whose cap of held units a commit counts against.
     shopper_id: str | None = None
+    # Whether the caller sees exact stock figures: server keys and in-process callers do;
+    # storefront keys see them capped at their channel's disclosure cap.
+    exact_stock: bool = True
     # Stock read by one root field of the operation, for the others (a product page's two).
     reads: SharedReads = field(default_factory=SharedReads)
     # What resolvers learn about the document's nodes, kept with the document

@@ -7,14 +7,18 @@ stable code and the field it concerns. Anything else is unexpected, and stays an
 
 from __future__ import annotations
 
+import strawberry
+
 from gateway.api.types.problems import (
     AddressNotFound,
     AllocationNotFound,
     AllocationStateConflict,
     GeocoderUnavailable,
+    HoldLimitReached,
     IdempotencyConflict,
     Problem,
     ProblemCode,
+    QuoteAlreadyCommitted,
     outcome_unknown,
     problem_of,
     unavailable,
@@ -25,7 +29,9 @@ from promise.errors import PromiseError
 from stock_cache.base import AllocationStatus
 from stock_cache.errors import AllocationNotFound as DomainAllocationNotFound
 from stock_cache.errors import AllocationStateError, StoreOutcomeUnknown, StoreUnavailable
+from stock_cache.errors import HoldLimitReached as DomainHoldLimitReached
 from stock_cache.errors import IdempotencyConflict as DomainIdempotencyConflict
+from stock_cache.errors import QuoteAlreadyCommitted as DomainQuoteAlreadyCommitted
 
 EXPECTED: tuple[type[Exception], ...] = (
     PromiseError,
@@ -36,6 +42,8 @@ EXPECTED: tuple[type[Exception], ...] = (
     DomainAllocationNotFound,
     AllocationStateError,
     DomainIdempotencyConflict,
+    DomainQuoteAlreadyCommitted,
+    DomainHoldLimitReached,
 )
 
 
@@ -73,5 +81,28 @@ def as_problem(error: Exception) -> Problem:
             code=ProblemCode.IDEMPOTENCY_CONFLICT,
             message=str(error),
             field="input.idempotencyKey",
+        )
+    if isinstance(error, DomainQuoteAlreadyCommitted):
+        made = error.allocation_id
+        return QuoteAlreadyCommitted(
+            code=ProblemCode.QUOTE_ALREADY_COMMITTED,
+            message=str(error),
+            field="input.quoteToken",
+            allocation_id=None if made is None else strawberry.ID(made),
+        )
+    if isinstance(error, DomainHoldLimitReached):
+        kind = error.holder.partition(":")[0].upper()
+        whose = "the shopper" if kind == "SHOPPER" else "this client"
+        return HoldLimitReached(
+            code=ProblemCode.HOLD_LIMIT_REACHED,
+            message=(
+                f"{whose} holds {error.held} units of at most {error.limit}: {error.asked} more"
+                " can't be held until a hold is confirmed, released or expires"
+            ),
+            field="input.quoteToken",
+            limit=error.limit,
+            held=error.held,
+            asked=error.asked,
+            holder=kind,
         )
     raise error

@@ -10,6 +10,7 @@ from carriers.services import DeliveryKind
 from gateway.admission.scopes import Scope, needs
 from gateway.api.context import Info
 from gateway.api.domain_errors import EXPECTED, as_problem
+from gateway.api.texts.shopper import shopper_of
 from gateway.api.types.inputs import DestinationInput
 from gateway.api.types.listing import ListingItem, ListingPromises, listing_item
 from gateway.api.types.problems import (
@@ -86,6 +87,7 @@ class ListingQuery:
                 platform.geocoder if platform is not None else None,
                 field="destination",
             )
+            shopper = shopper_of(info)
             known = list(dict.fromkeys(sku for sku in skus if sku in network.skus))
             now = service.now()
             found = (
@@ -117,5 +119,5 @@ class ListingQuery:
                     )
                 )
             else:
-                items.append(listing_item(answer, index, network, now))
+                items.append(listing_item(answer, index, network, now, shopper))
         return ListingPromises(items=items)

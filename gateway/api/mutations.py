@@ -10,6 +10,7 @@ import strawberry
 from gateway.admission.scopes import Scope, needs
 from gateway.api.context import Info
 from gateway.api.domain_errors import EXPECTED, as_problem
+from gateway.api.texts.shopper import shopper_of
 from gateway.api.types.allocation import Allocation
 from gateway.api.types.inputs import (
     CommitAllocationInput,
@@ -20,15 +21,24 @@ from gateway.api.types.inputs import (
 from gateway.api.types.problems import (
     AllocationNotFound,
     AllocationStateConflict,
+    HoldLimitReached,
     IdempotencyConflict,
     InvalidInput,
     ProblemCode,
+    QuoteAlreadyCommitted,
     QuoteExpired,
     QuoteInvalid,
+    QuoteNotCommittable,
+    QuoteOrderByPassed,
     StockChanged,
     TemporarilyUnavailable,
+    order_by_passed,
 )
+from gateway.service.answers import QuotedOption
+from gateway.service.promise_service import PromiseService
 from promise.network import Network
+from promise.quotes import Quote
+from promise.quotes import QuoteOrderByPassed as DomainOrderByPassed
 from stock_cache.base import Allocation as DomainAllocation
 from stock_cache.base import InsufficientStock
 from stock_cache.errors import (
@@ -42,6 +52,10 @@ CommitAllocationResult = Annotated[
     | InvalidInput
     | QuoteInvalid
     | QuoteExpired
+    | QuoteNotCommittable
+    | QuoteOrderByPassed
+    | QuoteAlreadyCommitted
+    | HoldLimitReached
     | StockChanged
     | IdempotencyConflict
     | TemporarilyUnavailable,
@@ -55,6 +69,16 @@ ChangeAllocationResult = Annotated[
     | TemporarilyUnavailable,
     strawberry.union("ChangeAllocationResult"),
 ]
+
+
+async def _fresh(service: PromiseService, quote: Quote, info: Info) -> list[QuotedOption]:
+    """Options for the quote's cart now, none when the store can't be read."""
+    try:
+        return await service.fresh_options(
+            quote, client_id=info.context.client_id, channel=info.context.channel
+        )
+    except StoreUnavailable:
+        return []
 
 
 async def _changed(change: Awaitable[DomainAllocation], network: Network) -> ChangeAllocationResult:
@@ -82,18 +106,19 @@ class Mutation:
                 input.idempotency_key,
                 client_id=info.context.client_id,
                 channel=info.context.channel,
+                shopper_id=info.context.shopper_id,
             )
+        except DomainOrderByPassed as error:
+            fresh = await _fresh(service, error.quote, info)
+            return order_by_passed(error, fresh, service.network)
         except EXPECTED as error:
             return as_problem(error)  # type: ignore[return-value]
         if isinstance(outcome, InsufficientStock):
-            try:
-                fresh = await service.fresh_options(
-                    quote, client_id=info.context.client_id, channel=info.context.channel
-                )
-            except StoreUnavailable:
-                fresh = []
+            fresh = await _fresh(service, quote, info)
             full = [c.node_id for c in outcome.capacity]
-            return StockChanged.from_domain(outcome.shortages, fresh, service.network, full)
+            return StockChanged.from_domain(
+                outcome.shortages, fresh, service.network, full, shopper=shopper_of(info)
+            )
         return Allocation.from_domain(
             outcome.allocation, service.network, replayed=outcome.replayed
         )

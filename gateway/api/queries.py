@@ -6,10 +6,13 @@ from typing import Annotated
 
 import strawberry
 
+from carriers.echo import shown
 from gateway.admission.scopes import Scope, needs
 from gateway.api.context import Info
 from gateway.api.domain_errors import EXPECTED, as_problem
 from gateway.api.lookahead import selects_below
+from gateway.api.short_carts import short_cart_answer
+from gateway.api.texts.shopper import shopper_of
 from gateway.api.types.allocation import Allocation
 from gateway.api.types.availability import Availability, SkuAvailability
 from gateway.api.types.inputs import DeliveryOptionsInput, DestinationInput, checked_first
@@ -23,16 +26,20 @@ from gateway.api.types.problems import (
     NothingInStock,
     ProblemCode,
     TemporarilyUnavailable,
+    TooHeavy,
     UnknownPostcode,
     UnknownSku,
     UnknownStore,
+    spoken,
     unavailable,
 )
 from gateway.api.types.resolved_destination import ResolvedDestination
 from gateway.service.destinations import Placed
+from gateway.service.disclosure import disclosure_for
 from gateway.service.geocoding import resolve_destination
 from promise.cart import checked_cart
 from promise.errors import InvalidInput as DomainInvalidInput
+from promise.errors import NothingInStock as DomainNothingInStock
 from promise.errors import UnknownSku as DomainUnknownSku
 from stock_cache.errors import StoreUnavailable
 
@@ -62,6 +69,7 @@ DeliveryOptionsResult = Annotated[
     | UnknownStore
     | DestinationNotServed
     | NothingInStock
+    | TooHeavy
     | TemporarilyUnavailable,
     strawberry.union("DeliveryOptionsResult"),
 ]
@@ -122,8 +130,13 @@ class Query:
             )
         except EXPECTED as error:
             return as_problem(error)  # type: ignore[return-value]
+        disclosure = disclosure_for(
+            service, info.context.client_id, info.context.channel, exact=info.context.exact_stock
+        )
         return Availability(
-            items=[SkuAvailability.from_domain(level, service.network) for level in levels],
+            items=[
+                SkuAvailability.from_domain(level, service.network, disclosure) for level in levels
+            ],
             resolved_destination=ResolvedDestination.from_placed(placed) if placed else None,
             unknown_skus=unknown,
         )
@@ -136,7 +149,9 @@ class Query:
         self, info: Info, input: DeliveryOptionsInput
     ) -> DeliveryOptionsResult:
         service = info.context.service
+        shopper = shopper_of(info)
         try:
+            shopper = shopper_of(info, input.locale)
             if len(input.lines) > MAX_LINES:
                 raise DomainInvalidInput(
                     f"a cart has at most {MAX_LINES} lines", field="input.lines"
@@ -161,12 +176,15 @@ class Query:
                 # The second search of each home service finds only what `nudge` shows.
                 nudge=selects_below(info, "nudge"),
             )
+        except DomainNothingInStock as error:
+            return await short_cart_answer(info, error, cart, placed.destination, input)  # type: ignore[return-value]
         except EXPECTED as error:
-            return as_problem(error)  # type: ignore[return-value]
+            return spoken(as_problem(error), shopper)  # type: ignore[return-value]
         return DeliveryOptions.from_domain(
             found,
             service.network,
             explain=input.explain,
+            shopper=shopper,
             destination=ResolvedDestination.from_placed(placed),
         )
 
@@ -183,7 +201,7 @@ class Query:
         if found is None:
             return AllocationNotFound(
                 code=ProblemCode.ALLOCATION_NOT_FOUND,
-                message=f"no allocation {str(id)!r} for this client",
+                message=f"no allocation {shown(str(id))} for this client",
                 field="id",
             )
         return Allocation.from_domain(found, service.network)

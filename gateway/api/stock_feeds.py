@@ -12,6 +12,7 @@ from typing import Annotated
 
 import strawberry
 
+from carriers.echo import shown
 from gateway.admission.scopes import Scope, needs
 from gateway.api.context import Info
 from gateway.api.types.problems import (
@@ -167,7 +168,7 @@ class StockFeedMutation:
         if node_id not in info.context.service.network.nodes:
             return InvalidInput(
                 code=ProblemCode.INVALID_INPUT,
-                message=f"{node_id!r} is not a node of the network",
+                message=f"{shown(node_id)} is not a node of the network",
                 field="input.nodeId",
             )
         levels: dict[str, int] = {}
@@ -176,7 +177,7 @@ class StockFeedMutation:
             if sku in levels:
                 return InvalidInput(
                     code=ProblemCode.INVALID_INPUT,
-                    message=f"{sku!r} appears twice in the snapshot",
+                    message=f"{shown(sku)} appears twice in the snapshot",
                     field=f"input.levels[{index}].sku",
                 )
             levels[sku] = level.on_hand

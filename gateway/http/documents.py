@@ -34,8 +34,10 @@ from graphql import (
     validate,
 )
 
+from carriers.echo import shown
 from gateway.admission.api_keys import Caller, ClientKind
 from gateway.admission.cost import cost_plan
+from gateway.admission.introspection_depth import introspection_depth_rule
 from gateway.admission.scopes import Scope, scope_of
 from gateway.admission.trusted_documents import digest_of, parse_document_id
 from gateway.fastpath.compat import aliases_validator, depth_validator
@@ -142,6 +144,7 @@ class OperationChecks:
         self.platform = platform
         limits = platform.limits
         self._depth_rule = depth_validator(limits.max_depth, None, None)
+        self._introspection_rule = introspection_depth_rule(limits.max_introspection_depth)
         self._aliases_rule = aliases_validator(limits.max_aliases)
         self._checked: dict[tuple[str, bool], _Document] = {}
         self._bytes = 0
@@ -243,7 +246,7 @@ class OperationChecks:
         if strict:
             checks.append(("INTROSPECTION_DISABLED", [NoSchemaIntrospectionCustomRule]))
         checks += [
-            ("DEPTH_LIMIT_EXCEEDED", [self._depth_rule]),
+            ("DEPTH_LIMIT_EXCEEDED", [self._depth_rule, self._introspection_rule]),
             ("ALIAS_LIMIT_EXCEEDED", [self._aliases_rule]),
         ]
         for code, rules in checks:
@@ -276,7 +279,7 @@ class OperationChecks:
                 "BAD_REQUEST",
                 "name the operation to run in operationName"
                 if operation_name is None
-                else f"no operation named {operation_name!r}",
+                else f"no operation named {shown(operation_name)}",
                 graphql_error=True,
             )
         operation = plan.operation

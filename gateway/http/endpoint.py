@@ -42,7 +42,7 @@ from graphql import GraphQLError, GraphQLSchema
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from gateway.admission.api_keys import Caller, bearer_key
+from gateway.admission.api_keys import Caller, ClientKind, bearer_key
 from gateway.api.context import Context
 from gateway.fastpath.compat import core_schema, get_graphql_ide_html
 from gateway.fastpath.execution import UNEXPECTED, run_checked
@@ -218,10 +218,11 @@ class GraphQLEndpoint:
         throttle = await admit(self.platform, caller, cost, shopper) if cost else None
         if throttle is not None and isinstance(throttle, Refusal):
             return self._refused(throttle, media)
+        languages = request.headers.get("accept-language", "")
         outcomes = [
             self._refused(p, media)
             if isinstance(p, Refusal)
-            else await self._execute(p, caller, request_id, shopper)
+            else await self._execute(p, caller, request_id, shopper, languages)
             for p in prepared
         ]
         for outcome in outcomes:
@@ -238,7 +239,12 @@ class GraphQLEndpoint:
     # -- one operation -----------------------------------------------------------------
 
     async def _execute(
-        self, prepared: Prepared, caller: Caller, request_id: str, shopper: str | None = None
+        self,
+        prepared: Prepared,
+        caller: Caller,
+        request_id: str,
+        shopper: str | None = None,
+        languages: str = "",
     ) -> Outcome:
         context = Context(
             service=self.holder["service"],
@@ -246,9 +252,11 @@ class GraphQLEndpoint:
             channel=caller.channel,
             scopes=caller.scopes,
             request_id=request_id,
+            accept_language=languages,
             platform=self.platform,
             shopper_id=shopper,
             memo=prepared.document.memo,
+            exact_stock=caller.kind is not ClientKind.STOREFRONT,
         )
         result = await run_checked(
             self.schema,
@@ -303,7 +311,7 @@ class GraphQLEndpoint:
         body = outcome.payload.get("batch", outcome.payload)
         headers = {
             "x-request-id": request_id,
-            "vary": "Accept, Authorization",
+            "vary": "Accept, Accept-Language, Authorization",
             "cache-control": (
                 f"public, max-age={self.platform.cache_max_age_seconds}"
                 if outcome.cacheable and outcome.status == 200

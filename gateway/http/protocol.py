@@ -15,6 +15,8 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
+from carriers.echo import shown
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON_MEDIA = "application/json"
 
@@ -75,7 +77,7 @@ def string_param(params: Mapping[str, Any], name: str) -> str | None:
     value = params.get(name)
     if value is None or isinstance(value, str):
         return value
-    raise Refusal(400, "BAD_REQUEST", f"the parameter {name!r} must be a string")
+    raise Refusal(400, "BAD_REQUEST", f"the parameter {shown(name)} must be a string")
 
 
 def object_param(params: Mapping[str, Any], name: str, *, from_query_string: bool) -> Any:
@@ -84,10 +86,10 @@ def object_param(params: Mapping[str, Any], name: str, *, from_query_string: boo
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            raise Refusal(400, "BAD_REQUEST", f"the parameter {name!r} is not JSON") from None
+            raise Refusal(400, "BAD_REQUEST", f"the parameter {shown(name)} is not JSON") from None
     if value is None or isinstance(value, dict):
         return value
-    raise Refusal(400, "BAD_REQUEST", f"the parameter {name!r} must be a JSON object")
+    raise Refusal(400, "BAD_REQUEST", f"the parameter {shown(name)} must be a JSON object")
 
 
 async def read_body(request: Request, limit: int) -> Any:

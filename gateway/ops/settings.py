@@ -35,6 +35,8 @@ class Limits:
 
     max_body_bytes: int = 64 * 1024
     max_depth: int = 10
+    # Introspection's own depth, counted to the leaf: the standard query's is 15.
+    max_introspection_depth: int = 15
     max_aliases: int = 10
     max_tokens: int = 2_000
     max_batch: int = 5
@@ -215,6 +217,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         limits=Limits(
             max_body_bytes=_int(env, "MAX_BODY_BYTES", Limits.max_body_bytes),
             max_depth=_int(env, "MAX_QUERY_DEPTH", Limits.max_depth),
+            max_introspection_depth=_int(
+                env, "MAX_INTROSPECTION_DEPTH", Limits.max_introspection_depth
+            ),
             max_aliases=_int(env, "MAX_ALIASES", Limits.max_aliases, minimum=0),
             max_tokens=_int(env, "MAX_QUERY_TOKENS", Limits.max_tokens),
             max_batch=_int(env, "MAX_BATCH_OPERATIONS", Limits.max_batch),

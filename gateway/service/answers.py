@@ -6,6 +6,7 @@ A quoted option's token is signed the first time it is read (`QuotedOption.token
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -26,6 +27,8 @@ class QuoteSigner:
     expires_at: int
     destination: Destination
     confidence: float
+    # Made for an order time other than now: its tokens say so and can't be committed.
+    what_if: bool = False
 
     def __call__(self, option: Option) -> str:
         return self.keys.sign(
@@ -36,6 +39,9 @@ class QuoteSigner:
                 expires_at=self.expires_at,
                 destination=self.destination,
                 confidence=self.confidence,
+                # Random, so that two equal quotes are still two tokens, each committed once.
+                quote_id=secrets.token_urlsafe(12),
+                what_if=self.what_if,
             )
         )
 
@@ -61,6 +67,11 @@ class QuotedOption:
     @cached_property
     def token(self) -> str:
         return self.signer(self.option)
+
+    @property
+    def committable(self) -> bool:
+        """False for a what-if quote: shown, never held."""
+        return not self.signer.what_if
 
 
 def quoted(

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 
 import places
-from carriers.regions import Region
-from places import Place, Unserved
+from carriers.echo import shown
+from carriers.regions import Region, country_timezone
+from places import Place, Precision, Unserved
 from promise.cart import Destination
 from promise.errors import DestinationNotServed, InvalidInput, UnknownPostcode
 from promise.geo import GeoPoint
@@ -53,17 +54,12 @@ def at_postcode(country: str, postcode: str, *, field: str) -> Placed:
     UnknownPostcode its `postcode`, DestinationNotServed its `country` (a country whose
     postcodes no data here covers).
     """
-    code = country.strip().upper()
-    if not _COUNTRY.fullmatch(code):
-        raise InvalidInput(
-            f"country {country[:40]!r} is not an ISO 3166 alpha-2 code like 'FR'",
-            field=f"{field}.country",
-        )
+    code = _checked_country(country, field=f"{field}.country")
     try:
         return _placed(places.resolve_postcode(code, postcode))
     except places.CountryNotServed:
         raise DestinationNotServed(
-            f"postcodes of country {code} are not served", field=f"{field}.country"
+            f"postcodes of country {code} are not served", field=f"{field}.country", country=code
         ) from None
     except places.InvalidPostcode as error:
         raise InvalidInput(str(error), field=f"{field}.postcode") from None
@@ -71,18 +67,50 @@ def at_postcode(country: str, postcode: str, *, field: str) -> Placed:
         raise UnknownPostcode(str(error), field=f"{field}.postcode") from None
 
 
-def at_point(latitude: float, longitude: float, *, field: str, geocoded: bool = False) -> Placed:
+def at_point(
+    latitude: float,
+    longitude: float,
+    *,
+    field: str,
+    country: str | None = None,
+    geocoded: bool = False,
+) -> Placed:
     """The destination at a point, dated by the calendar of the place it lies in.
 
-    InvalidInput names `field.latitude` or `field.longitude` out of range;
-    DestinationNotServed names `field` for a point outside the served countries (its
-    country said when known).
+    InvalidInput names `field.latitude` or `field.longitude` out of range, or `field.country`
+    for a country given that is not alpha-2; DestinationNotServed names `field` for a point
+    outside the served countries (its country said when known). A `country` the caller
+    gives wins over the map (a point a few km from a border): a point placed in another
+    country is dated by the national calendar of the one given.
     """
     point = GeoPoint.checked(latitude, longitude, field=field)
+    given = None if country is None else _checked_country(country, field=f"{field}.country")
     found = places.place_at(point.latitude, point.longitude)
+    if given is not None and (isinstance(found, Unserved) or found.country != given):
+        return _placed(_national_point(point, given, field=f"{field}.country"), geocoded=geocoded)
     if isinstance(found, Unserved):
         where = f"country {found.country}" if found.country else "no served country"
         raise DestinationNotServed(
-            f"the point ({latitude:.4f}, {longitude:.4f}) lies in {where}", field=field
+            f"the point ({latitude:.4f}, {longitude:.4f}) lies in {where}",
+            field=field,
+            country=found.country,
         )
     return _placed(found, geocoded=geocoded)
+
+
+def _checked_country(country: str, *, field: str) -> str:
+    code = country.strip().upper()
+    if not _COUNTRY.fullmatch(code):
+        raise InvalidInput(
+            f"country {shown(country)} is not an ISO 3166 alpha-2 code like 'FR'", field=field
+        )
+    return code
+
+
+def _national_point(point: GeoPoint, country: str, *, field: str) -> Place:
+    zone = country_timezone(country)
+    if zone is None:
+        raise DestinationNotServed(
+            f"no time zone is known for country {country}", field=field, country=country
+        )
+    return Place(point.latitude, point.longitude, country, None, zone, Precision.POINT, None)

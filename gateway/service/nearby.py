@@ -36,10 +36,12 @@ class Nearby:
             cache.cache_info().currsize for cache in (self._around, self._points, self._store)
         )
 
-    def around(self, point: GeoPoint, *, field: str = "input.destination") -> list[Candidate]:
+    def around(
+        self, point: GeoPoint, *, field: str = "input.destination", placed: bool = False
+    ) -> list[Candidate]:
         """As `CandidateFinder.around`; DestinationNotServed names the caller's `field`."""
         try:
-            return list(self._around(point))
+            return list(self._around(point, placed))
         except DestinationNotServed as error:
             # Not remembered (lru_cache keeps no exceptions); the point is the cache key, so
             # the field the caller names is put back here.
@@ -51,8 +53,8 @@ class Nearby:
     def points_near(self, point: GeoPoint) -> list[tuple[str, float]]:
         return list(self._points(point))
 
-    def _candidates(self, point: GeoPoint) -> tuple[Candidate, ...]:
-        return tuple(self.finder.around(point))
+    def _candidates(self, point: GeoPoint, placed: bool) -> tuple[Candidate, ...]:
+        return tuple(self.finder.around(point, placed=placed))
 
     def _pickup_points(self, point: GeoPoint) -> tuple[tuple[str, float], ...]:
         return tuple(self.finder.points_near(point))

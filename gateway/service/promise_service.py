@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from carriers.services import DeliveryKind
@@ -25,13 +25,15 @@ from gateway.service.nearby import Nearby
 from gateway.service.shared_reads import SharedReads
 from network_loader.stock_rules import StockRulesConfig
 from promise.cart import CartLine, Destination
+from promise.destinations import check_served
 from promise.errors import InvalidInput, PromiseError
 from promise.geo import GeoPoint
 from promise.network import Network
 from promise.profiles import DEFAULT_PROFILE, RuleProfile
 from promise.promise_builder import PromiseRequest, build_promise
-from promise.quotes import Quote, SigningKeys, fingerprint
+from promise.quotes import Quote, SigningKeys, check_committable, fingerprint
 from stock_cache.base import (
+    HoldLimit,
     NodeCapacity,
     ReserveOutcome,
     ReserveRequest,
@@ -40,6 +42,13 @@ from stock_cache.base import (
 )
 
 MAX_IDEMPOTENCY_KEY = 128
+# The order times a promise may be asked for, around the gateway's clock (docs/api.md):
+# beyond them the calendars have no days to count and no one can order.
+ORDER_TIME_PAST = timedelta(days=1)
+ORDER_TIME_FUTURE = timedelta(days=366)
+# An order time this close to the clock is now (a storefront's clock may be a little off);
+# further away the quote is a what-if, answered but never committed.
+ORDER_TIME_NOW = timedelta(minutes=2)
 
 
 class PromiseService:
@@ -175,9 +184,8 @@ class PromiseService:
                 f"confidence {confidence} must be at least 0.5 and below 1",
                 field="input.confidence",
             )
-        now = order_time or self.now()
-        if now.tzinfo is None:
-            raise InvalidInput("the order time needs a time zone", field="input.orderTime")
+        clock = self.now()
+        now, what_if = (clock, False) if order_time is None else _checked(order_time, clock)
         profile = self.profile_for(client_id, channel)
         # Made before any read, so that a request it refuses costs no round trip.
         request = PromiseRequest(
@@ -196,7 +204,11 @@ class PromiseService:
             nodes = self.finder.around_store(destination.store_id)
             candidates = []
         else:
-            candidates = self.finder.around(destination.point)
+            # A destination whose country is known is served by its zone, not by distance.
+            check_served(self.network, destination.region, field="input.destination")
+            candidates = self.finder.around(
+                destination.point, placed=destination.region is not None
+            )
             nodes = [c.node_id for c in candidates]
         skus, store_channel = [line.sku for line in cart], self.store_channel(client_id, channel)
         bound = (
@@ -232,7 +244,7 @@ class PromiseService:
         )
         expires = int(self.clock()) + self.quote_ttl_seconds
         signer = QuoteSigner(
-            self.keys, client_id, self.network.version, expires, destination, confidence
+            self.keys, client_id, self.network.version, expires, destination, confidence, what_if
         )
         expires_at = datetime.fromtimestamp(expires, tz=UTC)
         return QuotedPromise(
@@ -295,8 +307,34 @@ class PromiseService:
         except PromiseError:
             return []
 
+    def hold_limits(
+        self, client_id: str, channel: str | None, shopper_id: str | None
+    ) -> tuple[HoldLimit, ...]:
+        """The caps of held units of the caller's channel (channels.toml) that a commit counts
+        against: the client's, and the shopper's when the storefront names one."""
+        name = self.store_channel(client_id, channel)
+        rules = None if self.channels is None or name is None else self.channels.rules
+        found = None if rules is None else rules.channels.get(name or "")
+        if found is None:
+            return ()
+        limits = []
+        if found.held_units_per_client is not None:
+            limits.append(HoldLimit(f"client:{client_id}", found.held_units_per_client))
+        # Only a shopper the storefront names: behind a storefront's server every shopper has
+        # the server's address.
+        if found.held_units_per_shopper is not None and shopper_id and shopper_id[:3] == "id:":
+            holder = f"shopper:{client_id}:{shopper_id[3:]}"
+            limits.append(HoldLimit(holder, found.held_units_per_shopper))
+        return tuple(limits)
+
     async def commit(
-        self, token: str, idempotency_key: str, *, client_id: str, channel: str | None = None
+        self,
+        token: str,
+        idempotency_key: str,
+        *,
+        client_id: str,
+        channel: str | None = None,
+        shopper_id: str | None = None,
     ) -> tuple[Quote, ReserveOutcome]:
         """Reserve exactly what the quote names, all or nothing."""
         key = idempotency_key.strip()
@@ -305,7 +343,9 @@ class PromiseService:
                 f"the idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
                 field="input.idempotencyKey",
             )
-        quote = self.keys.verify(token, client_id=client_id, now=self.clock())
+        now = self.clock()
+        quote = self.keys.verify(token, client_id=client_id, now=now)
+        check_committable(quote, now=now)
         lines = tuple(
             StockLine(shipment.node_id, line.sku, line.quantity)
             for shipment in quote.shipments
@@ -321,6 +361,21 @@ class PromiseService:
                 payload=quote.to_json(),
                 channel=self.store_channel(client_id, channel),
                 capacity=self.capacity_orders(quote, self.profile_for(client_id, channel)),
+                quote_id=quote.quote_id,
+                limits=self.hold_limits(client_id, channel, shopper_id),
             )
         )
         return quote, outcome
+
+
+def _checked(order_time: datetime, clock: datetime) -> tuple[datetime, bool]:
+    """A requested order time within the window, and whether it is a what-if (not now)."""
+    if order_time.tzinfo is None:
+        raise InvalidInput("the order time needs a time zone", field="input.orderTime")
+    if not clock - ORDER_TIME_PAST <= order_time <= clock + ORDER_TIME_FUTURE:
+        raise InvalidInput(
+            f"the order time must be from {ORDER_TIME_PAST.days} day before now to"
+            f" {ORDER_TIME_FUTURE.days} days after it",
+            field="input.orderTime",
+        )
+    return order_time, abs(order_time - clock) > ORDER_TIME_NOW

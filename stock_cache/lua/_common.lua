@@ -213,6 +213,35 @@ local function ledger_prune(l)
   l.a, l.f = a, f
 end
 
+-- A ledger keeps at most MAX_ADJUSTMENTS adjustments (stock_cache/_ledger.py, Ledger.fold):
+-- past it, while no snapshot entry wins over the count base, the older half and the
+-- fulfilments before them go into the base, as a count at the newest folded sequence would.
+local MAX_ADJUSTMENTS = 100
+
+local function ledger_fold(l)
+  if #l.a <= MAX_ADJUSTMENTS or #l.g > 0 then
+    return
+  end
+  table.sort(l.a, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
+  local upto = l.a[math.floor(#l.a / 2)][1]
+  local a, f = {}, {}
+  for _, e in ipairs(l.a) do
+    if e[1] <= upto then
+      if e[1] > l.s then l.b = l.b + e[2] end
+    else
+      a[#a + 1] = e
+    end
+  end
+  for _, e in ipairs(l.f) do
+    if e[1] < upto then
+      if e[1] >= l.s then l.b = l.b + e[2] end
+    else
+      f[#f + 1] = e
+    end
+  end
+  l.s, l.a, l.f = upto, a, f
+end
+
 -- Units held back: whole units, or basis points of on hand rounded up.
 local function safety(on_hand, units, share_bp)
   if share_bp > 0 then

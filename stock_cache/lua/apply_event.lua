@@ -21,6 +21,7 @@ elseif kind == 'ADJUSTMENT' or ARGV[8] == '1' then
   l.a[#l.a + 1] = {seq, qty}
 end
 ledger_prune(l)
+ledger_fold(l)
 ledger_put(KEYS[1], node, l)
 redis.call('ZADD', KEYS[2], now, member)
 forget_totals(KEYS[3], {[node] = true})

@@ -4,7 +4,8 @@
 -- KEYS: idempotency, record, outbox, held, pending (one bucket).
 -- ARGV: now_ms, expires_at_ms, allocation_id, client_id, fingerprint, lines_json, payload,
 --       idempotency_ttl_ms, record_ttl_ms, retention_ms, outbox_maxlen, record_prefix,
---       capacity (JSON list of the nodes whose daily capacity it holds, '' for none).
+--       capacity (JSON list of the nodes whose daily capacity it holds, '' for none),
+--       limits (JSON list of the holders whose caps of held units it counts against, '').
 -- Returns {'held'} | {'replay', allocation_id} | {'conflict'} | {'lost'} (the claim is gone
 -- or another call's: this allocation must give back its holds).
 local now, id = ARGV[1], ARGV[3]
@@ -25,6 +26,9 @@ redis.call('HSET', KEYS[2], 'client_id', ARGV[4], 'status', 'HELD', 'lines', ARG
   'created_at_ms', now, 'expires_at_ms', ARGV[2], 'payload', ARGV[7])
 if ARGV[13] ~= '' then
   redis.call('HSET', KEYS[2], 'capacity', ARGV[13])
+end
+if ARGV[14] ~= '' then
+  redis.call('HSET', KEYS[2], 'limits', ARGV[14])
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[9])
 redis.call('HSET', KEYS[1], 'fingerprint', ARGV[5], 'allocation_id', id)

@@ -60,7 +60,7 @@ query DeliveryOptions($input: DeliveryOptionsInput!) {
     ... on DeliveryOptions {
       options {
         kind serviceCode serviceName carrier earliestDate likelyDate promisedDate orderBy
-        priceCents currency co2eGrams labels collectStore { ...NodeFields }
+        committable priceCents currency co2eGrams labels collectStore { ...NodeFields }
         shipments {
           node { ...NodeFields } serviceCode lines { sku quantity } distanceKm weightGrams
           likelyDate promisedDate orderBy window { start end } priceCents co2eGrams
@@ -85,6 +85,8 @@ mutation Commit($input: CommitAllocationInput!) {
     ...AllocationFields
     ...ProblemFields
     ... on StockChanged { shortLines { nodeId sku requested available } }
+    ... on QuoteOrderByPassed { orderBy options { kind promisedDate orderBy quoteToken } }
+    ... on QuoteAlreadyCommitted { allocationId }
   }
 }
 """

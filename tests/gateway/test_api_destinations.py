@@ -149,6 +149,23 @@ async def test_metz_by_its_coordinates_is_not_dated_on_a_moselle_holiday(
     assert "2026-12-26" in home_dates(nancy)
 
 
+async def test_guadeloupe_is_dated_on_its_own_calendar_and_clock(
+    storefront: GraphQLClient,
+) -> None:
+    # Thursday 27 May 2027 is the abolition of slavery in Guadeloupe alone (22 May in
+    # Martinique, a Saturday; 10 June in French Guiana).
+    ordered = "2027-05-20T10:00:00+02:00"
+    guadeloupe = await delivery_options(storefront, postcode("97110"), ordered)
+    martinique = await delivery_options(storefront, postcode("97200"), ordered)
+
+    assert guadeloupe["resolvedDestination"]["subdivision"] == "971"
+    assert guadeloupe["resolvedDestination"]["timeZone"] == "America/Guadeloupe"
+    [by_air] = guadeloupe["options"]
+    [same_flight] = martinique["options"]
+    assert same_flight["likelyDate"] == "2027-05-27"
+    assert by_air["likelyDate"] == "2027-05-28"
+
+
 @pytest.mark.parametrize(
     ("country", "code"),
     [

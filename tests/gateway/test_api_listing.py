@@ -61,11 +61,15 @@ async def test_a_listing_of_48_skus_answers_each_in_order_and_the_unknown_one_al
     found = await listing(storefront, skus, LYON_3RD)
 
     items = found["items"]
-    assert [item.get("sku") for item in items] == skus
+    # A SKU is named by its promise, or by the field of the problem answered for it alone.
+    assert [item.get("sku") or item["field"] for item in items] == [
+        sku if "sku" in items[i] else f"skus[{i}]" for i, sku in enumerate(skus)
+    ]
     unknown = items[20]
     assert_problem(unknown, "UnknownSku", "UNKNOWN_SKU", "skus[20]")
     promised = [item for item in items if item["__typename"] == "ListingPromise"]
-    assert len(promised) >= 40
+    # The 160 and 200 cm tables, the sofas and the sideboard go by two-person delivery only.
+    assert len(promised) >= 36
     for item in promised:
         [headline] = item["headlines"]
         assert headline["kind"] == "HOME_STANDARD"
@@ -88,7 +92,8 @@ async def test_each_headline_is_the_standard_option_of_a_one_unit_cart(
         }
         alone = (await options_for(storefront, request)).result("deliveryOptions")
         if item["__typename"] != "ListingPromise":
-            assert alone["__typename"] == "NothingInStock", (sku, alone)
+            # The same problem as the cart's: out of stock near Lyon, or too heavy a parcel.
+            assert alone["__typename"] == item["__typename"], (sku, alone)
             continue
         [option] = alone["options"]
         [headline] = item["headlines"]
@@ -175,5 +180,5 @@ async def test_a_listing_by_get_to_a_postcode_is_cacheable_and_to_coordinates_is
     assert by_postcode.status_code == by_coordinates.status_code == 200
     assert by_postcode.headers["cache-control"] == "public, max-age=30"
     vary = set(by_postcode.headers["vary"].replace(" ", "").split(","))
-    assert vary == {"Accept", "Authorization"}
+    assert vary == {"Accept", "Accept-Language", "Authorization"}
     assert by_coordinates.headers["cache-control"] == "no-store"

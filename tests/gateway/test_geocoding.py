@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.gateway.conftest import STOREFRONT, production_settings
+from tests.gateway.conftest import MONDAY_10_PARIS, STOREFRONT, production_settings
 from tests.gateway.http_support import body_of, post, serving
 from tests.gateway.nominatim_stub import Stub, running_nominatim
 from tests.redis_server import free_port
+from tests.stock_cache.support import FakeClock
 
 BELLECOUR = "20 Place Bellecour, 69002 Lyon"
 OPTIONS = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
@@ -32,6 +33,11 @@ def options_for(address: str) -> dict[str, object]:
     }
 
 
+def monday_clock() -> FakeClock:
+    """The clock of the order time the requests pass (MONDAY_10): their quotes are for now."""
+    return FakeClock(MONDAY_10_PARIS.timestamp())
+
+
 @pytest.fixture
 def nominatim() -> Iterator[Stub]:
     with running_nominatim() as stub:
@@ -41,7 +47,10 @@ def nominatim() -> Iterator[Stub]:
 async def test_an_address_is_geocoded_and_a_repeated_one_costs_no_lookup(
     nominatim: Stub,
 ) -> None:
-    async with serving(production_settings(geocoder_url=nominatim.url)) as (_, http):
+    async with serving(production_settings(geocoder_url=nominatim.url), monday_clock()) as (
+        _,
+        http,
+    ):
         first = body_of(await post(http, STOREFRONT, options_for(BELLECOUR)))
         again = body_of(
             await post(http, STOREFRONT, options_for("20 place  BELLECOUR, 69002 lyon"))
@@ -58,7 +67,10 @@ async def test_geocodes_cached_in_redis_serve_every_gateway_process(
     nominatim: Stub, seeded_redis_url: str
 ) -> None:
     settings = production_settings(store_url=seeded_redis_url, geocoder_url=nominatim.url)
-    async with serving(settings) as (_, first), serving(settings) as (_, second):
+    async with (
+        serving(settings, monday_clock()) as (_, first),
+        serving(settings, monday_clock()) as (_, second),
+    ):
         await post(first, STOREFRONT, options_for(BELLECOUR))
         answer = body_of(await post(second, STOREFRONT, options_for(BELLECOUR)))
 
@@ -69,7 +81,10 @@ async def test_geocodes_cached_in_redis_serve_every_gateway_process(
 async def test_an_address_the_geocoder_does_not_know_is_a_problem_naming_the_field(
     nominatim: Stub,
 ) -> None:
-    async with serving(production_settings(geocoder_url=nominatim.url)) as (_, http):
+    async with serving(production_settings(geocoder_url=nominatim.url), monday_clock()) as (
+        _,
+        http,
+    ):
         answer = body_of(await post(http, STOREFRONT, options_for("1 Nowhere Lane, Atlantis")))
 
     assert answer["data"]["deliveryOptions"] == {
@@ -96,14 +111,14 @@ async def test_a_slow_geocoder_is_a_retryable_problem_within_its_timeout(nominat
 
 async def test_an_unreachable_geocoder_is_a_retryable_problem() -> None:
     settings = production_settings(geocoder_url=f"http://127.0.0.1:{free_port()}")
-    async with serving(settings) as (_, http):
+    async with serving(settings, monday_clock()) as (_, http):
         answer = body_of(await post(http, STOREFRONT, options_for(BELLECOUR)))
 
     assert answer["data"]["deliveryOptions"]["code"] == "GEOCODER_UNAVAILABLE"
 
 
 async def test_without_a_geocoder_an_address_is_invalid_input() -> None:
-    async with serving(production_settings()) as (_, http):
+    async with serving(production_settings(), monday_clock()) as (_, http):
         answer = body_of(await post(http, STOREFRONT, options_for(BELLECOUR)))
 
     assert answer["data"]["deliveryOptions"] == {

@@ -49,12 +49,18 @@ def stock_error(directory: Path) -> str:
 # --- the demo network ---------------------------------------------------------------------
 
 
-def test_the_demo_network_has_forty_nodes_of_which_three_are_distribution_centres(
+def test_the_demo_network_has_forty_one_nodes_of_which_four_are_distribution_centres(
     demo: Network,
 ) -> None:
-    assert len(demo.nodes) == 40
+    assert len(demo.nodes) == 41
     dcs = sorted(node.id for node in demo.nodes.values() if node.type is NodeType.DC)
-    assert dcs == ["DC-BONNEUIL", "DC-MIRAMAS", "DC-SAINT-QUENTIN-FALLAVIER"]
+    assert dcs == ["DC-BONNEUIL", "DC-KOELN", "DC-MIRAMAS", "DC-SAINT-QUENTIN-FALLAVIER"]
+
+
+def test_the_cologne_dc_keeps_the_holidays_of_north_rhine_westphalia(demo: Network) -> None:
+    cologne = demo.nodes["DC-KOELN"]
+    assert (cologne.country, cologne.subdivision, cologne.timezone) == ("DE", "NW", "Europe/Berlin")
+    assert demo.nodes["DC-BONNEUIL"].country is None
 
 
 def test_the_demo_catalogue_has_two_hundred_skus_with_real_weights(demo: Network) -> None:
@@ -134,7 +140,7 @@ def test_stores_open_monday_to_saturday_and_dcs_on_saturday_morning(demo: Networ
 
 def test_dcs_hold_most_skus_and_stores_about_a_third(demo: Network) -> None:
     levels = load_stock_levels(DEFAULT_NETWORK_DIR, network=demo)
-    assert sum(len(skus) for skus in levels.values()) == 2798
+    assert sum(len(skus) for skus in levels.values()) == 2887
     assert len(levels["DC-BONNEUIL"]) / len(demo.skus) > 0.85
     assert 0.2 < len(levels["LYON-PART-DIEU"]) / len(demo.skus) < 0.4
     assert levels["LYON-PART-DIEU"]["OAK-TABLE-120"] == 3
@@ -176,7 +182,7 @@ def test_an_extra_column_is_named_on_the_header_row(copy: Path) -> None:
 def test_a_column_left_out_of_the_header_is_named(copy: Path) -> None:
     path = copy / "nodes.csv"
     with path.open(encoding="utf-8", newline="") as handle:
-        records = [record[:4] + record[5:] for record in csv.reader(handle)]
+        records = [record[:6] + record[7:] for record in csv.reader(handle)]
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(records)
     assert load_error(copy) == (
@@ -321,3 +327,21 @@ def test_a_service_referring_to_an_unknown_emission_factor_is_named(copy: Path) 
 def test_a_toml_syntax_error_names_the_file(copy: Path) -> None:
     edit(copy / "network.toml", "reservation_ttl_seconds = 900", "reservation_ttl_seconds = ")
     assert load_error(copy).startswith(f"{copy / 'network.toml'}: not valid TOML:")
+
+
+def test_a_collect_store_without_an_address_is_named(copy: Path) -> None:
+    set_cell(copy / "nodes.csv", 5, "address", " ")
+    assert load_error(copy) == f"{copy / 'nodes.csv'} row 5 column address: a value is required"
+
+
+def test_a_node_postcode_that_is_not_french_is_named(copy: Path) -> None:
+    set_cell(copy / "nodes.csv", 6, "postcode", "7500")
+    assert load_error(copy) == (
+        f"{copy / 'nodes.csv'} row 6 column postcode: '7500' is not a French postcode of 5 digits"
+    )
+
+
+def test_a_distribution_centre_may_go_without_an_address(copy: Path) -> None:
+    set_cell(copy / "nodes.csv", 2, "address", "")
+    set_cell(copy / "nodes.csv", 2, "postcode", "")
+    assert load_network(copy).nodes["DC-BONNEUIL"].address == ""

@@ -49,7 +49,7 @@ async def test_standard_delivery_says_order_within_two_hours_thirteen(context: C
 
     assert (standard["likelyDate"], standard["promisedDate"]) == ("2026-11-24", "2026-11-26")
     assert standard["orderBy"] == "2026-11-23T15:00:00+01:00"
-    assert (standard["orderWithinMinutes"], standard["orderWithin"]) == (133, "2 h 13 min")
+    assert (standard["orderWithinMinutes"], standard["orderWithin"]) == (133, "2 hr 13 min")
     assert standard["confidence"] == 0.95
 
 
@@ -67,8 +67,9 @@ async def test_collect_at_part_dieu_is_ready_today_an_hour_after_the_order(
     collect = (await options(context))["CLICK_AND_COLLECT"]
 
     assert collect["readyAt"] == "2026-11-23T13:47:00+01:00"
-    assert collect["ready"] == "today from 13:47"
-    assert collect["orderWithin"] == "6 h 13 min"
+    # CLDR's American English, the default: a 12-hour clock, a narrow space before PM.
+    assert collect["ready"] == "today from 1:47\u202fPM"
+    assert collect["orderWithin"] == "6 hr 13 min"
 
 
 async def test_the_pickup_point_option_lists_three_points_in_brotteaux(context: Context) -> None:

@@ -296,7 +296,9 @@ async def test_once_a_stores_capacity_is_used_up_its_ship_from_store_option_move
 ) -> None:
     client = one_order_a_day_at_part_dieu
     same_day = by_kind(await explained(client))["SAME_DAY"]
-    assert shipped_from(same_day) == ["LYON-PART-DIEU"]
+    # Another shopper's quote of the same plan, taken before the first commit.
+    other = by_kind(await explained(client))["SAME_DAY"]
+    assert shipped_from(same_day) == shipped_from(other) == ["LYON-PART-DIEU"]
     allocation = await client.commit(same_day["quoteToken"], "order-capacity-1")
     assert allocation["__typename"] == "Allocation", allocation
 
@@ -314,10 +316,10 @@ async def test_once_a_stores_capacity_is_used_up_its_ship_from_store_option_move
             assert "LYON-PART-DIEU" not in shipped_from(option), kind
     # Collecting from the store's own shelves ships nothing: its capacity does not apply.
     assert shipped_from(options["CLICK_AND_COLLECT"]) == ["LYON-PART-DIEU"]
-    # The old quote can't take a second order there: refused, nothing held.
+    # The other quote can't take a second order there: refused, nothing held.
     again = await client.execute(
         COMMIT,
-        {"input": {"quoteToken": same_day["quoteToken"], "idempotencyKey": "order-capacity-2"}},
+        {"input": {"quoteToken": other["quoteToken"], "idempotencyKey": "order-capacity-2"}},
     )
     refused = again.result("commitAllocation")
     assert refused["__typename"] == "StockChanged"

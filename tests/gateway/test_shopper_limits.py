@@ -50,7 +50,7 @@ def test_a_bad_trusted_proxy_is_named() -> None:
         parse_trusted_proxies("10.0.0.1, 10.0.0.300")
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def bucket_store_url(request: pytest.FixtureRequest) -> str:
     if request.param == "memory":
         return "memory://"

@@ -232,7 +232,11 @@ async def test_a_product_page_query_by_get_and_id_is_cacheable_for_a_short_while
 
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "public, max-age=30"
-    assert set(response.headers["vary"].replace(" ", "").split(",")) == {"Accept", "Authorization"}
+    assert set(response.headers["vary"].replace(" ", "").split(",")) == {
+        "Accept",
+        "Accept-Language",
+        "Authorization",
+    }
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,10 @@ from promise.dates import (
     Dispatch,
     Timing,
     collect_in_store,
-    duration_text,
     home_delivery,
     next_dispatch,
     order_within_minutes,
     pickup_point_delivery,
-    ready_text,
     same_day_delivery,
 )
 from promise.geo import GeoPoint
@@ -367,7 +365,7 @@ def test_a_relay_point_shut_on_monday_takes_the_parcel_on_tuesday() -> None:
     assert (locker.likely, locker.promised) == (date(2026, 11, 28), date(2026, 11, 30))
 
 
-# The words an option shows.
+# The minutes left to order.
 
 
 def test_order_within_counts_whole_minutes_to_the_deadline() -> None:
@@ -376,30 +374,7 @@ def test_order_within_counts_whole_minutes_to_the_deadline() -> None:
     minutes = order_within_minutes(in_paris(2026, 11, 23, 15), now)
 
     assert minutes == 133
-    assert duration_text(minutes) == "2 h 13 min"
 
 
 def test_a_deadline_already_past_leaves_no_minute() -> None:
     assert order_within_minutes(in_paris(2026, 11, 23, 15), in_paris(2026, 11, 23, 16)) == 0
-    assert duration_text(0) == "0 min"
-
-
-def test_a_deadline_days_away_names_the_days() -> None:
-    assert duration_text(24 * 60 + 3 * 60 + 5) == "1 d 3 h 5 min"
-    assert duration_text(45) == "45 min"
-    assert duration_text(120) == "2 h"
-
-
-def test_ready_text_says_today_tomorrow_or_the_day() -> None:
-    now = in_paris(2026, 11, 23, 15)
-
-    assert ready_text(in_paris(2026, 11, 23, 16), now) == "today from 16:00"
-    assert ready_text(in_paris(2026, 11, 24, 11), now) == "tomorrow from 11:00"
-    assert ready_text(in_paris(2026, 11, 30, 11), now) == "Monday 30 November from 11:00"
-
-
-def test_ready_text_counts_days_on_the_store_clock() -> None:
-    # 23:30 UTC on Monday is already Tuesday 00:30 in Paris.
-    now = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
-
-    assert ready_text(in_paris(2026, 11, 24, 11), now) == "today from 11:00"

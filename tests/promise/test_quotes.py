@@ -15,8 +15,17 @@ from hypothesis import strategies as st
 
 from carriers.regions import postcode_region
 from promise.cart import CartLine, Destination
-from promise.errors import ProblemCode, QuoteExpired, QuoteInvalid
-from promise.quotes import TOKEN_FIELD, Quote, QuotedShipment, SigningKeys, fingerprint, quote_of
+from promise.errors import ProblemCode, QuoteExpired, QuoteInvalid, QuoteNotCommittable
+from promise.quotes import (
+    TOKEN_FIELD,
+    Quote,
+    QuotedShipment,
+    QuoteOrderByPassed,
+    SigningKeys,
+    check_committable,
+    fingerprint,
+    quote_of,
+)
 from tests.promise.builders import (
     BRASS_LAMP,
     COLLECT,
@@ -385,3 +394,31 @@ def test_flipping_any_single_character_of_a_valid_token_never_verifies(data: st.
 
     with pytest.raises(QuoteInvalid):
         KEYS.verify(altered, client_id=CLIENT, now=QUOTED_AT)
+
+
+def test_a_token_carries_its_id_order_by_and_what_if_through_signing() -> None:
+    quote = dataclasses.replace(
+        a_quote(), quote_id="q-7f3a", order_by=int(QUOTED_AT) + 3_600, what_if=True
+    )
+
+    back = KEYS.verify(KEYS.sign(quote), client_id=CLIENT, now=QUOTED_AT)
+
+    assert (back.quote_id, back.order_by, back.what_if) == ("q-7f3a", int(QUOTED_AT) + 3_600, True)
+
+
+def test_a_quote_commits_until_its_order_by_and_not_from_it() -> None:
+    quote = dataclasses.replace(a_quote(), order_by=int(QUOTED_AT) + 60)
+
+    check_committable(quote, now=QUOTED_AT + 59.9)
+    with pytest.raises(QuoteOrderByPassed) as raised:
+        check_committable(quote, now=QUOTED_AT + 60)
+
+    assert raised.value.field == TOKEN_FIELD
+    assert raised.value.quote is quote
+
+
+def test_a_what_if_quote_never_commits() -> None:
+    with pytest.raises(QuoteNotCommittable) as raised:
+        check_committable(dataclasses.replace(a_quote(), what_if=True), now=QUOTED_AT)
+
+    assert raised.value.code is ProblemCode.QUOTE_NOT_COMMITTABLE

@@ -8,37 +8,55 @@ from gateway.api.types.network import NodeInfo
 from gateway.api.types.problems import UnknownSku
 from gateway.api.types.resolved_destination import ResolvedDestination
 from gateway.service.answers import SkuLevels
+from gateway.service.disclosure import EXACT, Disclosure
 from promise.network import Network
 
 
 @strawberry.type
 class NodeAvailability:
     node: NodeInfo
-    atp: int
-    distance_km: float | None
+    atp: int = strawberry.field(description="ATP at the node, capped for storefront keys.")
+    atp_capped: bool = strawberry.field(
+        default=False,
+        description="atp is the channel's disclosure cap (a storefront key): there may be more.",
+    )
+    distance_km: float | None = None
 
 
 @strawberry.type
 class SkuAvailability:
     sku: str
     name: str
-    total: int = strawberry.field(description="ATP over every node of the network.")
+    total: int = strawberry.field(
+        description="ATP over every node of the network, capped for storefront keys."
+    )
+    total_capped: bool = strawberry.field(
+        description="total is the channel's disclosure cap (a storefront key): there may be more."
+    )
     nodes: list[NodeAvailability]
 
     @staticmethod
-    def from_domain(levels: SkuLevels, network: Network) -> SkuAvailability:
+    def from_domain(
+        levels: SkuLevels, network: Network, disclosure: Disclosure = EXACT
+    ) -> SkuAvailability:
+        total, total_capped = disclosure.shown(levels.total)
+        nodes = []
+        for level in levels.nodes:
+            atp, capped = disclosure.shown(level.atp)
+            nodes.append(
+                NodeAvailability(
+                    node=NodeInfo.from_domain(network.nodes[level.node_id]),
+                    atp=atp,
+                    atp_capped=capped,
+                    distance_km=level.distance_km,
+                )
+            )
         return SkuAvailability(
             sku=levels.sku,
             name=network.skus[levels.sku].name,
-            total=levels.total,
-            nodes=[
-                NodeAvailability(
-                    node=NodeInfo.from_domain(network.nodes[level.node_id]),
-                    atp=level.atp,
-                    distance_km=level.distance_km,
-                )
-                for level in levels.nodes
-            ],
+            total=total,
+            total_capped=total_capped,
+            nodes=nodes,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from carriers.services import DeliveryKind
+from gateway.api.texts.shopper_texts import ShopperTexts
 from promise import explain
 from promise.profiles import Criterion, Filter
 
@@ -18,7 +19,9 @@ strawberry.enum(Filter, name="NodeFilter")
 class Reason:
     code: explain.ReasonCode
     text: str = strawberry.field(
-        description="For shoppers: 'same-day unavailable: cut-off 14:00 passed'."
+        description=(
+            "For shoppers, in their language: 'same-day unavailable: cut-off 2:00 PM passed'."
+        )
     )
 
 
@@ -29,11 +32,11 @@ class UnavailableService:
     reason: Reason
 
     @staticmethod
-    def from_domain(missing: explain.Unavailable) -> UnavailableService:
+    def from_domain(missing: explain.Unavailable, texts: ShopperTexts) -> UnavailableService:
         return UnavailableService(
             kind=missing.kind,
             service_code=missing.service_code,
-            reason=Reason(code=missing.reason.code, text=missing.reason.text),
+            reason=Reason(code=missing.reason.code, text=texts.reason(missing)),
         )
 
 

@@ -6,9 +6,11 @@ from datetime import datetime
 
 import strawberry
 
+from carriers.echo import shown
 from carriers.services import DeliveryKind
 from gateway.service.destinations import Placed, at_point, at_postcode
 from promise.cart import Destination
+from promise.destinations import check_served
 from promise.errors import InvalidInput, UnknownNode
 from promise.network import Capability, Network
 
@@ -17,6 +19,15 @@ from promise.network import Capability, Network
 class CoordinatesInput:
     latitude: float
     longitude: float
+    country: str | None = strawberry.field(
+        default=None,
+        description=(
+            "ISO 3166 alpha-2 country of the point (e.g. DE), when the caller knows it better "
+            "than the map (a few km from a border): it is dated by that country's calendar and "
+            "served by the services delivering there. Absent: the country the point lies in, "
+            "found offline."
+        ),
+    )
 
 
 @strawberry.input(
@@ -49,7 +60,14 @@ class DestinationInput:
         """The destination, placed offline (a store's own location for click & collect)."""
         if self.coordinates:
             c = self.coordinates
-            return at_point(c.latitude, c.longitude, field=f"{field}.coordinates")
+            placed = at_point(
+                c.latitude, c.longitude, field=f"{field}.coordinates", country=c.country
+            )
+            if c.country is not None:
+                # Refused by the country the caller gave, naming that field.
+                where = f"{field}.coordinates.country"
+                check_served(network, placed.destination.region, field=where)
+            return placed
         if self.postcode:
             return at_postcode(
                 self.postcode.country, self.postcode.postcode, field=f"{field}.postcode"
@@ -61,7 +79,8 @@ class DestinationInput:
         store = network.nodes.get(store_id)
         if store is None or Capability.CLICK_AND_COLLECT not in store.capabilities:
             raise UnknownNode(
-                f"{store_id!r} is not a store offering click & collect", field=f"{field}.storeId"
+                f"{shown(store_id)} is not a store offering click & collect",
+                field=f"{field}.storeId",
             )
         return Placed(Destination(store.location, store_id=store.id))
 
@@ -102,6 +121,16 @@ class DeliveryOptionsInput:
             "Only options of these kinds (every kind when absent): a product page showing the "
             "headline home-delivery date asks for HOME_STANDARD alone, which spares the "
             "searches of the others."
+        ),
+    )
+
+    locale: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The shopper's language, as a tag ('fr-FR', 'de-CH', 'en'): before the "
+            "Accept-Language header. Texts are in French, German or English, dates, times and "
+            "prices formatted for the tag's region; a language not spoken falls back to the "
+            "header's, the channel's default, then English."
         ),
     )
 

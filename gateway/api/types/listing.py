@@ -8,10 +8,11 @@ from typing import Annotated
 import strawberry
 
 from carriers.services import DeliveryKind
+from gateway.api.texts.shopper import Shopper
 from gateway.api.types.explain import Reason
 from gateway.api.types.network import NodeInfo
 from gateway.api.types.problems import NothingInStock, ProblemCode, TooHeavy, UnknownSku
-from promise.dates import duration_text, order_within_minutes
+from promise.dates import order_within_minutes
 from promise.explain import KIND_NAMES, ReasonCode
 from promise.listing import Headline, ListedSku, SkuProblem
 from promise.network import Network
@@ -36,13 +37,16 @@ class HeadlinePromise:
     promised_date: dt.date
     order_by: dt.datetime
     order_within: str = strawberry.field(description="Time left until orderBy: '2 h 13 min'.")
-    price_cents: int
+    price_cents: int = strawberry.field(description="In the minor units of `currency`.")
+    currency: str = strawberry.field(description="The channel's currency (ISO 4217).")
     ready_at: dt.datetime | None = strawberry.field(
         description="CLICK_AND_COLLECT: when the unit is ready at the store."
     )
 
     @staticmethod
-    def from_domain(headline: Headline, network: Network, now: dt.datetime) -> HeadlinePromise:
+    def from_domain(
+        headline: Headline, network: Network, now: dt.datetime, shopper: Shopper
+    ) -> HeadlinePromise:
         return HeadlinePromise(
             kind=headline.kind,
             service_code=headline.service_code,
@@ -51,8 +55,9 @@ class HeadlinePromise:
             likely_date=headline.likely,
             promised_date=headline.promised,
             order_by=headline.order_by,
-            order_within=duration_text(order_within_minutes(headline.order_by, now)),
-            price_cents=headline.price_cents,
+            order_within=shopper.texts.order_within(order_within_minutes(headline.order_by, now)),
+            price_cents=shopper.price(headline.price_cents),
+            currency=shopper.currency,
             ready_at=headline.ready_at,
         )
 
@@ -87,7 +92,7 @@ class ListingPromises:
 
 
 def listing_item(
-    found: ListedSku, index: int, network: Network, now: dt.datetime
+    found: ListedSku, index: int, network: Network, now: dt.datetime, shopper: Shopper
 ) -> ListingPromise | NothingInStock | TooHeavy:
     where = f"skus[{index}]"
     if found.problem is SkuProblem.TOO_HEAVY:
@@ -105,12 +110,15 @@ def listing_item(
     return ListingPromise(
         sku=found.sku,
         name=network.skus[found.sku].name,
-        headlines=[HeadlinePromise.from_domain(h, network, now) for h in found.headlines],
+        headlines=[HeadlinePromise.from_domain(h, network, now, shopper) for h in found.headlines],
         not_offered=[
             KindNotOffered(
                 kind=kind,
                 reason=Reason(
-                    code=code, text=f"{KIND_NAMES[kind]} unavailable: {_REASON_TEXTS[code]}"
+                    code=code,
+                    text=shopper.texts.kind_unavailable(
+                        kind, code, f"{KIND_NAMES[kind]} unavailable: {_REASON_TEXTS[code]}"
+                    ),
                 ),
             )
             for kind, code in found.missing

@@ -8,11 +8,13 @@ import enum
 import strawberry
 
 from carriers.services import DeliveryKind
+from gateway.api.texts.shopper import ENGLISH_IN_EUROS, Shopper
 from gateway.api.types.explain import OptionExplanation, UnavailableService
+from gateway.api.types.money import Money
 from gateway.api.types.network import Line, NodeInfo
 from gateway.api.types.resolved_destination import ResolvedDestination
 from gateway.service.answers import QuotedOption, QuotedPromise
-from promise.dates import duration_text, order_within_minutes, ready_text
+from promise.dates import order_within_minutes
 from promise.explain import Unavailable
 from promise.network import Network, PointType
 from promise.promise_builder import Label, NearbyPoint, Shipment
@@ -65,11 +67,15 @@ class ShipmentInfo:
     lines: list[Line]
     distance_km: float
     weight_grams: int
+    parcels: int = strawberry.field(
+        description="Parcels the shipment goes in, packed by weight to the service's limit."
+    )
     likely_date: dt.date
     promised_date: dt.date
     order_by: dt.datetime
     window: TimeWindow | None
-    price_cents: int
+    price_cents: int = strawberry.field(description="In the minor unit of `price.currency`.")
+    price: Money
     co2e_grams: float
     confidence: float = strawberry.field(
         description="Probability, by the service's transit table, of arrival by promisedDate."
@@ -79,8 +85,11 @@ class ShipmentInfo:
     )
 
     @staticmethod
-    def from_domain(shipment: Shipment, network: Network) -> ShipmentInfo:
+    def from_domain(
+        shipment: Shipment, network: Network, shopper: Shopper = ENGLISH_IN_EUROS
+    ) -> ShipmentInfo:
         timing = shipment.timing
+        price = shopper.price(shipment.price_cents)
         window = (
             TimeWindow(start=timing.window_start, end=timing.window_end)
             if timing.window_start and timing.window_end
@@ -92,11 +101,13 @@ class ShipmentInfo:
             lines=[Line(sku=line.sku, quantity=line.quantity) for line in shipment.lines],
             distance_km=shipment.distance_km,
             weight_grams=shipment.weight_grams,
+            parcels=shipment.parcels,
             likely_date=timing.likely,
             promised_date=timing.promised,
             order_by=timing.order_by,
             window=window,
-            price_cents=shipment.price_cents,
+            price_cents=price,
+            price=Money.of(price, shopper),
             co2e_grams=shipment.co2e_grams,
             confidence=timing.confidence,
             stock_arrives_at=shipment.stock_arrives_at,
@@ -118,7 +129,6 @@ class DeliveryOption:
     order_within_minutes: int = strawberry.field(
         description="Whole minutes from the order time until orderBy."
     )
-    order_within: str = strawberry.field(description="orderWithinMinutes for people: '2 h 13 min'.")
     confidence: float = strawberry.field(
         description=(
             "Probability that every shipment arrives by its promised date, by the transit "
@@ -129,11 +139,8 @@ class DeliveryOption:
     ready_at: dt.datetime | None = strawberry.field(
         description="Click & collect: when the order can be picked up at the store."
     )
-    ready: str | None = strawberry.field(
-        description="readyAt for people, on the store's clock: 'today from 16:00'."
-    )
-    price_cents: int
-    currency: str
+    price_cents: int = strawberry.field(description="In the minor unit of `currency`.")
+    currency: str = strawberry.field(description="The caller's channel's (ISO 4217).")
     co2e_grams: float = strawberry.field(
         description="The shipments' CO2e, plus the customer trip when includeCustomerTrip."
     )
@@ -145,12 +152,31 @@ class DeliveryOption:
     )
     co2e_includes_customer_trip: bool
     labels: list[Label]
+    committable: bool = strawberry.field(
+        description=(
+            "Whether commitAllocation takes this quote: false for a what-if (an orderTime "
+            "other than now), whose dates are shown but never held."
+        )
+    )
     # What the fields below are built from, when a query selects them: most select a few
     # scalars (a product page asks for dates and prices), and building every shipment,
     # pickup point, nudge and signed token for each option was most of the work here.
     _quoted: strawberry.Private[QuotedOption]
     _network: strawberry.Private[Network]
     _explain: strawberry.Private[bool]
+    _shopper: strawberry.Private[Shopper]
+
+    def _order_within(self) -> str:
+        return self._shopper.texts.order_within(self.order_within_minutes)
+
+    def _ready(self) -> str | None:
+        ready_at = self.ready_at
+        if ready_at is None:
+            return None
+        return self._shopper.texts.ready(ready_at, self._quoted.ordered_at)
+
+    def _price(self) -> Money:
+        return Money.of(self.price_cents, self._shopper)
 
     def _collect_store(self) -> NodeInfo | None:
         store = self._quoted.option.collect_store_id
@@ -161,7 +187,10 @@ class DeliveryOption:
         return [PickupPointInfo.from_domain(p, network) for p in self._quoted.option.pickup_points]
 
     def _shipments(self) -> list[ShipmentInfo]:
-        return [ShipmentInfo.from_domain(s, self._network) for s in self._quoted.option.shipments]
+        shopper, network = self._shopper, self._network
+        return [
+            ShipmentInfo.from_domain(s, network, shopper) for s in self._quoted.option.shipments
+        ]
 
     def _quote_token(self) -> str:
         # Signed here, once per option however many times it is selected.
@@ -171,7 +200,9 @@ class DeliveryOption:
         return self._quoted.expires_at
 
     def _nudge(self) -> CarbonNudge | None:
-        return CarbonNudge.from_domain(self._quoted, self._network, explain=self._explain)
+        return CarbonNudge.from_domain(
+            self._quoted, self._network, explain=self._explain, shopper=self._shopper
+        )
 
     def _explanation(self) -> OptionExplanation | None:
         trace = self._quoted.option.explanation
@@ -179,6 +210,18 @@ class DeliveryOption:
             return None
         return OptionExplanation.from_domain(trace)
 
+    order_within: str = strawberry.field(
+        resolver=_order_within,
+        description="orderWithinMinutes for shoppers, in their language: '2 h 13 min'.",
+    )
+    ready: str | None = strawberry.field(
+        resolver=_ready,
+        description=(
+            "readyAt for shoppers, on the store's clock, in their language: "
+            "'aujourd'hui à partir de 16:00', 'today from 4:00 PM'."
+        ),
+    )
+    price: Money = strawberry.field(resolver=_price, description="priceCents with its currency.")
     collect_store: NodeInfo | None = strawberry.field(resolver=_collect_store)
     pickup_points: list[PickupPointInfo] = strawberry.field(
         resolver=_pickup_points,
@@ -195,14 +238,24 @@ class DeliveryOption:
         resolver=_explanation,
         description="How the plan was chosen; only when the request sets explain.",
     )
+    partial: bool = strawberry.field(
+        default=False,
+        description="The option serves part of the cart only; leftOut names the rest.",
+    )
+    left_out: list[Line] = strawberry.field(
+        default_factory=list, description="The units of the cart a partial option leaves out."
+    )
 
     @staticmethod
     def from_domain(
-        quoted: QuotedOption, network: Network, *, explain: bool = False
+        quoted: QuotedOption,
+        network: Network,
+        *,
+        explain: bool = False,
+        shopper: Shopper = ENGLISH_IN_EUROS,
     ) -> DeliveryOption:
         option = quoted.option
         minutes = order_within_minutes(option.order_by, quoted.ordered_at)
-        ready_at = option.ready_at
         return DeliveryOption(
             kind=option.kind,
             service_code=option.service.code,
@@ -213,28 +266,31 @@ class DeliveryOption:
             promised_date=option.promised,
             order_by=option.order_by,
             order_within_minutes=minutes,
-            order_within=duration_text(minutes),
             confidence=option.confidence,
-            ready_at=ready_at,
-            ready=ready_text(ready_at, quoted.ordered_at) if ready_at else None,
-            price_cents=option.price_cents,
-            currency="EUR",
+            ready_at=option.ready_at,
+            price_cents=shopper.price(option.price_cents),
+            currency=shopper.currency,
             co2e_grams=round(option.co2e_grams, 1),
             customer_trip_co2e_grams=option.customer_trip_grams,
             co2e_includes_customer_trip=(
                 option.counts_customer_trip and option.customer_trip_grams is not None
             ),
             labels=sorted(option.labels, key=lambda label: label.value),
+            committable=quoted.committable,
             _quoted=quoted,
             _network=network,
             _explain=explain,
+            _shopper=shopper,
         )
 
 
 @strawberry.type
 class CarbonNudge:
     text: str = strawberry.field(
-        description="For shoppers: 'one day later: 1 parcel instead of 2, 340 g CO2e less'."
+        description=(
+            "For shoppers, in their language: 'one day later: 1 parcel instead of 2 and "
+            "340 g CO2e less'."
+        )
     )
     days_later: int
     parcels: int
@@ -243,19 +299,24 @@ class CarbonNudge:
     option: DeliveryOption = strawberry.field(description="The greener option, with its quote.")
 
     @staticmethod
-    def from_domain(quoted: QuotedOption, network: Network, *, explain: bool) -> CarbonNudge | None:
+    def from_domain(
+        quoted: QuotedOption, network: Network, *, explain: bool, shopper: Shopper
+    ) -> CarbonNudge | None:
         option, greener = quoted.option, quoted.greener
-        if greener is None or option.nudge is None:
+        if greener is None:
             return None
+        days = (greener.option.promised - option.promised).days
+        parcels, instead_of = len(greener.option.shipments), len(option.shipments)
+        saved = option.shipments_co2e_grams - greener.option.shipments_co2e_grams
         return CarbonNudge(
-            text=option.nudge,
-            days_later=(greener.option.promised - option.promised).days,
-            parcels=len(greener.option.shipments),
-            instead_of_parcels=len(option.shipments),
-            co2e_saved_grams=round(
-                option.shipments_co2e_grams - greener.option.shipments_co2e_grams, 1
+            text=shopper.texts.nudge(
+                days_later=days, parcels=parcels, instead_of=instead_of, saved_grams=saved
             ),
-            option=DeliveryOption.from_domain(greener, network, explain=explain),
+            days_later=days,
+            parcels=parcels,
+            instead_of_parcels=instead_of,
+            co2e_saved_grams=round(saved, 1),
+            option=DeliveryOption.from_domain(greener, network, explain=explain, shopper=shopper),
         )
 
 
@@ -263,9 +324,11 @@ class CarbonNudge:
 class DeliveryOptions:
     options: list[DeliveryOption]
     _unavailable: strawberry.Private[tuple[Unavailable, ...]]
+    _shopper: strawberry.Private[Shopper]
 
     def _unavailable_services(self) -> list[UnavailableService]:
-        return [UnavailableService.from_domain(u) for u in self._unavailable]
+        texts = self._shopper.texts
+        return [UnavailableService.from_domain(u, texts) for u in self._unavailable]
 
     unavailable: list[UnavailableService] = strawberry.field(
         resolver=_unavailable_services,
@@ -283,11 +346,14 @@ class DeliveryOptions:
         *,
         explain: bool,
         destination: ResolvedDestination | None = None,
+        shopper: Shopper = ENGLISH_IN_EUROS,
     ) -> DeliveryOptions:
         return DeliveryOptions(
             options=[
-                DeliveryOption.from_domain(q, network, explain=explain) for q in found.options
+                DeliveryOption.from_domain(q, network, explain=explain, shopper=shopper)
+                for q in found.options
             ],
             _unavailable=found.unavailable,
             resolved_destination=destination,
+            _shopper=shopper,
         )

@@ -1,0 +1,110 @@
+"""Carts packed into parcels by each service's limits: priced and dropped per parcel, bulky
+goods by two-person delivery, a unit no parcel holds refused with its reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from carriers.regions import postcode_region
+from promise.cart import CartLine, Destination
+from promise.destinations import destination_in
+from promise.errors import TooHeavy
+from promise.explain import ReasonCode
+from promise.geo import GeoPoint
+from promise.network import Network
+from promise.packing import packed
+from promise.shipment_scoring import co2e_grams
+from tests.promise.conftest import home, promise_to
+
+PARIS = ZoneInfo("Europe/Paris")
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=PARIS)
+LYON = Destination(GeoPoint(45.7597, 4.8422), region=postcode_region("FR", "69003"))
+Stock = dict[str, dict[str, int]]
+
+
+def test_units_of_one_weight_fill_each_parcel_before_the_next() -> None:
+    assert packed({6_500: 7}, 39_750) == (39_000, 6_500)
+
+
+def test_the_heaviest_units_go_first_and_light_ones_fill_the_room_left() -> None:
+    assert packed({24_000: 2, 5_000: 4, 1_000: 3}, 30_000) == (30_000, 30_000, 11_000)
+
+
+def test_a_parcel_load_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="-1 g"):
+        packed({1_000: 1}, -1)
+
+
+def test_a_62_kg_sofa_is_no_express_parcel_but_a_two_person_delivery(
+    demo: Network, stock: Stock
+) -> None:
+    found = promise_to(demo, stock, LYON, MONDAY, (CartLine("SOFA-3-SEAT-LINEN", 1),))
+
+    [option] = home(found)
+    assert option.service.code == "TWO-PERSON-HOME"
+    assert option.shipments[0].timing.window_start is not None
+    refused = {u.service_code: u.reason.code for u in found.unavailable}
+    assert refused["CHRONO-EXPRESS-24H"] is ReasonCode.TOO_HEAVY
+    assert refused["COLISSIMO-48H"] is ReasonCode.TOO_HEAVY
+
+
+def test_seven_chairs_go_as_two_parcels_priced_and_dropped_each(
+    demo: Network, stock: Stock
+) -> None:
+    found = promise_to(demo, stock, LYON, MONDAY, (CartLine("OAK-CHAIR", 7),))
+
+    [standard] = [o for o in home(found) if o.service.code == "COLISSIMO-48H"]
+    [shipment] = standard.shipments
+    assert shipment.parcels == 2
+    # 6 chairs (39 kg) and 1 (6.5 kg), 250 g of packaging each: 4.90 € + 0.60 € a kg past one.
+    assert shipment.price_cents == (490 + 60 * 39) + (490 + 60 * 6)
+    one_parcel = co2e_grams(standard.service, 45_500, shipment.distance_km, 1)
+    assert shipment.co2e_grams == pytest.approx(one_parcel + 180 + 0.3, abs=1.0)
+
+
+def test_four_hundred_chairs_are_no_parcels_but_two_person_freight(
+    demo: Network, stock: Stock
+) -> None:
+    found = promise_to(demo, stock, LYON, MONDAY, (CartLine("BEECH-CHAIR", 400),))
+
+    codes = {o.service.code for o in home(found)}
+    refused = {u.service_code: u.reason.code for u in found.unavailable}
+    assert "COLISSIMO-48H" not in codes
+    assert refused["COLISSIMO-48H"] is ReasonCode.TOO_HEAVY
+    [freight] = [o for o in home(found) if o.service.code == "TWO-PERSON-HOME"]
+    assert sum(s.weight_grams for s in freight.shipments) == 400 * 5_200
+
+
+def test_last_mile_co2e_of_freight_follows_the_mass_delivered(demo: Network) -> None:
+    freight = demo.services["TWO-PERSON-HOME"]
+    sofa, two_sofas = (co2e_grams(freight, grams, 100.0) for grams in (62_000, 124_000))
+    linehaul = freight.linehaul.leg_grams(mass_grams=64_000, great_circle_km=100.0)
+    last_mile = freight.last_mile.leg_grams(mass_grams=64_000, great_circle_km=30.0)
+
+    assert sofa == pytest.approx(linehaul + last_mile, abs=0.1)
+    assert two_sofas > 1.9 * sofa
+
+
+def test_a_decking_board_too_long_for_every_parcel_is_refused_as_too_long(
+    demo: Network, stock: Stock
+) -> None:
+    found = promise_to(demo, stock, LYON, MONDAY, (CartLine("DECKING-BOARD-240", 1),))
+
+    refused = {u.service_code: u.reason.code for u in found.unavailable}
+    assert refused["COLISSIMO-48H"] is ReasonCode.TOO_LONG
+    assert not home(found)
+
+
+def test_a_sofa_to_berlin_fits_no_european_parcel_and_is_refused_as_too_heavy(
+    demo: Network, stock: Stock
+) -> None:
+    berlin = destination_in(demo, GeoPoint(52.52, 13.405), country="DE", field="input.destination")
+
+    with pytest.raises(TooHeavy) as refused:
+        promise_to(demo, stock, berlin, MONDAY, (CartLine("SOFA-3-SEAT-LINEN", 1),))
+
+    assert refused.value.field == "input.lines"
+    assert "EU-ROAD-PARCEL TOO_HEAVY" in refused.value.message
