@@ -67,6 +67,9 @@ class Settings:
     # made, not the whole network again (a pause of 65 ms became 22 ms on the reference
     # network). For server processes; tests building many apps in one process keep it off.
     freeze_heap_at_start: bool = False
+    # Off: every checked operation runs through strawberry's own Schema.execute instead of
+    # the gateway's execution path (gateway/fastpath): the same answers, slower.
+    fast_path: bool = True
 
     @property
     def has_configured_keys(self) -> bool:
@@ -177,4 +180,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         geocode_cache_seconds=_int(env, "GEOCODE_CACHE_SECONDS", 7 * 24 * 3600),
         json_logs=_bool(env, "GATEWAY_JSON_LOGS", default=not _bool(env, "GATEWAY_DEV_MODE")),
         freeze_heap_at_start=True,
+        fast_path=_bool(env, "FAST_PATH", default=True),
     )

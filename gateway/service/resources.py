@@ -23,6 +23,8 @@ class Platform:
     geocoder: Geocoder | None
     dev_mode: bool
     cache_max_age_seconds: int
+    # False: checked operations run through strawberry's Schema.execute (same answers, slower).
+    fast_path: bool = True
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -54,4 +56,5 @@ def build_platform(settings: Settings) -> Platform:
         geocoder=geocoder,
         dev_mode=settings.dev_mode,
         cache_max_age_seconds=settings.cache_max_age_seconds,
+        fast_path=settings.fast_path,
     )
