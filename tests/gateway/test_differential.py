@@ -7,7 +7,8 @@ HTTP and run by the reference: graphql-core's parse, the schema's own validation
 as the schema's MaskErrors masks them. A request error (parse, validation, variables, no
 operation to run) must be the gateway's 400 with the same messages and locations; anything
 else its 200 with the same data and the same errors at the same paths. The demo network on
-the embedded store, on a fixed clock; the stock reads of one SKU fail as a bug would.
+the embedded store, on a fixed clock; the stock reads of one SKU fail as a bug would. And
+with the fast path turned off (`FAST_PATH=off`), a gateway answers as with it.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class Gateway:
         return await self.http.post(
             "/graphql",
             json=request.body(),
-            headers={**auth(STOREFRONT), "accept": GRAPHQL_RESPONSE},
+            headers={**auth(STOREFRONT), "accept": GRAPHQL_RESPONSE, "x-request-id": "diff"},
         )
 
 
@@ -179,3 +180,40 @@ async def test_the_fast_path_answers_as_graphql_core(gateway: Gateway, request: 
     assert _by_path([_seen(e) for e in answer.get("errors", [])]) == _by_path(expected["errors"]), (
         request
     )
+
+
+_FIXED = [
+    Request(
+        "query Pdp($sku: String!) { availability(skus: [$sku], near: {postcode: {postcode: "
+        '"69003"}}, first: 3) { ... on Availability { items { sku total nodes { node { id } '
+        "atp distanceKm } } } } deliveryOptions(input: {lines: [{sku: $sku, quantity: 1}], "
+        'kinds: [HOME_STANDARD], destination: {postcode: {postcode: "69003"}}}) { ... on '
+        "DeliveryOptions { options { kind promisedDate likelyDate priceCents labels shipments "
+        "{ node { id } lines { sku quantity } } } } ... on Problem { code field message } } }",
+        {"sku": "OAK-TABLE-120"},
+        None,
+    ),
+    Request('{ availability(skus: "NO-SUCH-SKU") { ... on Problem { code field } } }', {}, None),
+    Request(f'{{ availability(skus: ["{FAULTY_SKU}"]) {{ __typename }} }}', {}, None),
+    Request("query A { __typename } query B { nope }", {}, "A"),
+]
+
+
+@pytest.mark.parametrize("request_", _FIXED, ids=["pdp", "problem", "fault", "invalid"])
+async def test_the_fast_path_turned_off_gives_the_same_answers(
+    gateway: Gateway, request_: Request
+) -> None:
+    network = load_network(DEFAULT_NETWORK_DIR)
+    store: StockStore = FaultyStore(rules=load_stock_rules(DEFAULT_NETWORK_DIR, network).rules)
+    await seed_stock(store, load_stock_levels(DEFAULT_NETWORK_DIR, network=network))
+    settings = production_settings(limits=_ROOMY, fast_path=False)
+    app = create_app(settings, clock=FakeClock(MONDAY_10_PARIS.timestamp()), store=store)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw.test") as http,
+    ):
+        slow = await Gateway(http, gateway.context).post(request_)
+    fast = await gateway.post(request_)
+
+    assert slow.status_code == fast.status_code
+    assert {**slow.json(), "extensions": None} == {**fast.json(), "extensions": None}
