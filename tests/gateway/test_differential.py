@@ -41,7 +41,13 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 # Generated documents stay within every limit but the schema's: what differs is validation
 # and execution, never the gateway's own admission.
-_ROOMY = Limits(bucket_points=10**9, points_per_second=10**9, max_aliases=20)
+_ROOMY = Limits(
+    bucket_points=10**9,
+    points_per_second=10**9,
+    shopper_bucket_points=10**9,
+    shopper_points_per_second=10**9,
+    max_aliases=20,
+)
 
 
 class FaultyStore(MemoryStore):
