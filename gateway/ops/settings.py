@@ -89,6 +89,9 @@ class Settings:
     body_timeout_seconds: float = 10.0
     max_connections: int = 1_000
     keep_alive_seconds: int = 5
+    # Off: every checked operation runs through strawberry's own Schema.execute instead of
+    # the gateway's execution path (gateway/fastpath): the same answers, slower.
+    fast_path: bool = True
 
     @property
     def has_configured_keys(self) -> bool:
@@ -252,4 +255,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         body_timeout_seconds=_seconds(env, "BODY_TIMEOUT_SECONDS", 10.0),
         max_connections=_int(env, "MAX_CONNECTIONS_PER_WORKER", 1_000),
         keep_alive_seconds=_int(env, "KEEP_ALIVE_SECONDS", 5),
+        fast_path=_bool(env, "FAST_PATH", default=True),
     )
