@@ -161,6 +161,52 @@ def _import_stock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_channel_stock(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress
+
+    from gateway.app import open_publication, seed_stock
+    from gateway.ops.channel_stock import export_channel
+    from network_loader.network_files import load_network, load_stock_levels
+
+    network = load_network(args.network)
+    out = sys.stdout if args.output in (None, "-") else Path(args.output).open("w")  # noqa: SIM115
+
+    async def run() -> tuple[int, str]:
+        publishing = open_publication(args.store, args.network, network)
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+        try:
+            await publishing.ping()
+            if args.store.startswith("memory://"):
+                # The embedded store starts empty with each process: fill it as serve does.
+                await seed_stock(publishing, load_stock_levels(args.network, network=network))
+            if args.store.startswith("memory://") or args.refresh:
+                # Nothing was published in this store yet, or the caller asks it afresh.
+                await publishing.publisher.refresh(network.skus)
+            total = await publishing.publisher.feed.count(args.channel)
+            console = Console(stderr=True)
+            with Progress(*columns, console=console, disable=args.quiet) as bar:
+                task = bar.add_task(f"exporting {args.channel}", total=total)
+                return await export_channel(
+                    publishing,
+                    args.channel,
+                    out,
+                    kind=args.format,
+                    progress=lambda rows: bar.advance(task, rows),
+                )
+        finally:
+            await publishing.close()
+            if out is not sys.stdout:
+                out.close()
+
+    rows, cursor = asyncio.run(run())
+    print(
+        f"exported {rows} SKUs of {args.channel}; follow its changes after cursor {cursor}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="promise-gateway", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -213,6 +259,21 @@ def parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("--quiet", action="store_true", help="no progress bar")
     imports.set_defaults(run=_import_stock)
+
+    channel_export = commands.add_parser(
+        "export-channel-stock",
+        help="write every SKU's quantity a channel may sell, and the cursor of its changes",
+    )
+    channel_export.add_argument("--channel", required=True)
+    channel_export.add_argument("--store", default=os.environ.get("STOCK_STORE_URL") or "memory://")
+    channel_export.add_argument("--network", type=Path, default=DEFAULT_NETWORK_DIR)
+    channel_export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    channel_export.add_argument("--output", help="file to write (default: standard output)")
+    channel_export.add_argument(
+        "--refresh", action="store_true", help="recompute every SKU before exporting"
+    )
+    channel_export.add_argument("--quiet", action="store_true", help="no progress bar")
+    channel_export.set_defaults(run=_export_channel_stock)
     return root
 
 

@@ -72,7 +72,7 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
         for name in table.data:
             line = header_line(lines, f"[channels.{name}]")
             entry = dataclasses.replace(table.table(name), line=line)
-            entry.only(("nodes", "node_types", "cap_per_store"))
+            entry.only(("nodes", "node_types", "cap_per_store", "publish_buffer"))
             pool: set[str] | None = set()
             if entry.data.get("nodes") == "*":
                 pool = None

@@ -31,6 +31,7 @@ ROOT_FIELD_SCOPES: dict[tuple[str, str], Scope] = {
     ("Query", "availability"): Scope.PROMISE_READ,
     ("Query", "deliveryOptions"): Scope.PROMISE_READ,
     ("Query", "allocation"): Scope.ALLOCATION_WRITE,
+    ("Query", "channelStock"): Scope.PROMISE_READ,
     ("Mutation", "commitAllocation"): Scope.ALLOCATION_WRITE,
     ("Mutation", "confirmAllocation"): Scope.ALLOCATION_WRITE,
     ("Mutation", "releaseAllocation"): Scope.ALLOCATION_WRITE,

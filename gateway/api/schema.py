@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
+from gateway.api.channel_stock import ChannelStockQuery
 from gateway.api.mutations import Mutation
 from gateway.api.queries import Query
 from gateway.api.scalars import DATETIME
@@ -44,7 +45,7 @@ class KeptNames(NameConverter):
 
 def build_schema() -> strawberry.Schema:
     built = strawberry.Schema(
-        query=Query,
+        query=merge_types("Query", (Query, ChannelStockQuery)),
         mutation=merge_types("Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation)),
         extensions=[
             partial(MaskErrors, should_mask_error=is_unexpected, error_message=UNEXPECTED),

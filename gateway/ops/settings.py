@@ -67,6 +67,8 @@ class Settings:
     # made, not the whole network again (a pause of 65 ms became 22 ms on the reference
     # network). For server processes; tests building many apps in one process keep it off.
     freeze_heap_at_start: bool = False
+    # How often each process publishes the channels' quantities that moved (0: never).
+    publish_every_seconds: float = 0.5
 
     @property
     def has_configured_keys(self) -> bool:
@@ -177,4 +179,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         geocode_cache_seconds=_int(env, "GEOCODE_CACHE_SECONDS", 7 * 24 * 3600),
         json_logs=_bool(env, "GATEWAY_JSON_LOGS", default=not _bool(env, "GATEWAY_DEV_MODE")),
         freeze_heap_at_start=True,
+        publish_every_seconds=_int(env, "PUBLISH_EVERY_MS", 500, minimum=0) / 1000,
     )
