@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -23,6 +24,7 @@ from gateway.ops.logs import stamp_request_ids
 from gateway.ops.settings import Settings, settings_from_env
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import build_platform
+from gateway.service.webhook_loop import deliver_periodically, open_sender
 from network_loader.network_files import load_network, load_stock_levels
 from network_loader.publication import load_publication
 from network_loader.stock_rules import load_stock_rules
@@ -127,6 +129,8 @@ def create_app(
             **kwargs,
         )
         app.state.promise_service = holder["service"]
+        webhook_client = httpx.AsyncClient()
+        holder["service"].webhooks = open_sender(opened, webhook_client, clock=clock or time.time)
         app.state.platform = platform
         if settings.freeze_heap_at_start:
             gc.collect()
@@ -144,6 +148,10 @@ def create_app(
             every = settings.publish_every_seconds
             publish = publish_periodically(publishing, network.skus, every, stop)
             tasks.append(asyncio.create_task(publish))
+        sender = holder["service"].webhooks
+        if settings.deliver_webhooks_every_seconds > 0 and sender is not None:
+            every = settings.deliver_webhooks_every_seconds
+            tasks.append(asyncio.create_task(deliver_periodically(sender, every, stop)))
         try:
             yield
         finally:
@@ -152,6 +160,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await webhook_client.aclose()
             if store is None:
                 await opened.close()
             await platform.state.close()

@@ -207,6 +207,41 @@ def _export_channel_stock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deliver_webhooks(args: argparse.Namespace) -> int:
+    import httpx
+
+    from gateway.service.webhook_loop import deliver_periodically, open_sender
+    from network_loader.network_files import load_network
+    from network_loader.stock_rules import load_stock_rules
+    from stock_cache.url import store_from_url
+
+    if args.store.startswith("memory://"):
+        print(
+            "promise-gateway deliver-webhooks: needs the gateway's Redis (--store redis://…);"
+            " the embedded store's events live inside the gateway's own process",
+            file=sys.stderr,
+        )
+        return 2
+    rules = load_stock_rules(args.network, load_network(args.network)).rules
+
+    async def run() -> int:
+        store = store_from_url(args.store, rules=rules)
+        try:
+            async with httpx.AsyncClient() as client:
+                sender = open_sender(store, client)
+                assert sender is not None
+                if args.once:
+                    return await sender.run_once()
+                await deliver_periodically(sender, args.every_ms / 1000, asyncio.Event())
+                return 0
+        finally:
+            await store.close()
+
+    delivered = asyncio.run(run())
+    print(f"delivered {delivered} webhook events", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="promise-gateway", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -274,6 +309,15 @@ def parser() -> argparse.ArgumentParser:
     )
     channel_export.add_argument("--quiet", action="store_true", help="no progress bar")
     channel_export.set_defaults(run=_export_channel_stock)
+
+    deliver = commands.add_parser(
+        "deliver-webhooks", help="deliver the webhooks that are due, as a gateway worker does"
+    )
+    deliver.add_argument("--store", default=os.environ.get("STOCK_STORE_URL") or "memory://")
+    deliver.add_argument("--network", type=Path, default=DEFAULT_NETWORK_DIR)
+    deliver.add_argument("--every-ms", type=int, default=1000, help="between passes")
+    deliver.add_argument("--once", action="store_true", help="one pass, then exit")
+    deliver.set_defaults(run=_deliver_webhooks)
     return root
 
 

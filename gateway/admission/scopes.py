@@ -40,6 +40,8 @@ ROOT_FIELD_SCOPES: dict[tuple[str, str], Scope] = {
     ("Mutation", "replaceNodeStock"): Scope.STOCK_WRITE,
     ("Mutation", "importStock"): Scope.STOCK_WRITE,
     ("Mutation", "registerTrustedDocument"): Scope.ADMIN,
+    ("Mutation", "registerWebhookEndpoint"): Scope.ADMIN,
+    ("Query", "webhookDeliveries"): Scope.ADMIN,
 }
 
 

@@ -17,6 +17,7 @@ from gateway.api.queries import Query
 from gateway.api.scalars import DATETIME
 from gateway.api.stock_feeds import StockFeedMutation
 from gateway.api.trusted_documents import TrustedDocumentMutation
+from gateway.api.webhooks import WebhookMutation, WebhookQuery
 from gateway.fastpath.compat import core_schema
 from gateway.fastpath.execution import UNEXPECTED, is_unexpected
 from gateway.fastpath.input_plans import plan_inputs
@@ -45,8 +46,10 @@ class KeptNames(NameConverter):
 
 def build_schema() -> strawberry.Schema:
     built = strawberry.Schema(
-        query=merge_types("Query", (Query, ChannelStockQuery)),
-        mutation=merge_types("Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation)),
+        query=merge_types("Query", (Query, ChannelStockQuery, WebhookQuery)),
+        mutation=merge_types(
+            "Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation, WebhookMutation)
+        ),
         extensions=[
             partial(MaskErrors, should_mask_error=is_unexpected, error_message=UNEXPECTED),
             # In-process callers (tests, scripts, the in-process benchmark) come through

@@ -69,6 +69,8 @@ class Settings:
     freeze_heap_at_start: bool = False
     # How often each process publishes the channels' quantities that moved (0: never).
     publish_every_seconds: float = 0.5
+    # How often this process delivers the webhooks that are due (0: never; see deliver-webhooks).
+    deliver_webhooks_every_seconds: float = 0.0
 
     @property
     def has_configured_keys(self) -> bool:
@@ -180,4 +182,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         json_logs=_bool(env, "GATEWAY_JSON_LOGS", default=not _bool(env, "GATEWAY_DEV_MODE")),
         freeze_heap_at_start=True,
         publish_every_seconds=_int(env, "PUBLISH_EVERY_MS", 500, minimum=0) / 1000,
+        deliver_webhooks_every_seconds=_int(env, "DELIVER_WEBHOOKS_EVERY_MS", 0, minimum=0) / 1000,
     )
