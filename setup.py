@@ -4,8 +4,9 @@ the project), so mypyc is imported only for that command.
 
 The sourcing search is most of a checkout's CPU, and promise/ is strictly typed and does no
 I/O, what mypyc compiles best. Interpreted still: errors.py (exception classes), quotes.py
-(classes the tests subclass) and __init__.py (tools reading sources, import-linter, find
-the package by it).
+(classes the tests subclass), __init__.py (tools reading sources, import-linter, find
+the package by it) and compiled.py (it decides, before anything compiled is imported, whether
+the build may be).
 """
 
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from setuptools import setup
 
-INTERPRETED = {"__init__.py", "errors.py", "quotes.py"}
+INTERPRETED = {"__init__.py", "compiled.py", "errors.py", "quotes.py"}
 
 ext_modules = []
 if "build_ext" in sys.argv:

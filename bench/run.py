@@ -28,6 +28,7 @@ from pathlib import Path
 
 from bench.http_load import wrk_available
 from bench.in_process import Measured, growth, in_process, print_in_process
+from bench.listing import listing_in_process, listing_targets, print_listing
 from bench.network_gen import Shape, generate, load_stock
 from bench.over_http import HttpRun, over_http, print_http
 from bench.redis_probe import ping_round_trip_ms
@@ -123,6 +124,8 @@ def main() -> int:
         ticks = CpuTicks.read()
         found = asyncio.run(in_process(network, redis.url(), redis.port, plan, report))
         print_in_process(report, found, rtt)
+        listed = asyncio.run(listing_in_process(network, redis.url(), plan))
+        print_listing(report, *listed)
         report.say(f"while in process: {stolen_since(ticks)}")
         runs: list[HttpRun] = []
         if wrk_available():
@@ -141,6 +144,7 @@ def main() -> int:
             )
         report.say(f"while growing: {stolen_since(ticks)}")
         _targets(report, found, runs, grown)
+        listing_targets(report, listed[0], listed[1])
         report.verdicts()
     report.say(f"\nbench.run took {time.perf_counter() - started:.0f} s")
     return 0

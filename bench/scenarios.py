@@ -84,6 +84,10 @@ class Workload:
         sku = self._rng.choice(self._skus)
         return {"sku": sku, "lines": [{"sku": sku, "quantity": 1}], "pc": self._postcode()}
 
+    def listing(self, count: int) -> dict[str, Any]:
+        """A listing page: `count` SKUs of the catalogue to a postcode."""
+        return {"skus": self._rng.sample(self._skus, count), "pc": self._postcode()}
+
     def cart(self, lines: int) -> dict[str, Any]:
         chosen = self._rng.sample(self._skus, lines)
         return {

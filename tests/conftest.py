@@ -1,25 +1,109 @@
-"""Fixtures shared by every test package."""
+"""Fixtures shared by every test package, and the marks that keep `--fast` in process.
+
+A test is marked `redis` when it uses a Redis of the session (by its fixtures or by a parameter
+naming one) and `subprocess` when its module starts processes. `pytest --fast` (make
+test-fast) leaves both out and fails any test that starts a process all the same, so that a
+test needing Redis cannot slip into the fast set unmarked.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
 
 import pytest
 
-from gateway.ops.compiled import stale_modules
+import promise
 from tests.redis_cluster import RedisClusterNodes, running_cluster
-from tests.redis_server import RedisServer, running_redis
+from tests.redis_server import RedisServer, restartable_redis, running_redis
+
+REDIS_FIXTURES = frozenset(
+    {
+        "redis_server",
+        "redis_url",
+        "redis_cluster",
+        "redis_cluster_url",
+        "fresh_redis_url",
+        "seeded_redis_url",
+    }
+)
+# What a test module holds when it starts processes of its own.
+_PROCESS_STARTERS = (running_redis, restartable_redis, running_cluster)
+_PROCESS_MODULES = ("subprocess", "multiprocessing")
+_PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.fork", "os.forkpty", "os.posix_spawn"})
+_PROCESS_EVENT_PREFIXES = ("os.exec", "os.spawn", "os.system")
+_fast = False
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Refuse to test compiled modules older than their source: the edit would not run."""
-    stale = stale_modules()
-    if stale:
-        pytest.exit(
-            f"promise/ changed since mypyc compiled it ({', '.join(stale)}): "
-            "`make compile` builds it again, `make interpreted` drops the compiled modules",
-            returncode=4,
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="only the tests that need no Redis and start no process (make test-fast)",
+    )
+
+
+def _refuse_processes(event: str, args: tuple[Any, ...]) -> None:
+    if _fast and (event in _PROCESS_EVENTS or event.startswith(_PROCESS_EVENT_PREFIXES)):
+        raise RuntimeError(
+            f"--fast starts no process ({event}): mark the test `redis` or `subprocess`"
         )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _fast
+    if config.getoption("--fast"):
+        _fast = True
+        sys.addaudithook(_refuse_processes)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    build = promise.BUILD
+    if build.running:
+        return f"promise: compiled ({len(build.running)} modules)"
+    reasons = [
+        *(["PROMISE_INTERPRETED is set"] if build.forced_interpreted else []),
+        *([f"changed since the build: {', '.join(build.stale)}"] if build.stale else []),
+        *([f"compiled without a source: {', '.join(build.orphans)}"] if build.orphans else []),
+    ]
+    return "promise: from source" + (f" ({'; '.join(reasons)})" if build.refused else "")
+
+
+def _names_redis(value: object) -> bool:
+    named = getattr(value, "url_fixture", value)
+    return isinstance(named, str) and named in REDIS_FIXTURES
+
+
+def _starts_processes(module: ModuleType | None) -> bool:
+    held = vars(module).values() if module is not None else ()
+    return any(
+        (isinstance(value, ModuleType) and value.__name__ in _PROCESS_MODULES)
+        or any(value is starter for starter in _PROCESS_STARTERS)
+        or getattr(value, "__module__", None) == "tests.gateway.served"
+        for value in held
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if REDIS_FIXTURES.intersection(getattr(item, "fixturenames", ())) or any(
+            _names_redis(value) for value in params.values()
+        ):
+            item.add_marker(pytest.mark.redis)
+        if _starts_processes(getattr(item, "module", None)):
+            item.add_marker(pytest.mark.subprocess)
+    if not config.getoption("--fast"):
+        return
+    kept = [
+        i
+        for i in items
+        if not any(i.iter_markers("redis")) and not any(i.iter_markers("subprocess"))
+    ]
+    config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+    items[:] = kept
 
 
 @pytest.fixture(scope="session")

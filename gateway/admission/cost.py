@@ -27,7 +27,10 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-ROOT_WEIGHTS = {"deliveryOptions": 10, "commitAllocation": 10}
+ROOT_WEIGHTS = {"deliveryOptions": 10, "commitAllocation": 10, "listingPromises": 10}
+# Batches whose selection is counted once, not once per SKU: their SKUs share the candidate
+# nodes, one stock read and the dates. They cost a point more per this many SKUs.
+BATCHED_SKUS_PER_POINT = {"listingPromises": 10}
 _MAX_MULTIPLIER = 1000
 # The arguments `_multiplier` reads: no other argument's value is worked out.
 _PRICED = frozenset({"first", "skus", "input"})
@@ -93,6 +96,9 @@ def _value(cost: int | Costing, variables: dict[str, Any]) -> int:
 def _field_plan(field: FieldNode, children: int | Costing) -> int | Costing:
     """The multiplier of `field` times its children's cost, read per request only where a
     priced argument holds a variable."""
+    per_point = BATCHED_SKUS_PER_POINT.get(field.name.value)
+    if per_point is not None:
+        return _batch_plan(field, children, per_point)
     priced = [a for a in field.arguments or () if a.name.value in _PRICED]
     if any(_reads_variables(argument.value) for argument in priced):
         return lambda variables: (
@@ -102,6 +108,24 @@ def _field_plan(field: FieldNode, children: int | Costing) -> int | Costing:
     if isinstance(children, int):
         return multiplier * children
     return lambda variables: multiplier * children(variables)
+
+
+def _batch_points(arguments: Mapping[str, Any], per_point: int) -> int:
+    skus = arguments.get("skus")
+    count = len(skus) if isinstance(skus, list) else 0
+    return min(-(-count // per_point), _MAX_MULTIPLIER)
+
+
+def _batch_plan(field: FieldNode, children: int | Costing, per_point: int) -> int | Costing:
+    """A batch's children once, plus a point per `per_point` SKUs."""
+    if any(_reads_variables(a.value) for a in field.arguments or () if a.name.value == "skus"):
+        return lambda variables: (
+            _value(children, variables) + _batch_points(_arguments(field, variables), per_point)
+        )
+    points = _batch_points(_arguments(field, {}), per_point)
+    if isinstance(children, int):
+        return children + points
+    return lambda variables: children(variables) + points
 
 
 def _selection_plan(

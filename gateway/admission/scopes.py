@@ -30,6 +30,7 @@ ALL_SCOPES = frozenset(Scope)
 ROOT_FIELD_SCOPES: dict[tuple[str, str], Scope] = {
     ("Query", "availability"): Scope.PROMISE_READ,
     ("Query", "deliveryOptions"): Scope.PROMISE_READ,
+    ("Query", "listingPromises"): Scope.PROMISE_READ,
     ("Query", "allocation"): Scope.ALLOCATION_WRITE,
     ("Query", "channelStock"): Scope.PROMISE_READ,
     ("Mutation", "commitAllocation"): Scope.ALLOCATION_WRITE,

@@ -28,6 +28,9 @@ class Context:
     scopes: frozenset[Scope] = ALL_SCOPES
     request_id: str = ""
     platform: Platform | None = None
+    # The shopper the storefront forwards (X-Shopper-Id), else the client's address
+    # (gateway/http/shoppers.py); None for in-process callers.
+    shopper_id: str | None = None
     # Stock read by one root field of the operation, for the others (a product page's two).
     reads: SharedReads = field(default_factory=SharedReads)
 

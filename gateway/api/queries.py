@@ -95,12 +95,22 @@ class Query:
             checked_first(first, maximum=MAX_FIRST)
             if not 1 <= len(skus) <= MAX_SKUS:
                 raise DomainInvalidInput(f"give 1 to {MAX_SKUS} SKUs", field="skus")
-            for index, sku in enumerate(skus):
-                if sku not in service.network.skus:
-                    raise DomainUnknownSku(sku, field=f"skus[{index}]")
+            unknown = [
+                UnknownSku(
+                    code=ProblemCode.UNKNOWN_SKU,
+                    message=f"unknown SKU {sku!r}",
+                    field=f"skus[{index}]",
+                    sku=sku,
+                )
+                for index, sku in enumerate(skus)
+                if sku not in service.network.skus
+            ]
+            if len(unknown) == len(skus):
+                # Nothing to answer: the first unknown SKU is the problem of the call.
+                raise DomainUnknownSku(skus[0], field="skus[0]")
             point = (await _destination(info, near, field="near")).point if near else None
             levels = await service.availability(
-                list(dict.fromkeys(skus)),
+                list(dict.fromkeys(sku for sku in skus if sku in service.network.skus)),
                 point,
                 first=first,
                 client_id=info.context.client_id,
@@ -110,7 +120,8 @@ class Query:
         except EXPECTED as error:
             return as_problem(error)  # type: ignore[return-value]
         return Availability(
-            items=[SkuAvailability.from_domain(level, service.network) for level in levels]
+            items=[SkuAvailability.from_domain(level, service.network) for level in levels],
+            unknown_skus=unknown,
         )
 
     @strawberry.field(

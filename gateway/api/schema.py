@@ -12,6 +12,7 @@ from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
 from gateway.api.channel_stock import ChannelStockQuery
+from gateway.api.listing import ListingQuery
 from gateway.api.mutations import Mutation
 from gateway.api.queries import Query
 from gateway.api.scalars import DATETIME
@@ -46,7 +47,7 @@ class KeptNames(NameConverter):
 
 def build_schema() -> strawberry.Schema:
     built = strawberry.Schema(
-        query=merge_types("Query", (Query, ChannelStockQuery, WebhookQuery)),
+        query=merge_types("Query", (Query, ListingQuery, ChannelStockQuery, WebhookQuery)),
         mutation=merge_types(
             "Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation, WebhookMutation)
         ),

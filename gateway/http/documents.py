@@ -41,10 +41,11 @@ from gateway.admission.trusted_documents import digest_of, parse_document_id
 from gateway.fastpath.compat import aliases_validator, depth_validator
 from gateway.fastpath.execution import CheckedDocument, check_document
 from gateway.fastpath.variable_plans import VariablePlan, plan_variables
+from gateway.http.cache_rules import LISTING_FIELD, destinations_are_postcodes
 from gateway.http.protocol import Refusal, object_param, string_param
 from gateway.service.resources import Platform
 
-CACHEABLE_FIELDS = frozenset({"availability", "__typename"})
+CACHEABLE_FIELDS = frozenset({"availability", LISTING_FIELD, "__typename"})
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 # Validated documents kept per process; storefronts send a few documents over and over.
@@ -280,18 +281,22 @@ class OperationChecks:
         checked = document.checked
         cost = plan.cost(variables)
         limits = self.platform.limits
-        if cost > limits.bucket_points:
+        most = min(limits.max_cost, limits.bucket_points, limits.shopper_bucket_points)
+        if cost > most:
             raise Refusal(
                 400,
                 "COST_LIMIT_EXCEEDED",
-                f"the operation costs {cost} points; at most {limits.bucket_points} are allowed",
-                extensions={"cost": cost, "maximum": limits.bucket_points},
+                f"the operation costs {cost} points; at most {most} are allowed",
+                extensions={"cost": cost, "maximum": most},
             )
         cacheable = (
             method == "GET"
             and by_id
             and operation.operation is OperationType.QUERY
             and plan.only_cacheable_fields
+            and (
+                LISTING_FIELD not in plan.label or destinations_are_postcodes(operation, variables)
+            )
         )
         return Prepared(
             text, checked, variables, coerced, operation_name, plan.label, cost, cacheable

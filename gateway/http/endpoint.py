@@ -55,6 +55,7 @@ from gateway.http.protocol import (
     read_body,
 )
 from gateway.http.rate_limits import admit
+from gateway.http.shoppers import shopper_id
 from gateway.ops.logs import request_id_var
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import Platform
@@ -175,13 +176,15 @@ class GraphQLEndpoint:
             except Refusal as refusal:
                 prepared.append(refusal)
         cost = sum(p.cost for p in prepared if isinstance(p, Prepared))
-        throttle = await admit(self.platform, caller, cost) if cost else None
+        peer = request.client.host if request.client is not None else None
+        shopper = shopper_id(request.headers, peer, self.platform.trusted_proxies)
+        throttle = await admit(self.platform, caller, cost, shopper) if cost else None
         if throttle is not None and isinstance(throttle, Refusal):
             return self._refused(throttle, media)
         outcomes = [
             self._refused(p, media)
             if isinstance(p, Refusal)
-            else await self._execute(p, caller, request_id)
+            else await self._execute(p, caller, request_id, shopper)
             for p in prepared
         ]
         for outcome in outcomes:
@@ -197,7 +200,9 @@ class GraphQLEndpoint:
 
     # -- one operation -----------------------------------------------------------------
 
-    async def _execute(self, prepared: Prepared, caller: Caller, request_id: str) -> Outcome:
+    async def _execute(
+        self, prepared: Prepared, caller: Caller, request_id: str, shopper: str | None = None
+    ) -> Outcome:
         context = Context(
             service=self.holder["service"],
             client_id=caller.client_id,
@@ -205,6 +210,7 @@ class GraphQLEndpoint:
             scopes=caller.scopes,
             request_id=request_id,
             platform=self.platform,
+            shopper_id=shopper,
         )
         result = await run_checked(
             self.schema,

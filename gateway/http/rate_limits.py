@@ -1,7 +1,8 @@
-"""Step 7 of a request: the client's leaky bucket admits the operation's cost, or refuses it.
+"""Step 7 of a request: the shopper's bucket, then the client's, admit the operation's cost.
 
-The bucket lives in the gateway state (Redis when the store is Redis), sized by
-`BUCKET_POINTS` and refilled at `POINTS_PER_SECOND`; the answer is reported as Shopify's
+The buckets live in the gateway state (Redis when the store is Redis). The shopper's
+(`gateway/http/shoppers.py`) is checked first, so a shopper over budget is refused without
+spending the site's; the client's (the API key's) is then reported as Shopify's
 `throttleStatus`. A full bucket is a 429 with `Retry-After`. When the state is unreachable
 the request is admitted: the limiter protects the gateway, its outage must not take checkout
 down.
@@ -20,10 +21,35 @@ from gateway.service.resources import Platform
 log = logging.getLogger("gateway.http")
 
 
-async def admit(platform: Platform, caller: Caller, cost: int) -> dict[str, Any] | Refusal:
-    """The bucket's answer as Shopify's `throttleStatus`, or a 429 refusal."""
+def _refusal(retry_after_seconds: float, whose: str, status: dict[str, Any]) -> Refusal:
+    retry = max(1, math.ceil(retry_after_seconds))
+    return Refusal(
+        429,
+        "RATE_LIMITED",
+        f"{whose} query budget is spent; retry in {retry} s",
+        extensions={"cost": status},
+        headers={"retry-after": str(retry)},
+    )
+
+
+async def admit(
+    platform: Platform, caller: Caller, cost: int, shopper: str | None = None
+) -> dict[str, Any] | Refusal:
+    """The client bucket's answer as Shopify's `throttleStatus`, or a 429 refusal."""
     limits = platform.limits
     try:
+        if shopper is not None:
+            mine = await platform.state.admit(
+                f"shopper:{caller.client_id}:{shopper}",
+                cost,
+                capacity=limits.shopper_bucket_points,
+                per_second=limits.shopper_points_per_second,
+            )
+            if not mine.admitted:
+                platform.metrics.refusals.labels("RATE_LIMITED_SHOPPER").inc()
+                return _refusal(
+                    mine.retry_after_seconds, "this shopper's", {"requestedQueryCost": cost}
+                )
         answer = await platform.state.admit(
             caller.client_id,
             cost,
@@ -45,11 +71,4 @@ async def admit(platform: Platform, caller: Caller, cost: int) -> dict[str, Any]
     }
     if answer.admitted:
         return status
-    retry = max(1, math.ceil(answer.retry_after_seconds))
-    return Refusal(
-        429,
-        "RATE_LIMITED",
-        f"this client's query budget is spent; retry in {retry} s",
-        extensions={"cost": status},
-        headers={"retry-after": str(retry)},
-    )
+    return _refusal(answer.retry_after_seconds, "this client's", status)

@@ -1,33 +1,29 @@
 """Whether the promise package runs compiled (mypyc, see the Makefile), and what is stale.
 
 A compiled module sits beside its source (`plan_search.cpython-311-x86_64-linux-gnu.so`
-beside `plan_search.py`) and Python imports it first: a source edited since it was compiled
-would not run at all. Tests refuse to start then, and the gateway logs which way it runs.
+beside `plan_search.py`); promise/compiled.py refuses the whole build, and the package runs
+from its sources, when any source changed since the build or a compiled module lost its
+source. The gateway logs which way it runs.
 """
 
 from __future__ import annotations
 
-from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 import promise
+from promise.compiled import read_build
 
 PACKAGE = Path(promise.__file__).parent
 
 
-def _built(source: Path) -> list[Path]:
-    return [b for s in EXTENSION_SUFFIXES if (b := source.with_suffix(s)).is_file()]
-
-
-def compiled_modules(package: Path = PACKAGE) -> list[str]:
-    """The package's modules that have a compiled twin, by name."""
-    return sorted(source.stem for source in package.glob("*.py") if _built(source))
+def compiled_modules(package: Path | None = None) -> list[str]:
+    """The modules that run compiled, by name: none when the build is refused. Without a
+    package, those of the promise package as this process imported it."""
+    build = promise.BUILD if package is None else read_build(package)
+    return list(build.running)
 
 
 def stale_modules(package: Path = PACKAGE) -> list[str]:
-    """The modules whose source changed after their compiled twin was built."""
-    return sorted(
-        source.stem
-        for source in package.glob("*.py")
-        if any(source.stat().st_mtime > built.stat().st_mtime for built in _built(source))
-    )
+    """The sources changed since the build, and the compiled modules whose source is gone."""
+    build = read_build(package)
+    return sorted({*build.stale, *build.orphans})

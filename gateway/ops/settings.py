@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_NETWORK_DIR = Path(__file__).resolve().parents[2] / "network" / "demo"
 
@@ -37,8 +40,13 @@ class Limits:
     max_batch: int = 5
     # The leaky bucket of query points per client: its size (also the most one request may
     # cost) and how many points drain from it per second.
-    bucket_points: int = 1_000
-    points_per_second: float = 50.0
+    bucket_points: int = 20_000
+    points_per_second: float = 2_500.0
+    # The most one operation may cost (never more than a bucket holds).
+    max_cost: int = 1_000
+    # Each shopper's own bucket, under the key's: one shopper's burst never spends the site's.
+    shopper_bucket_points: int = 1_000
+    shopper_points_per_second: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,8 @@ class Settings:
     api_keys: Secret = field(default_factory=lambda: Secret(""))
     limits: Limits = field(default_factory=Limits)
     trusted_documents_file: Path | None = None
+    # Proxies whose X-Forwarded-For names the client (addresses or CIDR blocks, commas).
+    trusted_proxies: str = ""
     cache_max_age_seconds: int = 30
     # A Nominatim-compatible geocoder ("http://nominatim.internal:8080"); none when empty.
     geocoder_url: str = ""
@@ -150,6 +160,26 @@ def _file(env: Mapping[str, str], name: str) -> Path | None:
     return Path(raw)
 
 
+def parse_trusted_proxies(raw: str) -> tuple[ProxyNetwork, ...]:
+    """Addresses or CIDR blocks separated by commas; ValueError naming a bad one."""
+    found = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            found.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR block") from None
+    return tuple(found)
+
+
+def _proxies(env: Mapping[str, str], name: str) -> str:
+    raw = env.get(name, "").strip()
+    try:
+        parse_trusted_proxies(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from None
+    return raw
+
+
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     network_dir = Path(env.get("NETWORK_DIR") or DEFAULT_NETWORK_DIR)
@@ -173,7 +203,19 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             points_per_second=float(
                 _int(env, "RATE_LIMIT_POINTS_PER_SECOND", int(Limits.points_per_second))
             ),
+            max_cost=_int(env, "MAX_QUERY_COST", Limits.max_cost),
+            shopper_bucket_points=_int(
+                env, "SHOPPER_RATE_LIMIT_POINTS", Limits.shopper_bucket_points
+            ),
+            shopper_points_per_second=float(
+                _int(
+                    env,
+                    "SHOPPER_RATE_LIMIT_POINTS_PER_SECOND",
+                    int(Limits.shopper_points_per_second),
+                )
+            ),
         ),
+        trusted_proxies=_proxies(env, "TRUSTED_PROXIES"),
         trusted_documents_file=_file(env, "TRUSTED_DOCUMENTS_FILE"),
         cache_max_age_seconds=_int(env, "CACHE_MAX_AGE_SECONDS", 30, minimum=0),
         geocoder_url=env.get("GEOCODER_URL", "").strip(),

@@ -9,6 +9,7 @@ hash tag, so every command touches one slot and the same code runs on Redis Clus
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any, Protocol
@@ -59,7 +60,9 @@ class MemoryState:
     """The in-process backend: the same answers, for one process."""
 
     def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}
+        # client -> (level, at, points leaked per second)
+        self._buckets: dict[str, tuple[float, float, float]] = {}
+        self._buckets_prune_at = _CREDIT_PRUNE_AT
         self._values: dict[str, tuple[float | None, str]] = {}
         self.api_keys: dict[str, dict[str, str]] = {}
 
@@ -67,11 +70,16 @@ class MemoryState:
         self, client: str, cost: int, *, capacity: int, per_second: float
     ) -> BucketAnswer:
         now = time.monotonic()
-        level, at = self._buckets.get(client, (0.0, now))
+        level, at, _rate = self._buckets.get(client, (0.0, now, per_second))
         level = max(0.0, level - (now - at) * per_second)
         if level + cost > capacity:
             return BucketAnswer(False, level, (level + cost - capacity) / per_second)
-        self._buckets[client] = (level + cost, now)
+        self._buckets[client] = (level + cost, now, per_second)
+        if len(self._buckets) > self._buckets_prune_at:
+            # One bucket per shopper: those drained to empty are forgotten (a new one is
+            # the same), so the table stays as large as the shoppers active at once.
+            self._buckets = {c: b for c, b in self._buckets.items() if b[0] > (now - b[1]) * b[2]}
+            self._buckets_prune_at = max(_CREDIT_PRUNE_AT, 2 * len(self._buckets))
         return BucketAnswer(True, level + cost, 0.0)
 
     def _get(self, key: str) -> str | None:
@@ -120,7 +128,7 @@ class _Credit:
     """Points a worker leased from a client's shared bucket and has not spent yet."""
 
     points: float
-    expires: float  # time.monotonic()
+    expires: float  # on the state's clock
     bucket_level: float  # the shared level of the latest script answer, this credit included
 
 
@@ -152,8 +160,10 @@ class RedisState:
         *,
         lease_seconds: float = _LEASE_SECONDS,
         lease_fraction: float = _LEASE_FRACTION,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
+        self._clock = clock
         source = files("gateway.ops").joinpath("lua/leaky_bucket.lua").read_text(encoding="utf-8")
         self._bucket = client.register_script(source)
         self._lease_seconds = lease_seconds
@@ -184,7 +194,7 @@ class RedisState:
     async def admit(
         self, client: str, cost: int, *, capacity: int, per_second: float
     ) -> BucketAnswer:
-        now = time.monotonic()
+        now = self._clock()
         credit = self._live_credit(client, now)
         # No await between this check and the spending: tasks never spend the same credit.
         if credit is not None and credit.points >= cost:
@@ -208,7 +218,7 @@ class RedisState:
         if not admitted:
             return BucketAnswer(False, level, int(retry_ms) / 1000)
         kept = int(granted_milli) / 1000 - cost
-        credit = self._live_credit(client, time.monotonic())  # as other answers left it
+        credit = self._live_credit(client, self._clock())  # as other answers left it
         if kept > 0:
             # Credit still live was counted in the shared level already: pool it.
             held = kept + (credit.points if credit else 0.0)
@@ -225,7 +235,7 @@ class RedisState:
     def _keep(self, client: str, credit: _Credit) -> None:
         self._credit[client] = credit
         if len(self._credit) > self._prune_at:
-            now = time.monotonic()
+            now = self._clock()
             self._credit = {c: k for c, k in self._credit.items() if k.expires > now}
             self._prune_at = max(_CREDIT_PRUNE_AT, 2 * len(self._credit))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from gateway.admission.api_keys import KeyRing, parse_api_keys
 from gateway.admission.trusted_documents import TrustedDocuments, load_manifest
 from gateway.ops.metrics import Metrics
-from gateway.ops.settings import Limits, Settings
+from gateway.ops.settings import Limits, ProxyNetwork, Settings, parse_trusted_proxies
 from gateway.ops.state import GatewayState, state_from_url
 from gateway.service.geocoding import Geocoder
 
@@ -23,6 +23,8 @@ class Platform:
     geocoder: Geocoder | None
     dev_mode: bool
     cache_max_age_seconds: int
+    # Proxies whose X-Forwarded-For names the shopper (gateway/http/shoppers.py).
+    trusted_proxies: tuple[ProxyNetwork, ...] = ()
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -54,4 +56,5 @@ def build_platform(settings: Settings) -> Platform:
         geocoder=geocoder,
         dev_mode=settings.dev_mode,
         cache_max_age_seconds=settings.cache_max_age_seconds,
+        trusted_proxies=parse_trusted_proxies(settings.trusted_proxies),
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +21,7 @@ from gateway.app import create_app, safety_by_node, seed_stock
 from gateway.ops.settings import DEFAULT_NETWORK_DIR, Limits, Secret, Settings
 from gateway.service.promise_service import PromiseService
 from network_loader.network_files import load_network, load_stock_levels
+from promise.network import Network
 from stock_cache.url import store_from_url
 from tests.gateway.graphql_client import JSON, GraphQLClient, line
 from tests.redis_server import RedisServer
@@ -64,7 +67,12 @@ def api_keys_setting() -> str:
 
 # The API tests send many requests in a row: their bucket is large (test_api_limits.py
 # tests the production-sized one).
-ROOMY_LIMITS = Limits(bucket_points=100_000, points_per_second=10_000)
+ROOMY_LIMITS = Limits(
+    bucket_points=100_000,
+    points_per_second=10_000,
+    shopper_bucket_points=100_000,
+    shopper_points_per_second=10_000,
+)
 
 
 def production_settings(**given: Any) -> Settings:
@@ -81,10 +89,15 @@ LYON_CART = (("OAK-CHAIR", 1), ("LINEN-DUVET-220", 2), ("DOWN-PILLOW-65", 3))
 _REDIS_DATABASES = itertools.cycle(range(1, 16))
 
 
+def monday_clock() -> FakeClock:
+    """The clock of every app the tests start: Monday 10:00 in Paris until a test moves it."""
+    return FakeClock(MONDAY_10_PARIS.timestamp())
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     """The app's clock: Monday 10:00 in Paris until a test moves it."""
-    return FakeClock(MONDAY_10_PARIS.timestamp())
+    return monday_clock()
 
 
 async def _flush(url: str) -> None:
@@ -116,6 +129,18 @@ async def seeded_redis_url(fresh_redis_url: str) -> str:
     return fresh_redis_url
 
 
+@pytest.fixture(scope="module")
+def demo() -> Network:
+    """The demo network, loaded once a module: tests only read it."""
+    return load_network(DEFAULT_NETWORK_DIR)
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """A writable copy of the demo network, to break one cell at a time."""
+    return Path(shutil.copytree(DEFAULT_NETWORK_DIR, tmp_path / "network"))
+
+
 @pytest.fixture
 def store_url() -> str:
     """The store the app opens; a test module overrides this fixture to run on others too."""
@@ -136,7 +161,7 @@ def monday_10() -> str:
 @pytest.fixture
 async def service() -> AsyncIterator[PromiseService]:
     """The promise service of an app on the demo network and the embedded store, started."""
-    app = create_app(Settings(store_url="memory://"))
+    app = create_app(Settings(store_url="memory://"), clock=monday_clock())
     async with app.router.lifespan_context(app):
         found: PromiseService = app.state.promise_service
         yield found

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.ops.settings import Settings
-from tests.gateway.conftest import KEY_OF
+from tests.gateway.conftest import KEY_OF, monday_clock
 from tests.stock_cache.support import FakeClock
 
 
@@ -33,8 +33,9 @@ AVAILABILITY_DOC = 'query Stock { availability(skus: ["OAK-CHAIR"]) { __typename
 async def serving(
     settings: Settings, clock: FakeClock | None = None
 ) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
-    """The app of `settings`, its lifespan running, and an in-process HTTP client."""
-    app = create_app(settings, clock=clock)
+    """The app of `settings` on `clock` (Monday 10:00 in Paris unless given), its lifespan
+    running, and an in-process HTTP client."""
+    app = create_app(settings, clock=clock or monday_clock())
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw.test") as http,

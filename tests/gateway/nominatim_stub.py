@@ -1,14 +1,13 @@
 """A tiny Nominatim-compatible geocoder on a free loopback port, for the geocoding tests.
 
 It answers `/search?q=...&format=json` from a fixed table, counts the lookups it served, and
-can be told to be slow (to test the gateway's timeout).
+can be told to hold its answers until the test ends (to test the gateway's timeout).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +24,13 @@ PLACES = {
 class Stub:
     url: str
     lookups: list[str] = field(default_factory=list)
-    delay_seconds: float = 0.0
+    # While set, an answer waits for `released`: the gateway's timeout must answer first.
+    holding: bool = False
+    released: threading.Event = field(default_factory=threading.Event)
+
+
+# The longest a held answer waits: a gateway without a timeout gets the address, and its test fails.
+_HOLD_CAP_SECONDS = 10.0
 
 
 @contextmanager
@@ -37,8 +42,8 @@ def running_nominatim() -> Iterator[Stub]:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query).get("q", [""])[0]
             stub.lookups.append(query)
-            if stub.delay_seconds:
-                time.sleep(stub.delay_seconds)
+            if stub.holding:
+                stub.released.wait(_HOLD_CAP_SECONDS)
             found = PLACES.get(" ".join(query.lower().split()))
             answer = (
                 [{"lat": str(found[0]), "lon": str(found[1]), "display_name": query}]
@@ -61,11 +66,13 @@ def running_nominatim() -> Iterator[Stub]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     stub.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled often, so that shutting the stub down at the end of each test takes no time.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield stub
     finally:
+        stub.released.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

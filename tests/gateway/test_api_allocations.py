@@ -19,7 +19,7 @@ HOLD_SECONDS = 900  # network.toml reservation_ttl_seconds
 CART_SKUS = [sku for sku, _ in LYON_CART]
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def store_url(request: pytest.FixtureRequest) -> str:
     """Overrides the memory-only store of conftest: this module runs on both stores."""
     if request.param == "memory":

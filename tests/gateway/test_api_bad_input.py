@@ -209,12 +209,31 @@ async def test_a_bad_place_to_look_for_stock_near_is_a_problem_naming_near(
     assert_no_python_internals(response)
 
 
-async def test_availability_of_an_unknown_sku_names_its_place_in_the_list(
+async def test_availability_answers_the_known_skus_and_names_the_unknown_ones_by_place(
     storefront: GraphQLClient,
 ) -> None:
-    response = await storefront.execute(AVAILABILITY, {"skus": ["OAK-CHAIR", "UNOBTAINIUM-LAMP"]})
+    document = AVAILABILITY.replace(
+        "items { sku", "unknownSkus { ...ProblemFields sku } items { sku"
+    )
+    response = await storefront.execute(
+        document, {"skus": ["OAK-TABLE-200", "NOPE", "OAK-CHAIR", "UNOBTAINIUM-LAMP"]}
+    )
 
-    assert_problem(response.result("availability"), "UnknownSku", "UNKNOWN_SKU", "skus[1]")
+    found = response.result("availability")
+    assert [item["sku"] for item in found["items"]] == ["OAK-TABLE-200", "OAK-CHAIR"]
+    assert all(item["total"] > 0 for item in found["items"])
+    assert [(p["sku"], p["field"]) for p in found["unknownSkus"]] == [
+        ("NOPE", "skus[1]"),
+        ("UNOBTAINIUM-LAMP", "skus[3]"),
+    ]
+
+
+async def test_availability_of_unknown_skus_only_is_the_unknown_sku_problem(
+    storefront: GraphQLClient,
+) -> None:
+    response = await storefront.execute(AVAILABILITY, {"skus": ["UNOBTAINIUM-LAMP", "NOPE"]})
+
+    assert_problem(response.result("availability"), "UnknownSku", "UNKNOWN_SKU", "skus[0]")
 
 
 async def test_a_malformed_token_is_an_invalid_quote(storefront: GraphQLClient) -> None:

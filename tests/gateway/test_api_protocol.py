@@ -41,24 +41,22 @@ async def test_a_query_is_answered_as_graphql_response_json(http: httpx.AsyncCli
     assert response.headers["cache-control"] == "no-store"
 
 
-async def test_a_document_that_does_not_parse_is_400_without_data(
-    http: httpx.AsyncClient,
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        ("{ availability(skus: [ }", "GRAPHQL_PARSE_FAILED"),
+        ("{ availability { __typename } }", "GRAPHQL_VALIDATION_FAILED"),
+    ],
+    ids=["does not parse", "does not validate"],
+)
+async def test_a_document_that_does_not_parse_or_validate_is_400_without_data(
+    http: httpx.AsyncClient, document: str, code: str
 ) -> None:
-    response = await post(http, STOREFRONT, {"query": "{ availability(skus: [ }"})
+    response = await post(http, STOREFRONT, {"query": document})
 
     assert response.status_code == 400
     assert "data" not in body_of(response)
-    assert error_codes(response) == ["GRAPHQL_PARSE_FAILED"]
-
-
-async def test_a_document_that_does_not_validate_is_400_without_data(
-    http: httpx.AsyncClient,
-) -> None:
-    response = await post(http, STOREFRONT, {"query": "{ availability { __typename } }"})
-
-    assert response.status_code == 400
-    assert "data" not in body_of(response)
-    assert error_codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert error_codes(response) == [code]
 
 
 async def test_variables_that_do_not_coerce_are_400_before_execution(

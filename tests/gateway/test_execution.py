@@ -26,7 +26,7 @@ from gateway.fastpath.variable_plans import plan_variables
 from gateway.ops.settings import Settings
 from gateway.service.promise_service import PromiseService
 from stock_cache import StockStore
-from tests.gateway.conftest import LYON_CART, MONDAY_10_PARIS, STOREFRONT
+from tests.gateway.conftest import LYON_CART, MONDAY_10_PARIS, STOREFRONT, monday_clock
 from tests.gateway.http_support import Exploding, body_of, post
 
 LYON = '{postcode: {country: "FR", postcode: "69003"}}'
@@ -113,7 +113,9 @@ async def test_the_cart_page_lists_options_with_quote_tokens(service: PromiseSer
 async def test_a_bug_in_a_resolver_is_logged_whole_and_answered_masked_at_its_path(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = create_app(Settings(store_url="memory://"), store=cast(StockStore, Exploding()))
+    app = create_app(
+        Settings(store_url="memory://"), clock=monday_clock(), store=cast(StockStore, Exploding())
+    )
     async with app.router.lifespan_context(app):
         service: PromiseService = app.state.promise_service
         with caplog.at_level(logging.ERROR, logger="gateway.execution"):

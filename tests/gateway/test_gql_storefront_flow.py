@@ -9,7 +9,6 @@ holds the printed text) and hands it to the server through `TRUSTED_DOCUMENTS_FI
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,7 @@ from graphql import print_ast
 
 from gateway.admission.trusted_documents import digest_of
 from tests.gateway.conftest import KEY_OF
-from tests.gateway.test_http_end_to_end import REPO, Server, clean_environment, gateway_command
-from tests.redis_server import free_port
+from tests.gateway.served import Server, clean_environment, serving_process
 
 AVAILABILITY = """
 query ProductPage($skus: [String!]!) {
@@ -70,23 +68,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
     manifest.write_text(
         json.dumps({f"sha256:{digest_of(sent_text(d))}": sent_text(d) for d in DOCUMENTS})
     )
-    port = free_port()
-    log = tmp_path / "gateway.log"
     environment = {**clean_environment(), "TRUSTED_DOCUMENTS_FILE": str(manifest)}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            gateway_command("serve", "--host", "127.0.0.1", "--port", str(port)),
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=environment,
-            cwd=REPO,
-        )
-    started = Server(process, f"http://127.0.0.1:{port}", log)
-    try:
-        started.wait_until_healthy()
+    with serving_process([], tmp_path / "gateway.log", env=environment) as started:
         yield started
-    finally:
-        started.stop()
 
 
 def client_for(server: Server, key: str) -> Client:

@@ -21,7 +21,7 @@ from gateway.service.answers import QuotedOption
 from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
 from promise.quotes import Quote, SigningKeys, quote_of
-from tests.gateway.conftest import MONDAY_10_PARIS
+from tests.gateway.conftest import MONDAY_10_PARIS, monday_clock
 from tests.gateway.graphql_client import COMMIT
 
 CLIENT = "lazy-quotes"
@@ -53,7 +53,7 @@ class CountingKeys(SigningKeys):
 @pytest.fixture
 async def service() -> AsyncIterator[PromiseService]:
     """A promise service on the app's network and store, signing with counting keys."""
-    app = create_app(Settings(store_url="memory://"))
+    app = create_app(Settings(store_url="memory://"), clock=monday_clock())
     async with app.router.lifespan_context(app):
         shared: PromiseService = app.state.promise_service
         keys = CountingKeys(shared.keys.current, shared.keys.secrets)
@@ -62,6 +62,7 @@ async def service() -> AsyncIterator[PromiseService]:
             shared.store,
             keys,
             quote_ttl_seconds=900,
+            clock=shared.clock,
             channels=shared.channels,
         )
 

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from datetime import time
 from pathlib import Path
 
 import pytest
 
+from gateway.ops.settings import DEFAULT_NETWORK_DIR
 from network_loader.network_files import load_network, load_stock_levels
 from network_loader.opening_hours import parse_opening_hours
 from promise.errors import NetworkDataError
 from promise.geo import geodesic_km
 from promise.network import Capability, Network, NodeType
-
-DEMO = Path(__file__).resolve().parents[2] / "network" / "demo"
-
-
-@pytest.fixture(scope="module")
-def demo() -> Network:
-    return load_network(DEMO)
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    """A writable copy of the demo network, to break one cell at a time."""
-    for source in DEMO.iterdir():
-        if source.is_file():
-            shutil.copy(source, tmp_path / source.name)
-    return tmp_path
 
 
 def set_cell(path: Path, row: int, column: str, value: str) -> None:
@@ -164,7 +148,7 @@ def test_stores_open_monday_to_saturday_and_dcs_on_saturday_morning(demo: Networ
 
 
 def test_dcs_hold_most_skus_and_stores_about_a_third(demo: Network) -> None:
-    levels = load_stock_levels(DEMO, network=demo)
+    levels = load_stock_levels(DEFAULT_NETWORK_DIR, network=demo)
     assert sum(len(skus) for skus in levels.values()) == 2798
     assert len(levels["DC-BONNEUIL"]) / len(demo.skus) > 0.85
     assert 0.2 < len(levels["LYON-PART-DIEU"]) / len(demo.skus) < 0.4

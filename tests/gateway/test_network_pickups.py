@@ -3,7 +3,6 @@ trip factor of the demo network, and the errors naming a bad row."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import time
 from pathlib import Path
 
@@ -14,20 +13,6 @@ from network_loader.network_files import load_network
 from promise.errors import NetworkDataError
 from promise.geo import geodesic_km
 from promise.network import Network, PointType
-
-DEMO = Path(__file__).resolve().parents[2] / "network" / "demo"
-
-
-@pytest.fixture(scope="module")
-def demo() -> Network:
-    return load_network(DEMO)
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    target = tmp_path / "net"
-    shutil.copytree(DEMO, target)
-    return target
 
 
 def append(path: Path, line: str) -> int:

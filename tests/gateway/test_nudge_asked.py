@@ -19,7 +19,7 @@ from gateway.ops.settings import Settings
 from gateway.service.answers import QuotedPromise
 from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
-from tests.gateway.conftest import MONDAY_10_PARIS
+from tests.gateway.conftest import MONDAY_10_PARIS, monday_clock
 
 CLIENT = "nudge-asked"
 SKUS = ("ANGLE-GRINDER-125", "BATH-MAT-60")
@@ -52,7 +52,7 @@ class Recording(PromiseService):
 
 @pytest.fixture
 async def service() -> AsyncIterator[Recording]:
-    app = create_app(Settings(store_url="memory://"))
+    app = create_app(Settings(store_url="memory://"), clock=monday_clock())
     async with app.router.lifespan_context(app):
         shared: PromiseService = app.state.promise_service
         recording = Recording(
@@ -60,6 +60,7 @@ async def service() -> AsyncIterator[Recording]:
             shared.store,
             shared.keys,
             quote_ttl_seconds=900,
+            clock=shared.clock,
             channels=shared.channels,
         )
         recording.asked = []

@@ -25,7 +25,13 @@ from network_loader.network_files import load_network
 from promise.errors import NetworkDataError
 from promise.network import NodeType
 from promise.profiles import Criterion
-from tests.gateway.conftest import KEY_OF, LYON_CART, STOREFRONT, production_settings
+from tests.gateway.conftest import (
+    KEY_OF,
+    LYON_CART,
+    STOREFRONT,
+    monday_clock,
+    production_settings,
+)
 from tests.gateway.graphql_client import JSON, GraphQLClient, line
 
 QUERY = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
@@ -41,7 +47,7 @@ MONDAY_10 = "2026-11-23T10:00:00+01:00"
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[Any]:
-    app = create_app(Settings(store_url="memory://", dev_mode=True))
+    app = create_app(Settings(store_url="memory://", dev_mode=True), clock=monday_clock())
     async with app.router.lifespan_context(app):
         yield app.state.promise_service
 

@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gateway.test_http_end_to_end import REPO, clean_environment, gateway_command
+from tests.gateway.served import REPO, clean_environment, gateway_command, output_of, wait_until
 from tests.redis_server import free_port
 from tests.worker_processes import spawned_workers
 
@@ -31,7 +30,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 SIGNING_KEYS = "test-1:a-signing-secret-of-the-worker-tests"
-WAIT_SECONDS = 20.0
 # Hashed over 2 sockets, all 64 land on the same one with a chance of 2**-63.
 CONNECTIONS = 64
 _LISTEN, _ESTABLISHED = "0A", "01"
@@ -68,7 +66,7 @@ class Gateway:
     log: Path
 
     def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
+        return output_of(self.log)
 
     def holders(self, state: str) -> Counter[int]:
         """How many sockets of the port in `state` each worker holds."""
@@ -77,14 +75,7 @@ class Gateway:
         return Counter({pid: count for pid, count in held.items() if count})
 
     def wait_for(self, ready: str, check: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the gateway exited with {self.process.returncode}:\n{self.output()}")
-            if check():
-                return
-            time.sleep(0.02)
-        pytest.fail(f"not {ready} in {WAIT_SECONDS:.0f} s:\n{self.output()}")
+        wait_until(self.process, self.log, ready, check)
 
     def wait_until_serving(self, *, without: int | None = None) -> list[int]:
         """The 2 workers, once each listens on a socket of its own (and neither is `without`)."""

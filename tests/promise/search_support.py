@@ -24,6 +24,7 @@ from promise.sourcing import (
     ShipmentParts,
     ShipmentScore,
     Stock,
+    search_plans,
 )
 
 MONDAY = date(2026, 11, 23)
@@ -153,3 +154,23 @@ def random_world(
         holders = rnd.sample(sorted(places), rnd.randint(1, min(4, nodes)))
         stock[line.sku] = {node: rnd.randint(1, 4) for node in holders}
     return cart, places, stock
+
+
+CRITERIA = list(Criterion)
+
+
+def assert_search_reaches_the_exhaustive_value(
+    rnd: random.Random, cart: Sequence[CartLine], world: Mapping[str, Place], stock: Stock
+) -> None:
+    """Under an objective and a cap on shipments drawn from `rnd`, the search is exact and
+    reaches the best objective values that brute force finds."""
+    objective = tuple(rnd.sample(CRITERIA, rnd.randint(1, len(CRITERIA))))
+    cap = rnd.randint(1, 4)
+
+    result = search_plans(
+        cart, candidates(world), stock, judge(world, objective, stock), max_shipments=cap
+    )
+    expected = exhaustive_best(cart, world, stock, objective, max_shipments=cap)
+
+    assert result.exact
+    assert (result.best.values if result.best else None) == expected

@@ -11,7 +11,7 @@ from promise.candidates import CandidateFinder
 from promise.errors import DestinationNotServed, ProblemCode
 from promise.geo import GeoPoint
 from promise.network import Network
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     CONFLUENCE,
     DC_BONNEUIL,
     DC_MIRAMAS,

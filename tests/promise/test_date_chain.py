@@ -13,10 +13,9 @@ import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 
 from carriers.regions import Region
-from carriers.services import DeliveryKind
-from carriers.transit import TransitTable
 from promise.dates import (
     Dispatch,
+    Timing,
     collect_in_store,
     duration_text,
     home_delivery,
@@ -36,22 +35,13 @@ from tests.promise.builders import (
     a_store,
     hours,
     in_paris,
+    relay_service,
+    same_day_service,
 )
 
 STANDARD = a_service()
-COURIER = a_service(
-    "COURIER-SAME-DAY",
-    kind=DeliveryKind.SAME_DAY,
-    cutoff=time(14),
-    transit=TransitTable.single((1.0,)),
-    delivery_window=(time(18), time(22)),
-)
-RELAY = a_service(
-    "RELAY-POINT-72H",
-    kind=DeliveryKind.PICKUP_POINT,
-    cutoff=time(14),
-    transit=TransitTable.single((0.0, 0.30, 0.50, 0.15, 0.05)),
-)
+COURIER = same_day_service()  # ordered by 14:00, delivered 18:00-22:00, within 15 km
+RELAY = relay_service()
 METROPOLE = Region("FR", None, "Europe/Paris")
 MOSELLE = Region("FR", "57", "Europe/Paris")
 ALSACE = Region("FR", "6AE", "Europe/Paris")
@@ -65,6 +55,13 @@ def with_pickups(node: Node, code: str, **times: tuple[time, ...]) -> Node:
         days = {"weekdays": MON_TO_FRI, "saturday": {6}, "every_day": MON_TO_SAT}[name]
         by_weekday.update(dict.fromkeys(days, moments))
     return dataclasses.replace(node, pickups={code: PickupTimes(by_weekday)})
+
+
+def standard_timing(node: Node, now: datetime) -> Timing:
+    """The standard service's timing from `node` to an address in metropolitan France."""
+    timing = home_delivery(node, STANDARD, 120.0, now, confidence=0.95, country="FR")
+    assert timing is not None
+    return timing
 
 
 def standard_from(node: Node, now: datetime, **options: Region | float) -> tuple[date, date]:
@@ -98,11 +95,8 @@ def test_an_early_collection_moves_the_order_deadline_before_the_cutoff() -> Non
 def test_an_order_missing_the_last_collection_leaves_the_next_working_day() -> None:
     dc = with_pickups(a_dc(), "COLISSIMO-48H", weekdays=(time(16),))
 
-    timing = home_delivery(
-        dc, STANDARD, 120.0, in_paris(2026, 11, 23, 14, 1), confidence=0.95, country="FR"
-    )
+    timing = standard_timing(dc, in_paris(2026, 11, 23, 14, 1))
 
-    assert timing is not None
     assert timing.order_by == in_paris(2026, 11, 24, 14)
     assert (timing.dispatch_day, timing.likely, timing.promised) == (
         date(2026, 11, 24),
@@ -135,11 +129,8 @@ def test_the_order_holds_until_the_last_collection_of_the_day_it_can_make() -> N
 def test_a_dc_open_on_saturday_without_a_saturday_collection_ships_on_monday() -> None:
     dc = with_pickups(a_dc(), "COLISSIMO-48H", weekdays=(time(18),))
 
-    timing = home_delivery(
-        dc, STANDARD, 120.0, in_paris(2026, 11, 27, 16), confidence=0.95, country="FR"
-    )
+    timing = standard_timing(dc, in_paris(2026, 11, 27, 16))
 
-    assert timing is not None
     assert timing.order_by == in_paris(2026, 11, 30, 15)
     assert (timing.dispatch_day, timing.likely, timing.promised) == (
         date(2026, 11, 30),
@@ -152,11 +143,8 @@ def test_a_saturday_collection_before_noon_takes_orders_until_half_past_nine() -
     # Saturday 08:00-12:00, collected at 11:30: 11:30 less 2 h of preparation.
     dc = with_pickups(a_dc(), "COLISSIMO-48H", weekdays=(time(18),), saturday=(time(11, 30),))
 
-    timing = home_delivery(
-        dc, STANDARD, 120.0, in_paris(2026, 11, 27, 16), confidence=0.95, country="FR"
-    )
+    timing = standard_timing(dc, in_paris(2026, 11, 27, 16))
 
-    assert timing is not None
     assert timing.order_by == in_paris(2026, 11, 28, 9, 30)
     assert (timing.dispatch_day, timing.likely, timing.promised) == (
         date(2026, 11, 28),
@@ -168,11 +156,8 @@ def test_a_saturday_collection_before_noon_takes_orders_until_half_past_nine() -
 def test_no_collection_on_labour_day_even_when_it_is_scheduled() -> None:
     dc = with_pickups(a_dc(), "COLISSIMO-48H", weekdays=(time(18),))
 
-    timing = home_delivery(
-        dc, STANDARD, 120.0, in_paris(2026, 5, 1, 9), confidence=0.95, country="FR"
-    )
+    timing = standard_timing(dc, in_paris(2026, 5, 1, 9))
 
-    assert timing is not None
     assert timing.order_by == in_paris(2026, 5, 4, 15)
     assert (timing.dispatch_day, timing.likely, timing.promised) == (
         date(2026, 5, 4),

@@ -29,17 +29,11 @@ from tests.promise.builders import (
     a_store,
     hours,
     in_paris,
+    same_day_service,
 )
 
 CUTOFF = time(15)
-COURIER = a_service(
-    "COURIER-SAME-DAY",
-    kind=DeliveryKind.SAME_DAY,
-    cutoff=time(14),
-    transit=TransitTable.single((1.0,)),
-    delivery_window=(time(18), time(22)),
-    max_distance_km=15.0,
-)
+COURIER = same_day_service()  # ordered by 14:00, delivered 18:00-22:00, within 15 km
 OVERNIGHT_TRANSFER = a_service(
     "STORE-TRANSFER",
     kind=DeliveryKind.TRANSFER,

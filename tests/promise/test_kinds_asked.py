@@ -11,7 +11,7 @@ from promise.candidates import CandidateFinder
 from promise.cart import Destination
 from promise.errors import InvalidInput
 from promise.promise_builder import Option, PromiseRequest, build_options
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BRASS_LAMP,
     DC_SQF,
     HOME_LYON_BROTTEAUX,

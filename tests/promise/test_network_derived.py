@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from promise.geo import geodesic_km
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BONNEUIL,
     CONFLUENCE,
     DC_BONNEUIL,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BRASS_LAMP,
     DC_BONNEUIL,
     DC_SQF,

@@ -10,25 +10,22 @@ import dataclasses
 from datetime import date, time
 
 from carriers.emissions import CustomerTrip
-from carriers.services import CarrierService, DeliveryKind, Price
-from carriers.transit import TransitTable
+from carriers.services import DeliveryKind
 from promise.candidates import CandidateFinder
 from promise.cart import Destination
 from promise.geo import GeoPoint
 from promise.inbound import InboundLot
 from promise.network import Network, OpeningHours, PickupPoint, PointType
 from promise.promise_builder import NearbyPoint, Option, PromiseRequest, build_options
-from tests.promise.option_builders import (
-    ARTICULATED_TRUCK,
+from tests.promise.builders import (
     BRASS_LAMP,
     COLLECT,
     DC_SQF,
-    DIESEL_VAN,
     HOME_LYON_BROTTEAUX,
     LINEN_CUSHION,
-    MON_TO_SAT,
     OAK_TABLE,
     PART_DIEU,
+    RELAY,
     STANDARD,
     TUESDAY_MORNING,
     a_dc,
@@ -36,30 +33,11 @@ from tests.promise.option_builders import (
     cart,
     in_paris,
     lyon_and_paris_nodes,
+    relay_service,
 )
 
-RELAY = "RELAY-POINT-72H"
 EVERY_DAY = {day: (time(0), time(23, 59)) for day in range(1, 8)}
 CAR = CustomerTrip("CAR", 200.0, 1.0, "ADEME, indicative")
-
-
-def relay_service() -> CarrierService:
-    """Relay points and lockers from the DCs: day 2 likely, day 3 at 95 %, 30 kg at most."""
-    return CarrierService(
-        code=RELAY,
-        name="Pickup point or locker",
-        carrier="Relay network",
-        kind=DeliveryKind.PICKUP_POINT,
-        cutoff=time(14),
-        transit=TransitTable.single((0.0, 0.30, 0.50, 0.15, 0.05)),
-        delivery_weekdays=MON_TO_SAT,
-        price=Price(390, 40),
-        linehaul=ARTICULATED_TRUCK,
-        last_mile=DIESEL_VAN,
-        last_mile_grams_per_parcel=60.0,
-        packaging_grams=200,
-        max_parcel_grams=30_000,
-    )
 
 
 def a_point(point_id: str, location: GeoPoint, kind: PointType = PointType.RELAY) -> PickupPoint:

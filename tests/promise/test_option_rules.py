@@ -18,7 +18,7 @@ from promise.network import Network, NodeType
 from promise.profiles import Criterion, Filter, Filters, Rejection, RuleProfile
 from promise.promise_builder import Label, Promise, PromiseRequest, build_promise
 from promise.sourcing import Stock
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BRASS_LAMP,
     DC_BONNEUIL,
     DC_SQF,

@@ -19,7 +19,7 @@ from promise.profiles import DEFAULT_PROFILE
 from promise.promise_builder import Option
 from promise.shipment_scoring import ShipmentScorer, Supply
 from promise.sourcing import Candidate, PlannedShipment
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BRASS_LAMP,
     CONFLUENCE,
     DC_BONNEUIL,

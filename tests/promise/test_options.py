@@ -18,7 +18,7 @@ from carriers.transit import TransitTable
 from promise.errors import DestinationNotServed, NothingInStock, ProblemCode
 from promise.geo import GeoPoint
 from promise.promise_builder import Label, Option
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BONNEUIL,
     BRASS_LAMP,
     COLLECT,

@@ -20,15 +20,16 @@ from promise.cart import Destination
 from promise.explain import ReasonCode
 from promise.parcel_bound import fewest_parcels_for
 from promise.promise_builder import PromiseRequest, build_promise
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BRASS_LAMP,
     DC_SQF,
     HOME_LYON_BROTTEAUX,
     OAK_TABLE,
+    RELAY,
     TUESDAY_MORNING,
     cart,
 )
-from tests.promise.test_option_kinds import RELAY, relay_network
+from tests.promise.test_option_kinds import relay_network
 
 RELAY_LOAD = 29_800  # 30 kg less 200 g of packaging
 

@@ -15,7 +15,7 @@ from promise.profiles import (
     rejection,
     rejects_none,
 )
-from tests.promise.option_builders import DC_SQF, PART_DIEU, a_dc, a_store
+from tests.promise.builders import DC_SQF, PART_DIEU, a_dc, a_store
 
 STORE = a_store()
 DC = a_dc()

@@ -17,7 +17,7 @@ from carriers.regions import postcode_region
 from promise.cart import CartLine, Destination
 from promise.errors import ProblemCode, QuoteExpired, QuoteInvalid
 from promise.quotes import TOKEN_FIELD, Quote, QuotedShipment, SigningKeys, fingerprint, quote_of
-from tests.promise.option_builders import (
+from tests.promise.builders import (
     BRASS_LAMP,
     COLLECT,
     DC_SQF,

@@ -19,7 +19,9 @@ from promise.sourcing import (
     search_plans,
 )
 from tests.promise.search_support import (
+    CRITERIA,
     Place,
+    assert_search_reaches_the_exhaustive_value,
     candidates,
     exhaustive_best,
     judge,
@@ -189,8 +191,6 @@ def test_no_plan_when_the_cart_needs_more_shipments_than_the_profile_allows() ->
 
 # Optimality on small instances, bounded work on large ones.
 
-CRITERIA = list(Criterion)
-
 
 @pytest.mark.parametrize("seed", range(60))
 def test_on_small_carts_the_search_reaches_the_objective_value_of_exhaustive_search(
@@ -199,16 +199,8 @@ def test_on_small_carts_the_search_reaches_the_objective_value_of_exhaustive_sea
     rnd = random.Random(seed)
     lines, nodes = rnd.randint(1, 6), rnd.randint(2, 12)
     cart, world, stock = random_world(seed, lines=lines, nodes=nodes)
-    objective = tuple(rnd.sample(CRITERIA, rnd.randint(1, len(CRITERIA))))
-    cap = rnd.randint(1, 4)
 
-    result = search_plans(
-        cart, candidates(world), stock, judge(world, objective, stock), max_shipments=cap
-    )
-    expected = exhaustive_best(cart, world, stock, objective, max_shipments=cap)
-
-    assert result.exact
-    assert (result.best.values if result.best else None) == expected
+    assert_search_reaches_the_exhaustive_value(rnd, cart, world, stock)
 
 
 @pytest.mark.parametrize("seed", range(40))

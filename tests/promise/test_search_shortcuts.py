@@ -22,15 +22,14 @@ from promise.profiles import Criterion
 from promise.search_limits import BEAM_WIDTH, EXACT_BUDGET, NODES_PER_LINE
 from promise.sourcing import Judge, SearchResult, ShipmentParts, Stock, search_plans
 from tests.promise.search_support import (
+    CRITERIA,
     Place,
+    assert_search_reaches_the_exhaustive_value,
     candidates,
-    exhaustive_best,
     judge,
     random_world,
     scorer,
 )
-
-CRITERIA = list(Criterion)
 
 
 def dense_stock(rnd: random.Random, cart: tuple[CartLine, ...], nodes: list[str]) -> Stock:
@@ -80,16 +79,8 @@ def test_the_exact_search_reaches_the_exhaustive_value_when_every_node_holds_muc
     rnd = random.Random(seed)
     cart, world, _ = random_world(seed, lines=rnd.randint(1, 4), nodes=rnd.randint(2, 8))
     stock = dense_stock(rnd, cart, sorted(world))
-    objective = tuple(rnd.sample(CRITERIA, rnd.randint(1, len(CRITERIA))))
-    cap = rnd.randint(1, 4)
 
-    result = search_plans(
-        cart, candidates(world), stock, judge(world, objective, stock), max_shipments=cap
-    )
-    expected = exhaustive_best(cart, world, stock, objective, max_shipments=cap)
-
-    assert result.exact
-    assert (result.best.values if result.best else None) == expected
+    assert_search_reaches_the_exhaustive_value(rnd, cart, world, stock)
 
 
 def beamed(seed: int, *, cut: bool) -> tuple[SearchResult, int]:

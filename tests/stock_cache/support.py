@@ -12,6 +12,9 @@ LYON = "LYON-PART-DIEU"  # a distribution centre: no safety stock, takes future 
 PARIS = "PARIS-RIVOLI"  # a store: keeps 2 units of everything for walk-in shoppers
 MARSEILLE = "MARSEILLE-PRADO"  # a store whose counts are trusted: no safety stock
 BORDEAUX = "BORDEAUX-LAC"  # a store under the store rule: 20% of on hand held back
+# Every node of the tests, and the two near a shopper in Marseille, nearest first.
+NETWORK = (LYON, PARIS, MARSEILLE, BORDEAUX)
+NEAR = (MARSEILLE, LYON)
 
 TABLE = "OAK-TABLE-120"
 SOFA = "LINEN-SOFA-3P"

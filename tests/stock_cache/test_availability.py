@@ -19,6 +19,8 @@ from tests.stock_cache.support import (
     LYON,
     MARKETPLACE_X,
     MARSEILLE,
+    NEAR,
+    NETWORK,
     PARIS,
     SOFA,
     STOREFRONT,
@@ -28,9 +30,6 @@ from tests.stock_cache.support import (
     event,
     hold,
 )
-
-NETWORK = (LYON, PARIS, MARSEILLE, BORDEAUX)
-NEAR = (MARSEILLE, LYON)
 
 
 async def total(

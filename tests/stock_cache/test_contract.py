@@ -38,6 +38,14 @@ def held(outcome: ReserveOutcome) -> Allocation:
     return outcome.allocation
 
 
+async def an_expired_hold(store: StockStore, clock: FakeClock, *, after_seconds: int) -> Allocation:
+    """A hold of 1 of Lyon's 10 tables for 60 s, `after_seconds` after it was taken."""
+    await store.set_levels(LYON, {TABLE: 10})
+    allocation = held(await store.reserve(hold((LYON, TABLE, 1), ttl_seconds=60)))
+    clock.advance(after_seconds)
+    return allocation
+
+
 async def table_atp(store: StockStore, node: str = LYON) -> int:
     return (await store.atp([TABLE], [node]))[TABLE][node]
 
@@ -296,9 +304,7 @@ class TestExpiry:
     async def test_an_expired_hold_reads_as_expired(
         self, store: StockStore, clock: FakeClock
     ) -> None:
-        await store.set_levels(LYON, {TABLE: 10})
-        allocation = held(await store.reserve(hold((LYON, TABLE, 1), ttl_seconds=60)))
-        clock.advance(60)
+        allocation = await an_expired_hold(store, clock, after_seconds=60)
 
         now = await store.get_allocation(STOREFRONT, allocation.id)
 
@@ -308,9 +314,7 @@ class TestExpiry:
     async def test_an_expired_hold_cannot_be_confirmed(
         self, store: StockStore, clock: FakeClock
     ) -> None:
-        await store.set_levels(LYON, {TABLE: 10})
-        allocation = held(await store.reserve(hold((LYON, TABLE, 1), ttl_seconds=60)))
-        clock.advance(120)
+        allocation = await an_expired_hold(store, clock, after_seconds=120)
 
         with pytest.raises(AllocationStateError) as refused:
             await store.confirm(STOREFRONT, allocation.id, "ORDER-1001")
@@ -321,9 +325,7 @@ class TestExpiry:
     async def test_an_expired_hold_cannot_be_released(
         self, store: StockStore, clock: FakeClock
     ) -> None:
-        await store.set_levels(LYON, {TABLE: 10})
-        allocation = held(await store.reserve(hold((LYON, TABLE, 1), ttl_seconds=60)))
-        clock.advance(120)
+        allocation = await an_expired_hold(store, clock, after_seconds=120)
 
         with pytest.raises(AllocationStateError) as refused:
             await store.release(STOREFRONT, allocation.id)

@@ -16,14 +16,13 @@ from tests.stock_cache.support import (
     LYON,
     MARKETPLACE_X,
     MARSEILLE,
+    NEAR,
+    NETWORK,
     PARIS,
     SOFA,
     TABLE,
     hold,
 )
-
-NETWORK = (LYON, PARIS, MARSEILLE, BORDEAUX)
-NEAR = (MARSEILLE, LYON)
 
 
 @pytest.fixture

@@ -20,12 +20,12 @@ from stock_cache.redis_store import RedisStore
 from tests.redis_cluster import RedisClusterNodes
 from tests.redis_server import RedisServer
 from tests.stock_cache.redis_costs import Cost, CostMeter, node_names
-from tests.stock_cache.support import CHAIR, LYON, MARSEILLE, PARIS, RULES, SOFA, TABLE, hold
-
-NEAR = (MARSEILLE, LYON)
+from tests.stock_cache.support import CHAIR, LYON, MARSEILLE, NEAR, PARIS, RULES, SOFA, TABLE, hold
 
 
-@pytest.fixture(params=["redis", "cluster"])
+@pytest.fixture(
+    params=[pytest.param(name, marks=pytest.mark.redis) for name in ("redis", "cluster")]
+)
 def ports(request: pytest.FixtureRequest) -> tuple[str, tuple[int, ...]]:
     """The URL of a backend and the ports of its servers."""
     if request.param == "redis":

@@ -17,6 +17,8 @@ from tests.stock_cache.support import (
     CHAIR,
     LYON,
     MARSEILLE,
+    NEAR,
+    NETWORK,
     PARIS,
     RULES,
     STOREFRONT,
@@ -25,8 +27,6 @@ from tests.stock_cache.support import (
     hold,
 )
 
-NETWORK = (LYON, PARIS, MARSEILLE, BORDEAUX)
-NEAR = (MARSEILLE, LYON)
 URLS = pytest.mark.parametrize("url_fixture", ["redis_url", "redis_cluster_url"])
 
 Opener = Callable[[StockRules], RedisStore]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway.api.types.network import NodeInfo
+from gateway.api.types.problems import UnknownSku
 from gateway.service.answers import SkuLevels
 from promise.network import Network
 
@@ -42,4 +43,8 @@ class SkuAvailability:
 
 @strawberry.type
 class Availability:
-    items: list[SkuAvailability]
+    items: list[SkuAvailability] = strawberry.field(description="The known SKUs, in order.")
+    unknown_skus: list[UnknownSku] = strawberry.field(
+        default_factory=list,
+        description="A problem per SKU the network does not know, naming its place in `skus`.",
+    )

@@ -32,6 +32,7 @@ class ProblemCode(enum.Enum):
     OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
     ADDRESS_NOT_FOUND = "ADDRESS_NOT_FOUND"
     GEOCODER_UNAVAILABLE = "GEOCODER_UNAVAILABLE"
+    TOO_HEAVY = "TOO_HEAVY"
 
 
 @strawberry.interface
@@ -70,6 +71,11 @@ class DestinationNotServed(Problem):
 
 @strawberry.type
 class NothingInStock(Problem):
+    pass
+
+
+@strawberry.type
+class TooHeavy(Problem):
     pass
 
 

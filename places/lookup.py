@@ -1,0 +1,69 @@
+"""Resolving a destination: a postcode to its Place, a point to the Place it lies in.
+
+The table is built on first use (or by `load()` at start-up) and shared by every thread:
+a postcode is then a dict read, a point a search of the grid cells around it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import replace
+
+from places.errors import InvalidCoordinates, UnknownPostcode
+from places.formats import postcode_key
+from places.place import Place, Precision, Unserved
+from places.table import Table, build
+
+# How far the nearest known place may lie from a point for that point to be placed.
+DEFAULT_RADIUS_KM = 30.0
+
+_table: Table | None = None
+_lock = threading.Lock()
+
+
+def load() -> Table:
+    """The table, built on the first call (a few seconds) and kept for the process."""
+    global _table
+    table = _table
+    if table is None:
+        with _lock:
+            if _table is None:
+                _table = build()
+            table = _table
+    return table
+
+
+def resolve_postcode(country: str, postcode: str) -> Place:
+    """The Place of `postcode` in `country` (ISO alpha-2).
+
+    Raises CountryNotServed, InvalidPostcode (the country's format) or UnknownPostcode.
+    """
+    country = country.strip().upper()
+    key = postcode_key(country, postcode)
+    place = load().places.get((country, key))
+    if place is None:
+        raise UnknownPostcode(country, key)
+    return place
+
+
+def place_at(
+    latitude: float, longitude: float, *, radius_km: float = DEFAULT_RADIUS_KM
+) -> Place | Unserved:
+    """The Place a point lies in: the country, region, calendar and zone of the nearest known
+    locality within `radius_km`, with the point itself (precision POINT). A point nearest to a
+    neighbouring country, or far from every locality, is Unserved."""
+    if not (math.isfinite(latitude) and -90.0 <= latitude <= 90.0):
+        raise InvalidCoordinates("latitude", latitude)
+    if not (math.isfinite(longitude) and -180.0 <= longitude <= 180.0):
+        raise InvalidCoordinates("longitude", longitude)
+    table = load()
+    found = table.grid.nearest(latitude, longitude, radius_km)
+    if found is None:
+        return Unserved(latitude, longitude, None)
+    payload, _ = found
+    if payload < 0:
+        return Unserved(latitude, longitude, table.neighbours[-1 - payload])
+    return replace(
+        table.indexed[payload], latitude=latitude, longitude=longitude, precision=Precision.POINT
+    )

@@ -1,0 +1,323 @@
+"""Headline promises for a listing page: one unit of each of many SKUs, computed as one batch.
+
+Each SKU is asked for alone (quantity 1), so its best plan is one shipment from one node. The
+work every SKU would repeat is done once for the page: each home service filters the
+candidates by the rule profile and dates each node once (one `ShipmentScorer` and one `Judge`
+per service, shared by every SKU); a SKU then only ranks the kept nodes holding it by the
+profile's objective, the key a cart's search ranks single-node plans by, so a SKU's headline
+is the option `deliveryOptions` gives a one-unit cart of it. Click & collect is the nearest
+collect store within the collect radius with the SKU on its shelves, each store's readiness
+dated once. A SKU no kind asked can serve gets a problem of its own (out of stock, too
+heavy); the others are answered all the same.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from carriers.regions import country_region
+from carriers.services import CarrierService, DeliveryKind
+from promise.cart import CartLine
+from promise.dates import Timing, collect_in_store, home_delivery, same_day_delivery
+from promise.delivery_kinds import HOME_KINDS
+from promise.explain import ReasonCode
+from promise.judge import Judge, ShipmentParts
+from promise.network import Capability, Network, Node
+from promise.option_values import PromiseRequest
+from promise.plans import Candidate, PlanKey, PlannedShipment, Stock
+from promise.profiles import capacity_left, rejection, rejects_none
+from promise.shipment_scoring import ShipmentScorer, Supply
+
+LISTING_KINDS = (*HOME_KINDS, DeliveryKind.CLICK_AND_COLLECT)
+
+
+class SkuProblem(enum.Enum):
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    TOO_HEAVY = "TOO_HEAVY"
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """One kind's best promise for one unit: from which node, when, by when, at what price."""
+
+    kind: DeliveryKind
+    service_code: str
+    node_id: str
+    distance_km: float
+    promised: date
+    likely: date
+    order_by: datetime
+    price_cents: int
+    # Click & collect: when the unit is ready at the store (`node_id`).
+    ready_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedSku:
+    """A SKU's headlines in the order of the kinds asked, or the problem that kept it from any."""
+
+    sku: str
+    headlines: tuple[Headline, ...] = ()
+    problem: SkuProblem | None = None
+    # The kinds asked that gave nothing, each with why (the SKU may still have others).
+    missing: tuple[tuple[DeliveryKind, ReasonCode], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Service:
+    """One home service prepared for the page: the nodes it may use, its scorer and judge."""
+
+    service: CarrierService
+    kept: tuple[Candidate, ...]
+    scorer: ShipmentScorer
+    judge: Judge
+
+
+def _judge(
+    network: Network, request: PromiseRequest, scorer: ShipmentScorer, stock: Stock
+) -> Judge:
+    parts = ShipmentParts(
+        scorer,
+        stock,
+        priorities=network.priorities(),
+        stores=network.store_ids(),
+        keep_store_units=request.profile.keep_store_units,
+        day_zero=request.now.date(),
+    )
+    return Judge(request.profile.objective, parts)
+
+
+def _home_services(
+    network: Network,
+    request: PromiseRequest,
+    candidates: Sequence[Candidate],
+    supply: Supply,
+    kind: DeliveryKind,
+) -> list[_Service]:
+    """Each service of a home kind, with the candidates it and the profile allow."""
+    region = request.destination.region or country_region(network.country)
+    profile = request.profile
+    open_to_all = rejects_none(profile, capacity_exhausted=supply.capacity_exhausted())
+    prepared = []
+    for service in network.services_of_kind(kind):
+        dispatching = network.dispatching(service.code, same_day=kind is DeliveryKind.SAME_DAY)
+        reach = service.max_distance_km
+        kept = tuple(
+            c
+            for c in candidates
+            if c.node_id in dispatching
+            and (reach is None or c.distance_km <= reach)
+            and (
+                open_to_all
+                or rejection(
+                    profile,
+                    network.nodes[c.node_id],
+                    c.distance_km,
+                    capacity_left=supply.capacity_left,
+                )
+                is None
+            )
+        )
+
+        def timer(
+            node: Node,
+            distance_km: float,
+            not_before: datetime | None,
+            service: CarrierService = service,
+        ) -> Timing | None:
+            if service.kind is DeliveryKind.SAME_DAY:
+                return same_day_delivery(
+                    node, service, request.now, country=network.country, destination=region
+                )
+            return home_delivery(
+                node,
+                service,
+                distance_km,
+                request.now,
+                confidence=request.confidence,
+                country=network.country,
+                destination=region,
+            )
+
+        def service_for(_node: Node, service: CarrierService = service) -> CarrierService:
+            return service
+
+        scorer = ShipmentScorer(
+            network, profile, supply, service_for, timer, request.destination.point
+        )
+        prepared.append(
+            _Service(service, kept, scorer, _judge(network, request, scorer, supply.stock))
+        )
+    return prepared
+
+
+def _too_heavy(service: CarrierService, grams: int) -> bool:
+    limit = service.max_parcel_grams
+    return limit is not None and grams + service.packaging_grams > limit
+
+
+def _home_headline(
+    network: Network, prepared: Sequence[_Service], sku: str, stock: Stock
+) -> tuple[Headline | None, ReasonCode]:
+    """The best service's best node for one unit of `sku`, or why there is none."""
+    line = (CartLine(sku, 1),)
+    held = stock.get(sku, {})
+    grams = network.skus[sku].weight_grams
+    best: tuple[tuple[date, date, int], Headline] | None = None
+    reasons: set[ReasonCode] = set()
+    for service in prepared:
+        if _too_heavy(service.service, grams):
+            reasons.add(ReasonCode.TOO_HEAVY)
+            continue
+        chosen: tuple[PlanKey, PlannedShipment] | None = None
+        holders = 0
+        for candidate in service.kept:
+            if held.get(candidate.node_id, 0) < 1:
+                continue
+            holders += 1
+            planned = PlannedShipment(candidate.node_id, candidate.distance_km, line)
+            key = service.judge.key((planned,))
+            if key is not None and (chosen is None or key < chosen[0]):
+                chosen = (key, planned)
+        if chosen is None:
+            reasons.add(ReasonCode.NO_DELIVERY_DAY if holders else ReasonCode.NOT_IN_STOCK)
+            continue
+        shipment = service.scorer.shipment(chosen[1])
+        assert shipment is not None  # the judge scored it
+        timing = shipment.timing
+        headline = Headline(
+            service.service.kind,
+            service.service.code,
+            shipment.node_id,
+            shipment.distance_km,
+            timing.promised,
+            timing.likely,
+            timing.order_by,
+            shipment.price_cents,
+        )
+        rank = (headline.promised, headline.likely, headline.price_cents)
+        if best is None or rank < best[0]:
+            best = (rank, headline)
+    if best is not None:
+        return best[1], ReasonCode.NOT_IN_STOCK
+    if not prepared:
+        return None, ReasonCode.OUT_OF_RANGE
+    if reasons == {ReasonCode.TOO_HEAVY}:
+        return None, ReasonCode.TOO_HEAVY
+    if ReasonCode.NO_DELIVERY_DAY in reasons:
+        return None, ReasonCode.NO_DELIVERY_DAY
+    return None, ReasonCode.NOT_IN_STOCK
+
+
+@dataclass(frozen=True, slots=True)
+class _Store:
+    node: Node
+    distance_km: float
+    service: CarrierService
+    timing: Timing | None
+
+
+def _collect_stores(
+    network: Network, request: PromiseRequest, candidates: Sequence[Candidate]
+) -> list[_Store]:
+    """The collect stores within the collect radius, nearest first, each dated once."""
+    services = network.services_of_kind(DeliveryKind.CLICK_AND_COLLECT)
+    excluded = request.profile.filters.excluded_nodes
+    stores = []
+    for candidate in candidates:
+        node = network.nodes[candidate.node_id]
+        if (
+            candidate.distance_km > network.collect_radius_km
+            or Capability.CLICK_AND_COLLECT not in node.capabilities
+            or node.id in excluded
+        ):
+            continue
+        service = next((s for s in services if s.code in node.services), None)
+        if service is None:
+            continue
+        timing = collect_in_store(node, request.now, country=network.country)
+        stores.append(_Store(node, candidate.distance_km, service, timing))
+    return stores
+
+
+def _collect_headline(
+    network: Network, stores: Sequence[_Store], sku: str, stock: Stock
+) -> tuple[Headline | None, ReasonCode]:
+    held = stock.get(sku, {})
+    reason = ReasonCode.OUT_OF_RANGE if not stores else ReasonCode.NOT_IN_STOCK
+    for store in stores:
+        if held.get(store.node.id, 0) < 1:
+            continue
+        if store.timing is None:
+            reason = ReasonCode.NO_DELIVERY_DAY
+            continue
+        weight = network.skus[sku].weight_grams + store.service.packaging_grams
+        return (
+            Headline(
+                DeliveryKind.CLICK_AND_COLLECT,
+                store.service.code,
+                store.node.id,
+                round(store.distance_km, 1),
+                store.timing.promised,
+                store.timing.likely,
+                store.timing.order_by,
+                store.service.price.for_weight(weight),
+                store.timing.ready_at,
+            ),
+            reason,
+        )
+    return None, reason
+
+
+def listing_promises(
+    network: Network,
+    request: PromiseRequest,
+    skus: Sequence[str],
+    candidates: Sequence[Candidate],
+    stock: Stock,
+    *,
+    kinds: Sequence[DeliveryKind],
+    capacity_used: Mapping[str, int] | None = None,
+) -> list[ListedSku]:
+    """One answer per SKU of `skus` (all known to the network), in their order.
+
+    `request` gives the destination, order instant, confidence and profile (its cart is not
+    read); `candidates` are the destination's, nearest first; `stock` the ATP of every SKU
+    at them, read once for the page; `kinds` the kinds asked, in the order to answer them.
+    """
+    supply = Supply(stock, {}, capacity_left(network.daily_capacity, capacity_used or {}))
+    homes = {
+        kind: _home_services(network, request, candidates, supply, kind)
+        for kind in kinds
+        if kind in HOME_KINDS
+    }
+    stores = (
+        _collect_stores(network, request, candidates)
+        if DeliveryKind.CLICK_AND_COLLECT in kinds
+        else []
+    )
+    answers = []
+    for sku in skus:
+        headlines: list[Headline] = []
+        missing: list[tuple[DeliveryKind, ReasonCode]] = []
+        for kind in kinds:
+            if kind is DeliveryKind.CLICK_AND_COLLECT:
+                found, reason = _collect_headline(network, stores, sku, stock)
+            else:
+                found, reason = _home_headline(network, homes[kind], sku, stock)
+            if found is None:
+                missing.append((kind, reason))
+            else:
+                headlines.append(found)
+        problem = None
+        if not headlines:
+            reasons = {reason for _kind, reason in missing}
+            if ReasonCode.TOO_HEAVY in reasons:
+                problem = SkuProblem.TOO_HEAVY
+            elif reasons == {ReasonCode.NOT_IN_STOCK} or not any(stock.get(sku, {}).values()):
+                problem = SkuProblem.OUT_OF_STOCK
+        answers.append(ListedSku(sku, tuple(headlines), problem, tuple(missing)))
+    return answers

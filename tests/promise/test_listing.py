@@ -1,0 +1,129 @@
+"""The listing batch: one unit of each SKU, answered as a one-unit cart would be, alone."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from carriers.services import DeliveryKind
+from promise.candidates import CandidateFinder
+from promise.cart import CartLine, Destination
+from promise.dates import collect_in_store
+from promise.explain import ReasonCode
+from promise.listing import ListedSku, SkuProblem, listing_promises
+from promise.network import Network
+from promise.option_values import PromiseRequest
+from promise.promise_builder import build_options
+from promise.sourcing import Stock
+from tests.promise.builders import (
+    BRASS_LAMP,
+    CONFLUENCE,
+    DC_BONNEUIL,
+    DC_SQF,
+    HOME_LYON_BROTTEAUX,
+    LINEN_CUSHION,
+    OAK_TABLE,
+    PART_DIEU,
+    STANDARD,
+    TUESDAY_MORNING,
+    VILLEFRANCHE_STORE,
+    WOOL_THROW,
+    a_network,
+    standard_service,
+    with_service,
+)
+
+STOCK: Stock = {
+    OAK_TABLE: {DC_SQF: 3, DC_BONNEUIL: 9},
+    BRASS_LAMP: {CONFLUENCE: 2, DC_BONNEUIL: 4},
+    LINEN_CUSHION: {PART_DIEU: 5, VILLEFRANCHE_STORE: 1, DC_SQF: 40},
+}
+
+
+def listed(
+    stock: Stock,
+    kinds: tuple[DeliveryKind, ...] = (DeliveryKind.HOME_STANDARD,),
+    *,
+    network: Network | None = None,
+) -> list[ListedSku]:
+    network = network or a_network()
+    candidates = CandidateFinder(network).around(HOME_LYON_BROTTEAUX)
+    request = PromiseRequest(
+        (CartLine(OAK_TABLE, 1),), Destination(HOME_LYON_BROTTEAUX), TUESDAY_MORNING
+    )
+    return listing_promises(
+        network,
+        request,
+        [OAK_TABLE, BRASS_LAMP, LINEN_CUSHION, WOOL_THROW],
+        candidates,
+        stock,
+        kinds=kinds,
+    )
+
+
+def test_each_sku_gets_the_standard_option_its_one_unit_cart_gets() -> None:
+    network = a_network()
+    candidates = CandidateFinder(network).around(HOME_LYON_BROTTEAUX)
+
+    answers = listed(STOCK, network=network)
+
+    for answer in answers[:3]:
+        request = PromiseRequest(
+            (CartLine(answer.sku, 1),),
+            Destination(HOME_LYON_BROTTEAUX),
+            TUESDAY_MORNING,
+            kinds=frozenset({DeliveryKind.HOME_STANDARD}),
+            nudge=False,
+            explain=False,
+        )
+        [option] = build_options(network, request, candidates, STOCK)
+        [headline] = answer.headlines
+        [shipment] = option.shipments
+        assert (headline.node_id, headline.service_code) == (shipment.node_id, STANDARD)
+        assert (headline.promised, headline.likely) == (option.promised, option.likely)
+        assert headline.price_cents == option.price_cents
+        assert headline.order_by == option.order_by
+
+
+def test_a_sku_held_nowhere_is_out_of_stock_and_the_others_are_answered() -> None:
+    answers = listed(STOCK)
+
+    assert [a.sku for a in answers] == [OAK_TABLE, BRASS_LAMP, LINEN_CUSHION, WOOL_THROW]
+    assert [a.problem for a in answers] == [None, None, None, SkuProblem.OUT_OF_STOCK]
+    assert answers[3].missing == ((DeliveryKind.HOME_STANDARD, ReasonCode.NOT_IN_STOCK),)
+
+
+def test_a_sku_heavier_than_every_parcel_is_too_heavy_alone() -> None:
+    light_only = dataclasses.replace(standard_service(), max_parcel_grams=20_000)
+    network = with_service(a_network(), light_only)
+
+    answers = listed(STOCK, network=network)
+
+    # The oak table weighs 24 kg: over the 20 kg parcel, whatever node holds it.
+    assert answers[0].problem is SkuProblem.TOO_HEAVY
+    assert answers[0].missing == ((DeliveryKind.HOME_STANDARD, ReasonCode.TOO_HEAVY),)
+    assert answers[1].problem is None
+    assert answers[1].headlines
+
+
+def test_collect_is_the_nearest_store_with_the_sku_on_its_shelves() -> None:
+    network = a_network()
+
+    answers = listed(STOCK, (DeliveryKind.CLICK_AND_COLLECT,), network=network)
+
+    lamp, cushion = answers[1], answers[2]
+    # Confluence holds the lamp; Part-Dieu, nearer Brotteaux, holds cushions.
+    assert [h.node_id for h in lamp.headlines] == [CONFLUENCE]
+    assert [h.node_id for h in cushion.headlines] == [PART_DIEU]
+    ready = collect_in_store(network.nodes[PART_DIEU], TUESDAY_MORNING, country="FR")
+    assert ready is not None
+    assert cushion.headlines[0].ready_at == ready.ready_at
+    # The table is in no store: out of stock for collect.
+    assert answers[0].problem is SkuProblem.OUT_OF_STOCK
+
+
+def test_kinds_are_answered_in_the_order_asked() -> None:
+    kinds = (DeliveryKind.CLICK_AND_COLLECT, DeliveryKind.HOME_STANDARD)
+
+    cushion = listed(STOCK, kinds)[2]
+
+    assert [h.kind for h in cushion.headlines] == list(kinds)
