@@ -30,7 +30,7 @@ from stock_cache.publication_rules import (
 
 # SKUs per availability read of a recomputation.
 _BATCH = 100
-MAX_PAGE = 1000
+MAX_PAGE = 500
 
 
 class ChannelFeed(Protocol):

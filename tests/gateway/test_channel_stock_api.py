@@ -99,7 +99,7 @@ async def test_collect_only_stores_count_on_no_channel_publication(
 ) -> None:
     await publishing(app)
     storefront = GraphQLClient(http, api_key=KEY_OF["storefront-fr"])
-    web = await page(storefront, "web-fr", None, first=1000)
+    web = await page(storefront, "web-fr", None, first=500)
     published = {c["sku"]: c["quantity"] for c in web["changes"]}
     availability = await storefront.availability(["OAK-TABLE-120"], first=1)
     total = availability["items"][0]["total"]
@@ -123,5 +123,5 @@ async def test_a_caller_reads_its_own_channel_unless_it_is_an_admin(
     assert (await page(ops, "marketplace-x", None, first=1))["__typename"] == "ChannelStockPage"
     bad = await page(ops, "marketplace-x", "yesterday")
     assert (bad["code"], bad["field"]) == ("INVALID_INPUT", "after")
-    over = await page(ops, "marketplace-x", None, first=1001)
+    over = await page(ops, "marketplace-x", None, first=501)
     assert (over["code"], over["field"]) == ("INVALID_INPUT", "first")

@@ -144,7 +144,7 @@ async def test_a_cursor_the_feed_never_gave_is_refused_by_name(
         await wrapped.publisher.changes(WEB, "not-a-cursor", 10)
     with pytest.raises(NotPublished, match="'storefront-de'"):
         await wrapped.publisher.changes("storefront-de", None, 10)
-    with pytest.raises(ValueError, match="first must be between 1 and 1000, got 0"):
+    with pytest.raises(ValueError, match="first must be between 1 and 500, got 0"):
         await wrapped.publisher.changes(WEB, None, 0)
 
 
