@@ -115,21 +115,24 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
 
 
 def _cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # a worker replaced by its server (uvicorn restarts dead ones)
+        return 0
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
-def _wait_settled(pids: Sequence[int], deadline: float) -> None:
+def _wait_settled(parent: int, deadline: float) -> None:
     """Wait until no worker burns CPU any more: all have imported and started.
 
     wrk opens its keep-alive connections once, at the start; a worker still importing then
     accepts none of them and sits idle for the whole run, which halves a 2-worker figure.
     """
-    last = [_cpu_ticks(pid) for pid in pids]
+    last = [_cpu_ticks(pid) for pid in spawned_workers(parent)]
     quiet = 0
     while quiet < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
-        now = [_cpu_ticks(pid) for pid in pids]
+        now = [_cpu_ticks(pid) for pid in spawned_workers(parent)]
         quiet = quiet + 1 if now == last else 0
         last = now
 
@@ -158,7 +161,7 @@ def serving(
                 raise TimeoutError("the workers did not all start")
             time.sleep(0.1)
         if workers > 1:
-            _wait_settled(spawned_workers(process.pid), deadline)
+            _wait_settled(process.pid, deadline)
         yield server
     finally:
         process.send_signal(signal.SIGTERM)

@@ -2,14 +2,17 @@
 
     .venv/bin/python -m bench.network_gen DIR [--nodes 1000] [--skus 20000] [--seed 7]
 
-Nodes sit on the real places of `bench/cities.csv` (175 French towns: the demo's postcode
-table, one row per town, plus 42 prefectures; town-hall coordinates to 4 decimals), each
-moved by a seeded jitter of up to ~8 km. One node in twenty is a distribution centre (50 of
-1,000), on distinct towns while there are towns left; the rest are stores of three kinds
-modelled on the demo's (click & collect; plus same-day; plus parcels). Stores hold about 30%
-of the SKUs, DCs about 90%. The carrier services and pickup points are the demo's, and
-postcodes resolve offline (`places`) as for any network, so dates, prices and CO2e follow
-the same rules.
+Nodes sit on the real places of `bench/cities.csv` (175 French towns, one row per town: the
+demo's node cities and their neighbours, plus 42 prefectures; town-hall coordinates to 4
+decimals), each moved by a seeded jitter of up to ~8 km. One node in twenty is a
+distribution centre (50 of 1,000), on distinct towns while there are towns left; the rest
+are stores of three kinds modelled on the demo's (click & collect; plus same-day; plus
+parcels). Stores hold about 30% of the SKUs, DCs about 90%. The carrier services and pickup
+points are the demo's, and postcodes resolve offline (`places`) as for any network, so
+dates, prices and CO2e follow the same rules. So are its rules, at scale: two channels (the
+web shop, every node; a marketplace, the DCs and ten large stores, capped) with the demo's
+rule profiles, a daily order capacity on every store (the web shop's profile filters on
+it), safety stock by type, by node and by SKU at a node, and future stock at three DCs.
 
 Same arguments, same files: the generator draws everything from one `random.Random(seed)`.
 `load_stock` puts `stock.csv` into a store through `promise-gateway import-stock`.
@@ -140,11 +143,9 @@ def generate(directory: Path, shape: Shape = Shape()) -> None:
         "[safety_stock]\nSTORE = 2\nDC = 0\nDROPSHIP = 0\n",
         encoding="utf-8",
     )
-    (directory / "channels.toml").write_text(
-        'default_channel = "web-fr"\n\n[channels.web-fr]\nnodes = "*"\n', encoding="utf-8"
-    )
     node_ids = _write_nodes(directory, shape, towns, rng)
     sku_ids = [f"BENCH-{number:05}" for number in range(shape.skus)]
+    _write_rules(directory, node_ids, sku_ids, rng)
     with (directory / "skus.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["sku", "name", "weight_grams"])
@@ -159,6 +160,46 @@ def generate(directory: Path, shape: Shape = Shape()) -> None:
             for sku in sorted(held):
                 on_hand = rng.randint(20, 500) if is_dc else rng.randint(3, 30)
                 writer.writerow([node_id, sku, on_hand])
+
+
+def _write_rules(
+    directory: Path, node_ids: list[tuple[str, bool]], sku_ids: list[str], rng: random.Random
+) -> None:
+    """The demo's rules at scale: its two channels with their rule profiles, the daily
+    capacity of stores (the web shop's profile filters on it), its kinds of safety rules."""
+    dcs = [node for node, is_dc in node_ids if is_dc]
+    stores = [node for node, is_dc in node_ids if not is_dc]
+    large = stores[:: max(1, len(stores) // 10)][:10]
+    (directory / "channels.toml").write_text(
+        'default_channel = "web-fr"\n\n[channels.web-fr]\nnodes = "*"\n\n'
+        '[channels.marketplace-x]\nnode_types = ["DC"]\n'
+        f"nodes = {_toml_list(large)}\ncap_per_store = 5\n\n"
+        '[clients]\nmarketplace-x-connector = "marketplace-x"\n',
+        encoding="utf-8",
+    )
+    demo = (DEFAULT_NETWORK_DIR / "profiles.toml").read_text(encoding="utf-8")
+    profiles = demo[demo.index("[profiles.") :]
+    (directory / "profiles.toml").write_text(
+        'version = "bench-profiles"\n\n[daily_capacity]\nSTORE = 40\n'
+        + "".join(f"{node} = 60\n" for node in large)
+        + "\n"
+        + profiles,
+        encoding="utf-8",
+    )
+    drifting = rng.sample(stores, max(1, len(stores) // 50))
+    display = [(node, rng.choice(sku_ids)) for node in rng.sample(stores, min(20, len(stores)))]
+    (directory / "safety.toml").write_text(
+        f"future_stock_nodes = {_toml_list(dcs[:3])}\n\n[nodes]\n"
+        + "".join(f'{node} = "10%"\n' for node in drifting)
+        + "".join(
+            f'\n[[skus]]\nnode = "{node}"\nsku = "{sku}"\nunits = 3\n' for node, sku in display
+        ),
+        encoding="utf-8",
+    )
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(f'"{value}"' for value in values) + "]"
 
 
 def _write_nodes(

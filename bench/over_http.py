@@ -79,13 +79,8 @@ async def _http_tokens(network: Path, store_url: str, count: int) -> list[str]:
         return [token for token, _ in found]
 
 
-def over_http(
-    network: Path, store_url: str, port: int, plan: Plan, work: Path, report: Report
-) -> list[HttpRun]:
-    probe_app = Workload(_network_of(network), seed=23)
-    pdp = [probe_app.pdp() for _ in range(500)]
-    carts = [probe_app.cart(CART_LINES) for _ in range(500)]
-    env = {
+def _env() -> dict[str, str]:
+    return {
         "API_KEYS": json.dumps(
             [
                 {
@@ -102,35 +97,68 @@ def over_http(
         "RATE_LIMIT_POINTS": "1000000000",
         "RATE_LIMIT_POINTS_PER_SECOND": "1000000000",
     }
+
+
+def over_http(
+    network: Path,
+    store_url: str,
+    port: int,
+    plan: Plan,
+    work: Path,
+    report: Report,
+    *,
+    workers_list: tuple[int, ...] = (1, 2),
+    commits: bool = True,
+    label: str = "",
+) -> list[HttpRun]:
+    """The scenarios on `network` (stock at `store_url`), gateway and floor side by side at
+    each number of workers; `label` names the network in the scenarios' names."""
+    probe_app = Workload(_network_of(network), seed=23)
+    pdp = [probe_app.pdp() for _ in range(500)]
+    carts = [probe_app.cart(CART_LINES) for _ in range(500)]
     runs: list[HttpRun] = []
-    for workers in (1, 2):
-        tokens = asyncio.run(_http_tokens(network, store_url, plan.tokens + 50))
-        commits = [{"t": t, "k": f"http-w{workers}-{n}"} for n, t in enumerate(tokens)]
-        files = {
-            "PDP": _bodies_file(work / "pdp.jsonl", scenarios.PDP, pdp),
-            f"checkout {CART_LINES} lines": _bodies_file(
-                work / "checkout.jsonl", scenarios.CHECKOUT, carts
-            ),
-            "commit": _bodies_file(work / "commit.jsonl", scenarios.COMMIT, commits[50:]),
+    for workers in workers_list:
+        bodies: dict[str, tuple[str, list[dict[str, Any]]]] = {
+            f"PDP{label}": (scenarios.PDP, pdp),
+            f"checkout {CART_LINES} lines{label}": (scenarios.CHECKOUT, carts),
         }
-        samples = {
-            "PDP": (scenarios.PDP, pdp[:100]),
-            f"checkout {CART_LINES} lines": (scenarios.CHECKOUT, carts[:100]),
-            "commit": (scenarios.COMMIT, commits[:50]),
+        if commits:
+            tokens = asyncio.run(_http_tokens(network, store_url, plan.tokens + 50))
+            spent = [{"t": t, "k": f"http-w{workers}-{n}"} for n, t in enumerate(tokens)]
+            bodies[f"commit{label}"] = (scenarios.COMMIT, spent)
+        # Commit tokens are spent once: the gateway gets those after the first 50, which the
+        # floor replays (their answers recorded below).
+        files = {
+            name: _bodies_file(
+                work / f"{n}.jsonl", query, variables[50:] if _spends(name) else variables
+            )
+            for n, (name, (query, variables)) in enumerate(bodies.items())
         }
         arguments = ["gateway.cli", "serve", "--workers", str(workers)]
         arguments += ["--network", str(network), "--store", store_url]
         log = work / f"gateway-w{workers}.log"
-        with serving(arguments, ready_path="/readyz", env=env, log=log, workers=workers) as server:
-            recorded = {
-                name: [
-                    post(server.url, json.dumps({"query": query, "variables": v}), HEADERS)
-                    for v in variables
-                ]
-                for name, (query, variables) in samples.items()
+        with serving(
+            arguments, ready_path="/readyz", env=_env(), log=log, workers=workers
+        ) as server:
+            # Every body the floor gets, answered by the gateway first: its warm-up too (see
+            # `_warm`).
+            answers = [
+                {
+                    "query": query,
+                    "variables": v,
+                    "data": _answer(server.url, query, v),
+                }
+                for name, (query, variables) in bodies.items()
+                for v in (variables[:50] if _spends(name) else variables)
+            ]
+            (work / "floor-answers.json").write_text(json.dumps(answers), encoding="utf-8")
+            floor_files = {
+                name: _bodies_file(work / f"floor-{n}.jsonl", query, variables[:50])
+                if _spends(name)
+                else files[name]
+                for n, (name, (query, variables)) in enumerate(bodies.items())
             }
-            floor_files = _floor_files(work, recorded)
-            floor_arguments = ["bench.floor_app", "--bodies", str(work / "floor-bodies.json")]
+            floor_arguments = ["bench.floor_app", "--answers", str(work / "floor-answers.json")]
             with serving(
                 [*floor_arguments, "--workers", str(workers)],
                 ready_path="/graphql?query=%7B__typename%7D",
@@ -138,18 +166,18 @@ def over_http(
                 log=work / "floor.log",
                 workers=workers,
             ) as floor:
-                for name, bodies in files.items():
-                    _warm(server.url, bodies, floor.url, floor_files[name], spends=name == "commit")
+                for name, path in files.items():
+                    _warm(floor.url, floor_files[name])
                     before = CommandStats.read(port)
                     result, floor_result, split = _side_by_side(
-                        server, bodies, floor, floor_files[name], plan.seconds
+                        server, path, floor, floor_files[name], plan.seconds
                     )
                     _, commands, usec, _ = commands_since(before, port, max(1, result.requests))
                     paced: dict[Pauses, WrkResult] = {}
                     if name == "PDP" and workers == 2:
                         for pauses in PACINGS:
                             paced[pauses] = _paced(
-                                server.url, bodies, result.per_second, plan.seconds, pauses
+                                server.url, path, result.per_second, plan.seconds, pauses
                             )
                     rss = server.peak_rss_mib()
                     runs.append(
@@ -158,6 +186,18 @@ def over_http(
                         )
                     )
     return runs
+
+
+def _spends(scenario: str) -> bool:
+    return scenario.startswith("commit")
+
+
+def _answer(url: str, query: str, variables: dict[str, Any]) -> Any:
+    """The data of the gateway's answer to one request."""
+    answer = post(url, json.dumps({"query": query, "variables": variables}), HEADERS)
+    if not isinstance(answer, dict) or answer.get("errors"):
+        raise RuntimeError(f"the gateway refused a benchmark request: {answer}")
+    return answer["data"]
 
 
 def _paced(url: str, bodies: Path, unpaced_rps: float, seconds: int, pauses: Pauses) -> WrkResult:
@@ -193,36 +233,15 @@ def _paced(url: str, bodies: Path, unpaced_rps: float, seconds: int, pauses: Pau
     return run(seconds=seconds, delay_ms=think)
 
 
-def _warm(url: str, bodies: Path, floor_url: str, floor_bodies: Path, *, spends: bool) -> None:
-    """One pass over the scenario's bodies on each server before anything is measured.
+def _warm(floor_url: str, floor_bodies: Path) -> None:
+    """One pass over the floor's bodies before anything is measured, as the gateway had.
 
     Throughput is the steady state's: the first read of a SKU fills its network-wide total
     (every node read once; a commit of the SKU forgets it), which a 2 s slice of cold reads
-    paid hundreds of times (764 req/s where the same slice warm gave 1,006). Commit bodies
-    spend their tokens: the gateway gets none of them ahead.
+    paid hundreds of times (764 req/s where the same slice warm gave 1,006).
     """
-    if not spends:
-        for line in bodies.read_text(encoding="utf-8").splitlines():
-            post(url, line, HEADERS)
     for line in floor_bodies.read_text(encoding="utf-8").splitlines():
         post(floor_url, line, HEADERS)
-
-
-def _floor_files(work: Path, recorded: dict[str, list[Any]]) -> dict[str, Path]:
-    """The recorded answers as the floor's bodies (floor-bodies.json), and per scenario the
-    floor's requests for them, in the same rotation."""
-    (work / "floor-bodies.json").write_text(
-        json.dumps([body for answers in recorded.values() for body in answers]), encoding="utf-8"
-    )
-    files: dict[str, Path] = {}
-    offset = 0
-    for name, answers in recorded.items():
-        indexes = [{"i": offset + i} for i in range(len(answers))]
-        offset += len(answers)
-        files[name] = _bodies_file(
-            work / f"floor-{len(files)}.jsonl", "query Floor($i: Int!) { body(i: $i) }", indexes
-        )
-    return files
 
 
 def _side_by_side(

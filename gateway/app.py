@@ -8,8 +8,10 @@ import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -17,17 +19,22 @@ import places
 from gateway.api.schema import schema
 from gateway.http import health
 from gateway.http.endpoint import GraphQLEndpoint
+from gateway.ops.channel_stock import publish_periodically
 from gateway.ops.compiled import compiled_modules
 from gateway.ops.logs import stamp_request_ids
 from gateway.ops.settings import Settings, settings_from_env
 from gateway.service.bounded_store import BoundedStore
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import build_platform
+from gateway.service.webhook_loop import deliver_periodically, open_sender
 from network_loader.network_files import load_network, load_stock_levels
+from network_loader.publication import load_publication
 from network_loader.stock_rules import load_stock_rules
 from promise.network import Network
 from promise.quotes import SigningKeys
 from stock_cache.base import StockStore
+from stock_cache.publication import Publisher
+from stock_cache.publishing_store import PublishingStore, can_publish, channel_feed
 from stock_cache.url import store_from_url
 
 log = logging.getLogger("gateway")
@@ -61,6 +68,23 @@ async def seed_stock(store: StockStore, levels: dict[str, dict[str, int]]) -> No
         await store.set_levels(node_id, node_levels)
 
 
+def open_publication(
+    store_url: str,
+    network_dir: Path,
+    network: Network,
+    *,
+    store: StockStore | None = None,
+    clock: Callable[[], float] = time.time,
+    eager: bool = False,
+) -> PublishingStore:
+    """The store of `store_url` (or `store`), wrapped to keep every channel's publication."""
+    stock_rules = load_stock_rules(network_dir, network)
+    opened = store or store_from_url(store_url, rules=stock_rules.rules, clock=clock)
+    rules = load_publication(network_dir, network, stock_rules)
+    publisher = Publisher(opened, channel_feed(opened), rules, clock=clock)
+    return PublishingStore(publisher, eager=eager)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -86,6 +110,16 @@ def create_app(
         opened = store or store_from_url(
             settings.store_url, rules=stock_rules.rules, clock=clock or time.time
         )
+        publishing = None
+        if settings.publish_every_seconds > 0 and can_publish(opened):
+            publishing = open_publication(
+                settings.store_url,
+                settings.network_dir,
+                network,
+                store=opened,
+                clock=clock or time.time,
+            )
+            opened = publishing
         if settings.store_url.startswith("memory://") and store is None:
             # The embedded store starts empty with each process: fill it from the network data.
             await seed_stock(opened, load_stock_levels(settings.network_dir, network=network))
@@ -101,6 +135,8 @@ def create_app(
             **kwargs,
         )
         app.state.promise_service = holder["service"]
+        webhook_client = httpx.AsyncClient()
+        holder["service"].webhooks = open_sender(opened, webhook_client, clock=clock or time.time)
         app.state.platform = platform
         if settings.freeze_heap_at_start:
             gc.collect()
@@ -112,13 +148,25 @@ def create_app(
             settings.store_url,
             f"compiled ({len(compiled)} modules)" if compiled else "interpreted",
         )
-        repairing = asyncio.create_task(repair_periodically(opened, REPAIR_EVERY_SECONDS))
+        tasks = [asyncio.create_task(repair_periodically(opened, REPAIR_EVERY_SECONDS))]
+        stop = asyncio.Event()
+        if publishing is not None:
+            every = settings.publish_every_seconds
+            publish = publish_periodically(publishing, network.skus, every, stop)
+            tasks.append(asyncio.create_task(publish))
+        sender = holder["service"].webhooks
+        if settings.deliver_webhooks_every_seconds > 0 and sender is not None:
+            every = settings.deliver_webhooks_every_seconds
+            tasks.append(asyncio.create_task(deliver_periodically(sender, every, stop)))
         try:
             yield
         finally:
-            repairing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await repairing
+            stop.set()
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await webhook_client.aclose()
             if store is None:
                 await opened.close()
             await platform.state.close()

@@ -171,6 +171,87 @@ def _import_stock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_channel_stock(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress
+
+    from gateway.app import open_publication, seed_stock
+    from gateway.ops.channel_stock import export_channel
+    from network_loader.network_files import load_network, load_stock_levels
+
+    network = load_network(args.network)
+    out = sys.stdout if args.output in (None, "-") else Path(args.output).open("w")  # noqa: SIM115
+
+    async def run() -> tuple[int, str]:
+        publishing = open_publication(args.store, args.network, network)
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+        try:
+            await publishing.ping()
+            if args.store.startswith("memory://"):
+                # The embedded store starts empty with each process: fill it as serve does.
+                await seed_stock(publishing, load_stock_levels(args.network, network=network))
+            if args.store.startswith("memory://") or args.refresh:
+                # Nothing was published in this store yet, or the caller asks it afresh.
+                await publishing.publisher.refresh(network.skus)
+            total = await publishing.publisher.feed.count(args.channel)
+            console = Console(stderr=True)
+            with Progress(*columns, console=console, disable=args.quiet) as bar:
+                task = bar.add_task(f"exporting {args.channel}", total=total)
+                return await export_channel(
+                    publishing,
+                    args.channel,
+                    out,
+                    kind=args.format,
+                    progress=lambda rows: bar.advance(task, rows),
+                )
+        finally:
+            await publishing.close()
+            if out is not sys.stdout:
+                out.close()
+
+    rows, cursor = asyncio.run(run())
+    print(
+        f"exported {rows} SKUs of {args.channel}; follow its changes after cursor {cursor}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _deliver_webhooks(args: argparse.Namespace) -> int:
+    import httpx
+
+    from gateway.service.webhook_loop import deliver_periodically, open_sender
+    from network_loader.network_files import load_network
+    from network_loader.stock_rules import load_stock_rules
+    from stock_cache.url import store_from_url
+
+    if args.store.startswith("memory://"):
+        print(
+            "promise-gateway deliver-webhooks: needs the gateway's Redis (--store redis://…);"
+            " the embedded store's events live inside the gateway's own process",
+            file=sys.stderr,
+        )
+        return 2
+    rules = load_stock_rules(args.network, load_network(args.network)).rules
+
+    async def run() -> int:
+        store = store_from_url(args.store, rules=rules)
+        try:
+            async with httpx.AsyncClient() as client:
+                sender = open_sender(store, client)
+                assert sender is not None
+                if args.once:
+                    return await sender.run_once()
+                await deliver_periodically(sender, args.every_ms / 1000, asyncio.Event())
+                return 0
+        finally:
+            await store.close()
+
+    delivered = asyncio.run(run())
+    print(f"delivered {delivered} webhook events", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="promise-gateway", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -223,6 +304,30 @@ def parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("--quiet", action="store_true", help="no progress bar")
     imports.set_defaults(run=_import_stock)
+
+    channel_export = commands.add_parser(
+        "export-channel-stock",
+        help="write every SKU's quantity a channel may sell, and the cursor of its changes",
+    )
+    channel_export.add_argument("--channel", required=True)
+    channel_export.add_argument("--store", default=os.environ.get("STOCK_STORE_URL") or "memory://")
+    channel_export.add_argument("--network", type=Path, default=DEFAULT_NETWORK_DIR)
+    channel_export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    channel_export.add_argument("--output", help="file to write (default: standard output)")
+    channel_export.add_argument(
+        "--refresh", action="store_true", help="recompute every SKU before exporting"
+    )
+    channel_export.add_argument("--quiet", action="store_true", help="no progress bar")
+    channel_export.set_defaults(run=_export_channel_stock)
+
+    deliver = commands.add_parser(
+        "deliver-webhooks", help="deliver the webhooks that are due, as a gateway worker does"
+    )
+    deliver.add_argument("--store", default=os.environ.get("STOCK_STORE_URL") or "memory://")
+    deliver.add_argument("--network", type=Path, default=DEFAULT_NETWORK_DIR)
+    deliver.add_argument("--every-ms", type=int, default=1000, help="between passes")
+    deliver.add_argument("--once", action="store_true", help="one pass, then exit")
+    deliver.set_defaults(run=_deliver_webhooks)
     return root
 
 

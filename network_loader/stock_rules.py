@@ -97,6 +97,7 @@ def load_stock_rules(directory: Path, network: Network) -> StockRulesConfig:
                     "held_units_per_client",
                     "held_units_per_shopper",
                     "disclosure_cap",
+                    "publish_buffer",
                     *STOREFRONT_KEYS,
                 )
             )

@@ -91,3 +91,20 @@ class ReserveInProgress(StoreOutcomeUnknown):
     def __init__(self, key: str) -> None:
         super().__init__(f"a commit with idempotency key {shown(key)} is in progress; retry it")
         self.key = key
+
+
+class BadCursor(StockStoreError, ValueError):
+    """A cursor of a change feed that this store never handed out."""
+
+    def __init__(self, field: str, cursor: str) -> None:
+        super().__init__(f"{field} {cursor[:64]!r} is not a cursor of this feed")
+        self.field = field
+        self.cursor = cursor
+
+
+class NotPublished(StockStoreError):
+    """A channel that publishes no quantities (no publication rules name it)."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(f"channel {channel[:64]!r} publishes no quantities")
+        self.channel = channel

@@ -98,6 +98,8 @@ class MemoryStore(MemoryLevels):
         self._records: dict[str, _Record] = {}
         self._remembered: dict[tuple[str, str], _Remembered] = {}
         self._outbox: list[OutboxEntry] = []
+        # Entries trimmed off the outbox's front: an entry's position is this plus its index.
+        self.outbox_trimmed = 0
         self._hold_deadlines: Deadlines[str] = Deadlines()
         self._record_deadlines: Deadlines[str] = Deadlines()
         self._key_deadlines: Deadlines[tuple[str, str]] = Deadlines()
@@ -234,6 +236,20 @@ class MemoryStore(MemoryLevels):
         self._catch_up()
         return list(self._outbox)
 
+    def outbox_end(self) -> int:
+        """The position of the newest outbox entry (0 when none was ever written)."""
+        self._catch_up()
+        return self.outbox_trimmed + len(self._outbox)
+
+    def outbox_after(self, position: int, count: int) -> list[tuple[int, OutboxEntry]]:
+        """Up to `count` outbox entries after an absolute position, each with its own."""
+        self._catch_up()
+        start = max(0, position - self.outbox_trimmed)
+        return [
+            (self.outbox_trimmed + index + 1, entry)
+            for index, entry in enumerate(self._outbox[start : start + count], start)
+        ]
+
     async def repair(self) -> int:
         # Every change here is whole or not at all: nothing is ever left half-done.
         return 0
@@ -256,6 +272,7 @@ class MemoryStore(MemoryLevels):
             )
         )
         if len(self._outbox) > self.OUTBOX_LIMIT:
+            self.outbox_trimmed += len(self._outbox) - self.OUTBOX_LIMIT
             del self._outbox[: len(self._outbox) - self.OUTBOX_LIMIT]
 
     def _record_of(self, client_id: str, allocation_id: str) -> _Record:

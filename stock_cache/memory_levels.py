@@ -204,6 +204,10 @@ class MemoryLevels:
         self._catch_up()
         return [node for node in dict.fromkeys(node_ids) if node not in self._stocked]
 
+    def skus_at(self, node_id: str) -> set[str]:
+        """The SKUs with a level at a node (what a snapshot of it may set to zero)."""
+        return set(self._node_skus.get(node_id, ()))
+
     def _available(self, node_id: str, sku: str, channel: Channel | None) -> int:
         ledger = self._ledgers.get((node_id, sku))
         on_hand = ledger.on_hand if ledger is not None else 0

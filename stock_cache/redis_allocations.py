@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, cast
 
+from redis.crc import key_slot
 from redis.typing import EncodableT
 
 from stock_cache._rules import RECORD_RETENTION_MS, now_ms
@@ -39,16 +40,31 @@ class AllocationSteps(RedisBase):
     """Confirm, release, fulfil and the reads of allocations (see the module docstring)."""
 
     async def capacity_used(self, node_ids: Sequence[str], day: str) -> dict[str, int]:
-        """One script per node (each in its node's slot), in one round trip."""
+        """One script for every node on a standalone server, one per hash slot on a cluster,
+        all in one round trip (per cluster node): a count that does not grow with the nodes.
+
+        A single script is one call, which joins the other reads of the same turn of the
+        loop (redis_scripts.py): a product page's stock and capacity go out together.
+        """
         unique = list(dict.fromkeys(node_ids))
         if not unique:
             return {}
         now = now_ms(self._clock)
+        groups: dict[int, list[str]] = {}
+        for node in unique:
+            slot = key_slot(self._keys.capacity(node)[0].encode()) if self._cluster else 0
+            groups.setdefault(slot, []).append(node)
+        calls: list[Call] = [
+            ("cap_used", [key for node in group for key in self._keys.capacity(node)], [now, day])
+            for group in groups.values()
+        ]
         async with self._session():
-            replies = await self._run(
-                [("cap_used", list(self._keys.capacity(node)), [now, day]) for node in unique]
-            )
-        used = {node: int(reply) for node, reply in zip(unique, replies, strict=True)}
+            replies = await self._run(calls)
+        used = {
+            node: int(count)
+            for group, reply in zip(groups.values(), replies, strict=True)
+            for node, count in zip(group, reply, strict=True)
+        }
         return {node: used[node] for node in node_ids}
 
     async def confirm(self, client_id: str, allocation_id: str, order_reference: str) -> Allocation:

@@ -93,6 +93,8 @@ class RedisBase:
         self._clock = clock
         self._keys = RedisKeys(key_prefix)
         self._scripts = Scripts(client)
+        # A cluster runs a script on the keys of one slot only; a standalone server on any.
+        self._cluster = isinstance(client, RedisCluster)
         self._reads = StockReads(
             client,
             self._run_for_reads,

@@ -71,9 +71,13 @@ def pytest_report_header(config: pytest.Config) -> str:
     return "promise: from source" + (f" ({'; '.join(reasons)})" if build.refused else "")
 
 
+# Backend parameters of fixtures that pick their Redis with request.getfixturevalue.
+_BACKEND_NAMES = frozenset({"redis", "cluster", "redis_cluster"})
+
+
 def _names_redis(value: object) -> bool:
     named = getattr(value, "url_fixture", value)
-    return isinstance(named, str) and named in REDIS_FIXTURES
+    return isinstance(named, str) and (named in REDIS_FIXTURES or named in _BACKEND_NAMES)
 
 
 def _starts_processes(module: ModuleType | None) -> bool:

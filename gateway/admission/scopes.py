@@ -33,6 +33,7 @@ ROOT_FIELD_SCOPES: dict[tuple[str, str], Scope] = {
     ("Query", "listingPromises"): Scope.PROMISE_READ,
     ("Query", "collectStores"): Scope.PROMISE_READ,
     ("Query", "allocation"): Scope.ALLOCATION_WRITE,
+    ("Query", "channelStock"): Scope.PROMISE_READ,
     ("Mutation", "commitAllocation"): Scope.ALLOCATION_WRITE,
     ("Mutation", "confirmAllocation"): Scope.ALLOCATION_WRITE,
     ("Mutation", "releaseAllocation"): Scope.ALLOCATION_WRITE,
@@ -41,6 +42,8 @@ ROOT_FIELD_SCOPES: dict[tuple[str, str], Scope] = {
     ("Mutation", "replaceNodeStock"): Scope.STOCK_WRITE,
     ("Mutation", "importStock"): Scope.STOCK_WRITE,
     ("Mutation", "registerTrustedDocument"): Scope.ADMIN,
+    ("Mutation", "registerWebhookEndpoint"): Scope.ADMIN,
+    ("Query", "webhookDeliveries"): Scope.ADMIN,
 }
 
 

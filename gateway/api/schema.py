@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
+from gateway.api.channel_stock import ChannelStockQuery
 from gateway.api.collect_stores import CollectStoresQuery
 from gateway.api.listing import ListingQuery
 from gateway.api.mutations import Mutation
@@ -18,6 +19,7 @@ from gateway.api.queries import Query
 from gateway.api.scalars import DATETIME
 from gateway.api.stock_feeds import StockFeedMutation
 from gateway.api.trusted_documents import TrustedDocumentMutation
+from gateway.api.webhooks import WebhookMutation, WebhookQuery
 from gateway.fastpath.compat import core_schema
 from gateway.fastpath.execution import UNEXPECTED, is_unexpected
 from gateway.fastpath.input_plans import plan_inputs
@@ -46,8 +48,12 @@ class KeptNames(NameConverter):
 
 def build_schema() -> strawberry.Schema:
     built = strawberry.Schema(
-        query=merge_types("Query", (Query, ListingQuery, CollectStoresQuery)),
-        mutation=merge_types("Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation)),
+        query=merge_types(
+            "Query", (Query, ListingQuery, CollectStoresQuery, ChannelStockQuery, WebhookQuery)
+        ),
+        mutation=merge_types(
+            "Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation, WebhookMutation)
+        ),
         extensions=[
             partial(MaskErrors, should_mask_error=is_unexpected, error_message=UNEXPECTED),
             # In-process callers (tests, scripts, the in-process benchmark) come through

@@ -31,16 +31,16 @@ from graphql import (
     VariableValues,
     get_variable_values,
     parse,
+    specified_rules,
     validate,
 )
 
-from carriers.echo import shown
 from gateway.admission.api_keys import Caller, ClientKind
 from gateway.admission.cost import cost_plan
 from gateway.admission.introspection_depth import introspection_depth_rule
 from gateway.admission.scopes import Scope, scope_of
 from gateway.admission.trusted_documents import digest_of, parse_document_id
-from gateway.fastpath.compat import aliases_validator, depth_validator
+from gateway.fastpath.compat import aliases_validator, depth_validator, validate_document
 from gateway.fastpath.execution import CheckedDocument, check_document
 from gateway.fastpath.variable_plans import VariablePlan, plan_variables
 from gateway.http.cache_rules import LISTING_FIELD, destinations_are_postcodes
@@ -63,6 +63,10 @@ BYTES_PER_DOCUMENT = 16 * 1024
 def document_bytes(text: str) -> int:
     """The estimated bytes a checked document keeps, its memo once filled included."""
     return BYTES_PER_DOCUMENT + BYTES_PER_CHARACTER * len(text)
+
+
+def _locations(error: GraphQLError) -> list[dict[str, int]]:
+    return [{"line": at.line, "column": at.column} for at in error.locations or ()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,11 +226,13 @@ class OperationChecks:
         )
 
     def validation(self, errors: list[GraphQLError], code: str) -> Refusal:
-        messages = [error.message for error in errors]
+        """A 400 of graphql-core's errors, each with its message and locations."""
+        found = [(error.message, _locations(error)) for error in errors]
         if not self.platform.dev_mode:
-            messages = [_SUGGESTION.sub("", message) for message in messages]
-        refusal = Refusal(400, code, messages[0], graphql_error=True)
-        refusal.more = messages[1:]
+            found = [(_SUGGESTION.sub("", message), where) for message, where in found]
+        refusal = Refusal(400, code, found[0][0], graphql_error=True)
+        refusal.locations = found[0][1]
+        refusal.more = found[1:]
         return refusal
 
     def check(self, text: str, *, strict: bool) -> _Document:
@@ -250,7 +256,13 @@ class OperationChecks:
             ("ALIAS_LIMIT_EXCEEDED", [self._aliases_rule]),
         ]
         for code, rules in checks:
-            errors = validate(schema, document, rules)
+            # The schema's own rules first (strawberry's: graphql-core's and @oneOf's), as
+            # Schema.execute validates; then the gateway's, alone.
+            errors = (
+                validate_document(schema, document, specified_rules)
+                if rules is None
+                else validate(schema, document, rules)
+            )
             if errors:
                 raise self.validation(errors, code)
         checked = check_document(schema, document)
@@ -274,14 +286,8 @@ class OperationChecks:
             self._keep((text, strict), document)
         plan = document.plans.get(operation_name)
         if plan is None:
-            raise Refusal(
-                400,
-                "BAD_REQUEST",
-                "name the operation to run in operationName"
-                if operation_name is None
-                else f"no operation named {shown(operation_name)}",
-                graphql_error=True,
-            )
+            # graphql-core's own words for an unknown or missing operation name.
+            raise self.validation(document.checked.operation_errors(operation_name), "BAD_REQUEST")
         operation = plan.operation
         if operation.operation is OperationType.SUBSCRIPTION:
             raise Refusal(400, "BAD_REQUEST", "subscriptions are not served over HTTP")

@@ -20,11 +20,12 @@ in `protocol` and `documents`, step 7 in `rate_limits`, beside this module):
 8. execution by strawberry's schema, inside which each resolver checks its scope again.
 
 Answers are `application/graphql-response+json` (request errors are 400 without `data`)
-unless the client accepts only `application/json`, where GraphQL request errors are 200 as
-that media type asks. Every answer carries `x-request-id` and `extensions.cost`; an unexpected
-error is logged with that id and shown only as "Unexpected error." with the id. In production
-validation messages lose graphql-core's "Did you mean ...?" hints, which would reveal the
-schema to clients that may not introspect it.
+unless the client accepts only `application/json` or names no media type (no `Accept`, or
+`*/*`), where GraphQL request errors are 200 as that media type asks. Every answer carries
+`x-request-id` and `extensions.cost`; an unexpected error is logged with that id and shown
+only as "Unexpected error." with the id. In production validation messages lose
+graphql-core's "Did you mean ...?" hints, which would reveal the schema to clients that may
+not introspect it.
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLError, GraphQLSchema
+from graphql import ExecutionResult, GraphQLError, GraphQLSchema
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from strawberry.types import ExecutionResult as StrawberryResult
 
 from gateway.admission.api_keys import Caller, ClientKind, bearer_key
 from gateway.api.context import Context
@@ -258,14 +260,23 @@ class GraphQLEndpoint:
             memo=prepared.document.memo,
             exact_stock=caller.kind is not ClientKind.STOREFRONT,
         )
-        result = await run_checked(
-            self.schema,
-            prepared.document,
-            variables=prepared.variables,
-            operation_name=prepared.operation_name,
-            context=context,
-            coerced=prepared.coerced,
-        )
+        result: ExecutionResult | StrawberryResult
+        if self.platform.fast_path:
+            result = await run_checked(
+                self.schema,
+                prepared.document,
+                variables=prepared.variables,
+                operation_name=prepared.operation_name,
+                context=context,
+                coerced=prepared.coerced,
+            )
+        else:
+            result = await self.schema.execute(
+                prepared.text,
+                variable_values=prepared.variables,
+                context_value=context,
+                operation_name=prepared.operation_name,
+            )
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [self._formatted(error, request_id) for error in result.errors]
@@ -296,9 +307,7 @@ class GraphQLEndpoint:
         }
 
     def _refused(self, refusal: Refusal, media: str) -> Outcome:
-        payload = refusal.payload()
-        for message in refusal.more:
-            payload["errors"].append({"message": message, "extensions": {"code": refusal.code}})
+        payload = {"errors": refusal.errors()}
         status = refusal.status
         if refusal.graphql_error and media == JSON_MEDIA:
             status = 200

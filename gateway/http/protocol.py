@@ -42,10 +42,26 @@ class Refusal(Exception):
         self.headers = dict(headers or {})
         # A GraphQL request error (parse, validation, variables): 200 for application/json.
         self.graphql_error = graphql_error
-        self.more: list[str] = []
+        # Where in the document the error is (graphql-core's `locations`), when it is there.
+        self.locations: list[dict[str, int]] = []
+        # Further errors of the same code: (message, locations) each.
+        self.more: list[tuple[str, list[dict[str, int]]]] = []
 
     def payload(self) -> dict[str, Any]:
-        return {"errors": [{"message": self.message, "extensions": self.error_extensions()}]}
+        return {"errors": [self._error(self.message, self.locations)]}
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Every error of the refusal, the first one and `more`."""
+        return [self._error(self.message, self.locations)] + [
+            self._error(message, locations) for message, locations in self.more
+        ]
+
+    def _error(self, message: str, locations: list[dict[str, int]]) -> dict[str, Any]:
+        error: dict[str, Any] = {"message": message}
+        if locations:
+            error["locations"] = locations
+        error["extensions"] = self.error_extensions()
+        return error
 
     def error_extensions(self) -> dict[str, Any]:
         return {"code": self.code, **self.extensions}
@@ -62,13 +78,17 @@ class Outcome:
 
 
 def media_type(accept: str) -> str | None:
-    """The response media type for an Accept header; None when it allows neither."""
+    """The response media type for an Accept header; None when it allows neither.
+
+    A client that names no media type (no header, or `*/*`) is answered as application/json,
+    as GraphQL over HTTP asks: it may predate application/graphql-response+json.
+    """
     if not accept.strip():
-        return GRAPHQL_RESPONSE
+        return JSON_MEDIA
     kinds = {part.split(";")[0].strip().lower() for part in accept.split(",")}
-    if kinds & {GRAPHQL_RESPONSE, "*/*", "application/*"}:
+    if kinds & {GRAPHQL_RESPONSE, "application/*"}:
         return GRAPHQL_RESPONSE
-    if JSON_MEDIA in kinds:
+    if kinds & {JSON_MEDIA, "*/*"}:
         return JSON_MEDIA
     return None
 

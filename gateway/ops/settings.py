@@ -89,6 +89,13 @@ class Settings:
     body_timeout_seconds: float = 10.0
     max_connections: int = 1_000
     keep_alive_seconds: int = 5
+    # Off: every checked operation runs through strawberry's own Schema.execute instead of
+    # the gateway's execution path (gateway/fastpath): the same answers, slower.
+    fast_path: bool = True
+    # How often each process publishes the channels' quantities that moved (0: never).
+    publish_every_seconds: float = 0.5
+    # How often this process delivers the webhooks that are due (0: never; see deliver-webhooks).
+    deliver_webhooks_every_seconds: float = 0.0
 
     @property
     def has_configured_keys(self) -> bool:
@@ -252,4 +259,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         body_timeout_seconds=_seconds(env, "BODY_TIMEOUT_SECONDS", 10.0),
         max_connections=_int(env, "MAX_CONNECTIONS_PER_WORKER", 1_000),
         keep_alive_seconds=_int(env, "KEEP_ALIVE_SECONDS", 5),
+        fast_path=_bool(env, "FAST_PATH", default=True),
+        publish_every_seconds=_int(env, "PUBLISH_EVERY_MS", 500, minimum=0) / 1000,
+        deliver_webhooks_every_seconds=_int(env, "DELIVER_WEBHOOKS_EVERY_MS", 0, minimum=0) / 1000,
     )

@@ -177,3 +177,8 @@ class BoundedStore:
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+def unbounded(store: StockStore) -> StockStore:
+    """The store a `BoundedStore` wraps, for the tools of a backend beyond the protocol."""
+    return store.inner if isinstance(store, BoundedStore) else store

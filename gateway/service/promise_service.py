@@ -23,6 +23,7 @@ from gateway.service.answers import (
 )
 from gateway.service.nearby import Nearby
 from gateway.service.shared_reads import SharedReads
+from gateway.service.webhooks import WebhookSender
 from network_loader.stock_rules import StockRulesConfig
 from promise.cart import CartLine, Destination
 from promise.destinations import check_served
@@ -72,6 +73,8 @@ class PromiseService:
         self.clock = clock
         self.finder = Nearby(network)
         self._all_nodes = tuple(network.nodes)
+        # Set by the app when its store keeps webhooks (gateway/service/webhooks.py).
+        self.webhooks: WebhookSender | None = None
 
     def store_channel(self, client_id: str, channel: str | None) -> str | None:
         """The channel of the stock rules a caller sells on (None: no channel rules)."""

@@ -26,6 +26,8 @@ class Platform:
     # Proxies whose X-Forwarded-For names the shopper (gateway/http/shoppers.py).
     trusted_proxies: tuple[ProxyNetwork, ...] = ()
     request_timeout_seconds: float = 2.0
+    # False: checked operations run through strawberry's Schema.execute (same answers, slower).
+    fast_path: bool = True
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -59,4 +61,5 @@ def build_platform(settings: Settings) -> Platform:
         cache_max_age_seconds=settings.cache_max_age_seconds,
         trusted_proxies=parse_trusted_proxies(settings.trusted_proxies),
         request_timeout_seconds=settings.request_timeout_seconds,
+        fast_path=settings.fast_path,
     )

@@ -1,4 +1,9 @@
--- Orders a node has taken on one day, after freeing its expired holds.
--- KEYS: reserved, allocs, holds of the node's capacity. ARGV: now_ms, day.
-sweep(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
-return tonumber(redis.call('HGET', KEYS[1], ARGV[2])) or 0
+-- Orders some nodes have taken on one day, after freeing their expired holds.
+-- KEYS: reserved, allocs, holds of each node's capacity, three per node (one slot on a
+-- cluster; a standalone server takes any). ARGV: now_ms, day. Returns a count per node.
+local used = {}
+for i = 1, #KEYS, 3 do
+  sweep(KEYS[i], KEYS[i + 1], KEYS[i + 2], ARGV[1])
+  used[#used + 1] = tonumber(redis.call('HGET', KEYS[i], ARGV[2])) or 0
+end
+return used

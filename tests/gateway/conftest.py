@@ -31,6 +31,7 @@ PARIS = ZoneInfo("Europe/Paris")
 # Monday 23 November 2026, 10:00 in Paris: before every cut-off of the day, no holiday near.
 MONDAY_10_PARIS = datetime(2026, 11, 23, 10, 0, tzinfo=PARIS)
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 STOREFRONT = "storefront-fr"
 MARKETPLACE = "marketplace-eu"
 
@@ -177,8 +178,12 @@ async def app(store_url: str, clock: FakeClock) -> AsyncIterator[Starlette]:
 
 @pytest.fixture
 async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    # A client of GraphQL over HTTP's own media type: request errors are 400s (httpx's default,
+    # `Accept: */*`, is answered as application/json: test_api_protocol.py).
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app), base_url="http://gateway.test"
+        transport=httpx.ASGITransport(app),
+        base_url="http://gateway.test",
+        headers={"accept": GRAPHQL_RESPONSE},
     ) as client:
         yield client
 

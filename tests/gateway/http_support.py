@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.ops.settings import Settings
-from tests.gateway.conftest import KEY_OF, monday_clock
+from tests.gateway.conftest import GRAPHQL_RESPONSE, KEY_OF, monday_clock
 from tests.stock_cache.support import FakeClock
 
 
@@ -38,7 +38,11 @@ async def serving(
     app = create_app(settings, clock=clock or monday_clock())
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw.test") as http,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app),
+            base_url="http://gw.test",
+            headers={"accept": GRAPHQL_RESPONSE},
+        ) as http,
     ):
         yield app, http
 

@@ -85,6 +85,87 @@ async def test_a_client_accepting_only_application_json_gets_200_for_a_validatio
     assert error_codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
 
 
+@pytest.mark.parametrize("accept", [None, "*/*"], ids=["no Accept", "*/*"])
+async def test_a_client_naming_no_media_type_is_answered_as_application_json(
+    http: httpx.AsyncClient, accept: str | None
+) -> None:
+    headers = {**auth(STOREFRONT), "content-type": "application/json"}
+    if accept is not None:
+        headers["accept"] = accept
+    request = http.build_request(
+        "POST", "/graphql", content=json.dumps({"query": "{ nope }"}), headers=headers
+    )
+    if accept is None:
+        del request.headers["accept"]
+
+    response = await http.send(request)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert error_codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+async def test_a_validation_error_keeps_its_locations(http: httpx.AsyncClient) -> None:
+    document = '{ availability(skus: ["OAK-CHAIR"]) {\n  __typename nope } }'
+
+    response = await post(http, STOREFRONT, {"query": document})
+
+    assert response.status_code == 400
+    [error] = body_of(response)["errors"]
+    assert error["message"] == "Cannot query field 'nope' on type 'AvailabilityResult'."
+    assert error["locations"] == [{"line": 2, "column": 14}]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            'query($s: ID) { availability(skus: ["OAK-CHAIR"], near: {storeId: $s}) '
+            "{ __typename } }",
+            "Variable 's' must be non-nullable to be used for OneOf Input Object "
+            "'DestinationInput'.",
+        ),
+        (
+            'query { availability(skus: ["OAK-CHAIR"], near: {storeId: null}) { __typename } }',
+            "Field 'DestinationInput.storeId' must be non-null.",
+        ),
+        (
+            'query { availability(skus: ["OAK-CHAIR"], near: {postcode: {postcode: "69003"}, '
+            'storeId: "X"}) { __typename } }',
+            "OneOf Input Object 'DestinationInput' must specify exactly one key.",
+        ),
+    ],
+    ids=["nullable variable", "null", "two keys"],
+)
+async def test_a_one_of_destination_is_validated_as_the_schema_does(
+    http: httpx.AsyncClient, document: str, message: str
+) -> None:
+    response = await post(http, STOREFRONT, {"query": document, "variables": {"s": "X"}})
+
+    assert response.status_code == 400
+    assert "data" not in body_of(response)
+    assert [e["message"] for e in body_of(response)["errors"]] == [message]
+    assert error_codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+@pytest.mark.parametrize(
+    ("operation_name", "message"),
+    [
+        ("Missing", "Unknown operation named 'Missing'."),
+        (None, "Must provide operation name if query contains multiple operations."),
+    ],
+)
+async def test_an_operation_name_naming_no_operation_is_refused_in_graphql_cores_words(
+    http: httpx.AsyncClient, operation_name: str | None, message: str
+) -> None:
+    document = "query A { __typename } query B { __typename }"
+
+    response = await post(http, STOREFRONT, {"query": document, "operationName": operation_name})
+
+    assert response.status_code == 400
+    assert [e["message"] for e in body_of(response)["errors"]] == [message]
+
+
 async def test_a_client_accepting_neither_media_type_is_406(http: httpx.AsyncClient) -> None:
     response = await post(
         http, STOREFRONT, {"query": AVAILABILITY_DOC}, headers={"accept": "text/plain"}

@@ -1,0 +1,47 @@
+"""Running webhook deliveries: a sender over a store, and the loop a worker runs it in (the
+gateway's lifespan with `DELIVER_WEBHOOKS`, or `promise-gateway deliver-webhooks`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+import httpx
+
+from gateway.service.webhooks import WebhookSender
+from stock_cache.base import StockStore
+from stock_cache.outbox_reader import outbox_reader
+from stock_cache.publishing_store import PublishingStore, can_publish, channel_feed
+from stock_cache.webhook_redis import webhook_state
+
+log = logging.getLogger("gateway.webhooks")
+
+
+def open_sender(
+    store: StockStore, client: httpx.AsyncClient, *, clock: Callable[[], float] = time.time
+) -> WebhookSender | None:
+    """The webhook sender over a store `store_from_url` opened (maybe publishing); None for
+    any other store."""
+    inner = store.inner if isinstance(store, PublishingStore) else store
+    if not can_publish(inner):
+        return None
+    feed = store.publisher.feed if isinstance(store, PublishingStore) else channel_feed(inner)
+    state = webhook_state(inner, clock=clock)
+    return WebhookSender(state, outbox_reader(inner), feed, client, clock=clock)
+
+
+async def deliver_periodically(
+    sender: WebhookSender, every_seconds: float, stop: asyncio.Event
+) -> None:
+    """Deliver what is due every `every_seconds` until `stop` is set."""
+    while not stop.is_set():
+        try:
+            await sender.run_once()
+        except Exception:
+            # The store or a receiver may misbehave for a while: never stop delivering.
+            log.warning("webhook delivery failed; retrying", exc_info=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_seconds)
