@@ -67,9 +67,8 @@ async def http(backend: Backend) -> AsyncIterator[httpx.AsyncClient]:
     )
     await seed_stock(store, load_stock_levels(DEFAULT_NETWORK_DIR, network=network))
     clock = FakeClock(MONDAY_10_PARIS.timestamp())
-    # No channel publication beside: its first pass over every SKU would run into the pages
-    # counted (the publication has tests of its own: test_channel_stock_api, test_publication).
-    settings = production_settings(store_url=backend.state_url, publish_every_seconds=0)
+    # Publication's start-up refresh of every SKU is background work, not the page's: off here.
+    settings = production_settings(store_url=backend.state_url, publish_every_seconds=0.0)
     app = create_app(settings, clock=clock, store=store)
     async with (
         app.router.lifespan_context(app),
