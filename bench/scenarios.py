@@ -12,6 +12,7 @@ and over HTTP.
 from __future__ import annotations
 
 import random
+import secrets
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -189,6 +190,7 @@ async def quote_tokens(
     quote's claim, the snapshot generations' slot, and one per capacity-bound node.
     """
     tokens: list[tuple[str, int]] = []
+    run = secrets.token_hex(6)
     expires = int(service.clock()) + service.quote_ttl_seconds
     while len(tokens) < count:
         variables = workload.cart(lines)["input"]
@@ -213,8 +215,9 @@ async def quote_tokens(
                     client_id=CLIENT,
                     network_version=service.network.version,
                     expires_at=expires + offset,
-                    # Each token commits once, claiming its id as production's do.
-                    quote_id=f"bench-{len(tokens)}",
+                    # Each token commits once, claiming its id as production's do: ids
+                    # unique across the runs that share one store.
+                    quote_id=f"bench-{run}-{len(tokens)}",
                 )
                 tokens.append((service.keys.sign(quote), slots))
     return tokens[:count]
