@@ -1,7 +1,8 @@
 """The three request kinds of issue 7, their seeded workloads, and in-process timing.
 
 PDP: `availability` of one SKU near a postcode plus the headline home-delivery date
-(`deliveryOptions` for that SKU with `kinds: [HOME_STANDARD]`), in one operation (a product
+(`deliveryOptions` for that SKU with `kinds: [HOME_STANDARD, HOME_TWO_PERSON]`), in one
+operation (a product
 page's one call; the cart page asks for every kind). Checkout: `deliveryOptions` for
 a cart of N lines (5 by default). Commit: `commitAllocation` of a fresh quote token.
 Destinations are postcodes of the benchmark towns and SKUs are drawn uniformly from the
@@ -48,10 +49,12 @@ def _next_monday_10_paris() -> str:
 ORDER_TIME = _next_monday_10_paris()
 CLIENT = "bench"
 
+# A product page's home delivery: by parcel, or by two-person delivery for what no parcel takes.
 PDP = """query Pdp($sku: String!, $lines: [CartLineInput!]!, $pc: String!) {
   availability(skus: [$sku], near: {postcode: {country: "FR", postcode: $pc}}, first: 5) {
     ... on Availability { items { sku total nodes { node { id } atp distanceKm } } } }
-  deliveryOptions(input: {lines: $lines, orderTime: "ORDER_TIME", kinds: [HOME_STANDARD],
+  deliveryOptions(input: {lines: $lines, orderTime: "ORDER_TIME",
+    kinds: [HOME_STANDARD, HOME_TWO_PERSON],
     destination: {postcode: {country: "FR", postcode: $pc}}}) {
     ... on DeliveryOptions { options { kind promisedDate likelyDate priceCents } }
     ... on Problem { code } } }""".replace("ORDER_TIME", ORDER_TIME)
