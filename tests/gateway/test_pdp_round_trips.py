@@ -67,7 +67,9 @@ async def http(backend: Backend) -> AsyncIterator[httpx.AsyncClient]:
     )
     await seed_stock(store, load_stock_levels(DEFAULT_NETWORK_DIR, network=network))
     clock = FakeClock(MONDAY_10_PARIS.timestamp())
-    app = create_app(production_settings(store_url=backend.state_url), clock=clock, store=store)
+    # Publication's start-up refresh of every SKU is background work, not the page's: off here.
+    settings = production_settings(store_url=backend.state_url, publish_every_seconds=0.0)
+    app = create_app(settings, clock=clock, store=store)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw.test") as client,
