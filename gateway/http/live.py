@@ -23,18 +23,16 @@ import strawberry
 from starlette.datastructures import Headers
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+
+from gateway.admission.api_keys import Caller, ClientKind, bearer_key
+from gateway.api.context import Context
+from gateway.fastpath.compat import (
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
     BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     ErrorMessage,
     SubscribeMessage,
 )
-
-from gateway.admission.api_keys import Caller, ClientKind, bearer_key
-from gateway.api.context import Context
 from gateway.http.documents import WEBSOCKET, OperationChecks
 from gateway.http.protocol import Refusal
 from gateway.http.rate_limits import admit
