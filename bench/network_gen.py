@@ -2,17 +2,17 @@
 
     .venv/bin/python -m bench.network_gen DIR [--nodes 1000] [--skus 20000] [--seed 7]
 
-Nodes sit on the real places of `bench/cities.csv` (175 French towns: the demo's postcode
-table, one row per town, plus 42 prefectures; town-hall coordinates to 4 decimals), each
-moved by a seeded jitter of up to ~8 km. One node in twenty is a distribution centre (50 of
-1,000), on distinct towns while there are towns left; the rest are stores of three kinds
-modelled on the demo's (click & collect; plus same-day; plus parcels). Stores hold about 30%
-of the SKUs, DCs about 90%. The carrier services, pickup points and postcodes are the demo's
-(plus the towns of the table), so dates, prices and CO2e follow the same rules. So are its
-rules, at scale: two channels (the web shop, every node; a marketplace, the DCs and ten large
-stores, capped) with the demo's rule profiles, a daily order capacity on every store (the
-web shop's profile filters on it), safety stock by type, by node and by SKU at a node, and
-future stock at three DCs.
+Nodes sit on the real places of `bench/cities.csv` (175 French towns, one row per town: the
+demo's node cities and their neighbours, plus 42 prefectures; town-hall coordinates to 4
+decimals), each moved by a seeded jitter of up to ~8 km. One node in twenty is a
+distribution centre (50 of 1,000), on distinct towns while there are towns left; the rest
+are stores of three kinds modelled on the demo's (click & collect; plus same-day; plus
+parcels). Stores hold about 30% of the SKUs, DCs about 90%. The carrier services and pickup
+points are the demo's, and postcodes resolve offline (`places`) as for any network, so
+dates, prices and CO2e follow the same rules. So are its rules, at scale: two channels (the
+web shop, every node; a marketplace, the DCs and ten large stores, capped) with the demo's
+rule profiles, a daily order capacity on every store (the web shop's profile filters on
+it), safety stock by type, by node and by SKU at a node, and future stock at three DCs.
 
 Same arguments, same files: the generator draws everything from one `random.Random(seed)`.
 `load_stock` puts `stock.csv` into a store through `promise-gateway import-stock`.
@@ -136,7 +136,6 @@ def generate(directory: Path, shape: Shape = Shape()) -> None:
     towns = cities()
     for name in ("services.toml", "pickup_points.csv"):
         shutil.copy(DEFAULT_NETWORK_DIR / name, directory / name)
-    _write_postcodes(directory / "postcodes.csv", towns)
     (directory / "network.toml").write_text(
         f'name = "Benchmark reference network"\n'
         f'version = "bench-{shape.nodes}n-{shape.skus}s-{shape.seed}"\n'
@@ -201,19 +200,6 @@ def _write_rules(
 
 def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(f'"{value}"' for value in values) + "]"
-
-
-def _write_postcodes(path: Path, towns: list[City]) -> None:
-    with (DEFAULT_NETWORK_DIR / "postcodes.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    known = {(row[0], row[1]) for row in rows[1:]}
-    rows += [
-        ["FR", town.postcode, town.name, f"{town.latitude:.4f}", f"{town.longitude:.4f}"]
-        for town in towns
-        if ("FR", town.postcode) not in known
-    ]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
 
 
 def _write_nodes(

@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from bench.network_gen import cities
 from bench.soak_faults import run_faults
 from bench.soak_gateway import Gateway, graphql, seed
 from gateway.ops.settings import DEFAULT_NETWORK_DIR
@@ -44,7 +45,8 @@ def _column(name: str, column: str) -> list[str]:
 
 
 SKUS = _column("skus.csv", "sku")
-POSTCODES = _column("postcodes.csv", "postcode")
+# The benchmark towns' postcodes: any French postcode resolves, these are the bench's.
+POSTCODES = [town.postcode for town in cities()]
 
 
 class Mix:

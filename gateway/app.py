@@ -15,6 +15,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
+import places
 from gateway.api.schema import schema
 from gateway.http import health
 from gateway.http.endpoint import GraphQLEndpoint
@@ -102,6 +103,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The postcode table and the grid of points are built once per process (a few
+        # seconds): before the first request, and before the heap is frozen.
+        places.load()
         # The store's clock is the app's, so that holds lapse on the same time as quotes do.
         stock_rules = load_stock_rules(settings.network_dir, network)
         opened = store or store_from_url(

@@ -1,4 +1,4 @@
-"""Reading and checking the network files: nodes, SKUs, postcodes, services, stock rules, profiles.
+"""Reading and checking the network files: nodes, SKUs, services, stock rules, profiles.
 
 A network directory is plain data (CSV and TOML); this package turns it into the domain's
 frozen values (`promise.network.Network`, `promise.profiles.RuleProfile`) and the stock

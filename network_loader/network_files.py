@@ -1,7 +1,7 @@
 """Load the static network from plain files and refuse anything that does not hold together.
 
 A network directory holds `network.toml` (settings), `services.toml` (carrier services and
-emission factors), `nodes.csv`, `skus.csv`, `postcodes.csv` and `stock.csv`, and optionally
+emission factors), `nodes.csv`, `skus.csv` and `stock.csv`, and optionally
 `pickups.csv` (carrier collection times per node) and `pickup_points.csv` (relay points and
 lockers); its README documents every column. Everything is checked at load time, and the
 first problem raises `NetworkDataError` naming the file, the row (the 1-based line an editor
@@ -24,7 +24,6 @@ from network_loader.layout import (
     NODES_FILE,
     PICKUP_POINTS_FILE,
     PICKUPS_FILE,
-    POSTCODES_FILE,
     PROFILES_FILE,
     SERVICES_FILE,
     SKUS_FILE,
@@ -34,7 +33,6 @@ from network_loader.layout import (
 from network_loader.nodes import (
     load_nodes,
     load_pickup_points,
-    load_postcodes,
     load_skus,
     with_pickups,
 )
@@ -64,7 +62,6 @@ def load_network(directory: Path) -> Network:
         nodes=MappingProxyType(nodes),
         skus=MappingProxyType(load_skus(directory / SKUS_FILE)),
         services=MappingProxyType(services),
-        postcodes=MappingProxyType(load_postcodes(directory / POSTCODES_FILE)),
         country=settings.country,
         safety_stock_by_type=MappingProxyType(settings.safety_stock),
         reservation_ttl_seconds=settings.reservation_ttl_seconds,

@@ -1,4 +1,4 @@
-"""The CSV files of a network: nodes, carrier pickups, pickup points, SKUs and postcodes."""
+"""The CSV files of a network: nodes, carrier pickups, pickup points and SKUs."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from network_loader.layout import (
     NODES_FILE,
     PICKUP_COLUMNS,
     PICKUP_POINT_COLUMNS,
-    POSTCODE_COLUMNS,
     SERVICES_FILE,
     SKU_COLUMNS,
     SKU_OPTIONAL_COLUMNS,
@@ -192,25 +191,6 @@ def load_skus(path: Path) -> dict[str, Sku]:
         length = row.integer("length_mm", minimum=1) if row.optional("length_mm") else None
         skus[sku] = Sku(sku, row.text("name"), row.integer("weight_grams", minimum=1), length)
     return skus
-
-
-def load_postcodes(path: Path) -> dict[tuple[str, str], GeoPoint]:
-    postcodes: dict[tuple[str, str], GeoPoint] = {}
-    lines: dict[tuple[str, str], int] = {}
-    for row in read_rows(path, columns=POSTCODE_COLUMNS):
-        country = row.text("country")
-        if not COUNTRY.fullmatch(country):
-            raise row.error("country", f"{country!r} is not an ISO 3166 alpha-2 code like 'FR'")
-        postcode = row.text("postcode")
-        if country == "FR" and not FRENCH_POSTCODE.fullmatch(postcode):
-            raise row.error("postcode", f"{postcode!r} is not a French postcode of 5 digits")
-        key = (country, postcode)
-        if key in postcodes:
-            raise row.error("postcode", f"{postcode!r} is already defined on row {lines[key]}")
-        lines[key] = row.line
-        row.text("city")
-        postcodes[key] = GeoPoint(row.latitude(), row.longitude())
-    return postcodes
 
 
 def _identifier(row: CsvRow, column: str) -> str:

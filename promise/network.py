@@ -1,4 +1,4 @@
-"""The static network: nodes, SKUs, services, postcodes and rule profiles, as one frozen value."""
+"""The static network: nodes, SKUs, services and rule profiles, as one frozen value."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from carriers.emissions import CustomerTrip
 from carriers.regions import Region
 from carriers.services import CarrierService, DeliveryKind
 from carriers.zones import ZoneMap
-from promise.geo import GeoPoint, sphere_km
+from promise.geo import sphere_km
 from promise.nodes import (
     Capability,
     Node,
@@ -47,7 +47,6 @@ class Network:
     nodes: Mapping[str, Node]
     skus: Mapping[str, Sku]
     services: Mapping[str, CarrierService]
-    postcodes: Mapping[tuple[str, str], GeoPoint]
     country: str = "FR"
     safety_stock_by_type: Mapping[NodeType, int] = field(default_factory=dict)
     reservation_ttl_seconds: int = 900

@@ -81,7 +81,7 @@ class CollectStoresQuery:
             found = await collect_stores(
                 service,
                 cart,
-                where,
+                where.destination,
                 first=first,
                 client_id=info.context.client_id,
                 channel=info.context.channel,

@@ -81,7 +81,7 @@ class ListingQuery:
                 raise DomainInvalidInput(f"give 1 to {MAX_LISTING_SKUS} SKUs", field="skus")
             asked = _kinds(kinds)
             platform = info.context.platform
-            where = await resolve_destination(
+            placed = await resolve_destination(
                 destination,
                 network,
                 platform.geocoder if platform is not None else None,
@@ -94,7 +94,7 @@ class ListingQuery:
                 await listing(
                     service,
                     known,
-                    where,
+                    placed.destination,
                     kinds=asked,
                     client_id=info.context.client_id,
                     channel=info.context.channel,

@@ -33,10 +33,12 @@ from gateway.api.types.problems import (
     spoken,
     unavailable,
 )
+from gateway.api.types.resolved_destination import ResolvedDestination
+from gateway.service.destinations import Placed
 from gateway.service.disclosure import disclosure_for
 from gateway.service.geocoding import resolve_destination
 from gateway.service.shared_reads import SharedReads
-from promise.cart import Destination, checked_cart
+from promise.cart import checked_cart
 from promise.errors import InvalidInput as DomainInvalidInput
 from promise.errors import NothingInStock as DomainNothingInStock
 from promise.errors import UnknownSku as DomainUnknownSku
@@ -78,7 +80,7 @@ AllocationResult = Annotated[
 ]
 
 
-async def _destination(info: Info, destination: DestinationInput, *, field: str) -> Destination:
+async def _destination(info: Info, destination: DestinationInput, *, field: str) -> Placed:
     platform = info.context.platform
     geocoder = platform.geocoder if platform is not None else None
     return await resolve_destination(
@@ -102,10 +104,10 @@ async def delivery_options_answer(
             service.network.skus,
             field="input.lines",
         )
-        destination = await _destination(info, input.destination, field="input.destination")
+        placed = await _destination(info, input.destination, field="input.destination")
         found = await service.promise(
             cart,
-            destination,
+            placed.destination,
             client_id=info.context.client_id,
             channel=info.context.channel,
             order_time=input.order_time,
@@ -118,11 +120,15 @@ async def delivery_options_answer(
             nudge=selects_below(info, "nudge"),
         )
     except DomainNothingInStock as error:
-        return await short_cart_answer(info, error, cart, destination, input)  # type: ignore[return-value]
+        return await short_cart_answer(info, error, cart, placed.destination, input)  # type: ignore[return-value]
     except EXPECTED as error:
         return spoken(as_problem(error), shopper)  # type: ignore[return-value]
     return DeliveryOptions.from_domain(
-        found, service.network, explain=input.explain, shopper=shopper
+        found,
+        service.network,
+        explain=input.explain,
+        shopper=shopper,
+        destination=ResolvedDestination.from_placed(placed),
     )
 
 
@@ -157,7 +163,8 @@ class Query:
             if len(unknown) == len(skus):
                 # Nothing to answer: the first unknown SKU is the problem of the call.
                 raise DomainUnknownSku(skus[0], field="skus[0]")
-            point = (await _destination(info, near, field="near")).point if near else None
+            placed = await _destination(info, near, field="near") if near else None
+            point = placed.destination.point if placed else None
             levels = await service.availability(
                 list(dict.fromkeys(sku for sku in skus if sku in service.network.skus)),
                 point,
@@ -175,6 +182,7 @@ class Query:
             items=[
                 SkuAvailability.from_domain(level, service.network, disclosure) for level in levels
             ],
+            resolved_destination=ResolvedDestination.from_placed(placed) if placed else None,
             unknown_skus=unknown,
         )
 

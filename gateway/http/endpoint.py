@@ -216,7 +216,11 @@ class GraphQLEndpoint:
                 prepared.append(refusal)
         cost = sum(p.cost for p in prepared if isinstance(p, Prepared))
         peer = request.client.host if request.client is not None else None
-        shopper = shopper_id(request.headers, peer, self.platform.trusted_proxies)
+        # A storefront key is called from shoppers' browsers: the address names the shopper. A
+        # server key is one storefront backend's, whose address every shopper shares: there
+        # only the forwarded shopper id does.
+        seen_from = peer if caller.kind is ClientKind.STOREFRONT else None
+        shopper = shopper_id(request.headers, seen_from, self.platform.trusted_proxies)
         throttle = await admit(self.platform, caller, cost, shopper) if cost else None
         if throttle is not None and isinstance(throttle, Refusal):
             return self._refused(throttle, media)

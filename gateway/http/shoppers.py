@@ -4,7 +4,8 @@ A storefront forwards an opaque shopper or session id in `X-Shopper-Id` (1 to 12
 `A-Z a-z 0-9 . _ : -`; anything else is ignored). Without one, the shopper is the client's
 address: the TCP peer, or, when the peer is one of the configured trusted proxies (a CDN, a
 load balancer), the nearest address of `X-Forwarded-For` that is not itself a trusted proxy.
-`X-Forwarded-For` from anyone else is ignored, as anybody can write it.
+`X-Forwarded-For` from anyone else is ignored, as anybody can write it. The address counts
+only for storefront (browser) keys: behind a server key every shopper shares the backend's.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from geopy.exc import GeopyError
 from geopy.geocoders import Nominatim
 
 from gateway.ops.state import GatewayState
-from promise.cart import Destination
+from gateway.service.destinations import Placed, at_point
 from promise.errors import InvalidInput
 from promise.geo import GeoPoint
 from promise.network import Network
@@ -37,7 +37,7 @@ class DestinationGiven(Protocol):
     @property
     def address(self) -> str | None: ...
 
-    def resolve(self, network: Network, *, field: str) -> Destination: ...
+    def resolve(self, network: Network, *, field: str) -> Placed: ...
 
 
 class GeocoderUnavailable(Exception):
@@ -114,8 +114,9 @@ class AddressNotFound(Exception):
 
 async def resolve_destination(
     destination: DestinationGiven, network: Network, geocoder: Geocoder | None, *, field: str
-) -> Destination:
-    """A destination of any kind; a free-text address goes through the geocoder.
+) -> Placed:
+    """A destination of any kind; a free-text address goes through the geocoder, and its
+    point is placed offline like given coordinates.
 
     Raises the domain errors `destination.resolve` raises, InvalidInput for an address
     too long or without a geocoder configured, AddressNotFound, or GeocoderUnavailable.
@@ -133,4 +134,4 @@ async def resolve_destination(
     point = await geocoder.locate(address)
     if point is None:
         raise AddressNotFound(f"no place found for the address {address[:80]!r}", field=where)
-    return Destination(GeoPoint.checked(point.latitude, point.longitude, field=where))
+    return at_point(point.latitude, point.longitude, field=where, geocoded=True)

@@ -148,7 +148,7 @@ def tampered(token: str) -> str:
             NEW_YORK,
             "DestinationNotServed",
             "DESTINATION_NOT_SERVED",
-            "input.destination",
+            "input.destination.coordinates",
             id="new-york",
         ),
     ],
@@ -182,7 +182,11 @@ async def test_an_unknown_sku_problem_names_the_sku(storefront: GraphQLClient) -
     ("near", "typename", "code", "field"),
     [
         pytest.param(
-            NEW_YORK, "DestinationNotServed", "DESTINATION_NOT_SERVED", "near", id="new-york"
+            NEW_YORK,
+            "DestinationNotServed",
+            "DESTINATION_NOT_SERVED",
+            "near.coordinates",
+            id="new-york",
         ),
         pytest.param(
             {"coordinates": {"latitude": 45.76, "longitude": 200.0}},

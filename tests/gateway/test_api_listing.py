@@ -113,9 +113,9 @@ async def test_collect_names_the_nearest_store_holding_the_sku_and_when_it_is_re
     [item] = found["items"]
     assert [h["kind"] for h in item["headlines"]] == ["CLICK_AND_COLLECT", "HOME_STANDARD"]
     collect = item["headlines"][0]
-    # stock.csv: LYON-PART-DIEU holds 6 OAK-CHAIR, 2 kept back; 1.4 km from 69003.
+    # stock.csv: LYON-PART-DIEU holds 6 OAK-CHAIR, 2 kept back; 0.9 km from 69003.
     assert collect["node"]["id"] == "LYON-PART-DIEU"
-    assert collect["distanceKm"] == 1.4
+    assert collect["distanceKm"] == 0.9
     assert collect["readyAt"].startswith("2026-11-23T")
     assert collect["priceCents"] == 0
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from gateway.service.destinations import at_postcode
 from gateway.service.partial import partial_offer
 from gateway.service.promise_service import PromiseService
-from promise.cart import CartLine, Destination
+from promise.cart import CartLine
 from promise.errors import NothingInStock
 from tests.gateway.conftest import MONDAY_10_PARIS
 from tests.gateway.graphql_client import GraphQLClient, line
@@ -79,7 +80,7 @@ async def test_a_profile_without_partial_answers_offers_nothing_for_a_short_cart
     service: PromiseService,
 ) -> None:
     cart = (CartLine("OAK-TABLE-200", 500), CartLine("OAK-CHAIR", 1))
-    lyon = Destination(service.network.postcodes[("FR", "69003")])
+    lyon = at_postcode("FR", "69003", field="destination").destination
     try:
         await service.promise(
             cart, lyon, client_id="marketplace-x-connector", order_time=MONDAY_10_PARIS,

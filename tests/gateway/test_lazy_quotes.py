@@ -19,6 +19,7 @@ from gateway.api.schema import schema
 from gateway.app import create_app
 from gateway.ops.settings import Settings
 from gateway.service.answers import QuotedOption
+from gateway.service.destinations import at_postcode
 from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
 from promise.quotes import Quote, SigningKeys, quote_of
@@ -112,7 +113,7 @@ async def test_each_option_read_is_signed_once_however_often_its_token_is_select
 async def test_a_lazily_signed_token_names_what_an_eager_one_named(
     service: PromiseService,
 ) -> None:
-    destination = Destination(service.network.postcodes[("FR", "14000")])
+    destination = at_postcode("FR", "14000", field="destination").destination
     cart = tuple(CartLine(sku, 1) for sku in SKUS)
     found = await service.promise(
         cart, destination, client_id=CLIENT, order_time=MONDAY_10_PARIS, confidence=0.95

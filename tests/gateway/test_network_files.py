@@ -12,7 +12,6 @@ from gateway.ops.settings import DEFAULT_NETWORK_DIR
 from network_loader.network_files import load_network, load_stock_levels
 from network_loader.opening_hours import parse_opening_hours
 from promise.errors import NetworkDataError
-from promise.geo import geodesic_km
 from promise.network import Capability, Network, NodeType
 
 
@@ -68,20 +67,6 @@ def test_the_demo_catalogue_has_two_hundred_skus_with_real_weights(demo: Network
     assert len(demo.skus) == 200
     assert demo.skus["OAK-TABLE-120"].weight_grams == 32_000
     assert demo.skus["LINEN-DUVET-220"].weight_grams == 1_800
-
-
-def test_lyon_postcode_69003_lies_within_three_km_of_lyon_part_dieu(demo: Network) -> None:
-    part_dieu = demo.nodes["LYON-PART-DIEU"].location
-    assert geodesic_km(demo.postcodes[("FR", "69003")], part_dieu) < 3.0
-
-
-def test_every_arrondissement_of_paris_lyon_and_marseille_has_a_postcode(demo: Network) -> None:
-    wanted = (
-        [f"750{n:02d}" for n in range(1, 21)]
-        + [f"6900{n}" for n in range(1, 10)]
-        + [f"130{n:02d}" for n in range(1, 17)]
-    )
-    assert [code for code in wanted if ("FR", code) not in demo.postcodes] == []
 
 
 def test_every_node_dispatches_only_services_that_exist(demo: Network) -> None:
@@ -195,9 +180,9 @@ def test_an_extra_column_is_named_on_the_header_row(copy: Path) -> None:
 
 
 def test_a_column_left_out_of_the_header_is_named(copy: Path) -> None:
-    path = copy / "postcodes.csv"
+    path = copy / "nodes.csv"
     with path.open(encoding="utf-8", newline="") as handle:
-        records = [record[:3] + record[4:] for record in csv.reader(handle)]
+        records = [record[:6] + record[7:] for record in csv.reader(handle)]
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(records)
     assert load_error(copy) == (
@@ -225,10 +210,9 @@ def test_a_latitude_out_of_range_is_named(copy: Path) -> None:
 
 
 def test_a_longitude_out_of_range_is_named(copy: Path) -> None:
-    set_cell(copy / "postcodes.csv", 30, "longitude", "-181.5")
+    set_cell(copy / "nodes.csv", 30, "longitude", "-181.5")
     assert load_error(copy) == (
-        f"{copy / 'postcodes.csv'} row 30 column longitude: "
-        "'-181.5' is not a longitude in [-180, 180]"
+        f"{copy / 'nodes.csv'} row 30 column longitude: '-181.5' is not a longitude in [-180, 180]"
     )
 
 

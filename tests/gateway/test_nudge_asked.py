@@ -17,8 +17,9 @@ from gateway.api.schema import schema
 from gateway.app import create_app
 from gateway.ops.settings import Settings
 from gateway.service.answers import QuotedPromise
+from gateway.service.destinations import at_postcode
 from gateway.service.promise_service import PromiseService
-from promise.cart import CartLine, Destination
+from promise.cart import CartLine
 from tests.gateway.conftest import MONDAY_10_PARIS, monday_clock
 
 CLIENT = "nudge-asked"
@@ -109,7 +110,7 @@ async def test_the_answer_for_a_document_is_the_same_on_every_run(service: Recor
 async def test_without_the_nudge_no_option_carries_a_greener_alternative(
     service: PromiseService,
 ) -> None:
-    destination = Destination(service.network.postcodes[("FR", "14000")])
+    destination = at_postcode("FR", "14000", field="destination").destination
     cart = tuple(CartLine(sku, 1) for sku in SKUS)
 
     def ask(nudge: bool) -> Any:

@@ -1,7 +1,8 @@
 """The date and CO2e fields of an option through the real schema, in process, on the demo
 network: `orderWithin`, `ready`, `confidence`, pickup points and the shopper's trip.
 
-One duvet ordered on Monday 23 November 2026 at 12:47 Paris time for postcode 69006.
+One duvet ordered on Monday 23 November 2026 at 12:47 Paris time for a home in Brotteaux
+(Lyon 6e), given by its coordinates.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ QUERY = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input)
     co2eIncludesCustomerTrip pickupPoints { id type distanceKm } shipments { co2eGrams } } }
   ... on Problem { code field message } } }"""
 DUVET = [{"sku": "LINEN-DUVET-220", "quantity": 1}]
-BROTTEAUX = {"postcode": {"country": "FR", "postcode": "69006"}}
+BROTTEAUX = {"coordinates": {"latitude": 45.7729, "longitude": 4.8521}}
 MONDAY_12_47 = "2026-11-23T12:47:00+01:00"
 
 

@@ -79,3 +79,15 @@ async def test_a_flooding_shopper_is_refused_alone_and_spends_only_its_own_point
     # none of the 7 refused: those would have left it below 200 - 15 x 11 = 35.
     left = body_of(calm[-1])["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
     assert 200 - 8 * 11 <= left < 150
+
+
+async def test_a_server_key_without_shopper_ids_shares_no_address_bucket(
+    bucket_store_url: str,
+) -> None:
+    # A storefront's backend calls from one address for all its shoppers: without the ids it
+    # forwards, only the site's bucket (200 points, 18 operations of 11) limits it.
+    settings = production_settings(store_url=bucket_store_url, limits=SITE_AND_SHOPPERS)
+    async with serving(settings) as (_, http):
+        answers = [await post(http, STOREFRONT, {"query": ELEVEN_POINTS}) for _ in range(12)]
+
+    assert [a.status_code for a in answers] == [200] * 12

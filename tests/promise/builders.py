@@ -335,7 +335,6 @@ def a_network(
         nodes={node.id: node for node in (lyon_and_paris_nodes() if nodes is None else nodes)},
         skus={sku.sku: sku for sku in SKUS},
         services={service.code: service for service in chosen_services},
-        postcodes={},
         transfer_service=TRANSFER
         if with_transfer and any(s.code == TRANSFER for s in chosen_services)
         else None,

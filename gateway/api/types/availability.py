@@ -6,6 +6,7 @@ import strawberry
 
 from gateway.api.types.network import NodeInfo
 from gateway.api.types.problems import UnknownSku
+from gateway.api.types.resolved_destination import ResolvedDestination
 from gateway.service.answers import SkuLevels
 from gateway.service.disclosure import EXACT, Disclosure
 from promise.network import Network
@@ -65,4 +66,7 @@ class Availability:
     unknown_skus: list[UnknownSku] = strawberry.field(
         default_factory=list,
         description="A problem per SKU the network does not know, naming its place in `skus`.",
+    )
+    resolved_destination: ResolvedDestination | None = strawberry.field(
+        default=None, description="Where `near` was placed; null without `near` or for a store."
     )

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import strawberry
 
 from carriers.echo import shown
-from carriers.errors import CarrierDataError
-from carriers.regions import postcode_region
 from carriers.services import DeliveryKind
+from gateway.service.destinations import Placed, at_point, at_postcode
 from promise.cart import Destination
-from promise.destinations import destination_in
-from promise.errors import InvalidInput, UnknownNode, UnknownPostcode
-from promise.geo import GeoPoint
+from promise.destinations import check_served
+from promise.errors import InvalidInput, UnknownNode
 from promise.network import Capability, Network
-
-_COUNTRY = re.compile(r"[A-Z]{2}")
 
 
 @strawberry.input
@@ -27,17 +22,23 @@ class CoordinatesInput:
     country: str | None = strawberry.field(
         default=None,
         description=(
-            "ISO 3166 alpha-2 country of the point (e.g. DE): it is dated by that country's "
-            "calendar and served by the services delivering there. Absent: the network's "
-            "own country."
+            "ISO 3166 alpha-2 country of the point (e.g. DE), when the caller knows it better "
+            "than the map (a few km from a border): it is dated by that country's calendar and "
+            "served by the services delivering there. Absent: the country the point lies in, "
+            "found offline."
         ),
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "A postcode of a served country (FR with Corsica and overseas, DE, BE, NL, LU, ES, IT, "
+        "AT, CH, MC, LI), checked against the country's format."
+    )
+)
 class PostcodeInput:
     postcode: str
-    country: str = "FR"
+    country: str = strawberry.field(default="FR", description="ISO 3166 alpha-2 code.")
 
 
 @strawberry.input(
@@ -55,37 +56,22 @@ class DestinationInput:
         description="A postal address, geocoded by the gateway's geocoder (results cached).",
     )
 
-    def point(self, network: Network, *, field: str) -> GeoPoint:
-        """The coordinates of the destination (a store's own for click & collect)."""
-        return self.resolve(network, field=field).point
-
-    def resolve(self, network: Network, *, field: str) -> Destination:
+    def resolve(self, network: Network, *, field: str) -> Placed:
+        """The destination, placed offline (a store's own location for click & collect)."""
         if self.coordinates:
             c = self.coordinates
-            at = GeoPoint.checked(c.latitude, c.longitude, field=f"{field}.coordinates")
-            if c.country is None:
-                return Destination(at)
-            country = c.country.strip().upper()
-            where = f"{field}.coordinates.country"
-            if not _COUNTRY.fullmatch(country):
-                raise InvalidInput(
-                    f"{c.country!r} is not an ISO 3166 alpha-2 country code like 'DE'",
-                    field=where,
-                )
-            return destination_in(network, at, country=country, field=where)
+            placed = at_point(
+                c.latitude, c.longitude, field=f"{field}.coordinates", country=c.country
+            )
+            if c.country is not None:
+                # Refused by the country the caller gave, naming that field.
+                where = f"{field}.coordinates.country"
+                check_served(network, placed.destination.region, field=where)
+            return placed
         if self.postcode:
-            key = (self.postcode.country.strip().upper(), self.postcode.postcode.strip())
-            point = network.postcodes.get(key)
-            if point is None:
-                raise UnknownPostcode(
-                    f"postcode {shown(key[1])} in {shown(key[0])} is not in the postcode table",
-                    field=f"{field}.postcode.postcode",
-                )
-            try:
-                region = postcode_region(*key)
-            except CarrierDataError as error:
-                raise UnknownPostcode(str(error), field=f"{field}.postcode.country") from None
-            return Destination(point, region=region)
+            return at_postcode(
+                self.postcode.country, self.postcode.postcode, field=f"{field}.postcode"
+            )
         if self.address:
             # Addresses are geocoded before (gateway/service/geocoding.py): reaching here is a bug.
             raise InvalidInput("an address must be geocoded first", field=f"{field}.address")
@@ -96,7 +82,7 @@ class DestinationInput:
                 f"{shown(store_id)} is not a store offering click & collect",
                 field=f"{field}.storeId",
             )
-        return Destination(store.location, store_id=store.id)
+        return Placed(Destination(store.location, store_id=store.id))
 
 
 @strawberry.input

@@ -12,6 +12,7 @@ from gateway.api.texts.shopper import ENGLISH_IN_EUROS, Shopper
 from gateway.api.types.explain import OptionExplanation, UnavailableService
 from gateway.api.types.money import Money
 from gateway.api.types.network import Line, NodeInfo
+from gateway.api.types.resolved_destination import ResolvedDestination
 from gateway.service.answers import QuotedOption, QuotedPromise
 from promise.dates import order_within_minutes
 from promise.explain import Unavailable
@@ -333,6 +334,10 @@ class DeliveryOptions:
         resolver=_unavailable_services,
         description="Services not offered for this cart and destination, each with its reason.",
     )
+    resolved_destination: ResolvedDestination | None = strawberry.field(
+        default=None,
+        description="Where the destination was placed and dated; null for a store.",
+    )
 
     @staticmethod
     def from_domain(
@@ -340,6 +345,7 @@ class DeliveryOptions:
         network: Network,
         *,
         explain: bool,
+        destination: ResolvedDestination | None = None,
         shopper: Shopper = ENGLISH_IN_EUROS,
     ) -> DeliveryOptions:
         return DeliveryOptions(
@@ -348,5 +354,6 @@ class DeliveryOptions:
                 for q in found.options
             ],
             _unavailable=found.unavailable,
+            resolved_destination=destination,
             _shopper=shopper,
         )
