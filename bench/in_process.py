@@ -73,6 +73,8 @@ async def in_process(
     app = create_app(settings_for(network, store_url))
     results: dict[str, Measured] = {}
     async with app.router.lifespan_context(app):
+        # The start-up publication of every SKU is not the requests' work.
+        await app.state.published.wait()
         service: PromiseService = app.state.promise_service
         workload = Workload(service.network)
         total = plan.rounds + plan.warmup
@@ -131,8 +133,9 @@ async def _commit(service: PromiseService, workload: Workload, port: int, plan: 
         return spent
 
     figures = await timed(commit, rounds=plan.rounds, warmup=plan.warmup)
-    body = await run_query(service, scenarios.COMMIT, {"t": tokens[0][0], "k": f"floor-{stamp}"})
     rest = tokens[-200:]
+    # A quote commits once: the floor's answer is a commit of a quote no probe takes.
+    body = await run_query(service, scenarios.COMMIT, {"t": rest[-1][0], "k": f"floor-{stamp}"})
 
     async def bare(i: int) -> None:
         await run_query(service, scenarios.COMMIT, {"t": rest[i][0], "k": f"probe-{stamp}-{i}"})
@@ -163,6 +166,7 @@ async def growth(base: Path, url_of: Callable[[int], str], plan: Plan) -> dict[i
             load_stock(directory, url_of(db))
             app = create_app(settings_for(directory, url_of(db)))
             await apps.enter_async_context(app.router.lifespan_context(app))
+            await app.state.published.wait()
             service: PromiseService = app.state.promise_service
             workload = Workload(service.network)
             carts = [workload.cart(CART_LINES) for _ in range(plan.rounds + plan.warmup)]

@@ -136,6 +136,8 @@ def listing_targets(report: Report, figures: Figures, floor: Figures) -> None:
 async def listing_in_process(network: Path, url: str, plan: Plan) -> tuple[Figures, Figures, str]:
     app = create_app(settings_for(network, url))
     async with app.router.lifespan_context(app):
+        # The start-up publication of every SKU is not the requests' work.
+        await app.state.published.wait()
         return await listing_figures(app.state.promise_service, plan)
 
 

@@ -40,7 +40,11 @@ DC_EVERY = 20
 JITTER_KM = 8.0
 
 DC_HOURS = "Mon-Fri 06:00-22:00; Sat 08:00-12:00"
-DC_SERVICES = "COLISSIMO-48H|CHRONO-EXPRESS-24H|STORE-TRANSFER|RELAY-POINT-72H"
+# As the demo's DCs: every parcel service, two-person delivery, Europe, Corsica and overseas.
+DC_SERVICES = (
+    "COLISSIMO-48H|CHRONO-EXPRESS-24H|STORE-TRANSFER|RELAY-POINT-72H|TWO-PERSON-HOME"
+    "|EU-ROAD-PARCEL|CORSICA-SEA-PARCEL|OVERSEAS-AIR-PARCEL"
+)
 DC_PICKUPS = (
     ("COLISSIMO-48H", "Mon-Fri", "18:00"),
     ("COLISSIMO-48H", "Sat", "11:30"),
@@ -48,6 +52,10 @@ DC_PICKUPS = (
     ("RELAY-POINT-72H", "Mon-Fri", "16:30"),
     ("STORE-TRANSFER", "Mon-Fri", "18:30"),
     ("STORE-TRANSFER", "Sat", "11:00"),
+    ("EU-ROAD-PARCEL", "Mon-Fri", "16:00"),
+    ("TWO-PERSON-HOME", "Mon-Fri", "14:00"),
+    ("CORSICA-SEA-PARCEL", "Mon-Fri", "15:00"),
+    ("OVERSEAS-AIR-PARCEL", "Mon-Fri", "15:00"),
 )
 
 

@@ -27,7 +27,7 @@ from bench.run_settings import (
     commands_since,
     settings_for,
 )
-from bench.scenarios import Workload
+from bench.scenarios import Workload, refuse_problems
 from gateway.admission.api_keys import key_digest
 from gateway.app import create_app
 from gateway.service.promise_service import PromiseService
@@ -197,6 +197,7 @@ def _answer(url: str, query: str, variables: dict[str, Any]) -> Any:
     answer = post(url, json.dumps({"query": query, "variables": variables}), HEADERS)
     if not isinstance(answer, dict) or answer.get("errors"):
         raise RuntimeError(f"the gateway refused a benchmark request: {answer}")
+    refuse_problems(answer["data"])
     return answer["data"]
 
 

@@ -12,11 +12,14 @@ and over HTTP.
 from __future__ import annotations
 
 import random
+import secrets
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from graphql import parse, validate
 
@@ -31,7 +34,18 @@ from promise.cart import CartLine
 from promise.network import Network
 from promise.quotes import quote_of
 
-ORDER_TIME = "2026-11-23T10:00:00+01:00"
+
+def _next_monday_10_paris() -> str:
+    """Next Monday 10:00 in Paris: a morning before every cut-off, within the order-time
+    window the gateway accepts (a day back to a year ahead of its clock)."""
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    monday = (now + timedelta(days=7 - now.weekday())).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    return monday.isoformat()
+
+
+ORDER_TIME = _next_monday_10_paris()
 CLIENT = "bench"
 
 PDP = """query Pdp($sku: String!, $lines: [CartLineInput!]!, $pc: String!) {
@@ -121,7 +135,20 @@ async def run_query(
     if result.errors:
         raise RuntimeError(result.errors[0].message)
     assert result.data is not None
+    refuse_problems(result.data)
     return result.data
+
+
+# What the stock a run spends may answer; any other problem is the benchmark's own mistake.
+_STOCK_OUTCOMES = frozenset({"STOCK_CHANGED", "NOTHING_IN_STOCK"})
+
+
+def refuse_problems(data: dict[str, Any]) -> None:
+    """A benchmark times answers, not refusals: a root field answering a problem (a bad
+    order time, an unserved postcode) stops it."""
+    for field, value in data.items():
+        if isinstance(value, dict) and value.get("code") not in (None, *_STOCK_OUTCOMES):
+            raise RuntimeError(f"the benchmark request got a problem at {field}: {value}")
 
 
 async def timed(
@@ -163,6 +190,7 @@ async def quote_tokens(
     quote's claim, the snapshot generations' slot, and one per capacity-bound node.
     """
     tokens: list[tuple[str, int]] = []
+    run = secrets.token_hex(6)
     expires = int(service.clock()) + service.quote_ttl_seconds
     while len(tokens) < count:
         variables = workload.cart(lines)["input"]
@@ -187,8 +215,9 @@ async def quote_tokens(
                     client_id=CLIENT,
                     network_version=service.network.version,
                     expires_at=expires + offset,
-                    # Each token commits once, claiming its id as production's do.
-                    quote_id=f"bench-{len(tokens)}",
+                    # Each token commits once, claiming its id as production's do: ids
+                    # unique across the runs that share one store.
+                    quote_id=f"bench-{run}-{len(tokens)}",
                 )
                 tokens.append((service.keys.sign(quote), slots))
     return tokens[:count]

@@ -151,10 +151,17 @@ def create_app(
         )
         tasks = [asyncio.create_task(repair_periodically(opened, REPAIR_EVERY_SECONDS))]
         stop = asyncio.Event()
+        # Set once every SKU is published (at once without publication): a benchmark waits
+        # for it, so that the start-up refresh is not timed as requests' work.
+        app.state.published = asyncio.Event()
         if publishing is not None:
             every = settings.publish_every_seconds
-            publish = publish_periodically(publishing, network.skus, every, stop)
+            publish = publish_periodically(
+                publishing, network.skus, every, stop, published=app.state.published
+            )
             tasks.append(asyncio.create_task(publish))
+        else:
+            app.state.published.set()
         sender = holder["service"].webhooks
         if settings.deliver_webhooks_every_seconds > 0 and sender is not None:
             every = settings.deliver_webhooks_every_seconds

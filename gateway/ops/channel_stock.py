@@ -16,16 +16,24 @@ log = logging.getLogger("gateway.publication")
 
 
 async def publish_periodically(
-    publishing: PublishingStore, skus: Iterable[str], every_seconds: float, stop: asyncio.Event
+    publishing: PublishingStore,
+    skus: Iterable[str],
+    every_seconds: float,
+    stop: asyncio.Event,
+    *,
+    published: asyncio.Event | None = None,
 ) -> None:
-    """Publish every SKU once, then, every `every_seconds`, what changed and what expired,
-    until `stop` is set (a cancellation that a store client swallows half-way still ends it)."""
+    """Publish every SKU once (then set `published`), then, every `every_seconds`, what changed
+    and what expired, until `stop` is set (a cancellation that a store client swallows
+    half-way still ends it)."""
     pending = list(skus)
     while not stop.is_set():
         try:
             if pending:
                 await publishing.publisher.refresh(pending)
                 pending = []
+                if published is not None:
+                    published.set()
             await publishing.flush()
             await publishing.follow_expiries()
         except Exception:
