@@ -13,12 +13,13 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 import places
 from gateway.api.schema import schema
 from gateway.http import health
 from gateway.http.endpoint import GraphQLEndpoint
+from gateway.http.live import LiveEndpoint
 from gateway.ops.channel_stock import publish_periodically
 from gateway.ops.compiled import compiled_modules
 from gateway.ops.logs import stamp_request_ids
@@ -183,6 +184,8 @@ def create_app(
         routes=[
             # Every method reaches the endpoint, so that a wrong one gets a GraphQL-shaped 405.
             Route("/graphql", graphql.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            # Subscriptions (graphql-transport-ws) on the same path, sharing the checked documents.
+            WebSocketRoute("/graphql", LiveEndpoint(schema, holder, platform, graphql.checks)),
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz(holder, platform)),
             Route("/metrics", health.metrics(platform)),

@@ -32,6 +32,8 @@ ROOT_WEIGHTS = {
     "commitAllocation": 10,
     "listingPromises": 10,
     "collectStores": 10,
+    # A live promise is priced once, when it starts, as one search.
+    "promiseChanged": 10,
 }
 # Batches whose selection is counted once, not once per SKU: their SKUs share the candidate
 # nodes, one stock read and the dates. They cost a point more per this many SKUs.

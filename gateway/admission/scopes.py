@@ -44,6 +44,8 @@ ROOT_FIELD_SCOPES: dict[tuple[str, str], Scope] = {
     ("Mutation", "registerTrustedDocument"): Scope.ADMIN,
     ("Mutation", "registerWebhookEndpoint"): Scope.ADMIN,
     ("Query", "webhookDeliveries"): Scope.ADMIN,
+    ("Subscription", "promiseChanged"): Scope.PROMISE_READ,
+    ("Subscription", "allocationChanged"): Scope.ALLOCATION_WRITE,
 }
 
 

@@ -37,6 +37,7 @@ from gateway.api.types.resolved_destination import ResolvedDestination
 from gateway.service.destinations import Placed
 from gateway.service.disclosure import disclosure_for
 from gateway.service.geocoding import resolve_destination
+from gateway.service.shared_reads import SharedReads
 from promise.cart import checked_cart
 from promise.errors import InvalidInput as DomainInvalidInput
 from promise.errors import NothingInStock as DomainNothingInStock
@@ -84,6 +85,50 @@ async def _destination(info: Info, destination: DestinationInput, *, field: str)
     geocoder = platform.geocoder if platform is not None else None
     return await resolve_destination(
         destination, info.context.service.network, geocoder, field=field
+    )
+
+
+async def delivery_options_answer(
+    info: Info, input: DeliveryOptionsInput, shared: SharedReads
+) -> DeliveryOptionsResult:
+    """The answer of `deliveryOptions`, reading stock through `shared` (a live promise
+    passes a new one for each evaluation)."""
+    service = info.context.service
+    shopper = shopper_of(info)
+    try:
+        shopper = shopper_of(info, input.locale)
+        if len(input.lines) > MAX_LINES:
+            raise DomainInvalidInput(f"a cart has at most {MAX_LINES} lines", field="input.lines")
+        cart = checked_cart(
+            [(line.sku, line.quantity) for line in input.lines],
+            service.network.skus,
+            field="input.lines",
+        )
+        placed = await _destination(info, input.destination, field="input.destination")
+        found = await service.promise(
+            cart,
+            placed.destination,
+            client_id=info.context.client_id,
+            channel=info.context.channel,
+            order_time=input.order_time,
+            confidence=input.confidence,
+            include_customer_trip=input.include_customer_trip,
+            kinds=input.kind_set(),
+            shared=shared,
+            explain=input.explain,
+            # The second search of each home service finds only what `nudge` shows.
+            nudge=selects_below(info, "nudge"),
+        )
+    except DomainNothingInStock as error:
+        return await short_cart_answer(info, error, cart, placed.destination, input)  # type: ignore[return-value]
+    except EXPECTED as error:
+        return spoken(as_problem(error), shopper)  # type: ignore[return-value]
+    return DeliveryOptions.from_domain(
+        found,
+        service.network,
+        explain=input.explain,
+        shopper=shopper,
+        destination=ResolvedDestination.from_placed(placed),
     )
 
 
@@ -148,45 +193,7 @@ class Query:
     async def delivery_options(
         self, info: Info, input: DeliveryOptionsInput
     ) -> DeliveryOptionsResult:
-        service = info.context.service
-        shopper = shopper_of(info)
-        try:
-            shopper = shopper_of(info, input.locale)
-            if len(input.lines) > MAX_LINES:
-                raise DomainInvalidInput(
-                    f"a cart has at most {MAX_LINES} lines", field="input.lines"
-                )
-            cart = checked_cart(
-                [(line.sku, line.quantity) for line in input.lines],
-                service.network.skus,
-                field="input.lines",
-            )
-            placed = await _destination(info, input.destination, field="input.destination")
-            found = await service.promise(
-                cart,
-                placed.destination,
-                client_id=info.context.client_id,
-                channel=info.context.channel,
-                order_time=input.order_time,
-                confidence=input.confidence,
-                include_customer_trip=input.include_customer_trip,
-                kinds=input.kind_set(),
-                shared=info.context.reads,
-                explain=input.explain,
-                # The second search of each home service finds only what `nudge` shows.
-                nudge=selects_below(info, "nudge"),
-            )
-        except DomainNothingInStock as error:
-            return await short_cart_answer(info, error, cart, placed.destination, input)  # type: ignore[return-value]
-        except EXPECTED as error:
-            return spoken(as_problem(error), shopper)  # type: ignore[return-value]
-        return DeliveryOptions.from_domain(
-            found,
-            service.network,
-            explain=input.explain,
-            shopper=shopper,
-            destination=ResolvedDestination.from_placed(placed),
-        )
+        return await delivery_options_answer(info, input, info.context.reads)
 
     @strawberry.field(
         description="An allocation of the calling client.",

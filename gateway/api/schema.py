@@ -1,4 +1,5 @@
-"""The GraphQL schema, composed from the per-area Query and Mutation classes."""
+"""The GraphQL schema, composed from the per-area Query and Mutation classes and the
+live answers' Subscription."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from gateway.api.mutations import Mutation
 from gateway.api.queries import Query
 from gateway.api.scalars import DATETIME
 from gateway.api.stock_feeds import StockFeedMutation
+from gateway.api.subscriptions import Subscription
 from gateway.api.trusted_documents import TrustedDocumentMutation
 from gateway.api.webhooks import WebhookMutation, WebhookQuery
 from gateway.fastpath.compat import core_schema
@@ -54,6 +56,7 @@ def build_schema() -> strawberry.Schema:
         mutation=merge_types(
             "Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation, WebhookMutation)
         ),
+        subscription=Subscription,
         extensions=[
             partial(MaskErrors, should_mask_error=is_unexpected, error_message=UNEXPECTED),
             # In-process callers (tests, scripts, the in-process benchmark) come through

@@ -2,9 +2,10 @@
 
 The fast path reaches below both libraries' public surface (graphql-core's top-level
 `graphql` package; strawberry's top level and the modules its documentation names), for
-speed and for the HTTP layer's early refusals. Each borrowed name is imported here and
-nowhere else (tests/test_library_internals.py holds every module to that, and names any symbol
-an upgrade removed), so an upgrade of either library is checked against this file alone.
+speed, for the HTTP layer's early refusals and for the WebSocket handler that subscriptions
+are admitted through. Each borrowed name is imported here and nowhere else
+(tests/test_library_internals.py holds every module to that, and names any symbol an upgrade
+removed), so an upgrade of either library is checked against this file alone.
 Nothing here changes the libraries: it imports, subclasses elsewhere, and reads two private
 attributes through the functions below.
 """
@@ -36,6 +37,15 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.types.base_scalars import DateTimeDefinition
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    ErrorMessage,
+    SubscribeMessage,
+)
 from strawberry.types.arguments import (
     InputContext,
     StrawberryArgument,
@@ -60,11 +70,15 @@ if TYPE_CHECKING:
     from strawberry.types import Info
 
 __all__ = [
+    "GRAPHQL_TRANSPORT_WS_PROTOCOL",
     "MAX_NESTING_DEPTH",
     "UNEXPECTED_EXPERIMENTAL_DIRECTIVES",
     "UNEXPECTED_MULTIPLE_PAYLOADS",
     "AwaitableOrValue",
+    "BaseGraphQLTransportWSHandler",
+    "ConnectionInitMessage",
     "DateTimeDefinition",
+    "ErrorMessage",
     "FieldDetailsList",
     "FragmentDetails",
     "GraphQLCoreConverter",
@@ -81,6 +95,7 @@ __all__ = [
     "StrawberryObjectDefinition",
     "StrawberryOptional",
     "StrawberryType",
+    "SubscribeMessage",
     "VariableValueSource",
     "aliases_validator",
     "coerce_default_value",

@@ -124,10 +124,19 @@ def _root_fields(
     return names
 
 
+_ROOT_TYPES = {
+    OperationType.QUERY: "Query",
+    OperationType.MUTATION: "Mutation",
+    OperationType.SUBSCRIPTION: "Subscription",
+}
+# The "method" of an operation sent over WebSocket (gateway/http/live.py): subscriptions only.
+WEBSOCKET = "WEBSOCKET"
+
+
 def _plan(
     schema: GraphQLSchema, operation: OperationDefinitionNode, checked: CheckedDocument
 ) -> _Plan:
-    root_type = "Mutation" if operation.operation is OperationType.MUTATION else "Query"
+    root_type = _ROOT_TYPES[operation.operation]
     fields = _root_fields(operation.selection_set, checked.fragment_definitions)
     scoped = tuple(
         (name, scope_of(root_type, name)) for name in fields if not name.startswith("__")
@@ -289,8 +298,14 @@ class OperationChecks:
             # graphql-core's own words for an unknown or missing operation name.
             raise self.validation(document.checked.operation_errors(operation_name), "BAD_REQUEST")
         operation = plan.operation
-        if operation.operation is OperationType.SUBSCRIPTION:
-            raise Refusal(400, "BAD_REQUEST", "subscriptions are not served over HTTP")
+        if (operation.operation is OperationType.SUBSCRIPTION) != (method == WEBSOCKET):
+            raise Refusal(
+                400,
+                "BAD_REQUEST",
+                "only subscriptions are served over WebSocket: send the others over HTTP"
+                if method == WEBSOCKET
+                else "subscriptions are not served over HTTP: open a WebSocket on /graphql",
+            )
         if operation.operation is OperationType.MUTATION and method == "GET":
             raise Refusal(
                 405,

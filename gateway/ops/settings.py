@@ -96,6 +96,10 @@ class Settings:
     publish_every_seconds: float = 0.5
     # How often this process delivers the webhooks that are due (0: never; see deliver-webhooks).
     deliver_webhooks_every_seconds: float = 0.0
+    # Live promises (GraphQL subscriptions): how often each is looked at again, and how many
+    # one WebSocket connection may hold.
+    live_every_seconds: float = 1.0
+    max_subscriptions_per_connection: int = 10
 
     @property
     def has_configured_keys(self) -> bool:
@@ -262,4 +266,6 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         fast_path=_bool(env, "FAST_PATH", default=True),
         publish_every_seconds=_int(env, "PUBLISH_EVERY_MS", 500, minimum=0) / 1000,
         deliver_webhooks_every_seconds=_int(env, "DELIVER_WEBHOOKS_EVERY_MS", 0, minimum=0) / 1000,
+        live_every_seconds=_int(env, "LIVE_EVERY_MS", 1000) / 1000,
+        max_subscriptions_per_connection=_int(env, "MAX_SUBSCRIPTIONS_PER_CONNECTION", 10),
     )

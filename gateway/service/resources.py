@@ -28,6 +28,9 @@ class Platform:
     request_timeout_seconds: float = 2.0
     # False: checked operations run through strawberry's Schema.execute (same answers, slower).
     fast_path: bool = True
+    # Live promises: how often each subscription is looked at again; how many a connection holds.
+    live_every_seconds: float = 1.0
+    max_subscriptions: int = 10
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -62,4 +65,6 @@ def build_platform(settings: Settings) -> Platform:
         trusted_proxies=parse_trusted_proxies(settings.trusted_proxies),
         request_timeout_seconds=settings.request_timeout_seconds,
         fast_path=settings.fast_path,
+        live_every_seconds=settings.live_every_seconds,
+        max_subscriptions=settings.max_subscriptions_per_connection,
     )
