@@ -2,9 +2,9 @@
 
 PDP: `availability` of one SKU near a postcode plus the headline home-delivery date
 (`deliveryOptions` for that SKU with `kinds: [HOME_STANDARD, HOME_TWO_PERSON]`), in one
-operation (a product
-page's one call; the cart page asks for every kind). Checkout: `deliveryOptions` for
-a cart of N lines (5 by default). Commit: `commitAllocation` of a fresh quote token.
+operation (a product page's one call; the cart page asks for every kind). Checkout:
+`deliveryOptions` for a cart of N lines (5 by default). Commit: `commitAllocation` of a
+fresh quote token.
 Destinations are postcodes of the benchmark towns and SKUs are drawn uniformly from the
 catalogue, both from `random.Random(seed)`: the same seed gives the same requests, in process
 and over HTTP.
