@@ -9,7 +9,7 @@ the service reaches, and lists the few nearest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from carriers.regions import Region, country_region
@@ -84,31 +84,7 @@ def home_options(
             if c.node_id in dispatching and (reach is None or c.distance_km <= reach)
         ]
 
-        def timer(
-            node: Node,
-            distance_km: float,
-            not_before: datetime | None,
-            service: CarrierService = service,
-        ) -> Timing | None:
-            if service.kind is DeliveryKind.SAME_DAY:
-                return same_day_delivery(
-                    node,
-                    service,
-                    request.now,
-                    country=network.country,
-                    destination=region,
-                    not_before=not_before,
-                )
-            return home_delivery(
-                node,
-                service,
-                distance_km,
-                request.now,
-                confidence=request.confidence,
-                country=network.country,
-                destination=region,
-                not_before=not_before,
-            )
+        timer = service_timer(network, request, region, service)
 
         def service_for(_node: Node, service: CarrierService = service) -> CarrierService:
             return service
@@ -352,3 +328,33 @@ def _senders(
         )
     assert isinstance(found, tuple)
     return found
+
+
+def service_timer(
+    network: Network, request: PromiseRequest, region: Region, service: CarrierService
+) -> Callable[[Node, float, datetime | None], Timing | None]:
+    """How `service` dates a shipment from a node to the destination's `region`, at its
+    distance and, for stock not yet on hand, not before it arrives."""
+
+    def timer(node: Node, distance_km: float, not_before: datetime | None) -> Timing | None:
+        if service.kind is DeliveryKind.SAME_DAY:
+            return same_day_delivery(
+                node,
+                service,
+                request.now,
+                country=network.country,
+                destination=region,
+                not_before=not_before,
+            )
+        return home_delivery(
+            node,
+            service,
+            distance_km,
+            request.now,
+            confidence=request.confidence,
+            country=network.country,
+            destination=region,
+            not_before=not_before,
+        )
+
+    return timer

@@ -21,8 +21,8 @@ from datetime import date, datetime
 from carriers.regions import country_region
 from carriers.services import CarrierService, DeliveryKind
 from promise.cart import CartLine
-from promise.dates import Timing, collect_in_store, home_delivery, same_day_delivery
-from promise.delivery_kinds import HOME_KINDS
+from promise.dates import Timing, collect_in_store
+from promise.delivery_kinds import HOME_KINDS, service_timer
 from promise.explain import ReasonCode
 from promise.judge import Judge, ShipmentParts
 from promise.network import Capability, Network, Node
@@ -122,25 +122,7 @@ def _home_services(
             )
         )
 
-        def timer(
-            node: Node,
-            distance_km: float,
-            not_before: datetime | None,
-            service: CarrierService = service,
-        ) -> Timing | None:
-            if service.kind is DeliveryKind.SAME_DAY:
-                return same_day_delivery(
-                    node, service, request.now, country=network.country, destination=region
-                )
-            return home_delivery(
-                node,
-                service,
-                distance_km,
-                request.now,
-                confidence=request.confidence,
-                country=network.country,
-                destination=region,
-            )
+        timer = service_timer(network, request, region, service)
 
         def service_for(_node: Node, service: CarrierService = service) -> CarrierService:
             return service
