@@ -90,6 +90,89 @@ def _judge(
     return Judge(request.profile.objective, parts)
 
 
+def _zoned(network: Network, request: PromiseRequest, kind: DeliveryKind) -> list[CarrierService]:
+    """The services of `kind` that deliver to the destination's zone, at their terms there.
+
+    As `home_options` offers them: a service of another zone is never meant for it.
+    """
+    zone = network.zone_of(request.destination.region)
+    found = []
+    for declared in network.services_of_kind(kind):
+        zoned = network.in_zone(declared, zone)
+        if zoned is not None:
+            found.append(zoned)
+    return found
+
+
+def _reachable(
+    network: Network,
+    request: PromiseRequest,
+    candidates: Sequence[Candidate],
+    service: CarrierService,
+) -> list[Candidate]:
+    """The candidates dispatching `service` within its reach that the profile's filters keep,
+    capacity aside (it is read beside the stock, so it can't choose what stock to read)."""
+    dispatching = network.dispatching(service.code, same_day=service.kind is DeliveryKind.SAME_DAY)
+    reach = service.max_distance_km
+    profile = request.profile
+    open_to_all = rejects_none(profile, capacity_exhausted=False)
+    no_capacity: dict[str, int] = {}
+    return [
+        c
+        for c in candidates
+        if c.node_id in dispatching
+        and (reach is None or c.distance_km <= reach)
+        and (
+            open_to_all
+            or rejection(
+                profile, network.nodes[c.node_id], c.distance_km, capacity_left=no_capacity
+            )
+            is None
+        )
+    ]
+
+
+def _collect_candidates(
+    network: Network, request: PromiseRequest, candidates: Sequence[Candidate]
+) -> list[tuple[Candidate, Node, CarrierService]]:
+    """The collect stores within the collect radius, nearest first, with their service."""
+    services = network.services_of_kind(DeliveryKind.CLICK_AND_COLLECT)
+    excluded = request.profile.filters.excluded_nodes
+    found = []
+    for candidate in candidates:
+        node = network.nodes[candidate.node_id]
+        if (
+            candidate.distance_km > network.collect_radius_km
+            or Capability.CLICK_AND_COLLECT not in node.capabilities
+            or node.id in excluded
+        ):
+            continue
+        service = next((s for s in services if s.code in node.services), None)
+        if service is not None:
+            found.append((candidate, node, service))
+    return found
+
+
+def listing_nodes(
+    network: Network,
+    request: PromiseRequest,
+    candidates: Sequence[Candidate],
+    *,
+    kinds: Sequence[DeliveryKind],
+) -> list[str]:
+    """The candidates some kind asked may serve from, in their order: the only nodes whose
+    stock (and capacity) a listing needs. A node no service of those kinds dispatches, or
+    the profile rules out, never gives a headline whatever it holds."""
+    used: set[str] = set()
+    for kind in kinds:
+        if kind is DeliveryKind.CLICK_AND_COLLECT:
+            used.update(c.node_id for c, _, _ in _collect_candidates(network, request, candidates))
+            continue
+        for service in _zoned(network, request, kind):
+            used.update(c.node_id for c in _reachable(network, request, candidates, service))
+    return [c.node_id for c in candidates if c.node_id in used]
+
+
 def _home_services(
     network: Network,
     request: PromiseRequest,
@@ -97,29 +180,17 @@ def _home_services(
     supply: Supply,
     kind: DeliveryKind,
 ) -> list[_Service]:
-    """Each service of a home kind, with the candidates it and the profile allow."""
+    """Each service of a home kind to the destination's zone, with the candidates it and the
+    profile allow."""
     region = request.destination.region or country_region(network.country)
     profile = request.profile
-    open_to_all = rejects_none(profile, capacity_exhausted=supply.capacity_exhausted())
+    capacity_bound = profile.filters.require_capacity and supply.capacity_exhausted()
     prepared = []
-    for service in network.services_of_kind(kind):
-        dispatching = network.dispatching(service.code, same_day=kind is DeliveryKind.SAME_DAY)
-        reach = service.max_distance_km
+    for service in _zoned(network, request, kind):
         kept = tuple(
             c
-            for c in candidates
-            if c.node_id in dispatching
-            and (reach is None or c.distance_km <= reach)
-            and (
-                open_to_all
-                or rejection(
-                    profile,
-                    network.nodes[c.node_id],
-                    c.distance_km,
-                    capacity_left=supply.capacity_left,
-                )
-                is None
-            )
+            for c in _reachable(network, request, candidates, service)
+            if not capacity_bound or supply.capacity_left.get(c.node_id, 1) > 0
         )
 
         timer = service_timer(network, request, region, service)
@@ -150,7 +221,13 @@ def _home_headline(
     grams = network.skus[sku].weight_grams
     best: tuple[tuple[date, date, int], Headline] | None = None
     reasons: set[ReasonCode] = set()
+    considered = 0
     for service in prepared:
+        least = service.service.min_shipment_grams
+        if least is not None and grams < least:
+            # Freight for a unit a parcel carries: not offered, not reported (home_options).
+            continue
+        considered += 1
         if _too_heavy(service.service, grams):
             reasons.add(ReasonCode.TOO_HEAVY)
             continue
@@ -185,7 +262,7 @@ def _home_headline(
             best = (rank, headline)
     if best is not None:
         return best[1], ReasonCode.NOT_IN_STOCK
-    if not prepared:
+    if not considered:
         return None, ReasonCode.OUT_OF_RANGE
     if reasons == {ReasonCode.TOO_HEAVY}:
         return None, ReasonCode.TOO_HEAVY
@@ -206,23 +283,11 @@ def _collect_stores(
     network: Network, request: PromiseRequest, candidates: Sequence[Candidate]
 ) -> list[_Store]:
     """The collect stores within the collect radius, nearest first, each dated once."""
-    services = network.services_of_kind(DeliveryKind.CLICK_AND_COLLECT)
-    excluded = request.profile.filters.excluded_nodes
-    stores = []
-    for candidate in candidates:
-        node = network.nodes[candidate.node_id]
-        if (
-            candidate.distance_km > network.collect_radius_km
-            or Capability.CLICK_AND_COLLECT not in node.capabilities
-            or node.id in excluded
-        ):
-            continue
-        service = next((s for s in services if s.code in node.services), None)
-        if service is None:
-            continue
-        timing = collect_in_store(node, request.now, country=network.country)
-        stores.append(_Store(node, candidate.distance_km, service, timing))
-    return stores
+    return [
+        _Store(node, candidate.distance_km, service,
+               collect_in_store(node, request.now, country=network.country))
+        for candidate, node, service in _collect_candidates(network, request, candidates)
+    ]  # fmt: skip
 
 
 def _collect_headline(
