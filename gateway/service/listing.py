@@ -10,7 +10,8 @@ from carriers.services import DeliveryKind
 from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
 from promise.errors import InvalidInput
-from promise.listing import ListedSku, listing_nodes, listing_promises
+from promise.listing import ListedSku, listing_promises
+from promise.listing_services import listing_nodes
 from promise.option_values import PromiseRequest
 
 DEFAULT_LISTING_KINDS = (DeliveryKind.HOME_STANDARD,)
