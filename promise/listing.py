@@ -29,7 +29,7 @@ from promise.network import Network, Node
 from promise.option_values import PromiseRequest
 from promise.plans import Candidate, PlanKey, PlannedShipment, Stock
 from promise.profiles import capacity_left
-from promise.shipment_scoring import Supply
+from promise.shipment_scoring import Supply, parcels_price
 
 LISTING_KINDS = (*HOME_KINDS, DeliveryKind.CLICK_AND_COLLECT)
 
@@ -97,23 +97,27 @@ def _home_headline(
             if held.get(candidate.node_id, 0) < 1:
                 continue
             holders += 1
-            prefix = service.prefix[candidate.node_id]
-            if prefix is None:
+            terms = service.terms[candidate.node_id]
+            if terms is None:
                 continue
+            prefix = terms.prefix
             if lowest is None or prefix < lowest:
                 lowest, group = prefix, [candidate]
             elif prefix == lowest:
                 group.append(candidate)
-        chosen: tuple[PlanKey, PlannedShipment] | None = None
-        for candidate in group:
-            planned = PlannedShipment(candidate.node_id, candidate.distance_km, line)
-            key = service.judge.key((planned,))
-            if key is not None and (chosen is None or key < chosen[0]):
-                chosen = (key, planned)
-        if chosen is None:
+        if not group:
             reasons.add(ReasonCode.NO_DELIVERY_DAY if holders else ReasonCode.NOT_IN_STOCK)
             continue
-        shipment = service.scorer.shipment(chosen[1])
+        price = parcels_price(service.service, (grams,))
+        chosen: tuple[PlanKey, Candidate] | None = None
+        for candidate in group:
+            key = service.unit_key(candidate, line, grams, price)
+            if chosen is None or key < chosen[0]:
+                chosen = (key, candidate)
+        assert chosen is not None
+        best_node = chosen[1]
+        planned = PlannedShipment(best_node.node_id, best_node.distance_km, line)
+        shipment = service.scorer.shipment(planned)
         assert shipment is not None  # the judge scored it
         timing = shipment.timing
         headline = Headline(

@@ -14,13 +14,26 @@ from dataclasses import dataclass
 
 from carriers.regions import country_region
 from carriers.services import CarrierService, DeliveryKind
+from promise.cart import CartLine
+from promise.dates import Timing
 from promise.delivery_kinds import service_timer
 from promise.judge import Judge, ShipmentParts
 from promise.network import Capability, Network, Node
 from promise.option_values import PromiseRequest
-from promise.plans import Candidate, PlannedShipment, ShipmentScore, Stock
+from promise.plans import Candidate, PlanKey, PlannedShipment, ShipmentScore, Stock
 from promise.profiles import Criterion, rejection, rejects_none
-from promise.shipment_scoring import ShipmentScorer, Supply
+from promise.shipment_scoring import ShipmentScorer, Supply, co2e_grams
+
+
+@dataclass(frozen=True, slots=True)
+class NodeTerms:
+    """What a kept node gives every unit it ships by one service: its dates, its km on the
+    sphere (CO2e), its handling cost, and its leading node-only objective values."""
+
+    timing: Timing
+    sphere_km: float
+    handling_cents: int
+    prefix: tuple[float, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +44,27 @@ class HomeService:
     kept: tuple[Candidate, ...]
     scorer: ShipmentScorer
     judge: Judge
-    # Per kept node, the leading objective values that depend on the node alone (None: no
-    # date from it): a SKU scores only its holders that tie on the least of them.
-    prefix: dict[str, tuple[float, ...] | None]
+    # Per kept node its terms (None: no date from it). A SKU scores only its holders that
+    # tie on the least leading values.
+    terms: dict[str, NodeTerms | None]
+
+    def unit_key(
+        self, candidate: Candidate, line: tuple[CartLine, ...], grams: int, price_cents: int
+    ) -> PlanKey:
+        """`Judge.key` of one parcel of `grams` (priced `price_cents`, `parcels_price`) from a
+        kept node with terms, scored as `ShipmentScorer` scores it, from the node's terms."""
+        terms = self.terms[candidate.node_id]
+        assert terms is not None
+        km = terms.sphere_km if candidate.distance_km > 0 else 0.0
+        score = ShipmentScore(
+            terms.timing.promised,
+            terms.timing.likely,
+            price_cents + terms.handling_cents,
+            co2e_grams(self.service, grams, km, 1),
+        )
+        planned = PlannedShipment(candidate.node_id, candidate.distance_km, line)
+        values, likely, distance = self.judge.rate([self.judge.parts.of(planned, score)])
+        return (values, likely, distance, ((candidate.node_id, line),))
 
 
 # Criteria whose value for one unit from one node depends on the node only.
@@ -47,28 +78,41 @@ _NODE_ONLY = frozenset(
 )
 
 
-def _prefixes(
-    scorer: ShipmentScorer, judge: Judge, kept: Sequence[Candidate]
-) -> dict[str, tuple[float, ...] | None]:
-    """Each kept node's leading node-only objective values, as `Judge.key` rates them.
+def _terms(
+    network: Network,
+    request: PromiseRequest,
+    supply: Supply,
+    scorer: ShipmentScorer,
+    judge: Judge,
+    kept: Sequence[Candidate],
+) -> dict[str, NodeTerms | None]:
+    """Each kept node's terms, as `ShipmentScorer` and `Judge.key` would find them.
 
-    Plans are compared by their objective values first, so a node whose leading values are
-    larger than another holder's can't be a SKU's best: its key is larger whatever the SKU.
+    Plans are compared by their objective values first, so a node whose leading node-only
+    values are larger than another holder's can't be a SKU's best, whatever the SKU.
     """
     leading = 0
     for criterion in judge.objective:
         if criterion not in _NODE_ONLY:
             break
         leading += 1
-    found: dict[str, tuple[float, ...] | None] = {}
+    profile = request.profile
+    point = request.destination.point
+    found: dict[str, NodeTerms | None] = {}
     for candidate in kept:
         timing = scorer.from_shelves(candidate)
         if timing is None:
             found[candidate.node_id] = None
             continue
+        node = network.nodes[candidate.node_id]
         probe = PlannedShipment(candidate.node_id, candidate.distance_km, ())
         part = judge.parts.of(probe, ShipmentScore(timing.promised, timing.likely, 0, 0.0))
-        found[candidate.node_id] = judge.rate([part])[0][:leading]
+        found[candidate.node_id] = NodeTerms(
+            timing,
+            supply.distances.sphere_km(node, point),
+            profile.handling(node) if profile.handling_cents else 0,
+            judge.rate([part])[0][:leading],
+        )
     return found
 
 
@@ -198,5 +242,6 @@ def home_services(
             network, profile, supply, service_for, timer, request.destination.point
         )
         judge = _judge(network, request, scorer, supply.stock)
-        prepared.append(HomeService(service, kept, scorer, judge, _prefixes(scorer, judge, kept)))
+        terms = _terms(network, request, supply, scorer, judge, kept)
+        prepared.append(HomeService(service, kept, scorer, judge, terms))
     return prepared

@@ -14,7 +14,7 @@ from promise.errors import DestinationNotServed, NothingInStock, TooHeavy
 from promise.explain import ReasonCode
 from promise.listing import ListedSku, SkuProblem, listing_promises
 from promise.listing_services import listing_nodes
-from promise.network import Network
+from promise.network import Network, NodeType
 from promise.option_values import PromiseRequest
 from promise.profiles import DEFAULT_OBJECTIVE, Criterion, RuleProfile
 from promise.promise_builder import build_options
@@ -162,7 +162,8 @@ def test_every_headline_is_the_best_option_of_its_one_unit_cart_whatever_the_obj
 ) -> None:
     network = a_network()
     candidates = CandidateFinder(network).around(HOME_LYON_BROTTEAUX)
-    profile = RuleProfile(objective=objective)
+    # Stores charge handling: COST differs by node for the same unit.
+    profile = RuleProfile(objective=objective, handling_cents={NodeType.STORE: 150})
     page = PromiseRequest(
         (CartLine(OAK_TABLE, 1),),
         Destination(HOME_LYON_BROTTEAUX),
