@@ -289,8 +289,7 @@ def _network_of(directory: Path) -> Any:
 
 def print_http(report: Report, runs: list[HttpRun], *, network: str = "the reference") -> None:
     report.heading(
-        f"Over HTTP on {network} (wrk -t1 -c32, loopback; floor = bench/floor_app.py, "
-        "same bodies)"
+        f"Over HTTP on {network} (wrk -t1 -c32, loopback; floor = bench/floor_app.py, same bodies)"
     )
     widths = (20, 4, 9, 8, 8, 11, 9, 7, 8, 9, 8, 14)
     report.row("scenario", "w", "req/s", "p50 ms", "p99 ms", "floor req/s", "floor p99",

@@ -489,9 +489,7 @@ def test_a_store_destination_with_nothing_in_stock_names_the_line() -> None:
     assert raised.value.field == "input.lines[0]"
 
 
-def test_a_lamp_held_only_where_no_service_to_the_destination_ships_from_is_not_in_stock() -> (
-    None
-):
+def test_a_lamp_held_only_where_no_service_to_the_destination_ships_from_is_not_in_stock() -> None:
     # Only Part-Dieu holds the lamp: 22.5 km is too far for its courier, stores do not ship
     # parcels, and the Villefranche store near Anse has nothing a transfer could bring. The
     # parcel services do reach Anse: their nodes lack the lamp, which is a matter of stock.
