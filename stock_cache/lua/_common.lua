@@ -95,6 +95,19 @@ local function sweep_sku(reserved_key, allocs_key, holds_key, totals_key, now_ms
   end
 end
 
+-- A standalone Redis keeps one capacity epoch (stock_cache/capacity_counts.py): every
+-- script that may change some node's orders bumps it, so that a process may keep the
+-- counts it read while the epoch is the same. A missing epoch starts at the server's time
+-- in microseconds, so that one lost (a restart without persistence) never comes back.
+local function bump_epoch(key)
+  if redis.call('EXISTS', key) == 0 then
+    local t = redis.call('TIME')
+    redis.call('SET', key, t[1] .. string.format('%06d', tonumber(t[2])))
+    return redis.call('GET', key)
+  end
+  return tostring(redis.call('INCR', key))
+end
+
 local function ledger_decode(raw)
   local l = raw and cjson.decode(raw) or {}
   l.b = l.b or 0
