@@ -83,7 +83,7 @@ def open_publication(
     opened = store or store_from_url(store_url, rules=stock_rules.rules, clock=clock)
     rules = load_publication(network_dir, network, stock_rules)
     publisher = Publisher(opened, channel_feed(opened), rules, clock=clock)
-    return PublishingStore(publisher, eager=eager)
+    return PublishingStore(publisher, eager=eager, skus=network.skus)
 
 
 def create_app(
@@ -156,9 +156,7 @@ def create_app(
         app.state.published = asyncio.Event()
         if publishing is not None:
             every = settings.publish_every_seconds
-            publish = publish_periodically(
-                publishing, network.skus, every, stop, published=app.state.published
-            )
+            publish = publish_periodically(publishing, every, stop, published=app.state.published)
             tasks.append(asyncio.create_task(publish))
         else:
             app.state.published.set()
