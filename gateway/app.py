@@ -25,6 +25,7 @@ from gateway.ops.compiled import compiled_modules
 from gateway.ops.logs import stamp_request_ids
 from gateway.ops.settings import Settings, settings_from_env
 from gateway.service.bounded_store import BoundedStore
+from gateway.service.live_changes import LiveChanges
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import build_platform
 from gateway.service.webhook_loop import deliver_periodically, open_sender
@@ -34,6 +35,7 @@ from network_loader.stock_rules import load_stock_rules
 from promise.network import Network
 from promise.quotes import SigningKeys
 from stock_cache.base import StockStore
+from stock_cache.outbox_reader import outbox_reader
 from stock_cache.publication import Publisher
 from stock_cache.publishing_store import PublishingStore, can_publish, channel_feed
 from stock_cache.url import store_from_url
@@ -160,6 +162,12 @@ def create_app(
             tasks.append(asyncio.create_task(publish))
         else:
             app.state.published.set()
+        base = opened.inner if isinstance(opened, PublishingStore) else opened
+        if can_publish(base):
+            feed = publishing.feed if publishing is not None else None
+            live = LiveChanges(outbox_reader(base), feed, clock=clock or time.time)
+            holder["service"].live = live
+            tasks.append(asyncio.create_task(live.run(settings.live_every_seconds, stop)))
         sender = holder["service"].webhooks
         if settings.deliver_webhooks_every_seconds > 0 and sender is not None:
             every = settings.deliver_webhooks_every_seconds
