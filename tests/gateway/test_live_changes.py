@@ -30,11 +30,8 @@ from tests.stock_cache.test_publication import PUBLICATION
 
 @pytest.fixture(params=["memory", "redis", "cluster"])
 async def store(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterator[StockStore]:
-    url = {
-        "memory": lambda: "memory://",
-        "redis": lambda: str(request.getfixturevalue("redis_url")),
-        "cluster": lambda: str(request.getfixturevalue("redis_cluster_url")),
-    }[request.param]()
+    named = {"redis": "redis_url", "cluster": "redis_cluster_url"}.get(request.param)
+    url = "memory://" if named is None else str(request.getfixturevalue(named))
     opened = store_from_url(url, rules=RULES, clock=clock, key_prefix=f"test-{uuid.uuid4().hex}")
     await opened.set_levels(LYON, {TABLE: 10, SOFA: 5})
     yield opened
