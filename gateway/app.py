@@ -8,6 +8,7 @@ import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
 import places
+from gateway.api.promise_watches import evaluate_watch
 from gateway.api.schema import schema
 from gateway.http import health
 from gateway.http.endpoint import GraphQLEndpoint
@@ -27,6 +29,7 @@ from gateway.ops.settings import Settings, settings_from_env
 from gateway.service.bounded_store import BoundedStore
 from gateway.service.live_changes import LiveChanges
 from gateway.service.promise_service import PromiseService
+from gateway.service.promise_watches import PromiseWatcher
 from gateway.service.resources import build_platform
 from gateway.service.webhook_loop import deliver_periodically, open_sender
 from network_loader.network_files import load_network, load_stock_levels
@@ -163,12 +166,21 @@ def create_app(
         else:
             app.state.published.set()
         base = opened.inner if isinstance(opened, PublishingStore) else opened
+        sender = holder["service"].webhooks
         if can_publish(base):
             feed = publishing.feed if publishing is not None else None
             live = LiveChanges(outbox_reader(base), feed, clock=clock or time.time)
             holder["service"].live = live
             tasks.append(asyncio.create_task(live.run(settings.live_every_seconds, stop)))
-        sender = holder["service"].webhooks
+            if sender is not None:
+                evaluate = partial(evaluate_watch, schema, holder["service"], platform)
+                watcher = PromiseWatcher(
+                    sender.state, outbox_reader(base), feed, evaluate, clock=clock or time.time
+                )
+                sender.watcher = watcher
+                # Evaluated as often as live answers look, by one process at a time.
+                every = settings.live_every_seconds
+                tasks.append(asyncio.create_task(deliver_periodically(watcher, every, stop)))
         if settings.deliver_webhooks_every_seconds > 0 and sender is not None:
             every = settings.deliver_webhooks_every_seconds
             tasks.append(asyncio.create_task(deliver_periodically(sender, every, stop)))

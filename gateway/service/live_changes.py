@@ -25,6 +25,47 @@ log = logging.getLogger("gateway.live")
 _BATCH = 500
 
 
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """What changed after some positions: SKUs and allocations; `touched`, where the touched
+    stream now stands (the positions given are moved on in place)."""
+
+    skus: frozenset[str]
+    allocations: frozenset[str]
+    touched: str | None
+
+
+async def changes_after(
+    outbox: OutboxReader,
+    feed: ChannelFeed | None,
+    positions: dict[int, str],
+    touched: str | None,
+) -> Moved:
+    """Read the outbox partitions after `positions` and the touched stream after `touched`
+    (up to a batch of each); `positions` moves on in place."""
+    skus: set[str] = set()
+    allocations: set[str] = set()
+    reads = await asyncio.gather(*(outbox.after(p, at, _BATCH) for p, at in positions.items()))
+    for read in reads:
+        for item in read:
+            allocations.add(item.entry.allocation_id)
+            skus.update(line.sku for line in item.entry.lines)
+        if read:
+            positions[read[0].partition] = read[-1].position
+    if feed is not None and touched is not None:
+        for position, recomputed in await feed.touched_after(touched, _BATCH):
+            skus.update(recomputed)
+            touched = position
+    return Moved(frozenset(skus), frozenset(allocations), touched)
+
+
+async def heads(
+    outbox: OutboxReader, feed: ChannelFeed | None
+) -> tuple[dict[int, str], str | None]:
+    """Where the outbox partitions and the touched stream end now."""
+    return await outbox.heads(), await feed.touched_head() if feed is not None else None
+
+
 @dataclass(eq=False)
 class Listener:
     """One live answer's interest: SKUs, an allocation, and a deadline in epoch seconds."""
@@ -67,8 +108,7 @@ class LiveChanges:
         """A listener woken by any change after this call returns."""
         async with self._starting:
             if self._positions is None:
-                self._positions = await self._outbox.heads()
-                self._touched = await self._feed.touched_head() if self._feed else None
+                self._positions, self._touched = await heads(self._outbox, self._feed)
         listener = Listener(frozenset(skus), allocation)
         self._listeners.add(listener)
         return listener
@@ -83,21 +123,9 @@ class LiveChanges:
             # Nobody listens: the next listener starts from the ends of the streams.
             self._positions = None
             return 0
-        skus: set[str] = set()
-        allocations: set[str] = set()
-        reads = await asyncio.gather(
-            *(self._outbox.after(p, at, _BATCH) for p, at in positions.items())
-        )
-        for read in reads:
-            for item in read:
-                allocations.add(item.entry.allocation_id)
-                skus.update(line.sku for line in item.entry.lines)
-            if read:
-                positions[read[0].partition] = read[-1].position
-        if self._feed is not None and self._touched is not None:
-            for position, touched in await self._feed.touched_after(self._touched, _BATCH):
-                skus.update(touched)
-                self._touched = position
+        moved = await changes_after(self._outbox, self._feed, positions, self._touched)
+        self._touched = moved.touched
+        skus, allocations = moved.skus, moved.allocations
         now = self._clock()
         woken = 0
         for listener in self._listeners:
