@@ -51,6 +51,8 @@ log = logging.getLogger("stock_cache.publication")
 LEASE_MS = 10_000
 # Noted members and outbox entries read per round of a pass.
 _BATCH = 500
+# SKUs recomputed between two renewals of the lease by a pass that publishes every SKU.
+_FULL_CHUNK = 2_000
 # At most this many noted members are settled by a pass that publishes every SKU.
 _FULL_SETTLES = 100_000
 _SKU = "s:"
@@ -148,8 +150,12 @@ class PublishingStore:
             # Every SKU afresh: what was noted before and the outbox up to here are in it.
             positions = await self._outbox.heads()
             before = await feed.noted(_FULL_SETTLES)
-            moved += await self.publisher.refresh(self.skus)
-            recomputed += len(self.skus)
+            for start in range(0, len(self.skus), _FULL_CHUNK):
+                # A large catalogue takes a while: the lease is kept between chunks.
+                if not await feed.claim(self._worker, LEASE_MS):
+                    return PublicationPass(recomputed, moved)
+                moved += await self.publisher.refresh(self.skus[start : start + _FULL_CHUNK])
+                recomputed += len(self.skus[start : start + _FULL_CHUNK])
             known = set(self.skus)
             await feed.settle(
                 [(m, n) for m, n in before if m.startswith(_NODE) or m[len(_SKU) :] in known]
