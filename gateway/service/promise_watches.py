@@ -3,7 +3,8 @@ may have changed, a `promise.changed` event appended for the endpoint when it di
 
 One worker at a time (the lease of the `promise-watches` lane) follows the allocation outbox
 and the publication's touched stream from positions it saves, and evaluates again the watches
-whose SKUs moved, whose earliest order-by passed, and those never evaluated. A watch changed
+whose SKUs moved, whose earliest order-by passed, and those never evaluated (every one on a
+pass with no positions saved yet: what moved is then unknown). A watch changed
 when the digest of what it shows (options, dates, order-by, prices, nodes; or the problem
 answered) differs from the one it saw: the change goes on the promise stream, which each
 endpoint's `p` lane delivers as the other events (signed, in order, retried, parked).
@@ -93,6 +94,9 @@ class PromiseWatcher:
 
     async def _pass(self) -> int:
         watches = await self.state.watches()
+        if not watches:
+            # Nothing read: the first watch's first pass reads on from where it stood.
+            return 0
         saved = await self.state.progress(LANE)
         if saved is None:
             positions, touched = await heads(self._outbox, self._feed)
@@ -109,7 +113,8 @@ class PromiseWatcher:
         for watch in watches:
             last = seen.get(watch.id)
             passed = last is not None and 0 < last.deadline_ms <= now
-            if last is not None and not passed and moved.isdisjoint(watch.skus):
+            # Without saved positions what moved is unknown: every watch is evaluated.
+            if saved and last is not None and not passed and moved.isdisjoint(watch.skus):
                 continue
             try:
                 evaluation = await self.evaluate(watch)
