@@ -60,9 +60,14 @@ async def app(store_url: str, clock: FakeClock) -> AsyncIterator[Starlette]:
     orders = {"sha256": key_digest(ORDERS_KEY), "client": "order-system", "channel": "web-fr",
               "scopes": ["admin", "allocation:write"], "kind": "server"}  # fmt: skip
     keys = json.dumps([*json.loads(api_keys_setting()), orders])
-    # The watches are evaluated by the test's own passes: the background one sleeps.
+    # The watches are evaluated by the test's own passes: the background one sleeps. A
+    # registration computes the promise twice (its typed check, then what the watch saw):
+    # on a machine others load, more than one request's usual 2 s.
     settings = production_settings(
-        api_keys=Secret(keys), store_url=store_url, live_every_seconds=3600.0
+        api_keys=Secret(keys),
+        store_url=store_url,
+        live_every_seconds=3600.0,
+        request_timeout_seconds=10.0,
     )
     gateway = create_app(settings, clock=clock)
     async with gateway.router.lifespan_context(gateway):
