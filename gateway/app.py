@@ -8,6 +8,7 @@ import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
 import places
+from gateway.api.promise_watches import evaluate_watch
 from gateway.api.schema import schema
 from gateway.http import health
 from gateway.http.endpoint import GraphQLEndpoint
@@ -25,7 +27,9 @@ from gateway.ops.compiled import compiled_modules
 from gateway.ops.logs import stamp_request_ids
 from gateway.ops.settings import Settings, settings_from_env
 from gateway.service.bounded_store import BoundedStore
+from gateway.service.live_changes import LiveChanges
 from gateway.service.promise_service import PromiseService
+from gateway.service.promise_watches import PromiseWatcher
 from gateway.service.resources import build_platform
 from gateway.service.webhook_loop import deliver_periodically, open_sender
 from network_loader.network_files import load_network, load_stock_levels
@@ -34,6 +38,7 @@ from network_loader.stock_rules import load_stock_rules
 from promise.network import Network
 from promise.quotes import SigningKeys
 from stock_cache.base import StockStore
+from stock_cache.outbox_reader import outbox_reader
 from stock_cache.publication import Publisher
 from stock_cache.publishing_store import PublishingStore, can_publish, channel_feed
 from stock_cache.url import store_from_url
@@ -83,7 +88,7 @@ def open_publication(
     opened = store or store_from_url(store_url, rules=stock_rules.rules, clock=clock)
     rules = load_publication(network_dir, network, stock_rules)
     publisher = Publisher(opened, channel_feed(opened), rules, clock=clock)
-    return PublishingStore(publisher, eager=eager)
+    return PublishingStore(publisher, eager=eager, skus=network.skus)
 
 
 def create_app(
@@ -156,13 +161,26 @@ def create_app(
         app.state.published = asyncio.Event()
         if publishing is not None:
             every = settings.publish_every_seconds
-            publish = publish_periodically(
-                publishing, network.skus, every, stop, published=app.state.published
-            )
+            publish = publish_periodically(publishing, every, stop, published=app.state.published)
             tasks.append(asyncio.create_task(publish))
         else:
             app.state.published.set()
+        base = opened.inner if isinstance(opened, PublishingStore) else opened
         sender = holder["service"].webhooks
+        if can_publish(base):
+            feed = publishing.feed if publishing is not None else None
+            live = LiveChanges(outbox_reader(base), feed, clock=clock or time.time)
+            holder["service"].live = live
+            tasks.append(asyncio.create_task(live.run(settings.live_every_seconds, stop)))
+            if sender is not None:
+                evaluate = partial(evaluate_watch, schema, holder["service"], platform)
+                watcher = PromiseWatcher(
+                    sender.state, outbox_reader(base), feed, evaluate, clock=clock or time.time
+                )
+                sender.watcher = watcher
+                # Evaluated as often as live answers look, by one process at a time.
+                every = settings.live_every_seconds
+                tasks.append(asyncio.create_task(deliver_periodically(watcher, every, stop)))
         if settings.deliver_webhooks_every_seconds > 0 and sender is not None:
             every = settings.deliver_webhooks_every_seconds
             tasks.append(asyncio.create_task(deliver_periodically(sender, every, stop)))

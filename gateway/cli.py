@@ -107,7 +107,7 @@ def _export_schema(args: argparse.Namespace) -> int:
 
 
 def _seed_stock(args: argparse.Namespace) -> int:
-    from gateway.app import safety_by_node, seed_stock
+    from gateway.app import open_publication, safety_by_node, seed_stock
     from network_loader.network_files import load_network, load_stock_levels
     from stock_cache.url import store_from_url
 
@@ -115,7 +115,9 @@ def _seed_stock(args: argparse.Namespace) -> int:
     levels = load_stock_levels(args.network, network=network)
 
     async def run() -> None:
-        store = store_from_url(args.store, safety_by_node=safety_by_node(network))
+        opened = store_from_url(args.store, safety_by_node=safety_by_node(network))
+        # Noted for the channels' publisher, which the gateway runs.
+        store = open_publication(args.store, args.network, network, store=opened)
         try:
             await store.ping()
             await seed_stock(store, levels)
@@ -131,6 +133,7 @@ def _seed_stock(args: argparse.Namespace) -> int:
 def _import_stock(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from gateway.app import open_publication
     from gateway.ops.stock_import import StockImportError, check, format_of, import_stock
     from network_loader.network_files import load_network
     from network_loader.stock_rules import load_stock_rules
@@ -147,7 +150,10 @@ def _import_stock(args: argparse.Namespace) -> int:
     rules = load_stock_rules(args.network, network).rules
 
     async def run() -> str:
-        store = store_from_url(args.store, rules=rules)
+        # Noted for the channels' publisher, which the gateway runs.
+        store = open_publication(
+            args.store, args.network, network, store=store_from_url(args.store, rules=rules)
+        )
         columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
         try:
             await store.ping()
@@ -190,9 +196,11 @@ def _export_channel_stock(args: argparse.Namespace) -> int:
             if args.store.startswith("memory://"):
                 # The embedded store starts empty with each process: fill it as serve does.
                 await seed_stock(publishing, load_stock_levels(args.network, network=network))
-            if args.store.startswith("memory://") or args.refresh:
-                # Nothing was published in this store yet, or the caller asks it afresh.
+            if args.refresh:
                 await publishing.publisher.refresh(network.skus)
+            # Catch up on what is noted (every SKU when never published on this network): a
+            # gateway holding the publisher's lease does it instead.
+            await publishing.publish()
             total = await publishing.publisher.feed.count(args.channel)
             console = Console(stderr=True)
             with Progress(*columns, console=console, disable=args.quiet) as bar:

@@ -15,7 +15,7 @@ starts after it, so the last to take a version read every change before it.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from stock_cache._rules import now_ms
@@ -68,6 +68,46 @@ class ChannelFeed(Protocol):
         """The SKUs the store holds a level of at a node (a snapshot may set them to zero)."""
         ...
 
+    # What keeps the publication durable and done once (see docs/webhooks.md#publication).
+
+    async def note(self, members: Sequence[str]) -> None:
+        """Note, in the store, members to recompute (before the stock they name changes)."""
+        ...
+
+    async def noted(self, count: int) -> list[tuple[str, int]]:
+        """Up to `count` noted members, oldest first, each with the number of its last note."""
+        ...
+
+    async def settle(self, noted: Sequence[tuple[str, int]]) -> None:
+        """Forget members recomputed, unless noted again since they were read."""
+        ...
+
+    async def claim(self, worker: str, ttl_ms: int) -> bool:
+        """Take (or keep) the publisher's lease for `ttl_ms`; False while another holds it."""
+        ...
+
+    async def let_go(self, worker: str) -> None: ...
+
+    async def marks(self) -> dict[str, str]:
+        """The publisher's marks: the basis it published every SKU on, its outbox positions."""
+        ...
+
+    async def save_marks(self, worker: str, marks: Mapping[str, str]) -> bool:
+        """Save marks if `worker` still holds the lease; whether it did."""
+        ...
+
+    async def touch(self, skus: Sequence[str], at_ms: int) -> None:
+        """Append the SKUs just recomputed to the touched stream (live promises follow it)."""
+        ...
+
+    async def touched_head(self) -> str:
+        """The position of the touched stream's newest entry."""
+        ...
+
+    async def touched_after(self, position: str, count: int) -> list[tuple[str, list[str]]]:
+        """Up to `count` entries of the touched stream after `position`: (position, SKUs)."""
+        ...
+
 
 class Publisher:
     """Recomputes the published quantities of the SKUs that changed, in every channel."""
@@ -98,10 +138,9 @@ class Publisher:
         changed = 0
         for start in range(0, len(unique), _BATCH):
             batch = unique[start : start + _BATCH]
-            if not self.rules.channels:
-                break
-            versions = await self.feed.stamp(batch)
-            for channel in self.rules.channels.values():
+            channels = self.rules.channels.values()
+            versions = await self.feed.stamp(batch) if channels else {}
+            for channel in channels:
                 found = await self.store.availability(
                     batch, (), network=channel.nodes, channel=channel.name
                 )
@@ -109,6 +148,7 @@ class Publisher:
                     (sku, channel.quantity(found[sku].total), versions[sku]) for sku in batch
                 ]
                 changed += await self.feed.publish(channel.name, triples, now_ms(self._clock))
+            await self.feed.touch(batch, now_ms(self._clock))
         return changed
 
     async def changes(self, channel: str, after: str | None, first: int) -> ChannelPage:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import AsyncIterator, Sequence
+import itertools
+from collections import deque
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from stock_cache._rules import now_ms
 from stock_cache.errors import BadCursor
 from stock_cache.memory_levels import MemoryLevels
 from stock_cache.publication_rules import ChannelChange, ChannelPage
@@ -26,14 +29,25 @@ class _Channel:
     entries: list[tuple[int, str]] = field(default_factory=list)
 
 
+# Entries of the touched stream kept (the Redis stream keeps as many).
+TOUCHED_KEPT = 10_000
+
+
 class MemoryChannelFeed:
-    """A `ChannelFeed` beside a MemoryStore; cursors are positions ("17"), counted per process."""
+    """A `ChannelFeed` beside a MemoryStore (one per store: publishing_store.channel_feed);
+    cursors are positions ("17"), counted per process."""
 
     def __init__(self, levels: MemoryLevels) -> None:
         self._levels = levels
         self._versions: dict[str, int] = {}
         self._channels: dict[str, _Channel] = {}
         self._position = 0
+        self._noted: dict[str, int] = {}
+        self._notes = 0
+        self._lease: tuple[str, int] | None = None
+        self._marks: dict[str, str] = {}
+        self._touched: deque[tuple[int, list[str]]] = deque(maxlen=TOUCHED_KEPT)
+        self._touches = 0
 
     async def stamp(self, skus: Sequence[str]) -> dict[str, int]:
         stamped = {}
@@ -95,6 +109,64 @@ class MemoryChannelFeed:
 
     async def node_skus(self, node_id: str) -> list[str]:
         return sorted(self._levels.skus_at(node_id))
+
+    async def note(self, members: Sequence[str]) -> None:
+        self._notes += 1
+        for member in members:
+            # Re-inserted: the dict's order is the order of the last notes.
+            self._noted.pop(member, None)
+            self._noted[member] = self._notes
+
+    async def noted(self, count: int) -> list[tuple[str, int]]:
+        found: list[tuple[str, int]] = []
+        for member, number in self._noted.items():
+            if len(found) >= count:
+                break
+            found.append((member, number))
+        return found
+
+    async def settle(self, noted: Sequence[tuple[str, int]]) -> None:
+        for member, number in noted:
+            if self._noted.get(member) == number:
+                del self._noted[member]
+
+    async def claim(self, worker: str, ttl_ms: int) -> bool:
+        now = now_ms(self._levels._clock)
+        if self._lease is not None and self._lease[0] != worker and self._lease[1] > now:
+            return False
+        self._lease = (worker, now + ttl_ms)
+        return True
+
+    async def let_go(self, worker: str) -> None:
+        if self._lease is not None and self._lease[0] == worker:
+            self._lease = None
+
+    async def marks(self) -> dict[str, str]:
+        return dict(self._marks)
+
+    async def save_marks(self, worker: str, marks: Mapping[str, str]) -> bool:
+        if self._lease is None or self._lease[0] != worker:
+            return False
+        self._marks.update(marks)
+        return True
+
+    async def touch(self, skus: Sequence[str], at_ms: int) -> None:
+        self._touches += 1
+        self._touched.append((self._touches, list(skus)))
+
+    async def touched_head(self) -> str:
+        return str(self._touches)
+
+    async def touched_after(self, position: str, count: int) -> list[tuple[str, list[str]]]:
+        if not position.isdigit() or len(position) > 18:
+            raise BadCursor("position", position)
+        if not self._touched:
+            return []
+        # Positions follow one another: the entry after `position` is at a known index.
+        start = max(0, int(position) - self._touched[0][0] + 1)
+        return [
+            (str(at), skus) for at, skus in itertools.islice(self._touched, start, start + count)
+        ]
 
     def _cursor(self, after: str | None) -> int:
         if after is None:

@@ -1,6 +1,8 @@
 """Webhooks' delivery state in Redis (see webhook_state.py), all in one slot (tag `{wh}`):
 `endpoints` hash id -> JSON, `leases` hash lane -> 'worker|until_ms' (on the injected clock),
-`progress` hash lane -> JSON, `log` list of JSON records, newest first, trimmed."""
+`progress` hash lane -> JSON, `log` list of JSON records, newest first, trimmed; promise
+watches: `watches` hash id -> JSON, `watches:CLIENT` set of its ids, `seen` hash id ->
+'digest|deadline_ms', and the `promise` stream of changes for the endpoints."""
 
 from __future__ import annotations
 
@@ -13,15 +15,21 @@ from stock_cache._rules import now_ms
 from stock_cache.base import StockStore
 from stock_cache.memory import MemoryStore
 from stock_cache.redis_connection import UNREACHABLE, store_error
+from stock_cache.redis_keys import _part
 from stock_cache.redis_scripts import Client, Scripts
 from stock_cache.redis_store import RedisStore
 from stock_cache.webhook_state import (
     LOG_KEPT,
+    PROMISE_EVENTS_KEPT,
+    START,
     DeliveryRecord,
     DeliveryStatus,
     EventType,
     MemoryWebhookState,
     Progress,
+    PromiseEvent,
+    PromiseWatch,
+    WatchSeen,
     WebhookEndpoint,
     WebhookState,
 )
@@ -146,6 +154,94 @@ class RedisWebhookState:
             if len(found) >= first:
                 break
         return found
+
+    async def add_watch(self, watch: PromiseWatch, most: int) -> bool:
+        raw = json.dumps(
+            {
+                "id": watch.id,
+                "endpoint_id": watch.endpoint_id,
+                "client_id": watch.client_id,
+                "channel": watch.channel,
+                "skus": list(watch.skus),
+                "request": watch.request,
+                "created_at_ms": watch.created_at_ms,
+            }
+        )
+        keys = [self._key(":watches"), self._key(f":watches:{_part(watch.client_id)}")]
+        (kept,) = await self._do(
+            lambda: self._scripts.run([("watch_add", keys, [watch.id, raw, most])])
+        )
+        return bool(kept)
+
+    async def watches(self) -> list[PromiseWatch]:
+        found = cast(
+            dict[str, str], await self._do(lambda: self._client.hgetall(self._key(":watches")))
+        )
+        kept = []
+        for text in found.values():
+            raw = json.loads(text)
+            raw["skus"] = tuple(raw["skus"])
+            kept.append(PromiseWatch(**raw))
+        return sorted(kept, key=lambda w: (w.created_at_ms, w.id))
+
+    async def remove_watch(self, client_id: str, watch_id: str) -> bool:
+        mine = self._key(f":watches:{_part(client_id)}")
+
+        async def remove() -> bool:
+            if not await self._client.srem(mine, watch_id):
+                return False
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.hdel(self._key(":watches"), watch_id)
+                pipe.hdel(self._key(":seen"), watch_id)
+                await pipe.execute()
+            return True
+
+        return cast(bool, await self._do(remove))
+
+    async def seen(self) -> dict[str, WatchSeen]:
+        found = cast(
+            dict[str, str], await self._do(lambda: self._client.hgetall(self._key(":seen")))
+        )
+        kept = {}
+        for watch_id, text in found.items():
+            digest, _, deadline = text.partition("|")
+            kept[watch_id] = WatchSeen(digest, int(deadline or 0))
+        return kept
+
+    async def save_seen(self, watch_id: str, seen: WatchSeen) -> None:
+        text = f"{seen.digest}|{seen.deadline_ms}"
+        await self._do(lambda: self._client.hset(self._key(":seen"), watch_id, text))
+
+    async def append_promise(self, endpoint_id: str, at_ms: int, data: str) -> str:
+        fields: dict[Any, Any] = {"endpoint": endpoint_id, "at": at_ms, "data": data}
+        added = await self._do(
+            lambda: self._client.xadd(
+                self._key(":promise"), fields, maxlen=PROMISE_EVENTS_KEPT, approximate=True
+            )
+        )
+        return cast(str, added)
+
+    async def promise_head(self) -> str:
+        last = cast(
+            list[tuple[str, Any]],
+            await self._do(
+                lambda: self._client.xrevrange(self._key(":promise"), "+", "-", count=1)
+            ),
+        )
+        return last[0][0] if last else START
+
+    async def promise_after(self, position: str, count: int) -> list[PromiseEvent]:
+        start = "-" if position == START else f"({position}"
+        entries = cast(
+            list[tuple[str, dict[str, str]]],
+            await self._do(
+                lambda: self._client.xrange(self._key(":promise"), start, "+", count=count)
+            ),
+        )
+        return [
+            PromiseEvent(entry_id, f["endpoint"], int(f["at"]), f["data"])
+            for entry_id, f in entries
+        ]
 
 
 def webhook_state(store: StockStore, *, clock: Callable[[], float] = time.time) -> WebhookState:

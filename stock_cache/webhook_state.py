@@ -1,10 +1,12 @@
 """Webhooks' delivery state: endpoints, where each lane of deliveries stands, who holds it,
-and the delivery log; the protocol and its embedded implementation (Redis: webhook_redis.py).
+the delivery log, and the promise watches with the changes they saw; the protocol and its
+embedded implementation (Redis: webhook_redis.py).
 
 A lane is one endpoint's share of one source of events (a partition of the allocation outbox,
-or a channel's stock feed): its events go out one after the other, so that the events of one
-allocation arrive in order. A worker delivers a lane only while it holds the lane's lease, and
-saves the lane's progress only while it still holds it: two workers never send one event.
+a channel's stock feed, or the stream of promise changes its watches saw): its events go out
+one after the other, so that the events of one allocation arrive in order. A worker delivers
+a lane only while it holds the lane's lease, and saves the lane's progress only while it
+still holds it: two workers never send one event.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from typing import Protocol
 from stock_cache._rules import now_ms
 
 LOG_KEPT = 10_000
+# Promise changes kept for the endpoints' lanes (the newest; as the outbox keeps its own).
+PROMISE_EVENTS_KEPT = 100_000
+START = "0"
 
 
 class EventType(enum.Enum):
@@ -71,6 +76,39 @@ class DeliveryRecord:
     detail: str
 
 
+@dataclass(frozen=True, slots=True)
+class PromiseWatch:
+    """A promise an endpoint watches: `request` (JSON: the cart's lines and its destination)
+    evaluated as its client, on its channel; `skus` are the cart's."""
+
+    id: str
+    endpoint_id: str
+    client_id: str
+    channel: str
+    skus: tuple[str, ...]
+    request: str
+    created_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSeen:
+    """What a watch last saw: a digest of the options, and their earliest order-by ahead
+    (epoch ms, 0 for none)."""
+
+    digest: str
+    deadline_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseEvent:
+    """A promise change for an endpoint, at `position` of the promise stream."""
+
+    position: str
+    endpoint_id: str
+    at_ms: int
+    data: str
+
+
 class WebhookState(Protocol):
     async def add_endpoint(self, endpoint: WebhookEndpoint, starts: dict[str, Progress]) -> None:
         """Register an endpoint, its lanes starting where `starts` says."""
@@ -96,6 +134,28 @@ class WebhookState(Protocol):
         """The newest `first` records (of one endpoint, or all), newest first."""
         ...
 
+    async def add_watch(self, watch: PromiseWatch, most: int) -> bool:
+        """Keep a watch unless its client holds `most` already; whether it did."""
+        ...
+
+    async def watches(self) -> list[PromiseWatch]: ...
+
+    async def remove_watch(self, client_id: str, watch_id: str) -> bool: ...
+
+    async def seen(self) -> dict[str, WatchSeen]:
+        """What each watch saw last (none for a watch not evaluated yet)."""
+        ...
+
+    async def save_seen(self, watch_id: str, seen: WatchSeen) -> None: ...
+
+    async def append_promise(self, endpoint_id: str, at_ms: int, data: str) -> str:
+        """Append a promise change for an endpoint; its position."""
+        ...
+
+    async def promise_head(self) -> str: ...
+
+    async def promise_after(self, position: str, count: int) -> list[PromiseEvent]: ...
+
 
 class MemoryWebhookState:
     """A `WebhookState` in process memory, on the injected clock."""
@@ -106,6 +166,10 @@ class MemoryWebhookState:
         self._leases: dict[str, tuple[str, int]] = {}
         self._progress: dict[str, Progress] = {}
         self._log: list[DeliveryRecord] = []
+        self._watches: dict[str, PromiseWatch] = {}
+        self._seen: dict[str, WatchSeen] = {}
+        self._promise: list[PromiseEvent] = []
+        self._promise_trimmed = 0
 
     async def add_endpoint(self, endpoint: WebhookEndpoint, starts: dict[str, Progress]) -> None:
         self._endpoints[endpoint.id] = endpoint
@@ -142,3 +206,43 @@ class MemoryWebhookState:
     async def log(self, endpoint_id: str | None, first: int) -> list[DeliveryRecord]:
         found = [r for r in reversed(self._log) if endpoint_id in (None, r.endpoint_id)]
         return found[:first]
+
+    async def add_watch(self, watch: PromiseWatch, most: int) -> bool:
+        held = sum(w.client_id == watch.client_id for w in self._watches.values())
+        if held >= most:
+            return False
+        self._watches[watch.id] = watch
+        return True
+
+    async def watches(self) -> list[PromiseWatch]:
+        return sorted(self._watches.values(), key=lambda w: (w.created_at_ms, w.id))
+
+    async def remove_watch(self, client_id: str, watch_id: str) -> bool:
+        found = self._watches.get(watch_id)
+        if found is None or found.client_id != client_id:
+            return False
+        del self._watches[watch_id]
+        self._seen.pop(watch_id, None)
+        return True
+
+    async def seen(self) -> dict[str, WatchSeen]:
+        return dict(self._seen)
+
+    async def save_seen(self, watch_id: str, seen: WatchSeen) -> None:
+        if watch_id in self._watches:
+            self._seen[watch_id] = seen
+
+    async def append_promise(self, endpoint_id: str, at_ms: int, data: str) -> str:
+        position = str(self._promise_trimmed + len(self._promise) + 1)
+        self._promise.append(PromiseEvent(position, endpoint_id, at_ms, data))
+        if len(self._promise) > PROMISE_EVENTS_KEPT:
+            self._promise_trimmed += len(self._promise) - PROMISE_EVENTS_KEPT
+            del self._promise[:-PROMISE_EVENTS_KEPT]
+        return position
+
+    async def promise_head(self) -> str:
+        return str(self._promise_trimmed + len(self._promise))
+
+    async def promise_after(self, position: str, count: int) -> list[PromiseEvent]:
+        start = max(0, int(position) - self._promise_trimmed)
+        return self._promise[start : start + count]

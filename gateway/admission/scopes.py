@@ -43,6 +43,8 @@ ROOT_FIELD_SCOPES: dict[tuple[str, str], Scope] = {
     ("Mutation", "importStock"): Scope.STOCK_WRITE,
     ("Mutation", "registerTrustedDocument"): Scope.ADMIN,
     ("Mutation", "registerWebhookEndpoint"): Scope.ADMIN,
+    ("Mutation", "watchPromise"): Scope.ADMIN,
+    ("Mutation", "unwatchPromise"): Scope.ADMIN,
     ("Query", "webhookDeliveries"): Scope.ADMIN,
     ("Subscription", "promiseChanged"): Scope.PROMISE_READ,
     ("Subscription", "allocationChanged"): Scope.ALLOCATION_WRITE,

@@ -16,6 +16,7 @@ from gateway.api.channel_stock import ChannelStockQuery
 from gateway.api.collect_stores import CollectStoresQuery
 from gateway.api.listing import ListingQuery
 from gateway.api.mutations import Mutation
+from gateway.api.promise_watches import PromiseWatchMutation
 from gateway.api.queries import Query
 from gateway.api.scalars import DATETIME
 from gateway.api.stock_feeds import StockFeedMutation
@@ -54,7 +55,14 @@ def build_schema() -> strawberry.Schema:
             "Query", (Query, ListingQuery, CollectStoresQuery, ChannelStockQuery, WebhookQuery)
         ),
         mutation=merge_types(
-            "Mutation", (Mutation, TrustedDocumentMutation, StockFeedMutation, WebhookMutation)
+            "Mutation",
+            (
+                Mutation,
+                TrustedDocumentMutation,
+                StockFeedMutation,
+                WebhookMutation,
+                PromiseWatchMutation,
+            ),
         ),
         subscription=Subscription,
         extensions=[

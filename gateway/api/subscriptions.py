@@ -1,13 +1,13 @@
 """Live answers (GraphQL subscriptions): a promise pushed again when what the shopper sees
 changes, an allocation pushed as its status moves.
 
-Both look again at a bounded interval (`LIVE_EVERY_MS`), never per event, so a storm of stock
-events costs a subscription at most one look per interval. `allocationChanged` reads the
-caller's own allocation (one key) and ends after a final status. `promiseChanged` computes the
-options, then at each look reads only the ATP of the cart's SKUs at the nodes its options use
-and the clock: it computes the options again when that stock moved, when the earliest order-by
-passed, or every `FULL_EVERY_LOOKS` looks (stock arriving elsewhere may make a better option),
-and pushes them when what a shopper sees differs (`seen_by_shopper`).
+Neither polls the store per subscription: each listens to the process's follower of changes
+(gateway/service/live_changes.py), which wakes `promiseChanged` when an allocation or a
+recomputed publication touches a SKU of its cart or when the clock passes its earliest
+order-by, and `allocationChanged` when its allocation is on the outbox. Woken, a promise is
+computed again and pushed when what a shopper sees differs (`seen_by_shopper`); an
+allocation is read again. Each also looks again by itself after `LIVE_FALLBACK_MS` without a
+wake (what the follower cannot see: stock moved with publication off).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Iterable, Iterator
 from typing import Any
 
 import strawberry
@@ -41,6 +40,7 @@ from gateway.api.types.problems import (
     unavailable,
 )
 from gateway.service import deadline
+from gateway.service.live_changes import Listener
 from gateway.service.shared_reads import SharedReads
 from stock_cache.base import AllocationStatus
 from stock_cache.errors import StoreUnavailable
@@ -60,8 +60,8 @@ FINAL_PROBLEMS = (
     DestinationNotServed,
     TooHeavy,
 )
-FULL_EVERY_LOOKS = 30
 _DEFAULT_EVERY_SECONDS = 1.0
+_DEFAULT_FALLBACK_SECONDS = 30.0
 _DEFAULT_BUDGET_SECONDS = 2.0
 
 
@@ -107,41 +107,44 @@ def seen_by_shopper(answer: Any) -> tuple[Any, ...]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Watch:
-    """What a look reads to tell whether the options may have changed."""
-
-    skus: tuple[str, ...]
-    nodes: tuple[str, ...]
-    # The earliest order-by of the options, in epoch seconds (None: no options).
-    order_by: float | None
-
-
-def _watch(answer: Any) -> _Watch:
+def _earliest_order_by(answer: Any, now: float) -> float | None:
+    """The earliest order-by still ahead among the options (epoch seconds), None for none."""
     if not isinstance(answer, DeliveryOptions):
-        return _Watch((), (), None)
-    skus: dict[str, None] = {}
-    nodes: dict[str, None] = {}
-    for option in answer.options:
-        for shipment in option._quoted.option.shipments:
-            nodes[shipment.node_id] = None
-            for line in shipment.lines:
-                skus[line.sku] = None
-    order_by = min((option.order_by.timestamp() for option in answer.options), default=None)
-    return _Watch(tuple(skus), tuple(nodes), order_by)
-
-
-async def _levels(info: Info, watch: _Watch) -> dict[str, dict[str, int]] | None:
-    """The ATP behind the options, as the caller's channel sees it; None when unread."""
-    if not watch.skus:
         return None
-    service, context = info.context.service, info.context
-    channel = service.store_channel(context.client_id, context.channel)
+    ahead = [o.order_by.timestamp() for o in answer.options if o.order_by.timestamp() > now]
+    return min(ahead, default=None)
+
+
+def _fallback(info: Info) -> float:
+    platform = info.context.platform
+    return platform.live_fallback_seconds if platform is not None else _DEFAULT_FALLBACK_SECONDS
+
+
+async def _listen(
+    info: Info, *, skus: Iterable[str] = (), allocation: str | None = None
+) -> Listener | None:
+    """A listener of the process's changes; None (looking again every LIVE_EVERY_MS) without."""
+    live = info.context.service.live
+    if live is None:
+        return None
     try:
         with _budget(info):
-            return await service.store.atp(list(watch.skus), list(watch.nodes), channel=channel)
+            return await live.listen(skus=skus, allocation=allocation)
     except StoreUnavailable:
         return None
+
+
+async def _wait(info: Info, listener: Listener | None) -> None:
+    if listener is None:
+        await asyncio.sleep(_every(info))
+    else:
+        await listener.wait(_fallback(info))
+
+
+def _drop(info: Info, listener: Listener | None) -> None:
+    live = info.context.service.live
+    if listener is not None and live is not None:
+        live.drop(listener)
 
 
 async def _options(info: Info, input: DeliveryOptionsInput) -> DeliveryOptionsResult:
@@ -163,28 +166,24 @@ class Subscription:
         self, info: Info, input: DeliveryOptionsInput
     ) -> AsyncGenerator[DeliveryOptionsResult, None]:
         service = info.context.service
-        answer = await _options(info, input)
-        seen = seen_by_shopper(answer)
-        yield answer
-        if isinstance(answer, FINAL_PROBLEMS):
-            return
-        watch = _watch(answer)
-        levels = await _levels(info, watch)
-        looks = 0
-        while True:
-            await asyncio.sleep(_every(info))
-            looks += 1
-            now_levels = await _levels(info, watch)
-            passed = watch.order_by is not None and service.clock() >= watch.order_by
-            if not passed and now_levels == levels and looks < FULL_EVERY_LOOKS:
-                continue
+        # Listening first: a change made while the first answer is computed wakes it.
+        listener = await _listen(info, skus=[line.sku for line in input.lines])
+        try:
             answer = await _options(info, input)
-            looks = 0
-            watch = _watch(answer)
-            levels = await _levels(info, watch)
-            if seen_by_shopper(answer) != seen:
-                seen = seen_by_shopper(answer)
-                yield answer
+            seen = seen_by_shopper(answer)
+            yield answer
+            if isinstance(answer, FINAL_PROBLEMS):
+                return
+            while True:
+                if listener is not None:
+                    listener.deadline = _earliest_order_by(answer, service.clock())
+                await _wait(info, listener)
+                answer = await _options(info, input)
+                if seen_by_shopper(answer) != seen:
+                    seen = seen_by_shopper(answer)
+                    yield answer
+        finally:
+            _drop(info, listener)
 
     @strawberry.subscription(
         description=(
@@ -197,29 +196,33 @@ class Subscription:
         self, info: Info, id: strawberry.ID
     ) -> AsyncGenerator[AllocationResult, None]:
         service = info.context.service
+        listener = await _listen(info, allocation=str(id))
         shown_status: AllocationStatus | None = None
         outage = False
-        while True:
-            try:
-                with _budget(info):
-                    found = await service.store.get_allocation(info.context.client_id, str(id))
-            except StoreUnavailable:
-                # Said once per outage; the first look after it shows the status again.
-                if not outage:
-                    yield unavailable()
-                outage, shown_status = True, None
-            else:
-                outage = False
-                if found is None:
-                    yield AllocationNotFound(
-                        code=ProblemCode.ALLOCATION_NOT_FOUND,
-                        message=f"no allocation {shown(str(id))} for this client",
-                        field="id",
-                    )
-                    return
-                if found.status is not shown_status:
-                    shown_status = found.status
-                    yield Allocation.from_domain(found, service.network)
-                if found.status in FINAL_STATUSES:
-                    return
-            await asyncio.sleep(_every(info))
+        try:
+            while True:
+                try:
+                    with _budget(info):
+                        found = await service.store.get_allocation(info.context.client_id, str(id))
+                except StoreUnavailable:
+                    # Said once per outage; the first look after it shows the status again.
+                    if not outage:
+                        yield unavailable()
+                    outage, shown_status = True, None
+                else:
+                    outage = False
+                    if found is None:
+                        yield AllocationNotFound(
+                            code=ProblemCode.ALLOCATION_NOT_FOUND,
+                            message=f"no allocation {shown(str(id))} for this client",
+                            field="id",
+                        )
+                        return
+                    if found.status is not shown_status:
+                        shown_status = found.status
+                        yield Allocation.from_domain(found, service.network)
+                    if found.status in FINAL_STATUSES:
+                        return
+                await _wait(info, None if outage else listener)
+        finally:
+            _drop(info, listener)

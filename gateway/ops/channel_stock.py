@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TextIO
 
 from stock_cache.publishing_store import PublishingStore
@@ -17,25 +17,20 @@ log = logging.getLogger("gateway.publication")
 
 async def publish_periodically(
     publishing: PublishingStore,
-    skus: Iterable[str],
     every_seconds: float,
     stop: asyncio.Event,
     *,
     published: asyncio.Event | None = None,
 ) -> None:
-    """Publish every SKU once (then set `published`), then, every `every_seconds`, what changed
-    and what expired, until `stop` is set (a cancellation that a store client swallows
-    half-way still ends it)."""
-    pending = list(skus)
+    """Every `every_seconds`, a pass of the publisher (done by the one process holding its
+    lease: PublishingStore.publish), until `stop` is set; `published` is set once every SKU
+    was published on this process's basis, by whichever process did it (a cancellation that
+    a store client swallows half-way still ends it)."""
     while not stop.is_set():
         try:
-            if pending:
-                await publishing.publisher.refresh(pending)
-                pending = []
-                if published is not None:
-                    published.set()
-            await publishing.flush()
-            await publishing.follow_expiries()
+            await publishing.publish()
+            if published is not None and not published.is_set() and await publishing.published():
+                published.set()
         except Exception:
             # The store may be down for a while: what is noted stays noted; try again.
             log.warning("channel publication failed; retrying", exc_info=True)

@@ -96,9 +96,11 @@ class Settings:
     publish_every_seconds: float = 0.5
     # How often this process delivers the webhooks that are due (0: never; see deliver-webhooks).
     deliver_webhooks_every_seconds: float = 0.0
-    # Live promises (GraphQL subscriptions): how often each is looked at again, and how many
-    # one WebSocket connection may hold.
+    # Live promises (GraphQL subscriptions): how often each process looks for the changes they
+    # wait on, how long one waits at most before it looks again by itself, and how many one
+    # WebSocket connection may hold.
     live_every_seconds: float = 1.0
+    live_fallback_seconds: float = 30.0
     max_subscriptions_per_connection: int = 10
 
     @property
@@ -267,5 +269,6 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         publish_every_seconds=_int(env, "PUBLISH_EVERY_MS", 500, minimum=0) / 1000,
         deliver_webhooks_every_seconds=_int(env, "DELIVER_WEBHOOKS_EVERY_MS", 0, minimum=0) / 1000,
         live_every_seconds=_int(env, "LIVE_EVERY_MS", 1000) / 1000,
+        live_fallback_seconds=_int(env, "LIVE_FALLBACK_MS", 30_000) / 1000,
         max_subscriptions_per_connection=_int(env, "MAX_SUBSCRIPTIONS_PER_CONNECTION", 10),
     )

@@ -21,6 +21,7 @@ from gateway.service.answers import (
     SkuLevels,
     quoted,
 )
+from gateway.service.live_changes import LiveChanges
 from gateway.service.nearby import Nearby
 from gateway.service.shared_reads import SharedReads
 from gateway.service.webhooks import WebhookSender
@@ -75,6 +76,8 @@ class PromiseService:
         self._all_nodes = tuple(network.nodes)
         # Set by the app when its store keeps webhooks (gateway/service/webhooks.py).
         self.webhooks: WebhookSender | None = None
+        # The process's follower of changes for live answers (set by the app's lifespan).
+        self.live: LiveChanges | None = None
 
     def store_channel(self, client_id: str, channel: str | None) -> str | None:
         """The channel of the stock rules a caller sells on (None: no channel rules)."""

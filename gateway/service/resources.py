@@ -28,8 +28,10 @@ class Platform:
     request_timeout_seconds: float = 2.0
     # False: checked operations run through strawberry's Schema.execute (same answers, slower).
     fast_path: bool = True
-    # Live promises: how often each subscription is looked at again; how many a connection holds.
+    # Live promises: how often changes are looked for, how long a subscription waits at most
+    # before it looks again by itself, and how many a connection holds.
     live_every_seconds: float = 1.0
+    live_fallback_seconds: float = 30.0
     max_subscriptions: int = 10
 
 
@@ -66,5 +68,6 @@ def build_platform(settings: Settings) -> Platform:
         request_timeout_seconds=settings.request_timeout_seconds,
         fast_path=settings.fast_path,
         live_every_seconds=settings.live_every_seconds,
+        live_fallback_seconds=settings.live_fallback_seconds,
         max_subscriptions=settings.max_subscriptions_per_connection,
     )

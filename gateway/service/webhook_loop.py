@@ -8,6 +8,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 import httpx
 
@@ -33,10 +34,13 @@ def open_sender(
     return WebhookSender(state, outbox_reader(inner), feed, client, clock=clock)
 
 
-async def deliver_periodically(
-    sender: WebhookSender, every_seconds: float, stop: asyncio.Event
-) -> None:
-    """Deliver what is due every `every_seconds` until `stop` is set."""
+class Pass(Protocol):
+    async def run_once(self) -> int: ...
+
+
+async def deliver_periodically(sender: Pass, every_seconds: float, stop: asyncio.Event) -> None:
+    """A pass (deliveries, or the promise watches' evaluation) every `every_seconds` until
+    `stop` is set."""
     while not stop.is_set():
         try:
             await sender.run_once()

@@ -1,7 +1,8 @@
 """Webhooks: registering a client's endpoints, and delivering its events to them.
 
 Events come from the allocation outbox (allocation.held/confirmed/released/expired/fulfilled,
-a client's own allocations only) and from its channel's stock feed (channel_stock.changed).
+a client's own allocations only), from its channel's stock feed (channel_stock.changed) and
+from the promise stream its watches append to (promise.changed, promise_watches.py).
 Each (endpoint, source partition) is a lane delivered in order by whichever worker holds its
 lease (stock_cache/webhook_state.py); a lane's progress is saved after every event, so a
 worker that dies sends at most its current event again (at least once). A failed event is
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from gateway.service.promise_watches import PromiseWatcher
 from stock_cache._rules import now_ms
 from stock_cache.base import AllocationStatus, OutboxEntry
 from stock_cache.outbox_reader import START, OutboxReader
@@ -123,6 +125,8 @@ class WebhookSender:
         self._wall_clock = wall_clock
         self._worker = worker or uuid.uuid4().hex
         self._rng = rng or random.Random()
+        # Evaluates the promise watches before each delivery pass (set by the app).
+        self.watcher: PromiseWatcher | None = None
 
     async def register(
         self, client_id: str, channel: str, url: str, event_types: list[EventType]
@@ -136,11 +140,6 @@ class WebhookSender:
             )
         if not event_types:
             raise WebhookInputError("name at least one event type", "input.eventTypes")
-        if EventType.PROMISE_CHANGED in event_types:
-            raise WebhookInputError(
-                "promise.changed is pushed by the promiseChanged subscription, not by webhooks",
-                "input.eventTypes",
-            )
         endpoint = WebhookEndpoint(
             id=f"ep_{uuid.uuid4().hex}",
             client_id=client_id,
@@ -155,6 +154,7 @@ class WebhookSender:
         if self._feed is not None:
             head = await self._feed.head(channel)
             starts[self._lane(endpoint, "c")] = Progress(head)
+        starts[self._lane(endpoint, "p")] = Progress(await self.state.promise_head())
         await self.state.add_endpoint(endpoint, starts)
         return endpoint
 
@@ -164,6 +164,8 @@ class WebhookSender:
 
     async def run_once(self) -> int:
         """Deliver what is due on every lane this worker can claim; how many were delivered."""
+        if self.watcher is not None:
+            await self.watcher.run_once()
         delivered = 0
         for endpoint in await self.state.endpoints():
             for partition in range(self._outbox.partitions):
@@ -174,6 +176,10 @@ class WebhookSender:
             if self._feed is not None and EventType.CHANNEL_STOCK_CHANGED in endpoint.event_types:
                 delivered += await self._deliver(
                     endpoint, self._lane(endpoint, "c"), self._channel_read(endpoint)
+                )
+            if EventType.PROMISE_CHANGED in endpoint.event_types:
+                delivered += await self._deliver(
+                    endpoint, self._lane(endpoint, "p"), self._promise_read(endpoint)
                 )
         return delivered
 
@@ -188,6 +194,25 @@ class WebhookSender:
                     (item.position, allocation_event(item.event_id, entry) if wanted else None)
                 )
             return found
+
+        return read
+
+    def _promise_read(self, endpoint: WebhookEndpoint) -> Read:
+        async def read(position: str) -> list[tuple[str, Event | None]]:
+            return [
+                (
+                    change.position,
+                    Event(
+                        f"prm_{change.position}",
+                        EventType.PROMISE_CHANGED,
+                        change.at_ms,
+                        json.loads(change.data),
+                    )
+                    if change.endpoint_id == endpoint.id
+                    else None,
+                )
+                for change in await self.state.promise_after(position, _BATCH)
+            ]
 
         return read
 

@@ -60,7 +60,8 @@ async def publishing(app: Starlette) -> PublishingStore:
     """The app's store, every SKU published (as the background task does at start)."""
     store = unbounded(app.state.promise_service.store)
     assert isinstance(store, PublishingStore)
-    await store.publisher.refresh(app.state.promise_service.network.skus)
+    await store.publish()
+    assert await store.published()
     return store
 
 
@@ -85,7 +86,7 @@ async def test_a_connector_follows_its_channel_after_the_export_cursor(
     event = {"eventId": "miramas-1", "nodeId": "DC-MIRAMAS", "sku": "OAK-TABLE-120",
              "sequence": 1, "kind": "ADJUSTMENT", "quantity": -3}  # fmt: skip
     await feed.execute(APPLY, {"input": {"events": [event]}})
-    await store.flush()
+    await store.publish()
     found = await page(connector, "marketplace-x", cursor)
     assert found["__typename"] == "ChannelStockPage"
     assert [(c["sku"], c["quantity"]) for c in found["changes"]] == [

@@ -41,6 +41,13 @@ from tests.redis_server import free_port
 from tests.stock_cache.support import FakeClock
 
 PUSH_TIMEOUT_SECONDS = 10.0
+# The start loads the postcode table (seconds; more on a loaded machine).
+START_TIMEOUT_SECONDS = 120.0
+APPLY = """
+mutation Apply($input: ApplyStockEventsInput!) {
+  applyStockEvents(input: $input) { __typename ... on StockEventsApplied { results { status } } }
+}
+"""
 LYON_3RD = {"postcode": {"postcode": "69003"}}
 # Another checkout of the same shop (its own client id, the same channel).
 OTHER_KEY = "key-other-checkout-0007"
@@ -104,12 +111,15 @@ class Served:
 
 @pytest.fixture
 async def served(clock: FakeClock) -> AsyncIterator[Served]:
-    """The gateway on a loopback port, in this test's event loop, looking again every 20 ms."""
+    """The gateway on a loopback port, in this test's event loop, following changes every
+    20 ms and publishing every 20 ms; a subscription never looks again by itself within a
+    test (LIVE_FALLBACK_MS beyond PUSH_TIMEOUT_SECONDS): every push here is a wake."""
     settings = production_settings(
         api_keys=Secret(api_keys()),
         live_every_seconds=0.02,
+        live_fallback_seconds=60.0,
         max_subscriptions_per_connection=2,
-        publish_every_seconds=0.0,
+        publish_every_seconds=0.02,
     )
     app = create_app(settings, clock=clock)
     port = free_port()
@@ -117,7 +127,7 @@ async def served(clock: FakeClock) -> AsyncIterator[Served]:
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(PUSH_TIMEOUT_SECONDS):
+    async with asyncio.timeout(START_TIMEOUT_SECONDS):
         # uvicorn says it listens by a flag only, no event to await.
         while not server.started:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
@@ -236,6 +246,48 @@ async def test_an_allocation_is_pushed_held_then_confirmed_then_released_and_end
         await storefront.release(held["id"])
         third = (await next_push(pushes))["allocationChanged"]
         assert third["status"] == "RELEASED"
+        with pytest.raises(StopAsyncIteration):
+            await next_push(pushes)
+
+
+async def test_a_live_promise_is_pushed_again_when_a_stock_event_empties_its_node(
+    served: Served, http: httpx.AsyncClient
+) -> None:
+    feed = GraphQLClient(http, api_key=KEY_OF["stock-feed"])
+    variables = {"input": {"lines": cart((("OAK-CHAIR", 1),)), "destination": LYON_3RD}}
+    request = GraphQLRequest(PROMISE_CHANGED, variable_values=variables)
+    async with (
+        live_client(served, bearer(KEY_OF[STOREFRONT])) as session,
+        aclosing(session.subscribe(request)) as pushes,
+    ):
+        first = (await next_push(pushes))["promiseChanged"]
+        assert shipped_from(of_kind(first, "SAME_DAY")) == ["LYON-PART-DIEU"]
+        # The store's count: none of its 6 chairs left.
+        count = {"eventId": "lyon-count-1", "nodeId": "LYON-PART-DIEU", "sku": "OAK-CHAIR",
+                 "sequence": 1, "kind": "COUNT", "quantity": 0}  # fmt: skip
+        applied = await feed.execute(APPLY, {"input": {"events": [count]}})
+        assert applied.data is not None, applied.body
+
+        second = (await next_push(pushes))["promiseChanged"]
+
+    remaining = second.get("options", [])
+    assert all("LYON-PART-DIEU" not in shipped_from(o) for o in remaining), remaining
+
+
+async def test_an_allocation_is_pushed_expired_when_its_hold_lapses(
+    served: Served, http: httpx.AsyncClient
+) -> None:
+    storefront = GraphQLClient(http, api_key=KEY_OF[STOREFRONT])
+    option = of_kind(await storefront.delivery_options(cart(), LYON_3RD), "SAME_DAY")
+    held = await storefront.commit(option["quoteToken"], "order-live-2")
+    request = GraphQLRequest(ALLOCATION_CHANGED, variable_values={"id": held["id"]})
+    async with (
+        live_client(served, bearer(KEY_OF[STOREFRONT])) as session,
+        aclosing(session.subscribe(request)) as pushes,
+    ):
+        assert (await next_push(pushes))["allocationChanged"]["status"] == "HELD"
+        served.clock.advance(served.app.state.promise_service.network.reservation_ttl_seconds)
+        assert (await next_push(pushes))["allocationChanged"]["status"] == "EXPIRED"
         with pytest.raises(StopAsyncIteration):
             await next_push(pushes)
 

@@ -72,7 +72,6 @@ async def test_the_feed_after_an_export_gives_a_stock_event_a_hold_and_its_expir
     store: StockStore, clock: FakeClock
 ) -> None:
     wrapped = await publishing(store, clock)
-    await wrapped.follow_expiries()
     cursor, _ = await exported(wrapped, MARKETPLACE_X)
 
     clock.advance(1)
@@ -86,7 +85,9 @@ async def test_the_feed_after_an_export_gives_a_stock_event_a_hold_and_its_expir
     assert page.changes == (ChannelChange(TABLE, 9, clock.now_ms),)
 
     clock.advance(61)
-    assert await wrapped.follow_expiries() == 2  # marketplace-x and web-fr
+    passed = await wrapped.publish()
+    assert passed is not None
+    assert passed.moved == 2  # marketplace-x and web-fr
     page = await wrapped.publisher.changes(MARKETPLACE_X, page.cursor, 10)
     assert page.changes == (ChannelChange(TABLE, 13, clock.now_ms),)
     assert (await wrapped.publisher.changes(MARKETPLACE_X, page.cursor, 10)).changes == ()
