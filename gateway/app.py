@@ -7,11 +7,10 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
@@ -27,8 +26,8 @@ from gateway.ops.settings import Settings, settings_from_env
 from gateway.service.bounded_store import BoundedStore
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import build_platform
-from gateway.service.webhook_loop import deliver_periodically, open_sender
-from network_loader.network_files import load_network, load_stock_levels
+from gateway.service.webhook_loop import deliver_periodically, open_sender, webhook_client
+from network_loader.network_files import NetworkFiles
 from network_loader.publication import load_publication
 from network_loader.stock_rules import load_stock_rules
 from promise.network import Network
@@ -64,7 +63,7 @@ async def repair_periodically(store: StockStore, every_seconds: float) -> None:
                 log.warning("store repair finished %d confirms that had died half-way", repaired)
 
 
-async def seed_stock(store: StockStore, levels: dict[str, dict[str, int]]) -> None:
+async def seed_stock(store: StockStore, levels: Mapping[str, Mapping[str, int]]) -> None:
     for node_id, node_levels in levels.items():
         await store.set_levels(node_id, node_levels)
 
@@ -91,10 +90,16 @@ def create_app(
     *,
     clock: Callable[[], float] | None = None,
     store: StockStore | None = None,
+    files: NetworkFiles | None = None,
 ) -> Starlette:
-    """The gateway app; `store` and `clock` let tests hand in their own."""
+    """The gateway app; `store`, `clock` and the files of `settings.network_dir` already read
+    let tests hand in their own."""
     settings = settings or settings_from_env()
-    network = load_network(settings.network_dir)
+    if files is None:
+        files = NetworkFiles.read(settings.network_dir)
+    elif files.directory != settings.network_dir:
+        raise ValueError(f"files of {files.directory}, settings of {settings.network_dir}")
+    network = files.network
     holder: dict[str, PromiseService] = {}
     platform = build_platform(settings)
     stamp_request_ids()
@@ -123,7 +128,7 @@ def create_app(
             opened = publishing
         if settings.store_url.startswith("memory://") and store is None:
             # The embedded store starts empty with each process: fill it from the network data.
-            await seed_stock(opened, load_stock_levels(settings.network_dir, network=network))
+            await seed_stock(opened, files.stock_levels)
         current, secrets = settings.signing_keys()
         kwargs: dict[str, Any] = {"clock": clock} if clock else {}
         holder["service"] = PromiseService(
@@ -136,8 +141,8 @@ def create_app(
             **kwargs,
         )
         app.state.promise_service = holder["service"]
-        webhook_client = httpx.AsyncClient()
-        holder["service"].webhooks = open_sender(opened, webhook_client, clock=clock or time.time)
+        client = webhook_client()
+        holder["service"].webhooks = open_sender(opened, client, clock=clock or time.time)
         app.state.platform = platform
         if settings.freeze_heap_at_start:
             gc.collect()
@@ -174,7 +179,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await webhook_client.aclose()
+            await client.aclose()
             if store is None:
                 await opened.close()
             await platform.state.close()
