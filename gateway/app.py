@@ -116,6 +116,10 @@ def create_app(
         opened = store or store_from_url(
             settings.store_url, rules=stock_rules.rules, clock=clock or time.time
         )
+        if settings.store_url.startswith("memory://") and store is None:
+            # The embedded store starts empty with each process: fill it from the network data
+            # (before publication wraps it: its first refresh publishes every SKU anyway).
+            await seed_stock(opened, files.stock_levels)
         publishing = None
         if settings.publish_every_seconds > 0 and can_publish(opened):
             publishing = open_publication(
@@ -126,9 +130,6 @@ def create_app(
                 clock=clock or time.time,
             )
             opened = publishing
-        if settings.store_url.startswith("memory://") and store is None:
-            # The embedded store starts empty with each process: fill it from the network data.
-            await seed_stock(opened, files.stock_levels)
         current, secrets = settings.signing_keys()
         kwargs: dict[str, Any] = {"clock": clock} if clock else {}
         holder["service"] = PromiseService(

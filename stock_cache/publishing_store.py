@@ -79,6 +79,11 @@ class PublishingStore:
             self._dirty |= skus
             raise
 
+    def covered(self, skus: Iterable[str]) -> None:
+        """Forget what was noted of `skus`: a refresh of them, about to start, covers it (what
+        moves while it runs is noted again)."""
+        self._dirty.difference_update(skus)
+
     async def follow_expiries(self) -> int:
         """Recompute the SKUs of holds that expired since the last call (the first call only
         takes the outbox's current end); how many quantities moved."""

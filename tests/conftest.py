@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
+import places
 import promise
+from tests.budget import FAST
 from tests.redis_cluster import RedisClusterNodes, running_cluster
 from tests.redis_server import RedisServer, restartable_redis, running_redis
 
@@ -54,9 +58,16 @@ def _refuse_processes(event: str, args: tuple[Any, ...]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     global _fast
+    # The postcode table, built from its sources once and then read from pytest's cache
+    # directory in a fraction of a second (places/stored.py names it for those sources).
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        places.keep_table_in(Path(cache.mkdir("places")))
     if config.getoption("--fast"):
         _fast = True
         sys.addaudithook(_refuse_processes)
+        # Property tests draw a fixed, smaller budget (tests/budget.py).
+        settings.load_profile(FAST)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

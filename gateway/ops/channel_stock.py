@@ -30,6 +30,8 @@ async def publish_periodically(
     while not stop.is_set():
         try:
             if pending:
+                # What was noted of these SKUs before this refresh starts, it covers.
+                publishing.covered(pending)
                 await publishing.publisher.refresh(pending)
                 pending = []
                 if published is not None:

@@ -31,6 +31,7 @@ from gateway.ops.settings import DEFAULT_NETWORK_DIR, Limits
 from network_loader.stock_rules import load_stock_rules
 from stock_cache import StockStore
 from stock_cache.memory import MemoryStore
+from tests.budget import budget
 from tests.gateway.conftest import MONDAY_10_PARIS, STOREFRONT, demo_files, production_settings
 from tests.gateway.document_strategies import FAULTY_SKU, Request, requests
 from tests.gateway.http_support import auth
@@ -166,7 +167,7 @@ def _by_path(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @settings(
-    max_examples=350,
+    max_examples=budget(350),
     derandomize=True,
     database=None,
     deadline=None,
