@@ -38,8 +38,8 @@ class PointGrid:
     def to_bytes(self) -> tuple[float, bytes, bytes, bytes, dict[tuple[int, int], bytes]]:
         """The grid as plain values (`marshal` writes them): `from_bytes` rebuilds it."""
         cells = {cell: bucket.tobytes() for cell, bucket in self._cells.items()}
-        raw = (self._latitudes, self._longitudes, self._payloads)
-        return (self._cell, *(values.tobytes() for values in raw), cells)
+        latitudes, longitudes = self._latitudes.tobytes(), self._longitudes.tobytes()
+        return (self._cell, latitudes, longitudes, self._payloads.tobytes(), cells)
 
     @classmethod
     def from_bytes(

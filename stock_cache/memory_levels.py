@@ -210,7 +210,9 @@ class MemoryLevels:
 
     def _available(self, node_id: str, sku: str, channel: Channel | None) -> int:
         ledger = self._ledgers.get((node_id, sku))
-        on_hand = ledger.on_hand if ledger is not None else 0
+        if ledger is None:
+            return 0  # nothing on hand: nothing to sell, whatever the rules
+        on_hand = ledger.on_hand
         reserved = self._reserved.get((node_id, sku), 0)
         safety = self._rules.protection(node_id, sku).of(on_hand)
         return visible(max(0, on_hand - safety - reserved), channel, node_id)

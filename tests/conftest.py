@@ -8,6 +8,7 @@ test needing Redis cannot slip into the fast set unmarked.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,23 +103,38 @@ def _starts_processes(module: ModuleType | None) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Each module is looked through once, not once per test it holds.
+    starters: dict[ModuleType | None, bool] = {}
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if REDIS_FIXTURES.intersection(getattr(item, "fixturenames", ())) or any(
             _names_redis(value) for value in params.values()
         ):
             item.add_marker(pytest.mark.redis)
-        if _starts_processes(getattr(item, "module", None)):
+        module = getattr(item, "module", None)
+        if module not in starters:
+            starters[module] = _starts_processes(module)
+        if starters[module]:
             item.add_marker(pytest.mark.subprocess)
     if not config.getoption("--fast"):
         return
-    kept = [
-        i
-        for i in items
-        if not any(i.iter_markers("redis")) and not any(i.iter_markers("subprocess"))
-    ]
-    config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+    kept: list[pytest.Item] = []
+    left: list[pytest.Item] = []
+    for item in items:
+        out = any(item.iter_markers("redis")) or any(item.iter_markers("subprocess"))
+        (left if out else kept).append(item)
+    config.hook.pytest_deselected(items=left)
     items[:] = kept
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What every test shares and none frees (the modules, the postcode table) moves out of
+    # the collector's sight, as a server process's start-up does (gateway/app.py): else each
+    # full collection walks it all again, a third of the CPU of `make test-fast`.
+    if session.items:
+        places.load()
+        gc.collect()
+        gc.freeze()
 
 
 @pytest.fixture(scope="session")
