@@ -40,6 +40,8 @@ _PROCESS_MODULES = ("subprocess", "multiprocessing")
 _PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.fork", "os.forkpty", "os.posix_spawn"})
 _PROCESS_EVENT_PREFIXES = ("os.exec", "os.spawn", "os.system")
 _fast = False
+# Whether a test is running: with pytest-xdist, the process that starts the workers runs none.
+_testing = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,7 +53,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _refuse_processes(event: str, args: tuple[Any, ...]) -> None:
-    if _fast and (event in _PROCESS_EVENTS or event.startswith(_PROCESS_EVENT_PREFIXES)):
+    if (
+        _fast
+        and _testing
+        and (event in _PROCESS_EVENTS or event.startswith(_PROCESS_EVENT_PREFIXES))
+    ):
         raise RuntimeError(
             f"--fast starts no process ({event}): mark the test `redis` or `subprocess`"
         )
@@ -125,6 +131,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (left if out else kept).append(item)
     config.hook.pytest_deselected(items=left)
     items[:] = kept
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    global _testing
+    _testing = True
+    try:
+        return (yield)
+    finally:
+        _testing = False
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
