@@ -12,11 +12,13 @@ allocation is released, units left held. All but the latency must be 0.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -46,6 +48,7 @@ class Figures:
     wrong: int = 0
     unsettled: int = 0
     worst_seconds: float = 0.0
+    worst_served_seconds: float = 0.0
     answers: str = ""
 
     def bad(self) -> int:
@@ -55,8 +58,26 @@ class Figures:
         return (
             f"{self.name}: lost {self.lost}, duplicated {self.duplicated}, stranded units "
             f"{self.stranded}, wrong answers {self.wrong}, unsettled {self.unsettled}; worst "
-            f"latency {self.worst_seconds:.2f} s; first answers {self.answers}"
+            f"latency {self.worst_seconds:.2f} s at the client, "
+            f"{self.worst_served_seconds:.2f} s in the gateway; first answers {self.answers}"
         )
+
+
+def worst_served(log: Path, offset: int) -> float:
+    """The longest request the gateway logged past `offset` of its log: from the request's
+    first byte to its answer, as the gateway counts its budget (the client's figure adds its
+    own queueing, and a client of 200 concurrent requests is busy)."""
+    worst = 0.0
+    with log.open("rb") as lines:
+        lines.seek(offset)
+        for raw in lines:
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "duration_ms" in record:
+                worst = max(worst, float(record["duration_ms"]) / 1000)
+    return worst
 
 
 def _result(answer: Any, field: str) -> dict[str, Any] | None:
@@ -121,11 +142,13 @@ async def sequence(
         tokens = [await _quote(http, url) for _ in range(COMMITS)]
         keys = [f"{name}-{i}" for i in range(COMMITS)]
         before = await _total(http, url)
+        logged = gateway.log.stat().st_size
         faulting = asyncio.create_task(fault())
         firsts = await asyncio.gather(
             *(_commit(http, url, t, k) for t, k in zip(tokens, keys, strict=True))
         )
         await faulting
+        figures.worst_served_seconds = worst_served(gateway.log, logged)
         finals = [await _settle(http, url, t, k) for t, k in zip(tokens, keys, strict=True)]
         kinds: dict[str, int] = {}
         held_by_answers = 0

@@ -13,6 +13,10 @@ class UnknownStoreScheme(StockStoreError):
     """The store URL names a scheme no backend serves."""
 
 
+class InvalidStoreUrl(StockStoreError, ValueError):
+    """The store URL carries an option with a value the backend can't use."""
+
+
 class StoreUnavailable(StockStoreError):
     """The backing store could not be reached, or refused before running anything: nothing was
     changed. Retry later."""

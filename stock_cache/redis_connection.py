@@ -17,12 +17,19 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from stock_cache.errors import StockStoreError, StoreOutcomeUnknown, StoreUnavailable
+from stock_cache.errors import (
+    InvalidStoreUrl,
+    StockStoreError,
+    StoreOutcomeUnknown,
+    StoreUnavailable,
+)
 from stock_cache.redis_scripts import Client
 
 # Fail fast: a caller at checkout would rather get an answer in about a second than wait.
+# The URL's ?socket_timeout=, ?socket_connect_timeout= and (a single server) ?timeout= (the
+# wait for a pooled connection) win over it, as ?max_connections= wins over the pool size.
 TIMEOUT_SECONDS = 1.0
-# Per process; a URL's ?max_connections= wins over it.
+# Per process.
 MAX_CONNECTIONS = 50
 
 CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
@@ -78,7 +85,17 @@ def where(url: str) -> str:
 
 
 def open_client(url: str) -> Client:
-    """A client (decoding responses) over a bounded pool; nothing connects until used."""
+    """A client (decoding responses) over a bounded pool; nothing connects until used.
+
+    Raises InvalidStoreUrl naming an option of the URL whose value can't be used."""
+    try:
+        return _open_client(url)
+    except ValueError as error:
+        # redis-py's own words name the option ("Invalid value for 'socket_timeout' ...").
+        raise InvalidStoreUrl(f"the stock store URL: {error}") from None
+
+
+def _open_client(url: str) -> Client:
     parts = urlsplit(url)
     if parts.scheme in CLUSTER_SCHEMES:
         plain = urlunsplit(parts._replace(scheme=parts.scheme.removesuffix("+cluster")))

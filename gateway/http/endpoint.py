@@ -34,7 +34,6 @@ import asyncio
 import logging
 import random
 import re
-import time
 from typing import Any
 
 import orjson
@@ -61,6 +60,7 @@ from gateway.http.protocol import (
 from gateway.http.rate_limits import admit
 from gateway.http.shoppers import shopper_id
 from gateway.ops.logs import request_id_var
+from gateway.ops.slow_clients import ARRIVED
 from gateway.service import deadline
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import Platform
@@ -100,9 +100,11 @@ class GraphQLEndpoint:
         # generator (reseeded in a forked child) rather than a system call per request.
         request_id = given if _REQUEST_ID.match(given) else f"{random.getrandbits(128):032x}"
         reset = request_id_var.set(request_id)
-        started = time.perf_counter()
-        # Every call of this request spends one budget (gateway/service/deadline.py).
-        budget = deadline.begin(self.platform.request_timeout_seconds)
+        # Every call of this request spends one budget (gateway/service/deadline.py), from
+        # its first byte when the protocol stamped it (a server of our own) or from now.
+        arrived = request.scope.get("state", {}).get(ARRIVED)
+        started = arrived if isinstance(arrived, float) else deadline.now()
+        budget = deadline.begin(self.platform.request_timeout_seconds, since=started)
         media = media_type(request.headers.get("accept", ""))
         caller: Caller | None = None
         try:
@@ -112,6 +114,8 @@ class GraphQLEndpoint:
                 outcome = Outcome(
                     406, Refusal(406, "NOT_ACCEPTABLE", self._accept_hint()).payload()
                 )
+            elif deadline.remaining() == 0.0:
+                outcome = self._shed(media)
             else:
                 try:
                     async with asyncio.timeout(deadline.capped(_LOOKUP_SHARE)):
@@ -137,7 +141,7 @@ class GraphQLEndpoint:
         finally:
             deadline.end(budget)
             request_id_var.reset(reset)
-        elapsed = time.perf_counter() - started
+        elapsed = deadline.now() - started
         self._observe(outcome, caller, elapsed, request_id)
         return self._response(outcome, media or JSON_MEDIA, request_id)
 
@@ -151,7 +155,7 @@ class GraphQLEndpoint:
         a geocoder), so that no request outlives its budget by more than the grace.
         """
         try:
-            async with asyncio.timeout(self.platform.request_timeout_seconds + _GRACE_SECONDS):
+            async with asyncio.timeout((deadline.remaining() or 0.0) + _GRACE_SECONDS):
                 return await self._answer(request, caller, media, request_id)
         except TimeoutError:
             self.platform.metrics.redis_errors.labels("deadline").inc()
@@ -163,6 +167,18 @@ class GraphQLEndpoint:
                 headers={"retry-after": "1"},
             )
             return self._refused(late, media)
+
+    def _shed(self, media: str) -> Outcome:
+        """A request queued in a busy worker past its whole budget: its client has likely
+        given up. Answered before any work: nothing was done, so a plain retry is safe."""
+        shed = Refusal(
+            503,
+            "REQUEST_TIMEOUT",
+            f"the request waited {self.platform.request_timeout_seconds:g} s before it could "
+            "be served; nothing was done: retry",
+            headers={"retry-after": "1"},
+        )
+        return self._refused(shed, media)
 
     def _accept_hint(self) -> str:
         return f"this endpoint answers {GRAPHQL_RESPONSE} or {JSON_MEDIA}"

@@ -14,11 +14,16 @@ is answered 503 (see `server_options`).
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gateway.ops.settings import Settings, settings_from_env
+
+# The key in a request's `scope["state"]` (Starlette's `request.state`) holding the instant
+# (gateway.service.deadline's clock) its first byte came in.
+ARRIVED = "gateway_arrived"
 
 _REQUEST_TIMEOUT = (
     b"HTTP/1.1 408 Request Timeout\r\n"
@@ -63,6 +68,8 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        # The request's budget runs from here, not from when a busy worker gets to it.
+        self.scope["state"][ARRIVED] = time.monotonic()
         # The first byte of a request that follows another on a kept-alive connection.
         if self._reading is None:
             self._arm(self.header_timeout, headers=True)

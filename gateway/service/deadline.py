@@ -1,7 +1,8 @@
 """The time a request has left: one deadline, set when the request arrives, shared by its calls.
 
-The endpoint sets the deadline (`REQUEST_TIMEOUT_SECONDS` after arrival) in a context
-variable, so every await of the request sees the same one: the API-key lookup, the rate
+The endpoint sets the deadline (`REQUEST_TIMEOUT_SECONDS` after the request's first byte
+came in, as the HTTP protocol stamped it: time spent queued in a busy worker counts) in a
+context variable, so every await of the request sees the same one: the API-key lookup, the rate
 limiter and each stock-store call spend one budget in series instead of each having its own
 timeout. Outside a request (start-up, scripts, tests calling the service) there is none and
 calls run unbounded, as before.
@@ -20,9 +21,15 @@ class DeadlinePassed(Exception):
     """The request's deadline passed before a call finished."""
 
 
-def begin(seconds: float) -> Token[float | None]:
-    """From now on, the calls of this context share a budget of `seconds`; `end` it after."""
-    return _deadline.set(time.monotonic() + seconds)
+def now() -> float:
+    """The clock deadlines are on (the HTTP protocol stamps arrivals with it)."""
+    return time.monotonic()
+
+
+def begin(seconds: float, *, since: float | None = None) -> Token[float | None]:
+    """The calls of this context share a budget of `seconds` from `since` (a `now()` instant,
+    the request's arrival; default: now); `end` it after."""
+    return _deadline.set((now() if since is None else since) + seconds)
 
 
 def end(token: Token[float | None]) -> None:
@@ -34,7 +41,7 @@ def remaining() -> float | None:
     instant = _deadline.get()
     if instant is None:
         return None
-    return max(0.0, instant - time.monotonic())
+    return max(0.0, instant - now())
 
 
 def capped(share: float) -> float | None:
