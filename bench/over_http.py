@@ -287,8 +287,10 @@ def _network_of(directory: Path) -> Any:
     return load_network(directory)
 
 
-def print_http(report: Report, runs: list[HttpRun]) -> None:
-    report.heading("Over HTTP (wrk -t1 -c32, loopback; floor = bench/floor_app.py, same bodies)")
+def print_http(report: Report, runs: list[HttpRun], *, network: str = "the reference") -> None:
+    report.heading(
+        f"Over HTTP on {network} (wrk -t1 -c32, loopback; floor = bench/floor_app.py, same bodies)"
+    )
     widths = (20, 4, 9, 8, 8, 11, 9, 7, 8, 9, 8, 14)
     report.row("scenario", "w", "req/s", "p50 ms", "p99 ms", "floor req/s", "floor p99",
                "ratio", "cmd/req", "Redis us", "errors", "peak RSS MiB", widths=widths)  # fmt: skip

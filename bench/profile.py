@@ -1,7 +1,7 @@
 """Where a request's time goes: cProfile over in-process requests on the reference network.
 
-    .venv/bin/python -m bench.profile [pdp|checkout|commit ...] [--rounds 50] [--skus 2000]
-        [--packages]
+    .venv/bin/python -m bench.profile [pdp|checkout|commit|listing ...] [--rounds 50]
+        [--skus 2000] [--packages]
 
 Same network, Redis and requests as `bench.run` (seeded); prints the top functions by own
 time and by cumulative time for each scenario named, or with --packages the share of own
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import scenarios
+from bench.listing import LISTING, LISTING_SKUS
 from bench.network_gen import Shape, generate, load_stock
 from bench.run_settings import CART_LINES, settings_for
 from bench.scenarios import Workload, run_query
@@ -56,6 +57,8 @@ async def _profile(
 ) -> None:
     app = create_app(settings_for(network, url))
     async with app.router.lifespan_context(app):
+        # The start-up publication of every SKU is not the requests' work.
+        await app.state.published.wait()
         service: PromiseService = app.state.promise_service
         workload = Workload(service.network)
         for name in names:
@@ -64,6 +67,8 @@ async def _profile(
                 calls = [(scenarios.PDP, workload.pdp()) for _ in range(rounds)]
             elif name == "checkout":
                 calls = [(scenarios.CHECKOUT, workload.cart(CART_LINES)) for _ in range(rounds)]
+            elif name == "listing":
+                calls = [(LISTING, workload.listing(LISTING_SKUS)) for _ in range(rounds)]
             else:
                 tokens = await scenarios.quote_tokens(service, workload, count=rounds)
                 stamp = time.time_ns()

@@ -147,13 +147,16 @@ def main() -> int:
         runs: list[HttpRun] = []
         if wrk_available():
             ticks = CpuTicks.read()
+            # Each network's table as soon as it is measured: a later stop loses none.
             runs = over_http(network, redis.url(), redis.port, plan, work, report)
+            print_http(report, runs)
             # The demo network as shipped (its capacity, channels, rules), in a database of its
             # own (the growth runs take 1 to 3), random SKUs and postcodes of its own.
             load_stock(DEFAULT_NETWORK_DIR, redis.url(5))
-            runs += over_http(DEFAULT_NETWORK_DIR, redis.url(5), redis.port, plan, work, report,
-                              workers_list=(2,), commits=False, label=DEMO)  # fmt: skip
-            print_http(report, runs)
+            demo = over_http(DEFAULT_NETWORK_DIR, redis.url(5), redis.port, plan, work, report,
+                             workers_list=(2,), commits=False, label=DEMO)  # fmt: skip
+            print_http(report, demo, network="the demo network")
+            runs += demo
             report.say(f"while over HTTP: {stolen_since(ticks)}")
         else:
             report.say("NOT MEASURED: wrk missing (apt-get install wrk): no HTTP figures")

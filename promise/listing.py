@@ -1,10 +1,11 @@
 """Headline promises for a listing page: one unit of each of many SKUs, computed as one batch.
 
 Each SKU is asked for alone (quantity 1), so its best plan is one shipment from one node. The
-work every SKU would repeat is done once for the page: each home service filters the
-candidates by the rule profile and dates each node once (one `ShipmentScorer` and one `Judge`
-per service, shared by every SKU); a SKU then only ranks the kept nodes holding it by the
-profile's objective, the key a cart's search ranks single-node plans by, so a SKU's headline
+work every SKU would repeat is done once for the page (`listing_services`): each home
+service filters the candidates by the rule profile and dates each node once (one
+`ShipmentScorer` and one `Judge` per service, shared by every SKU); a SKU then only ranks
+the kept nodes holding it by the profile's objective, the key a cart's search ranks
+single-node plans by (only those tying on the node's own leading values), so a SKU's headline
 is the option `deliveryOptions` gives a one-unit cart of it. Click & collect is the nearest
 collect store within the collect radius with the SKU on its shelves, each store's readiness
 dated once. A SKU no kind asked can serve gets a problem of its own (out of stock, too
@@ -18,18 +19,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from carriers.regions import country_region
 from carriers.services import CarrierService, DeliveryKind
 from promise.cart import CartLine
 from promise.dates import Timing, collect_in_store
-from promise.delivery_kinds import HOME_KINDS, service_timer
+from promise.delivery_kinds import HOME_KINDS
 from promise.explain import ReasonCode
-from promise.judge import Judge, ShipmentParts
-from promise.network import Capability, Network, Node
+from promise.listing_services import HomeService, collect_candidates, home_services
+from promise.network import Network, Node
 from promise.option_values import PromiseRequest
 from promise.plans import Candidate, PlanKey, PlannedShipment, Stock
-from promise.profiles import capacity_left, rejection, rejects_none
-from promise.shipment_scoring import ShipmentScorer, Supply
+from promise.profiles import capacity_left
+from promise.shipment_scoring import Supply, parcels_price
 
 LISTING_KINDS = (*HOME_KINDS, DeliveryKind.CLICK_AND_COLLECT)
 
@@ -66,83 +66,13 @@ class ListedSku:
     missing: tuple[tuple[DeliveryKind, ReasonCode], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class _Service:
-    """One home service prepared for the page: the nodes it may use, its scorer and judge."""
-
-    service: CarrierService
-    kept: tuple[Candidate, ...]
-    scorer: ShipmentScorer
-    judge: Judge
-
-
-def _judge(
-    network: Network, request: PromiseRequest, scorer: ShipmentScorer, stock: Stock
-) -> Judge:
-    parts = ShipmentParts(
-        scorer,
-        stock,
-        priorities=network.priorities(),
-        stores=network.store_ids(),
-        keep_store_units=request.profile.keep_store_units,
-        day_zero=request.now.date(),
-    )
-    return Judge(request.profile.objective, parts)
-
-
-def _home_services(
-    network: Network,
-    request: PromiseRequest,
-    candidates: Sequence[Candidate],
-    supply: Supply,
-    kind: DeliveryKind,
-) -> list[_Service]:
-    """Each service of a home kind, with the candidates it and the profile allow."""
-    region = request.destination.region or country_region(network.country)
-    profile = request.profile
-    open_to_all = rejects_none(profile, capacity_exhausted=supply.capacity_exhausted())
-    prepared = []
-    for service in network.services_of_kind(kind):
-        dispatching = network.dispatching(service.code, same_day=kind is DeliveryKind.SAME_DAY)
-        reach = service.max_distance_km
-        kept = tuple(
-            c
-            for c in candidates
-            if c.node_id in dispatching
-            and (reach is None or c.distance_km <= reach)
-            and (
-                open_to_all
-                or rejection(
-                    profile,
-                    network.nodes[c.node_id],
-                    c.distance_km,
-                    capacity_left=supply.capacity_left,
-                )
-                is None
-            )
-        )
-
-        timer = service_timer(network, request, region, service)
-
-        def service_for(_node: Node, service: CarrierService = service) -> CarrierService:
-            return service
-
-        scorer = ShipmentScorer(
-            network, profile, supply, service_for, timer, request.destination.point
-        )
-        prepared.append(
-            _Service(service, kept, scorer, _judge(network, request, scorer, supply.stock))
-        )
-    return prepared
-
-
 def _too_heavy(service: CarrierService, grams: int) -> bool:
     limit = service.max_parcel_grams
     return limit is not None and grams + service.packaging_grams > limit
 
 
 def _home_headline(
-    network: Network, prepared: Sequence[_Service], sku: str, stock: Stock
+    network: Network, prepared: Sequence[HomeService], sku: str, stock: Stock
 ) -> tuple[Headline | None, ReasonCode]:
     """The best service's best node for one unit of `sku`, or why there is none."""
     line = (CartLine(sku, 1),)
@@ -150,24 +80,44 @@ def _home_headline(
     grams = network.skus[sku].weight_grams
     best: tuple[tuple[date, date, int], Headline] | None = None
     reasons: set[ReasonCode] = set()
+    considered = 0
     for service in prepared:
+        least = service.service.min_shipment_grams
+        if least is not None and grams < least:
+            # Freight for a unit a parcel carries: not offered, not reported (home_options).
+            continue
+        considered += 1
         if _too_heavy(service.service, grams):
             reasons.add(ReasonCode.TOO_HEAVY)
             continue
-        chosen: tuple[PlanKey, PlannedShipment] | None = None
         holders = 0
+        lowest: tuple[float, ...] | None = None
+        group: list[Candidate] = []
         for candidate in service.kept:
             if held.get(candidate.node_id, 0) < 1:
                 continue
             holders += 1
-            planned = PlannedShipment(candidate.node_id, candidate.distance_km, line)
-            key = service.judge.key((planned,))
-            if key is not None and (chosen is None or key < chosen[0]):
-                chosen = (key, planned)
-        if chosen is None:
+            terms = service.terms[candidate.node_id]
+            if terms is None:
+                continue
+            prefix = terms.prefix
+            if lowest is None or prefix < lowest:
+                lowest, group = prefix, [candidate]
+            elif prefix == lowest:
+                group.append(candidate)
+        if not group:
             reasons.add(ReasonCode.NO_DELIVERY_DAY if holders else ReasonCode.NOT_IN_STOCK)
             continue
-        shipment = service.scorer.shipment(chosen[1])
+        price = parcels_price(service.service, (grams,))
+        chosen: tuple[PlanKey, Candidate] | None = None
+        for candidate in group:
+            key = service.unit_key(candidate, line, grams, price)
+            if chosen is None or key < chosen[0]:
+                chosen = (key, candidate)
+        assert chosen is not None
+        best_node = chosen[1]
+        planned = PlannedShipment(best_node.node_id, best_node.distance_km, line)
+        shipment = service.scorer.shipment(planned)
         assert shipment is not None  # the judge scored it
         timing = shipment.timing
         headline = Headline(
@@ -185,7 +135,7 @@ def _home_headline(
             best = (rank, headline)
     if best is not None:
         return best[1], ReasonCode.NOT_IN_STOCK
-    if not prepared:
+    if not considered:
         return None, ReasonCode.OUT_OF_RANGE
     if reasons == {ReasonCode.TOO_HEAVY}:
         return None, ReasonCode.TOO_HEAVY
@@ -206,23 +156,11 @@ def _collect_stores(
     network: Network, request: PromiseRequest, candidates: Sequence[Candidate]
 ) -> list[_Store]:
     """The collect stores within the collect radius, nearest first, each dated once."""
-    services = network.services_of_kind(DeliveryKind.CLICK_AND_COLLECT)
-    excluded = request.profile.filters.excluded_nodes
-    stores = []
-    for candidate in candidates:
-        node = network.nodes[candidate.node_id]
-        if (
-            candidate.distance_km > network.collect_radius_km
-            or Capability.CLICK_AND_COLLECT not in node.capabilities
-            or node.id in excluded
-        ):
-            continue
-        service = next((s for s in services if s.code in node.services), None)
-        if service is None:
-            continue
-        timing = collect_in_store(node, request.now, country=network.country)
-        stores.append(_Store(node, candidate.distance_km, service, timing))
-    return stores
+    return [
+        _Store(node, candidate.distance_km, service,
+               collect_in_store(node, request.now, country=network.country))
+        for candidate, node, service in collect_candidates(network, request, candidates)
+    ]  # fmt: skip
 
 
 def _collect_headline(
@@ -272,7 +210,7 @@ def listing_promises(
     """
     supply = Supply(stock, {}, capacity_left(network.daily_capacity, capacity_used or {}))
     homes = {
-        kind: _home_services(network, request, candidates, supply, kind)
+        kind: home_services(network, request, candidates, supply, kind)
         for kind in kinds
         if kind in HOME_KINDS
     }

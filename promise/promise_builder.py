@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from carriers.services import DeliveryKind
 from promise.delivery_kinds import (
@@ -45,6 +46,7 @@ from promise.partial import short_lines
 from promise.profiles import capacity_left
 from promise.service_sourcing import GREEN_OBJECTIVE
 from promise.shipment_scoring import Supply
+from promise.shortage import ShortLine
 from promise.sourcing import Candidate, Stock
 
 __all__ = [
@@ -73,6 +75,35 @@ def _dominating(option: Option, others: Sequence[Option]) -> Option | None:
             and other.co2e_grams < option.co2e_grams
         ),
         None,
+    )
+
+
+# Why a service that reaches the destination gave no option: the cart's units, or its stock.
+_CART_REASONS = frozenset({ReasonCode.TOO_HEAVY, ReasonCode.TOO_LONG})
+_REACHED_REASONS = _CART_REASONS | {ReasonCode.NOT_IN_STOCK}
+
+
+def _refuse_cart(refusals: Sequence[Unavailable], short: tuple[ShortLine, ...]) -> NoReturn:
+    """The problem of a cart no service offers although every line is in stock somewhere
+    near: judged by the services that reach the destination (the others were out of range,
+    excluded by the rules or had no delivery day). All of them unable to carry a unit:
+    TooHeavy; some of them without the cart in stock: NothingInStock; none reaching it:
+    DestinationNotServed."""
+    reached = [u for u in refusals if u.reason.code in _REACHED_REASONS]
+    said = "; ".join(f"{u.service_code} {u.reason.code.value}" for u in reached)
+    if reached and all(u.reason.code in _CART_REASONS for u in reached):
+        raise TooHeavy(
+            f"no delivery service to this destination can carry the cart: {said}",
+            field="input.lines",
+        )
+    if reached:
+        raise NothingInStock(
+            f"no delivery service to this destination can carry the cart from stock: {said}",
+            field="input.lines",
+            short_lines=short,
+        )
+    raise DestinationNotServed(
+        "no delivery service can bring this cart to the destination", field="input.destination"
     )
 
 
@@ -146,8 +177,8 @@ def build_promise(
     `inbound` is stock on its way (SKU -> node -> lots); `pickup_points` the points near the
     destination with their km (found from the network when not given); `capacity_used` the
     orders each capacity-bound node has taken today. Raises DestinationNotServed naming the
-    country when no service delivers to the destination's zone, NothingInStock or
-    DestinationNotServed when nothing at all can be offered.
+    country when no service delivers to the destination's zone; when nothing at all can be
+    offered, NothingInStock, TooHeavy or DestinationNotServed (see `_refuse_cart`).
     """
     supply = Supply(
         stock, inbound or {}, capacity_left(network.daily_capacity, capacity_used or {})
@@ -186,16 +217,7 @@ def build_promise(
                     field=f"input.lines[{index}]",
                     short_lines=short,
                 )
-        refused = {ReasonCode.TOO_HEAVY, ReasonCode.TOO_LONG}
-        if supply.unavailable and all(u.reason.code in refused for u in supply.unavailable):
-            raise TooHeavy(
-                "no delivery service to this destination can carry the cart: "
-                + "; ".join(f"{u.service_code} {u.reason.code.value}" for u in supply.unavailable),
-                field="input.lines",
-            )
-        raise DestinationNotServed(
-            "no delivery service can bring this cart to the destination", field="input.destination"
-        )
+        _refuse_cart(supply.unavailable, short)
     kept = []
     for option in options:
         better = _dominating(option, options)

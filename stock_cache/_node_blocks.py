@@ -35,6 +35,13 @@ def generations_part(values: Sequence[str | None]) -> bytes:
     return ("[" + ",".join([value or "0" for value in values]) + "]]").encode()
 
 
+def sent_once(blocks: Sequence[bytes]) -> list[bytes]:
+    """The blocks as atp_skus.lua takes them: one equal to the block before it as b'', which
+    the script reads as that block again. A listing's 48 SKUs mostly share one block, which
+    sent 48 times was most of the command's bytes."""
+    return [b"" if k and block == blocks[k - 1] else block for k, block in enumerate(blocks)]
+
+
 class NodeBlocks:
     """Encodes blocks of nodes for the SKU scripts of one store, keeping what can be kept."""
 

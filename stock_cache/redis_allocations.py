@@ -50,6 +50,8 @@ class AllocationSteps(RedisBase):
         if not unique:
             return {}
         now = now_ms(self._clock)
+        if not self._cluster:
+            return await self._capacity_standalone(unique, node_ids, day, now)
         groups: dict[int, list[str]] = {}
         for node in unique:
             slot = key_slot(self._keys.capacity(node)[0].encode()) if self._cluster else 0
@@ -66,6 +68,23 @@ class AllocationSteps(RedisBase):
             for node, count in zip(group, reply, strict=True)
         }
         return {node: used[node] for node in node_ids}
+
+    async def _capacity_standalone(
+        self, unique: list[str], node_ids: Sequence[str], day: str, now: int
+    ) -> dict[str, int]:
+        """One script on a standalone server: `same` when the counts this process keeps
+        (capacity_counts.py) are still exact, else the counts read afresh."""
+        kept = self._capacity_counts.known(unique, day, now)
+        epoch = self._capacity_counts.epoch if kept is not None else ""
+        args: list[EncodableT] = [now, day, epoch]
+        args += [self._keys.capacity_prefix(node) for node in unique]
+        async with self._session():
+            [reply] = await self._run([("cap_read", [self._keys.capacity_epoch()], args)])
+        if reply[0] == "same" and kept is not None:
+            return {node: kept[node] for node in node_ids}
+        counts = {node: int(count) for node, count in zip(unique, reply[3:], strict=True)}
+        self._capacity_counts.learn(str(reply[1]), int(reply[2]), counts, day, now)
+        return {node: counts[node] for node in node_ids}
 
     async def confirm(self, client_id: str, allocation_id: str, order_reference: str) -> Allocation:
         now = now_ms(self._clock)

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from redis.asyncio.cluster import RedisCluster
+from redis.typing import EncodableT
 
 from stock_cache._rules import current_status
 from stock_cache.base import Allocation, AllocationStatus, StockLine
+from stock_cache.capacity_counts import CapacityCounts
 from stock_cache.redis_connection import MAX_CONNECTIONS, UNREACHABLE, store_error
 from stock_cache.redis_keys import RedisKeys
 from stock_cache.redis_reads import StockReads
@@ -107,6 +109,10 @@ class RedisBase:
         self._ready = False
         self._ready_lock = asyncio.Lock()
         self._unsettled: list[Unsettled] = []
+        self._capacity_counts = CapacityCounts()
+        # What every hold of capacity and every give-back tells the capacity epoch, which
+        # only a standalone server keeps (capacity_counts.py).
+        self._epoch_args: list[EncodableT] = [] if self._cluster else [self._keys.capacity_epoch()]
 
     @contextlib.asynccontextmanager
     async def _session(self, *, writes: bool = False) -> AsyncIterator[None]:
@@ -189,7 +195,7 @@ class RedisBase:
             await pipe.execute()
         await self._run(
             [
-                ("unhold", keys, [allocation_id])
+                ("unhold", keys, [allocation_id, *self._epoch_args])
                 for allocation_id, holders in held
                 for keys in holders
             ]
@@ -225,7 +231,9 @@ class RedisBase:
         ]
 
     async def _unhold(self, allocation_id: str, holders: Iterable[list[str]]) -> None:
-        calls: list[Call] = [("unhold", keys, [allocation_id]) for keys in holders]
+        calls: list[Call] = [
+            ("unhold", keys, [allocation_id, *self._epoch_args]) for keys in holders
+        ]
         await self._run(calls)
 
     async def _run(self, calls: Sequence[Call], *, atomic: bool = False) -> list[Any]:

@@ -56,7 +56,8 @@ class RedisKeys:
     `zeroed:GEN`, the SKUs a snapshot being written names and sets to zero (both dropped or
     expired once it is done); `cap:reserved` hash day -> orders taken that day (live and
     fulfilled), `cap:allocs` hash allocation id -> JSON {day: 1}, `cap:holds` zset allocation
-    id -> expiry ms: the daily capacity, held like a SKU's units.
+    id -> expiry ms: the daily capacity, held like a SKU's units. On a standalone server,
+    `{cap}:epoch`, bumped by every change of any node's orders (capacity_counts.py).
     Per holder of a cap of held units (tag `{h:HOLDER}`, a client's or a shopper's):
     `reserved`, `allocs`, `holds`, its HELD units counted like a SKU's (limit_hold.lua), the
     keys expiring a minute after their newest hold.
@@ -101,11 +102,15 @@ class RedisKeys:
 
     def capacity(self, node_id: str) -> tuple[str, str, str]:
         """The reserved, allocs and holds keys of a node's daily capacity (see cap_hold.lua)."""
-        return (
-            self.node(node_id, "cap:reserved"),
-            self.node(node_id, "cap:allocs"),
-            self.node(node_id, "cap:holds"),
-        )
+        prefix = self.capacity_prefix(node_id)
+        return (f"{prefix}reserved", f"{prefix}allocs", f"{prefix}holds")
+
+    def capacity_prefix(self, node_id: str) -> str:
+        """What a node's capacity keys start with (cap_read.lua completes them)."""
+        return self.node(node_id, "cap:")
+
+    def capacity_epoch(self) -> str:
+        return f"{self._prefix}:{{cap}}:epoch"
 
     def holder(self, holder: str) -> tuple[str, str, str]:
         """The reserved, allocs and holds keys of a holder's cap of held units (limit_hold.lua)."""

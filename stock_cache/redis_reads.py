@@ -78,7 +78,7 @@ from typing import Any, Protocol, cast
 from redis.typing import EncodableT
 
 from stock_cache._known_generations import KnownGenerations
-from stock_cache._node_blocks import NodeBlocks, generations_part
+from stock_cache._node_blocks import NodeBlocks, generations_part, sent_once
 from stock_cache._rules import now_ms
 from stock_cache._script_args import Network, ScriptArgs
 from stock_cache.base import Inbound, NodeStock, SkuAvailability
@@ -217,7 +217,7 @@ class StockReads:
             # scripts cost Redis.
             every = [key for sku in unique for key in self._sku_keys(sku)]
             keys = [*every, self._keys.gens()]
-            call: Call = ("atp_skus", keys, [now, int(with_inbound), epoch, *blocks])
+            call: Call = ("atp_skus", keys, [now, int(with_inbound), epoch, *sent_once(blocks)])
             (replies,) = await self._run([call])
         else:
             calls: list[Call] = [

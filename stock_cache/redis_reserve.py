@@ -201,7 +201,7 @@ class ReserveSteps(AllocationSteps):
         if claim[0] == "taken_over":
             # The claim's owner died: what its allocation id may hold goes back first.
             old_holders = self._holders_of({"lines": claim[2], "capacity": claim[3]})
-            calls += [("unhold", keys, [claim[1]]) for keys in old_holders]
+            calls += [("unhold", keys, [claim[1], *self._epoch_args]) for keys in old_holders]
         taken_back = len(calls)
         calls += self._hold_calls(plan, Generations.parse(plan.nodes, found), allocation_id, now)
         try:
@@ -209,7 +209,7 @@ class ReserveSteps(AllocationSteps):
             short = self._shortfall(plan, replies)
             if short is not None:
                 giving_back: list[Call] = [
-                    ("unhold", keys, [allocation_id]) for keys in plan.holders
+                    ("unhold", keys, [allocation_id, *self._epoch_args]) for keys in plan.holders
                 ]
                 unclaim: Call = ("unclaim", [plan.idempotency, plan.pending], [allocation_id])
                 answers = await self._run([*giving_back, unclaim])
@@ -247,6 +247,7 @@ class ReserveSteps(AllocationSteps):
                 day,
                 -1 if limit is None else limit,
                 oldest_capacity_day(now),
+                *self._epoch_args,
             ]
             calls.append(("cap_hold", list(self._keys.capacity(node)), args))
         keep_ms = plan.request.ttl_seconds * 1000 + _HOLDER_GRACE_MS

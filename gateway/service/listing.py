@@ -11,6 +11,7 @@ from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
 from promise.errors import InvalidInput
 from promise.listing import ListedSku, listing_promises
+from promise.listing_services import listing_nodes
 from promise.option_values import PromiseRequest
 
 DEFAULT_LISTING_KINDS = (DeliveryKind.HOME_STANDARD,)
@@ -29,8 +30,9 @@ async def listing(
 ) -> list[ListedSku]:
     """Headlines for one unit of each SKU (known to the network) to a home destination.
 
-    One store call reads the ATP of every SKU at the destination's candidates (with the
-    capacity the capacity-bound nodes used today, when the profile filters on it).
+    One store call reads the ATP of every SKU at the destination's candidates that the kinds
+    asked may serve from (with the capacity the capacity-bound ones used today, when the
+    profile filters on it).
     """
     if destination.store_id is not None:
         raise InvalidInput(
@@ -52,7 +54,8 @@ async def listing(
         nudge=False,
     )
     candidates = service.finder.around(destination.point, field="destination")
-    nodes = [c.node_id for c in candidates]
+    # The stock of the nodes the kinds asked may serve from: about a third of the candidates.
+    nodes = listing_nodes(service.network, request, candidates, kinds=kinds)
     store_channel = service.store_channel(client_id, channel)
     bound = (
         [n for n in nodes if n in service.network.daily_capacity]

@@ -264,10 +264,17 @@ class PromiseService:
         return await self.store.atp(skus, nodes, channel=channel)
 
     def _by_day(self, node_ids: Iterable[str], at: datetime) -> dict[str, list[str]]:
-        """Nodes grouped by their local day (e.g. "2026-11-23") at the instant `at`."""
+        """Nodes grouped by their local day (e.g. "2026-11-23") at the instant `at`: one
+        conversion per time zone, not per node (a network has few zones)."""
         groups: dict[str, list[str]] = {}
+        days: dict[str, str] = {}
+        nodes = self.network.nodes
         for node_id in node_ids:
-            groups.setdefault(self.node_day(node_id, at), []).append(node_id)
+            zone = nodes[node_id].timezone
+            day = days.get(zone)
+            if day is None:
+                day = days[zone] = at.astimezone(ZoneInfo(zone)).date().isoformat()
+            groups.setdefault(day, []).append(node_id)
         return groups
 
     def node_day(self, node_id: str, at: datetime) -> str:

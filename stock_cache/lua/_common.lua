@@ -95,6 +95,19 @@ local function sweep_sku(reserved_key, allocs_key, holds_key, totals_key, now_ms
   end
 end
 
+-- A standalone Redis keeps one capacity epoch (stock_cache/capacity_counts.py): every
+-- script that may change some node's orders bumps it, so that a process may keep the
+-- counts it read while the epoch is the same. A missing epoch starts at the server's time
+-- in microseconds, so that one lost (a restart without persistence) never comes back.
+local function bump_epoch(key)
+  if redis.call('EXISTS', key) == 0 then
+    local t = redis.call('TIME')
+    redis.call('SET', key, t[1] .. string.format('%06d', tonumber(t[2])))
+    return redis.call('GET', key)
+  end
+  return tostring(redis.call('INCR', key))
+end
+
 local function ledger_decode(raw)
   local l = raw and cjson.decode(raw) or {}
   l.b = l.b or 0
@@ -344,6 +357,8 @@ end
 -- 'n:' .. node, see stock_cache/redis_keys.py): the block's own, 0 or a list, then go unused.
 -- Appends the block's nodes, their profiles and generations to `into`.
 local decoded_blocks = {}
+-- The generations a call read for a block (the hash can't change while a script runs).
+local read_generations = {}
 
 local function add_block(into, encoded, gens_key)
   -- A request's SKUs are mostly asked at the same nodes: one block, decoded once a call.
@@ -354,14 +369,18 @@ local function add_block(into, encoded, gens_key)
   end
   local ids, profiles, which, gens = block[1], block[2], block[3], block[4]
   if gens_key then
-    local fields = {}
-    for k = 1, #ids do
-      fields[k] = 'n:' .. ids[k]
-    end
-    local values = #ids > 0 and redis.call('HMGET', gens_key, unpack(fields)) or {}
-    gens = {}
-    for k = 1, #ids do
-      gens[k] = tonumber(values[k]) or 0
+    gens = read_generations[encoded]
+    if gens == nil then
+      local fields = {}
+      for k = 1, #ids do
+        fields[k] = 'n:' .. ids[k]
+      end
+      local values = #ids > 0 and redis.call('HMGET', gens_key, unpack(fields)) or {}
+      gens = {}
+      for k = 1, #ids do
+        gens[k] = tonumber(values[k]) or 0
+      end
+      read_generations[encoded] = gens
     end
   end
   local n = #into.nodes

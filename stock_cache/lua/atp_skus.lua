@@ -4,17 +4,20 @@
 -- KEYS: per SKU its stock, reserved, allocs, holds, inbound and totals keys, then the
 --   generations hash.
 -- ARGV: now_ms, with_inbound (0 | 1), the epoch the blocks' generations were read at ('' for
---   none), then per SKU the block of its nodes (see add_block).
+--   none), then per SKU the block of its nodes (see add_block), or '' for the same block as
+--   the SKU before it (a listing's SKUs are read at the same nodes: one block, sent once).
 -- Returns per SKU the epoch of the generations used, then per node its ATP, followed by its
 -- inbound JSON ('' for none) with_inbound, then the generations if they were read here.
 local per_sku = 6
 local count = (#KEYS - 1) / per_sku
 local gens_key, epoch = generations_source(KEYS[#KEYS], ARGV[3])
 local replies = {}
+local block = ''
 for s = 0, count - 1 do
   local k = s * per_sku
+  if ARGV[4 + s] ~= '' then block = ARGV[4 + s] end
   sweep_sku(KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 6], ARGV[1])
-  local found, atp = available_block(KEYS[k + 1], KEYS[k + 2], gens_key, ARGV[4 + s])
+  local found, atp = available_block(KEYS[k + 1], KEYS[k + 2], gens_key, block)
   replies[s + 1] = atp_reply(epoch, found, atp, ARGV[2] == '1', KEYS[k + 5], gens_key)
 end
 return replies

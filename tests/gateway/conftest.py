@@ -77,9 +77,18 @@ ROOMY_LIMITS = Limits(
 )
 
 
+# A loaded test machine must not turn a slow request into a 503: tests of the budget set one.
+ROOMY_REQUEST_SECONDS = 30.0
+
+
 def production_settings(**given: Any) -> Settings:
-    """Production-mode settings with the test keys."""
-    return Settings(**{"api_keys": Secret(api_keys_setting()), "limits": ROOMY_LIMITS, **given})
+    """Production-mode settings with the test keys (and a roomy request budget)."""
+    defaults = {
+        "api_keys": Secret(api_keys_setting()),
+        "limits": ROOMY_LIMITS,
+        "request_timeout_seconds": ROOMY_REQUEST_SECONDS,
+    }
+    return Settings(**{**defaults, **given})
 
 
 # Three SKUs that LYON-PART-DIEU holds beyond its safety stock (stock.csv: 6, 7 and 12 on hand,

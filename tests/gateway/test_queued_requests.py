@@ -45,10 +45,10 @@ def queued_for(app: Starlette, seconds: float) -> object:
 
 @pytest.fixture
 async def queued_storefront(app: Starlette) -> AsyncIterator[GraphQLClient]:
-    """The storefront on the gateway, each request having waited 3 s (the budget is 2 s)."""
-    assert app.state.platform.request_timeout_seconds == 2.0
+    """The storefront on the gateway, each request having waited a second past its budget."""
+    budget = app.state.platform.request_timeout_seconds
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(queued_for(app, 3.0)),  # type: ignore[arg-type]
+        transport=httpx.ASGITransport(queued_for(app, budget + 1)),  # type: ignore[arg-type]
         base_url="http://gateway.test",
         headers={"accept": GRAPHQL_RESPONSE},
     ) as http:
@@ -81,8 +81,9 @@ async def test_a_commit_that_waited_past_its_budget_is_shed_and_changes_nothing(
 
 
 async def test_a_request_that_waited_less_than_its_budget_is_served(app: Starlette) -> None:
+    budget = app.state.platform.request_timeout_seconds
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(queued_for(app, 1.5)),  # type: ignore[arg-type]
+        transport=httpx.ASGITransport(queued_for(app, budget * 0.75)),  # type: ignore[arg-type]
         base_url="http://gateway.test",
         headers={"accept": GRAPHQL_RESPONSE},
     ) as http:

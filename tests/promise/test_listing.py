@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from carriers.services import DeliveryKind
 from promise.candidates import CandidateFinder
 from promise.cart import CartLine, Destination
 from promise.dates import collect_in_store
+from promise.errors import DestinationNotServed, NothingInStock, TooHeavy
 from promise.explain import ReasonCode
 from promise.listing import ListedSku, SkuProblem, listing_promises
-from promise.network import Network
+from promise.listing_services import listing_nodes
+from promise.network import Network, NodeType
 from promise.option_values import PromiseRequest
+from promise.profiles import DEFAULT_OBJECTIVE, Criterion, RuleProfile
 from promise.promise_builder import build_options
 from promise.sourcing import Stock
 from tests.promise.builders import (
@@ -23,6 +28,7 @@ from tests.promise.builders import (
     LINEN_CUSHION,
     OAK_TABLE,
     PART_DIEU,
+    RIVOLI,
     STANDARD,
     TUESDAY_MORNING,
     VILLEFRANCHE_STORE,
@@ -127,3 +133,95 @@ def test_kinds_are_answered_in_the_order_asked() -> None:
     cushion = listed(STOCK, kinds)[2]
 
     assert [h.kind for h in cushion.headlines] == list(kinds)
+
+
+# Every SKU at every node, some at one unit or two (a store's last ones kept for walk-ins).
+EVERYWHERE: Stock = {
+    OAK_TABLE: {DC_SQF: 3, DC_BONNEUIL: 9, PART_DIEU: 1, VILLEFRANCHE_STORE: 2},
+    BRASS_LAMP: {CONFLUENCE: 2, DC_BONNEUIL: 4, PART_DIEU: 6, RIVOLI: 1, DC_SQF: 1},
+    LINEN_CUSHION: {PART_DIEU: 5, VILLEFRANCHE_STORE: 1, DC_SQF: 40, RIVOLI: 8},
+    WOOL_THROW: {VILLEFRANCHE_STORE: 7, DC_BONNEUIL: 2, CONFLUENCE: 3},
+}
+HOME = (DeliveryKind.HOME_STANDARD, DeliveryKind.HOME_EXPRESS, DeliveryKind.SAME_DAY)
+
+
+@pytest.mark.parametrize(
+    "objective",
+    [
+        DEFAULT_OBJECTIVE,
+        (Criterion.DELIVERY_DATE, Criterion.FEWEST_SHIPMENTS, Criterion.CO2E, Criterion.COST),
+        (Criterion.DISTANCE, Criterion.COST),
+        (Criterion.NODE_PRIORITY, Criterion.DELIVERY_DATE, Criterion.CO2E),
+        (Criterion.STOCK_DEPTH, Criterion.DELIVERY_DATE),
+        (Criterion.CO2E,),
+    ],
+    ids=lambda objective: "-".join(c.value for c in objective),
+)
+def test_every_headline_is_the_best_option_of_its_one_unit_cart_whatever_the_objective(
+    objective: tuple[Criterion, ...],
+) -> None:
+    network = a_network()
+    candidates = CandidateFinder(network).around(HOME_LYON_BROTTEAUX)
+    # Stores charge handling: COST differs by node for the same unit.
+    profile = RuleProfile(objective=objective, handling_cents={NodeType.STORE: 150})
+    page = PromiseRequest(
+        (CartLine(OAK_TABLE, 1),),
+        Destination(HOME_LYON_BROTTEAUX),
+        TUESDAY_MORNING,
+        profile=profile,
+    )
+
+    answers = listing_promises(network, page, list(EVERYWHERE), candidates, EVERYWHERE, kinds=HOME)
+
+    for answer in answers:
+        by_kind = {headline.kind: headline for headline in answer.headlines}
+        for kind in HOME:
+            request = PromiseRequest(
+                (CartLine(answer.sku, 1),),
+                Destination(HOME_LYON_BROTTEAUX),
+                TUESDAY_MORNING,
+                profile=profile,
+                kinds=frozenset({kind}),
+                nudge=False,
+                explain=False,
+            )
+            try:
+                options = build_options(network, request, candidates, EVERYWHERE)
+            except (DestinationNotServed, NothingInStock, TooHeavy):
+                options = []
+            headline = by_kind.get(kind)
+            if not options:
+                assert headline is None, (answer.sku, kind)
+                continue
+            best = min(options, key=lambda o: (o.promised, o.likely, o.price_cents))
+            assert headline is not None, (answer.sku, kind)
+            [shipment] = best.shipments
+            assert (headline.node_id, headline.service_code) == (
+                shipment.node_id,
+                best.service.code,
+            ), (answer.sku, kind)
+            assert (headline.promised, headline.likely, headline.order_by) == (
+                best.promised,
+                best.likely,
+                best.order_by,
+            )
+            assert headline.price_cents == best.price_cents
+
+
+def test_stock_is_read_only_at_the_nodes_the_kinds_asked_may_serve_from() -> None:
+    network = a_network()
+    candidates = CandidateFinder(network).around(HOME_LYON_BROTTEAUX)
+    request = PromiseRequest(
+        (CartLine(OAK_TABLE, 1),), Destination(HOME_LYON_BROTTEAUX), TUESDAY_MORNING
+    )
+
+    same_day = listing_nodes(network, request, candidates, kinds=(DeliveryKind.SAME_DAY,))
+    collect = listing_nodes(network, request, candidates, kinds=(DeliveryKind.CLICK_AND_COLLECT,))
+
+    # Confluence has no same-day capability; Paris is beyond the courier's reach and the
+    # collect radius.
+    assert CONFLUENCE not in same_day
+    assert RIVOLI not in same_day
+    assert CONFLUENCE in collect
+    assert RIVOLI not in collect
+    assert set(same_day) <= {c.node_id for c in candidates}

@@ -15,7 +15,7 @@ import pytest
 
 from carriers.services import DeliveryKind
 from carriers.transit import TransitTable
-from promise.errors import DestinationNotServed, NothingInStock, ProblemCode
+from promise.errors import NothingInStock, ProblemCode
 from promise.geo import GeoPoint
 from promise.promise_builder import Label, Option
 from tests.promise.builders import (
@@ -489,11 +489,13 @@ def test_a_store_destination_with_nothing_in_stock_names_the_line() -> None:
     assert raised.value.field == "input.lines[0]"
 
 
-def test_a_destination_no_service_can_reach_is_not_served() -> None:
+def test_a_lamp_held_only_where_no_service_to_the_destination_ships_from_is_not_in_stock() -> None:
     # Only Part-Dieu holds the lamp: 22.5 km is too far for its courier, stores do not ship
-    # parcels, and the Villefranche store near Anse has nothing a transfer could bring.
-    with pytest.raises(DestinationNotServed) as raised:
+    # parcels, and the Villefranche store near Anse has nothing a transfer could bring. The
+    # parcel services do reach Anse: their nodes lack the lamp, which is a matter of stock.
+    with pytest.raises(NothingInStock) as raised:
         promise_home(a_network(), ONE_LAMP, HOME_ANSE, {BRASS_LAMP: {PART_DIEU: 3}})
 
-    assert raised.value.field == "input.destination"
-    assert raised.value.code is ProblemCode.DESTINATION_NOT_SERVED
+    assert raised.value.field == "input.lines"
+    assert raised.value.code is ProblemCode.NOTHING_IN_STOCK
+    assert "NOT_IN_STOCK" in raised.value.message

@@ -11,7 +11,7 @@ import pytest
 from carriers.regions import postcode_region
 from promise.cart import CartLine, Destination
 from promise.destinations import destination_in
-from promise.errors import TooHeavy
+from promise.errors import NothingInStock, TooHeavy
 from promise.explain import ReasonCode
 from promise.geo import GeoPoint
 from promise.network import Network
@@ -108,3 +108,49 @@ def test_a_sofa_to_berlin_fits_no_european_parcel_and_is_refused_as_too_heavy(
 
     assert refused.value.field == "input.lines"
     assert "EU-ROAD-PARCEL TOO_HEAVY" in refused.value.message
+
+
+AUXERRE = Destination(GeoPoint(47.7986, 3.5672), region=postcode_region("FR", "89000"))
+AJACCIO = Destination(GeoPoint(41.9192, 8.7386), region=postcode_region("FR", "20000"))
+
+
+def test_a_decking_board_far_from_every_same_day_store_is_too_long_not_unserved(
+    demo: Network, stock: Stock
+) -> None:
+    # Auxerre is out of the courier's range: the parcel services that do reach it decide.
+    cart = (CartLine("DECKING-BOARD-240", 1), CartLine("FRYING-PAN-28", 1))
+
+    with pytest.raises(TooHeavy) as refused:
+        promise_to(demo, stock, AUXERRE, MONDAY, cart)
+
+    assert refused.value.field == "input.lines"
+    assert "COLISSIMO-48H TOO_LONG" in refused.value.message
+    assert "COURIER-SAME-DAY" not in refused.value.message
+
+
+def test_an_armchair_no_node_shipping_to_corsica_holds_is_nothing_in_stock(
+    demo: Network, stock: Stock
+) -> None:
+    # Held on the mainland, but the one service to Corsica ships from nodes that lack it.
+    with pytest.raises(NothingInStock) as refused:
+        promise_to(demo, stock, AJACCIO, MONDAY, (CartLine("ARMCHAIR-VELVET-GREEN", 1),))
+
+    assert refused.value.field == "input.lines"
+    assert "CORSICA-SEA-PARCEL NOT_IN_STOCK" in refused.value.message
+
+
+def test_a_table_with_small_items_no_two_person_node_holds_is_nothing_in_stock(
+    demo: Network, stock: Stock
+) -> None:
+    # Parcels cannot carry the table; two-person delivery has not the whole cart near Saumur.
+    saumur = Destination(GeoPoint(47.2600, -0.0769), region=postcode_region("FR", "49400"))
+    cart = tuple(
+        CartLine(sku, 1)
+        for sku in ("OAK-TABLE-160", "CUSHION-VELVET-45", "STEP-LADDER-3", "CAST-IRON-POT-24")
+    )
+
+    with pytest.raises(NothingInStock) as refused:
+        promise_to(demo, stock, saumur, MONDAY, (*cart, CartLine("COTTON-SHEET-180", 1)))
+
+    assert "COLISSIMO-48H TOO_HEAVY" in refused.value.message
+    assert "TWO-PERSON-HOME NOT_IN_STOCK" in refused.value.message

@@ -84,6 +84,23 @@ async def test_skus_read_together_each_keep_their_own_node_rules(stocked: StockS
     }
 
 
+async def test_skus_sharing_one_block_of_nodes_each_get_their_own_levels(
+    store: StockStore,
+) -> None:
+    # No (node, SKU) rule at Lyon or Marseille: the four SKUs share one block, sent once.
+    lamp, stool = "BRASS-LAMP-E27", "ELM-STOOL"
+    await store.set_levels(LYON, {TABLE: 10, CHAIR: 4, stool: 1})
+    await store.set_levels(MARSEILLE, {TABLE: 3, lamp: 2})
+
+    for _ in range(2):  # the second time with the generations the first one read
+        assert await store.atp([lamp, TABLE, stool, CHAIR], [LYON, MARSEILLE]) == {
+            lamp: {LYON: 0, MARSEILLE: 2},
+            TABLE: {LYON: 10, MARSEILLE: 3},
+            stool: {LYON: 1, MARSEILLE: 0},
+            CHAIR: {LYON: 4, MARSEILLE: 0},
+        }
+
+
 async def test_node_ids_that_need_escaping_are_read_as_they_are(store: StockStore) -> None:
     odd = ['DÉPÔT "Nord", n°2', "back\\slash\ttab", "[1,2]"]
     for units, node in enumerate(odd, start=1):

@@ -1,0 +1,33 @@
+-- Orders some nodes have taken on one day, on a standalone Redis (a cluster runs
+-- cap_used.lua): nothing but 'same' when the capacity epoch is still the one the caller's
+-- counts are of (stock_cache/capacity_counts.py), else the epoch, the first expiry among the
+-- nodes' holds (-1: none) and a count per node, after freeing their expired holds.
+-- KEYS: the capacity epoch. ARGV: now_ms, day, the caller's epoch ('' for none), then the
+-- prefix of each node's capacity keys (the keys are the prefix .. 'reserved', 'allocs' and
+-- 'holds', which a standalone server reads in any slot).
+local epoch = redis.call('GET', KEYS[1])
+if epoch and epoch == ARGV[3] then
+  return {'same'}
+end
+local reply = {'counts', '', -1}
+local freed = false
+for i = 4, #ARGV do
+  local reserved, holds = ARGV[i] .. 'reserved', ARGV[i] .. 'holds'
+  if next(sweep(reserved, ARGV[i] .. 'allocs', holds, ARGV[1])) ~= nil then
+    freed = true
+  end
+  reply[#reply + 1] = tonumber(redis.call('HGET', reserved, ARGV[2])) or 0
+  local first = redis.call('ZRANGE', holds, 0, 0, 'WITHSCORES')
+  if first[2] then
+    local at = tonumber(first[2])
+    if reply[3] < 0 or at < reply[3] then
+      reply[3] = at
+    end
+  end
+end
+if freed or not epoch then
+  -- Orders freed here change what other processes may have kept.
+  epoch = bump_epoch(KEYS[1])
+end
+reply[2] = epoch
+return reply
