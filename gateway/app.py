@@ -7,12 +7,11 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
@@ -31,8 +30,8 @@ from gateway.service.live_changes import LiveChanges
 from gateway.service.promise_service import PromiseService
 from gateway.service.promise_watches import PromiseWatcher
 from gateway.service.resources import build_platform
-from gateway.service.webhook_loop import deliver_periodically, open_sender
-from network_loader.network_files import load_network, load_stock_levels
+from gateway.service.webhook_loop import deliver_periodically, open_sender, webhook_client
+from network_loader.network_files import NetworkFiles
 from network_loader.publication import load_publication
 from network_loader.stock_rules import load_stock_rules
 from promise.network import Network
@@ -69,7 +68,7 @@ async def repair_periodically(store: StockStore, every_seconds: float) -> None:
                 log.warning("store repair finished %d confirms that had died half-way", repaired)
 
 
-async def seed_stock(store: StockStore, levels: dict[str, dict[str, int]]) -> None:
+async def seed_stock(store: StockStore, levels: Mapping[str, Mapping[str, int]]) -> None:
     for node_id, node_levels in levels.items():
         await store.set_levels(node_id, node_levels)
 
@@ -96,10 +95,16 @@ def create_app(
     *,
     clock: Callable[[], float] | None = None,
     store: StockStore | None = None,
+    files: NetworkFiles | None = None,
 ) -> Starlette:
-    """The gateway app; `store` and `clock` let tests hand in their own."""
+    """The gateway app; `store`, `clock` and the files of `settings.network_dir` already read
+    let tests hand in their own."""
     settings = settings or settings_from_env()
-    network = load_network(settings.network_dir)
+    if files is None:
+        files = NetworkFiles.read(settings.network_dir)
+    elif files.directory != settings.network_dir:
+        raise ValueError(f"files of {files.directory}, settings of {settings.network_dir}")
+    network = files.network
     holder: dict[str, PromiseService] = {}
     platform = build_platform(settings)
     stamp_request_ids()
@@ -116,6 +121,10 @@ def create_app(
         opened = store or store_from_url(
             settings.store_url, rules=stock_rules.rules, clock=clock or time.time
         )
+        if settings.store_url.startswith("memory://") and store is None:
+            # The embedded store starts empty with each process: fill it from the network data
+            # (before publication wraps it: its first refresh publishes every SKU anyway).
+            await seed_stock(opened, files.stock_levels)
         publishing = None
         if settings.publish_every_seconds > 0 and can_publish(opened):
             publishing = open_publication(
@@ -126,9 +135,6 @@ def create_app(
                 clock=clock or time.time,
             )
             opened = publishing
-        if settings.store_url.startswith("memory://") and store is None:
-            # The embedded store starts empty with each process: fill it from the network data.
-            await seed_stock(opened, load_stock_levels(settings.network_dir, network=network))
         current, secrets = settings.signing_keys()
         kwargs: dict[str, Any] = {"clock": clock} if clock else {}
         holder["service"] = PromiseService(
@@ -141,8 +147,8 @@ def create_app(
             **kwargs,
         )
         app.state.promise_service = holder["service"]
-        webhook_client = httpx.AsyncClient()
-        holder["service"].webhooks = open_sender(opened, webhook_client, clock=clock or time.time)
+        client = webhook_client()
+        holder["service"].webhooks = open_sender(opened, client, clock=clock or time.time)
         app.state.platform = platform
         if settings.freeze_heap_at_start:
             gc.collect()
@@ -192,7 +198,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await webhook_client.aclose()
+            await client.aclose()
             if store is None:
                 await opened.close()
             await platform.state.close()

@@ -226,9 +226,7 @@ def _export_channel_stock(args: argparse.Namespace) -> int:
 
 
 def _deliver_webhooks(args: argparse.Namespace) -> int:
-    import httpx
-
-    from gateway.service.webhook_loop import deliver_periodically, open_sender
+    from gateway.service.webhook_loop import deliver_periodically, open_sender, webhook_client
     from network_loader.network_files import load_network
     from network_loader.stock_rules import load_stock_rules
     from stock_cache.url import store_from_url
@@ -245,7 +243,7 @@ def _deliver_webhooks(args: argparse.Namespace) -> int:
     async def run() -> int:
         store = store_from_url(args.store, rules=rules)
         try:
-            async with httpx.AsyncClient() as client:
+            async with webhook_client() as client:
                 sender = open_sender(store, client)
                 assert sender is not None
                 if args.once:

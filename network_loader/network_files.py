@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
@@ -72,6 +73,25 @@ def load_network(directory: Path) -> Network:
         daily_capacity=MappingProxyType(capacity),
         zones=zones,
     )
+
+
+@dataclass(frozen=True)
+class NetworkFiles:
+    """A network directory read once: the network, and its stock levels on first use (only
+    the embedded store is seeded from them). Shared read-only: every app started on it, in a
+    process that starts many (the tests), reads the files once."""
+
+    directory: Path
+    network: Network
+
+    @classmethod
+    def read(cls, directory: Path) -> NetworkFiles:
+        return cls(directory, load_network(directory))
+
+    @cached_property
+    def stock_levels(self) -> Mapping[str, Mapping[str, int]]:
+        levels = load_stock_levels(self.directory, network=self.network)
+        return MappingProxyType({node: MappingProxyType(skus) for node, skus in levels.items()})
 
 
 def load_stock_levels(

@@ -11,7 +11,7 @@ from places.errors import (
     PlaceError,
     UnknownPostcode,
 )
-from places.lookup import load, place_at, resolve_postcode
+from places.lookup import keep_table_in, load, place_at, resolve_postcode
 from places.place import Place, Precision, Unserved
 from places.regions import SERVED
 
@@ -25,6 +25,7 @@ __all__ = [
     "Precision",
     "UnknownPostcode",
     "Unserved",
+    "keep_table_in",
     "load",
     "place_at",
     "resolve_postcode",

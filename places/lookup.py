@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 from places.errors import InvalidCoordinates, UnknownPostcode
 from places.formats import postcode_key
 from places.place import Place, Precision, Unserved
+from places.stored import read, table_file, write
 from places.table import Table, build
 
 # How far the nearest known place may lie from a point for that point to be placed.
@@ -20,16 +22,36 @@ DEFAULT_RADIUS_KM = 30.0
 
 _table: Table | None = None
 _lock = threading.Lock()
+_kept_in: Path | None = None
+
+
+def keep_table_in(directory: Path | None) -> None:
+    """Where `load` keeps the built table for the next process (None: nowhere, the default);
+    call it before the first `load`."""
+    global _kept_in
+    _kept_in = directory
+
+
+def _built() -> Table:
+    if _kept_in is None:
+        return build()
+    path = table_file(_kept_in)
+    table = read(path)
+    if table is None:
+        table = build()
+        write(table, path)
+    return table
 
 
 def load() -> Table:
-    """The table, built on the first call (a few seconds) and kept for the process."""
+    """The table, built on the first call (a few seconds; a fraction of one read from where
+    `keep_table_in` says) and kept for the process."""
     global _table
     table = _table
     if table is None:
         with _lock:
             if _table is None:
-                _table = build()
+                _table = _built()
             table = _table
     return table
 

@@ -35,6 +35,25 @@ class PointGrid:
         self._payloads = array("l")
         self._cells: defaultdict[tuple[int, int], array[int]] = defaultdict(lambda: array("l"))
 
+    def to_bytes(self) -> tuple[float, bytes, bytes, bytes, dict[tuple[int, int], bytes]]:
+        """The grid as plain values (`marshal` writes them): `from_bytes` rebuilds it."""
+        cells = {cell: bucket.tobytes() for cell, bucket in self._cells.items()}
+        latitudes, longitudes = self._latitudes.tobytes(), self._longitudes.tobytes()
+        return (self._cell, latitudes, longitudes, self._payloads.tobytes(), cells)
+
+    @classmethod
+    def from_bytes(
+        cls, state: tuple[float, bytes, bytes, bytes, dict[tuple[int, int], bytes]]
+    ) -> PointGrid:
+        cell, latitudes, longitudes, payloads, cells = state
+        grid = cls(cell_degrees=cell)
+        grid._latitudes.frombytes(latitudes)
+        grid._longitudes.frombytes(longitudes)
+        grid._payloads.frombytes(payloads)
+        for key, bucket in cells.items():
+            grid._cells[key].frombytes(bucket)
+        return grid
+
     def __len__(self) -> int:
         return len(self._payloads)
 

@@ -98,6 +98,8 @@ class Ledger:
 
     @property
     def on_hand(self) -> int:
+        if not self.adjustments and not self.fulfilments:
+            return self.base  # the common case: a level and nothing since
         return (
             self.base
             + sum(qty for seq, qty in self.adjustments if seq > self.base_sequence)
@@ -107,7 +109,9 @@ class Ledger:
     @property
     def known(self) -> int:
         """The newest sequence this ledger has seen."""
-        return max([self.base_sequence, *(seq for seq, _ in self.adjustments)])
+        if not self.adjustments:
+            return self.base_sequence
+        return max(self.base_sequence, max(seq for seq, _ in self.adjustments))
 
     def covers(self, sequence: int) -> bool:
         return sequence <= self.base_sequence
@@ -131,8 +135,10 @@ class Ledger:
     def rebase(self, quantity: int, sequence: int) -> None:
         """A newer absolute figure: it includes every adjustment up to its sequence."""
         self.base, self.base_sequence = quantity, sequence
-        self.adjustments = [(s, q) for s, q in self.adjustments if s > sequence]
-        self.fulfilments = [(a, q) for a, q in self.fulfilments if a >= sequence]
+        if self.adjustments:
+            self.adjustments = [(s, q) for s, q in self.adjustments if s > sequence]
+        if self.fulfilments:
+            self.fulfilments = [(a, q) for a, q in self.fulfilments if a >= sequence]
 
     def override(self, quantity: int) -> None:
         """An operator's level: true now, covering everything seen so far."""

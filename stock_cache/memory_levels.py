@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 from carriers.echo import shown
 from stock_cache._ledger import (
     EVENT_ID_TTL_MS,
+    NO_SEQUENCE,
     Ledger,
     level_rejection,
     name_rejection,
@@ -105,9 +106,13 @@ class MemoryLevels:
     def _replace(self, node_id: str, levels: dict[str, int], *, watermark: int | None) -> None:
         skus = self._node_skus.setdefault(node_id, set())
         for sku in skus | set(levels):
-            ledger = self._ledgers.setdefault((node_id, sku), Ledger())
             qty = levels.get(sku, 0)
-            if watermark is None:
+            ledger = self._ledgers.get((node_id, sku))
+            if ledger is None:
+                # What override or rebase would make of an empty ledger (a seed's common case).
+                sequence = NO_SEQUENCE if watermark is None else watermark
+                self._ledgers[(node_id, sku)] = Ledger(qty, sequence)
+            elif watermark is None:
                 ledger.override(qty)
             elif not ledger.covers(watermark):
                 ledger.rebase(qty, watermark)
@@ -210,7 +215,9 @@ class MemoryLevels:
 
     def _available(self, node_id: str, sku: str, channel: Channel | None) -> int:
         ledger = self._ledgers.get((node_id, sku))
-        on_hand = ledger.on_hand if ledger is not None else 0
+        if ledger is None:
+            return 0  # nothing on hand: nothing to sell, whatever the rules
+        on_hand = ledger.on_hand
         reserved = self._reserved.get((node_id, sku), 0)
         safety = self._rules.protection(node_id, sku).of(on_hand)
         return visible(max(0, on_hand - safety - reserved), channel, node_id)

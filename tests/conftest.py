@@ -8,14 +8,19 @@ test needing Redis cannot slip into the fast set unmarked.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
+import places
 import promise
+from tests.budget import FAST
 from tests.redis_cluster import RedisClusterNodes, running_cluster
 from tests.redis_server import RedisServer, restartable_redis, running_redis
 
@@ -35,6 +40,8 @@ _PROCESS_MODULES = ("subprocess", "multiprocessing")
 _PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.fork", "os.forkpty", "os.posix_spawn"})
 _PROCESS_EVENT_PREFIXES = ("os.exec", "os.spawn", "os.system")
 _fast = False
+# Whether a test is running: with pytest-xdist, the process that starts the workers runs none.
+_testing = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,7 +53,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _refuse_processes(event: str, args: tuple[Any, ...]) -> None:
-    if _fast and (event in _PROCESS_EVENTS or event.startswith(_PROCESS_EVENT_PREFIXES)):
+    if (
+        _fast
+        and _testing
+        and (event in _PROCESS_EVENTS or event.startswith(_PROCESS_EVENT_PREFIXES))
+    ):
         raise RuntimeError(
             f"--fast starts no process ({event}): mark the test `redis` or `subprocess`"
         )
@@ -54,9 +65,16 @@ def _refuse_processes(event: str, args: tuple[Any, ...]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     global _fast
+    # The postcode table, built from its sources once and then read from pytest's cache
+    # directory in a fraction of a second (places/stored.py names it for those sources).
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        places.keep_table_in(Path(cache.mkdir("places")))
     if config.getoption("--fast"):
         _fast = True
         sys.addaudithook(_refuse_processes)
+        # Property tests draw a fixed, smaller budget (tests/budget.py).
+        settings.load_profile(FAST)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -91,23 +109,48 @@ def _starts_processes(module: ModuleType | None) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Each module is looked through once, not once per test it holds.
+    starters: dict[ModuleType | None, bool] = {}
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if REDIS_FIXTURES.intersection(getattr(item, "fixturenames", ())) or any(
             _names_redis(value) for value in params.values()
         ):
             item.add_marker(pytest.mark.redis)
-        if _starts_processes(getattr(item, "module", None)):
+        module = getattr(item, "module", None)
+        if module not in starters:
+            starters[module] = _starts_processes(module)
+        if starters[module]:
             item.add_marker(pytest.mark.subprocess)
     if not config.getoption("--fast"):
         return
-    kept = [
-        i
-        for i in items
-        if not any(i.iter_markers("redis")) and not any(i.iter_markers("subprocess"))
-    ]
-    config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+    kept: list[pytest.Item] = []
+    left: list[pytest.Item] = []
+    for item in items:
+        out = any(item.iter_markers("redis")) or any(item.iter_markers("subprocess"))
+        (left if out else kept).append(item)
+    config.hook.pytest_deselected(items=left)
     items[:] = kept
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    global _testing
+    _testing = True
+    try:
+        return (yield)
+    finally:
+        _testing = False
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What every test shares and none frees (the modules, the postcode table) moves out of
+    # the collector's sight, as a server process's start-up does (gateway/app.py): else each
+    # full collection walks it all again, a third of the CPU of `make test-fast`.
+    if session.items:
+        places.load()
+        gc.collect()
+        gc.freeze()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -19,6 +21,18 @@ from stock_cache.publishing_store import PublishingStore, can_publish, channel_f
 from stock_cache.webhook_redis import webhook_state
 
 log = logging.getLogger("gateway.webhooks")
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # httpx's default context, read once a process: loading the CA bundle costs about 0.1 s
+    # of CPU, which every app started in a process (one per test) would otherwise pay again.
+    return httpx.create_ssl_context()
+
+
+def webhook_client() -> httpx.AsyncClient:
+    """The HTTP client webhooks are posted with: httpx's defaults, the TLS context shared."""
+    return httpx.AsyncClient(verify=_tls())
 
 
 def open_sender(

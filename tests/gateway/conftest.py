@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import shutil
@@ -20,7 +21,7 @@ from gateway.admission.api_keys import key_digest
 from gateway.app import create_app, safety_by_node, seed_stock
 from gateway.ops.settings import DEFAULT_NETWORK_DIR, Limits, Secret, Settings
 from gateway.service.promise_service import PromiseService
-from network_loader.network_files import load_network, load_stock_levels
+from network_loader.network_files import NetworkFiles
 from promise.network import Network
 from stock_cache.url import store_from_url
 from tests.gateway.graphql_client import JSON, GraphQLClient, line
@@ -99,6 +100,13 @@ LYON_CART = (("OAK-CHAIR", 1), ("LINEN-DUVET-220", 2), ("DOWN-PILLOW-65", 3))
 _REDIS_DATABASES = itertools.cycle(range(1, 16))
 
 
+@functools.cache
+def demo_files() -> NetworkFiles:
+    """The demo network's files, read once a process: every app a test starts on them shares
+    them read-only (each app gets its own store, seeded from them)."""
+    return NetworkFiles.read(DEFAULT_NETWORK_DIR)
+
+
 def monday_clock() -> FakeClock:
     """The clock of every app the tests start: Monday 10:00 in Paris until a test moves it."""
     return FakeClock(MONDAY_10_PARIS.timestamp())
@@ -130,19 +138,19 @@ async def fresh_redis_url(redis_server: RedisServer) -> AsyncIterator[str]:
 @pytest.fixture
 async def seeded_redis_url(fresh_redis_url: str) -> str:
     """A fresh database holding the demo network's stock levels."""
-    network = load_network(DEFAULT_NETWORK_DIR)
-    store = store_from_url(fresh_redis_url, safety_by_node=safety_by_node(network))
+    files = demo_files()
+    store = store_from_url(fresh_redis_url, safety_by_node=safety_by_node(files.network))
     try:
-        await seed_stock(store, load_stock_levels(DEFAULT_NETWORK_DIR, network=network))
+        await seed_stock(store, files.stock_levels)
     finally:
         await store.close()
     return fresh_redis_url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo() -> Network:
-    """The demo network, loaded once a module: tests only read it."""
-    return load_network(DEFAULT_NETWORK_DIR)
+    """The demo network, loaded once a process: tests only read it."""
+    return demo_files().network
 
 
 @pytest.fixture
@@ -171,7 +179,7 @@ def monday_10() -> str:
 @pytest.fixture
 async def service() -> AsyncIterator[PromiseService]:
     """The promise service of an app on the demo network and the embedded store, started."""
-    app = create_app(Settings(store_url="memory://"), clock=monday_clock())
+    app = create_app(Settings(store_url="memory://"), clock=monday_clock(), files=demo_files())
     async with app.router.lifespan_context(app):
         found: PromiseService = app.state.promise_service
         yield found
@@ -180,7 +188,7 @@ async def service() -> AsyncIterator[PromiseService]:
 @pytest.fixture
 async def app(store_url: str, clock: FakeClock) -> AsyncIterator[Starlette]:
     """The gateway, its lifespan running (ASGITransport does not run it)."""
-    gateway = create_app(production_settings(store_url=store_url), clock=clock)
+    gateway = create_app(production_settings(store_url=store_url), clock=clock, files=demo_files())
     async with gateway.router.lifespan_context(gateway):
         yield gateway
 

@@ -11,8 +11,9 @@ import httpx
 from starlette.applications import Starlette
 
 from gateway.app import create_app
-from gateway.ops.settings import Settings
-from tests.gateway.conftest import GRAPHQL_RESPONSE, KEY_OF, monday_clock
+from gateway.ops.settings import DEFAULT_NETWORK_DIR, Settings
+from network_loader.network_files import NetworkFiles
+from tests.gateway.conftest import GRAPHQL_RESPONSE, KEY_OF, demo_files, monday_clock
 from tests.stock_cache.support import FakeClock
 
 
@@ -29,13 +30,18 @@ class Exploding:
 AVAILABILITY_DOC = 'query Stock { availability(skus: ["OAK-CHAIR"]) { __typename } }'
 
 
+def _files(settings: Settings) -> NetworkFiles | None:
+    """The demo network's files, read once a process, when the settings name its directory."""
+    return demo_files() if settings.network_dir == DEFAULT_NETWORK_DIR else None
+
+
 @asynccontextmanager
 async def serving(
     settings: Settings, clock: FakeClock | None = None
 ) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
     """The app of `settings` on `clock` (Monday 10:00 in Paris unless given), its lifespan
     running, and an in-process HTTP client."""
-    app = create_app(settings, clock=clock or monday_clock())
+    app = create_app(settings, clock=clock or monday_clock(), files=_files(settings))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

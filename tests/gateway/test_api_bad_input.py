@@ -19,7 +19,7 @@ import stock_cache.errors
 from gateway.api.schema import schema
 from gateway.app import create_app
 from stock_cache.base import StockStore
-from tests.gateway.conftest import KEY_OF, production_settings
+from tests.gateway.conftest import KEY_OF, demo_files, production_settings
 from tests.gateway.graphql_client import (
     AVAILABILITY,
     COMMIT,
@@ -390,7 +390,9 @@ class FailingStore:
 
 
 async def availability_from(store: FailingStore, clock: FakeClock) -> GraphQLResponse:
-    app = create_app(production_settings(), clock=clock, store=cast(StockStore, store))
+    app = create_app(
+        production_settings(), clock=clock, store=cast(StockStore, store), files=demo_files()
+    )
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw.test") as http,

@@ -16,7 +16,7 @@ from gateway.app import create_app
 from gateway.ops.logs import JsonFormatter
 from gateway.ops.settings import Settings
 from stock_cache.base import StockStore
-from tests.gateway.conftest import STOREFRONT, production_settings
+from tests.gateway.conftest import STOREFRONT, demo_files, production_settings
 from tests.gateway.http_support import (
     AVAILABILITY_DOC,
     Exploding,
@@ -324,7 +324,9 @@ async def test_every_answer_carries_a_request_id(http: httpx.AsyncClient) -> Non
 async def test_an_unexpected_error_is_logged_and_answered_with_the_same_request_id(
     clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app(production_settings(), clock=clock, store=cast(StockStore, Exploding()))
+    app = create_app(
+        production_settings(), clock=clock, store=cast(StockStore, Exploding()), files=demo_files()
+    )
     with caplog.at_level(logging.ERROR):
         async with (
             app.router.lifespan_context(app),

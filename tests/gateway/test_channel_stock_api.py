@@ -14,7 +14,7 @@ from gateway.app import create_app
 from gateway.ops.settings import Secret
 from gateway.service.bounded_store import unbounded
 from stock_cache.publishing_store import PublishingStore
-from tests.gateway.conftest import KEY_OF, api_keys_setting, production_settings
+from tests.gateway.conftest import KEY_OF, api_keys_setting, demo_files, production_settings
 from tests.gateway.graphql_client import JSON, GraphQLClient
 from tests.stock_cache.support import FakeClock
 
@@ -51,7 +51,7 @@ def keys() -> str:
 @pytest.fixture
 async def app(clock: FakeClock) -> AsyncIterator[Starlette]:
     settings = production_settings(api_keys=Secret(keys()))
-    gateway = create_app(settings, clock=clock)
+    gateway = create_app(settings, clock=clock, files=demo_files())
     async with gateway.router.lifespan_context(gateway):
         yield gateway
 

@@ -28,11 +28,11 @@ from gateway.app import create_app, seed_stock
 from gateway.fastpath.compat import core_schema, validate_document
 from gateway.fastpath.execution import UNEXPECTED, is_unexpected
 from gateway.ops.settings import DEFAULT_NETWORK_DIR, Limits
-from network_loader.network_files import load_network, load_stock_levels
 from network_loader.stock_rules import load_stock_rules
 from stock_cache import StockStore
 from stock_cache.memory import MemoryStore
-from tests.gateway.conftest import MONDAY_10_PARIS, STOREFRONT, production_settings
+from tests.budget import budget
+from tests.gateway.conftest import MONDAY_10_PARIS, STOREFRONT, demo_files, production_settings
 from tests.gateway.document_strategies import FAULTY_SKU, Request, requests
 from tests.gateway.http_support import auth
 from tests.stock_cache.support import FakeClock
@@ -73,6 +73,14 @@ class FaultyStore(MemoryStore):
             raise RuntimeError("injected fault in the stock store")
 
 
+async def faulty_store() -> StockStore:
+    """A FaultyStore holding the demo network's stock."""
+    files = demo_files()
+    store = FaultyStore(rules=load_stock_rules(DEFAULT_NETWORK_DIR, files.network).rules)
+    await seed_stock(store, files.stock_levels)
+    return store
+
+
 class Gateway:
     """The gateway over HTTP and, beside it, what the reference needs: schema and context."""
 
@@ -90,11 +98,10 @@ class Gateway:
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[Gateway]:
-    network = load_network(DEFAULT_NETWORK_DIR)
-    store: StockStore = FaultyStore(rules=load_stock_rules(DEFAULT_NETWORK_DIR, network).rules)
-    await seed_stock(store, load_stock_levels(DEFAULT_NETWORK_DIR, network=network))
+    store = await faulty_store()
     clock = FakeClock(MONDAY_10_PARIS.timestamp())
-    app = create_app(production_settings(limits=_ROOMY), clock=clock, store=store)
+    settings = production_settings(limits=_ROOMY)
+    app = create_app(settings, clock=clock, store=store, files=demo_files())
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw.test") as http,
@@ -160,7 +167,7 @@ def _by_path(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @settings(
-    max_examples=350,
+    max_examples=budget(350),
     derandomize=True,
     database=None,
     deadline=None,
@@ -209,11 +216,10 @@ _FIXED = [
 async def test_the_fast_path_turned_off_gives_the_same_answers(
     gateway: Gateway, request_: Request
 ) -> None:
-    network = load_network(DEFAULT_NETWORK_DIR)
-    store: StockStore = FaultyStore(rules=load_stock_rules(DEFAULT_NETWORK_DIR, network).rules)
-    await seed_stock(store, load_stock_levels(DEFAULT_NETWORK_DIR, network=network))
+    store = await faulty_store()
     settings = production_settings(limits=_ROOMY, fast_path=False)
-    app = create_app(settings, clock=FakeClock(MONDAY_10_PARIS.timestamp()), store=store)
+    clock = FakeClock(MONDAY_10_PARIS.timestamp())
+    app = create_app(settings, clock=clock, store=store, files=demo_files())
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw.test") as http,

@@ -13,11 +13,16 @@ from gateway.ops.settings import Settings, settings_from_env
 
 @pytest.fixture
 def thawed() -> Iterator[None]:
+    """Nothing frozen during the test; afterwards, frozen again if the session had frozen its
+    start-up (tests/conftest.py)."""
+    was_frozen = gc.get_freeze_count() > 0
     gc.unfreeze()
     try:
         yield
     finally:
         gc.unfreeze()
+        if was_frozen:
+            gc.freeze()
 
 
 def test_server_processes_freeze_the_heap_and_in_process_apps_do_not() -> None:

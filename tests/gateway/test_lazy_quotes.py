@@ -23,7 +23,7 @@ from gateway.service.destinations import at_postcode
 from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine, Destination
 from promise.quotes import Quote, SigningKeys, quote_of
-from tests.gateway.conftest import MONDAY_10_PARIS, monday_clock
+from tests.gateway.conftest import MONDAY_10_PARIS, demo_files, monday_clock
 from tests.gateway.graphql_client import COMMIT
 
 CLIENT = "lazy-quotes"
@@ -55,7 +55,7 @@ class CountingKeys(SigningKeys):
 @pytest.fixture
 async def service() -> AsyncIterator[PromiseService]:
     """A promise service on the app's network and store, signing with counting keys."""
-    app = create_app(Settings(store_url="memory://"), clock=monday_clock())
+    app = create_app(Settings(store_url="memory://"), clock=monday_clock(), files=demo_files())
     async with app.router.lifespan_context(app):
         shared: PromiseService = app.state.promise_service
         keys = CountingKeys(shared.keys.current, shared.keys.secrets)

@@ -34,6 +34,7 @@ from tests.gateway.conftest import (
     LYON_CART,
     STOREFRONT,
     TEST_KEYS,
+    demo_files,
     production_settings,
 )
 from tests.gateway.graphql_client import JSON, GraphQLClient, line
@@ -121,7 +122,7 @@ async def served(clock: FakeClock) -> AsyncIterator[Served]:
         max_subscriptions_per_connection=2,
         publish_every_seconds=0.02,
     )
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, files=demo_files())
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

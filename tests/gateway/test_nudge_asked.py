@@ -20,7 +20,7 @@ from gateway.service.answers import QuotedPromise
 from gateway.service.destinations import at_postcode
 from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine
-from tests.gateway.conftest import MONDAY_10_PARIS, monday_clock
+from tests.gateway.conftest import MONDAY_10_PARIS, demo_files, monday_clock
 
 CLIENT = "nudge-asked"
 SKUS = ("ANGLE-GRINDER-125", "BATH-MAT-60")
@@ -53,7 +53,7 @@ class Recording(PromiseService):
 
 @pytest.fixture
 async def service() -> AsyncIterator[Recording]:
-    app = create_app(Settings(store_url="memory://"), clock=monday_clock())
+    app = create_app(Settings(store_url="memory://"), clock=monday_clock(), files=demo_files())
     async with app.router.lifespan_context(app):
         shared: PromiseService = app.state.promise_service
         recording = Recording(

@@ -19,7 +19,7 @@ from gateway.ops.settings import Settings
 from stock_cache.base import StockStore
 from stock_cache.errors import StoreUnavailable
 from stock_cache.url import store_from_url
-from tests.gateway.conftest import STOREFRONT, production_settings
+from tests.gateway.conftest import STOREFRONT, demo_files, production_settings
 from tests.gateway.graphql_client import GraphQLClient
 from tests.gateway.http_support import AVAILABILITY_DOC, auth, post, serving
 from tests.stock_cache.support import FakeClock
@@ -49,7 +49,8 @@ class Unreachable:
 
 
 async def test_readyz_is_503_when_the_store_does_not_answer(clock: FakeClock) -> None:
-    app = create_app(production_settings(), clock=clock, store=cast(StockStore, Unreachable()))
+    unreachable = cast(StockStore, Unreachable())
+    app = create_app(production_settings(), clock=clock, store=unreachable, files=demo_files())
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw") as http,
@@ -68,7 +69,7 @@ async def test_readyz_is_503_and_names_the_nodes_whose_stock_the_store_lacks(
     # one snapshot.
     store = store_from_url("memory://", clock=clock)
     await store.set_levels("DC-MIRAMAS", {"OAK-TABLE-120": 5})
-    app = create_app(production_settings(), clock=clock, store=store)
+    app = create_app(production_settings(), clock=clock, store=store, files=demo_files())
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw") as http,

@@ -16,7 +16,7 @@ from gateway.api.context import Context
 from gateway.api.schema import schema
 from gateway.app import create_app
 from gateway.ops.settings import Settings
-from tests.gateway.conftest import monday_clock
+from tests.gateway.conftest import demo_files, monday_clock
 
 QUERY = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
   ... on DeliveryOptions { options { kind promisedDate likelyDate confidence orderBy
@@ -30,7 +30,7 @@ MONDAY_12_47 = "2026-11-23T12:47:00+01:00"
 
 @pytest.fixture
 async def context() -> AsyncIterator[Context]:
-    app = create_app(Settings(store_url="memory://"), clock=monday_clock())
+    app = create_app(Settings(store_url="memory://"), clock=monday_clock(), files=demo_files())
     async with app.router.lifespan_context(app):
         yield Context(service=app.state.promise_service, client_id="fields")
 

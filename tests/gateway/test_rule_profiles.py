@@ -29,6 +29,7 @@ from tests.gateway.conftest import (
     KEY_OF,
     LYON_CART,
     STOREFRONT,
+    demo_files,
     monday_clock,
     production_settings,
 )
@@ -47,7 +48,9 @@ MONDAY_10 = "2026-11-23T10:00:00+01:00"
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[Any]:
-    app = create_app(Settings(store_url="memory://", dev_mode=True), clock=monday_clock())
+    app = create_app(
+        Settings(store_url="memory://", dev_mode=True), clock=monday_clock(), files=demo_files()
+    )
     async with app.router.lifespan_context(app):
         yield app.state.promise_service
 

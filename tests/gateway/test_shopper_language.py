@@ -19,7 +19,7 @@ from babel.numbers import format_currency
 from gateway.admission.api_keys import key_digest
 from gateway.app import create_app
 from gateway.ops.settings import Secret
-from tests.gateway.conftest import ROOMY_LIMITS, monday_clock, production_settings
+from tests.gateway.conftest import ROOMY_LIMITS, demo_files, monday_clock, production_settings
 
 FRENCH_KEY, SWISS_KEY = "key-web-fr-language-01", "key-web-ch-language-02"
 KEYS = [
@@ -50,7 +50,7 @@ MONDAY_15 = "2026-11-23T15:00:00+01:00"
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     settings = production_settings(api_keys=Secret(json.dumps(KEYS)), limits=ROOMY_LIMITS)
-    app = create_app(settings, clock=monday_clock())
+    app = create_app(settings, clock=monday_clock(), files=demo_files())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:

@@ -14,7 +14,7 @@ from gateway.admission.api_keys import key_digest
 from gateway.app import create_app
 from gateway.ops.settings import Secret
 from stock_cache import Reserved, ReserveRequest, StockLine
-from tests.gateway.conftest import KEY_OF, api_keys_setting, production_settings
+from tests.gateway.conftest import KEY_OF, api_keys_setting, demo_files, production_settings
 from tests.gateway.graphql_client import JSON, GraphQLClient
 from tests.gateway.webhook_receiver import Received, receiver
 from tests.stock_cache.support import FakeClock
@@ -46,7 +46,9 @@ async def app(clock: FakeClock) -> AsyncIterator[Starlette]:
     orders = {"sha256": key_digest(ORDERS_KEY), "client": "order-system", "channel": "web-fr",
               "scopes": ["admin", "allocation:write"], "kind": "server"}  # fmt: skip
     keys = json.dumps([*json.loads(api_keys_setting()), orders])
-    gateway = create_app(production_settings(api_keys=Secret(keys)), clock=clock)
+    gateway = create_app(
+        production_settings(api_keys=Secret(keys)), clock=clock, files=demo_files()
+    )
     async with gateway.router.lifespan_context(gateway):
         yield gateway
 

@@ -20,6 +20,7 @@ from carriers.services import DeliveryKind
 from carriers.transit import TransitTable
 from promise.dates import collect_after_transfer, next_dispatch
 from promise.network import Node, PickupTimes
+from tests.budget import budget
 from tests.promise.builders import (
     MON_TO_FRI,
     MON_TO_SAT,
@@ -49,7 +50,7 @@ def _fresh(node: Node, cutoff: time, at: datetime, code: str | None) -> object:
     return next_dispatch(copy, cutoff, at, country="FR", pickups=pickups)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=budget(200), deadline=None)
 @given(st.lists(st.integers(0, TWO_WEEKS_IN_MINUTES), min_size=1, max_size=40))
 def test_a_kept_dispatch_is_always_the_one_computed_afresh(minutes: list[int]) -> None:
     rounds = STORE.pickups["COURIER-SAME-DAY"]
@@ -104,7 +105,7 @@ def _collect_fresh(store: Node, at: datetime) -> object:
     return collect_after_transfer(*copies, TRANSFER, 120.0, at, confidence=0.95, country="FR")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=budget(100), deadline=None)
 @given(st.lists(st.integers(0, TWO_WEEKS_IN_MINUTES), min_size=1, max_size=20))
 def test_a_kept_readiness_after_a_transfer_is_always_the_one_computed_afresh(
     minutes: list[int],

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promise.geo import GeoPoint, NearestIndex, chord_to_km
+from tests.budget import budget
 
 # Mostly around France, with some anywhere; coarse coordinates make ties and twins common.
 FRANCE = st.builds(
@@ -35,7 +36,7 @@ def read_everything(
     return [(key, chord_to_km(math.sqrt(d2))) for d2, key in heapq.nsmallest(limit, scored)]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=budget(300), deadline=None)
 @given(
     places=st.lists(PLACES, max_size=400),
     origin=PLACES,
@@ -51,7 +52,7 @@ def test_the_nearest_keys_are_those_of_a_full_scan_in_the_same_order(
     assert found == read_everything(points, origin, limit)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=budget(100), deadline=None)
 @given(
     places=st.lists(FRANCE, min_size=1, max_size=300),
     origin=FRANCE,

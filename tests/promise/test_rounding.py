@@ -8,6 +8,7 @@ import random
 import pytest
 
 from promise.rounding import round_to
+from tests.budget import draws
 
 TRICKY = [
     0.0,
@@ -53,7 +54,7 @@ def test_tricky_values_round_as_round_does(digits: int) -> None:
 @pytest.mark.parametrize("digits", [1, 3])
 def test_drawn_values_round_as_round_does(digits: int) -> None:
     r = random.Random(digits)
-    for _ in range(200_000):
+    for _ in range(draws(200_000)):
         # Grams and km as sums of parts, decimal ties, and values near the fallback's limit.
         x = r.choice(
             [

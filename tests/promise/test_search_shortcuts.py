@@ -21,6 +21,7 @@ from promise.plans import PlannedShipment, ShipmentScore
 from promise.profiles import Criterion
 from promise.search_limits import BEAM_WIDTH, EXACT_BUDGET, NODES_PER_LINE
 from promise.sourcing import Judge, SearchResult, ShipmentParts, Stock, search_plans
+from tests.budget import budget
 from tests.promise.search_support import (
     CRITERIA,
     Place,
@@ -42,7 +43,7 @@ def dense_stock(rnd: random.Random, cart: tuple[CartLine, ...], nodes: list[str]
     }
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=budget(200), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_a_plan_rated_from_cached_parts_is_rated_as_from_scratch(seed: int) -> None:
     rnd = random.Random(seed)
@@ -71,7 +72,7 @@ def test_a_plan_rated_from_cached_parts_is_rated_as_from_scratch(seed: int) -> N
     assert search.rate(parts) == from_scratch[:3]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=budget(150), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_the_exact_search_reaches_the_exhaustive_value_when_every_node_holds_much(
     seed: int,
@@ -98,7 +99,7 @@ def beamed(seed: int, *, cut: bool) -> tuple[SearchResult, int]:
     return SearchResult(best, compared, exact=False), the_judge.evaluations
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=budget(120), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_the_beam_keeps_what_scoring_every_extension_would_keep(seed: int) -> None:
     with_cuts, fewer = beamed(seed, cut=True)
