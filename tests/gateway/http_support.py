@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import uvicorn
 from starlette.applications import Starlette
 
 from gateway.app import create_app
@@ -33,6 +36,27 @@ AVAILABILITY_DOC = 'query Stock { availability(skus: ["OAK-CHAIR"]) { __typename
 def _files(settings: Settings) -> NetworkFiles | None:
     """The demo network's files, read once a process, when the settings name its directory."""
     return demo_files() if settings.network_dir == DEFAULT_NETWORK_DIR else None
+
+
+@asynccontextmanager
+async def served_by_uvicorn(
+    app: Any, *, options: Mapping[str, Any], bound: float = 30.0
+) -> AsyncIterator[int]:
+    """`app` served by a real uvicorn server of `options` in this event loop, on a loopback
+    port of its own (yielded), stopped at the end; start and stop bounded by `bound`."""
+    config = uvicorn.Config(app, log_level="warning", **options)
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    # What Server.serve does, without its main loop and signal handlers.
+    await asyncio.wait_for(server.startup(sockets=[sock]), bound)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        await asyncio.wait_for(server.shutdown(sockets=[sock]), bound)
+        sock.close()
 
 
 @asynccontextmanager

@@ -10,12 +10,10 @@ no test waits for time to pass.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -26,6 +24,7 @@ from gateway.ops.slow_clients import ARRIVED, guarded_protocol
 from gateway.service import deadline
 from tests.gateway.conftest import GRAPHQL_RESPONSE, KEY_OF, LYON_CART, STOREFRONT
 from tests.gateway.graphql_client import GraphQLClient, line
+from tests.gateway.http_support import served_by_uvicorn
 
 LYON_3RD = {"postcode": {"postcode": "69003"}}
 # Far beyond any budget: only a server that never answers reaches it.
@@ -101,26 +100,12 @@ async def test_the_protocol_stamps_a_request_with_the_instant_its_first_byte_cam
         seen.append(deadline.now())
         return JSONResponse({})
 
-    config = uvicorn.Config(
-        Starlette(routes=[Route("/", stamp)]),
-        log_level="warning",
-        http=guarded_protocol(header_timeout=NEVER, body_timeout=NEVER),
-    )
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    await asyncio.wait_for(server.startup(sockets=[sock]), NEVER)
-    try:
+    protocol = guarded_protocol(header_timeout=NEVER, body_timeout=NEVER)
+    app = Starlette(routes=[Route("/", stamp)])
+    async with served_by_uvicorn(app, options={"http": protocol}, bound=NEVER) as port:
         before = deadline.now()
         async with httpx.AsyncClient() as http:
-            response = await asyncio.wait_for(
-                http.get(f"http://127.0.0.1:{sock.getsockname()[1]}/"), NEVER
-            )
-    finally:
-        await asyncio.wait_for(server.shutdown(sockets=[sock]), NEVER)
-        sock.close()
+            response = await asyncio.wait_for(http.get(f"http://127.0.0.1:{port}/"), NEVER)
 
     assert response.status_code == 200
     arrived, handled = seen

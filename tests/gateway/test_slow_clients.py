@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 
 from gateway.app import create_app
 from gateway.ops.settings import Settings
 from gateway.ops.slow_clients import guarded_protocol, server_options
+from tests.gateway.http_support import served_by_uvicorn
 
 TIMEOUT_SECONDS = 0.5
 # Far beyond the timeouts: only a connection the server never closes reaches it.
@@ -38,19 +37,8 @@ async def port() -> AsyncIterator[int]:
     )
     options = server_options(settings)
     options["http"] = guarded_protocol(header_timeout=TIMEOUT_SECONDS, body_timeout=TIMEOUT_SECONDS)
-    config = uvicorn.Config(create_app(settings), log_level="warning", **options)
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    # What Server.serve does, without its main loop and signal handlers.
-    await asyncio.wait_for(server.startup(sockets=[sock]), NEVER)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        await asyncio.wait_for(server.shutdown(sockets=[sock]), NEVER)
-        sock.close()
+    async with served_by_uvicorn(create_app(settings), options=options, bound=NEVER) as port:
+        yield port
 
 
 async def everything_until_closed(reader: asyncio.StreamReader) -> bytes:
