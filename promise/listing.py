@@ -28,7 +28,6 @@ from promise.listing_services import HomeService, collect_candidates, home_servi
 from promise.network import Network, Node
 from promise.option_values import PromiseRequest
 from promise.plans import Candidate, PlanKey, PlannedShipment, Stock
-from promise.profiles import capacity_left
 from promise.shipment_scoring import Supply, parcels_price
 
 LISTING_KINDS = (*HOME_KINDS, DeliveryKind.CLICK_AND_COLLECT)
@@ -208,7 +207,7 @@ def listing_promises(
     read); `candidates` are the destination's, nearest first; `stock` the ATP of every SKU
     at them, read once for the page; `kinds` the kinds asked, in the order to answer them.
     """
-    supply = Supply(stock, {}, capacity_left(network.daily_capacity, capacity_used or {}))
+    supply = Supply(stock, {}, network.capacity_left(capacity_used or {}))
     homes = {
         kind: home_services(network, request, candidates, supply, kind)
         for kind in kinds

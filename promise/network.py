@@ -143,6 +143,25 @@ class Network:
 
         return self._derive(("sources", store_id, service_code), compute)
 
+    def capacity_left(self, used_today: Mapping[str, int]) -> dict[str, int]:
+        """Orders still open today at the capacity-bound nodes that took some (`used_today`,
+        orders taken per node) or can take none at all.
+
+        A bound node absent has taken none, so its whole capacity, above 0, is left; the
+        filters only ask whether a node has none left (`get(node, 1) <= 0`), so a request
+        builds a figure for the nodes it read, not for every bound node of the network.
+        """
+        left = dict(self._derive("no capacity", self._without_capacity))
+        bound = self.daily_capacity
+        for node, taken in used_today.items():
+            cap = bound.get(node)
+            if cap is not None:
+                left[node] = cap - taken
+        return left
+
+    def _without_capacity(self) -> dict[str, int]:
+        return {node: cap for node, cap in self.daily_capacity.items() if cap <= 0}
+
     def _derive(self, key: object, compute: Callable[[], _T]) -> _T:
         # Benign race: two requests may both compute the same value; either result is right.
         if key not in self._derived:

@@ -135,13 +135,6 @@ def rejects_none(profile: RuleProfile, *, capacity_exhausted: bool) -> bool:
     )
 
 
-def capacity_left(
-    daily_capacity: Mapping[str, int], used_today: Mapping[str, int]
-) -> dict[str, int]:
-    """Orders each capacity-bound node may still take today; nodes without a bound are absent."""
-    return {node: cap - used_today.get(node, 0) for node, cap in daily_capacity.items()}
-
-
 def parse_objective(names: Sequence[str]) -> tuple[Criterion, ...]:
     """Criteria from their names; ValueError naming an unknown or repeated one."""
     seen: list[Criterion] = []

@@ -43,7 +43,6 @@ from promise.inbound import Inbound, with_inbound
 from promise.network import Network
 from promise.option_values import Label, NearbyPoint, Option, PromiseRequest, Shipment
 from promise.partial import short_lines
-from promise.profiles import capacity_left
 from promise.service_sourcing import GREEN_OBJECTIVE
 from promise.shipment_scoring import Supply
 from promise.shortage import ShortLine
@@ -180,9 +179,7 @@ def build_promise(
     country when no service delivers to the destination's zone; when nothing at all can be
     offered, NothingInStock, TooHeavy or DestinationNotServed (see `_refuse_cart`).
     """
-    supply = Supply(
-        stock, inbound or {}, capacity_left(network.daily_capacity, capacity_used or {})
-    )
+    supply = Supply(stock, inbound or {}, network.capacity_left(capacity_used or {}))
     store_id = request.destination.store_id
     if store_id is None:
         check_served(network, request.destination.region, field="input.destination")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from promise.network import NodeType
@@ -10,12 +12,11 @@ from promise.profiles import (
     Filter,
     Filters,
     RuleProfile,
-    capacity_left,
     parse_objective,
     rejection,
     rejects_none,
 )
-from tests.promise.builders import DC_SQF, PART_DIEU, a_dc, a_store
+from tests.promise.builders import CONFLUENCE, DC_SQF, PART_DIEU, a_dc, a_network, a_store
 
 STORE = a_store()
 DC = a_dc()
@@ -64,12 +65,26 @@ def test_max_distance_rejects_a_node_farther_than_allowed() -> None:
 
 
 def test_a_node_whose_daily_capacity_is_used_up_is_rejected() -> None:
-    left = capacity_left({PART_DIEU: 40, DC_SQF: 500}, {PART_DIEU: 40, DC_SQF: 12})
+    network = replace(a_network(), daily_capacity={PART_DIEU: 40, DC_SQF: 500})
+    left = network.capacity_left({PART_DIEU: 40, DC_SQF: 12})
 
     assert left == {PART_DIEU: 0, DC_SQF: 488}
     assert rejection(profile(), STORE, 1.0, capacity_left=left) is Filter.CAPACITY
     assert rejection(profile(), DC, 1.0, capacity_left=left) is None
     assert rejection(profile(require_capacity=False), STORE, 1.0, capacity_left=left) is None
+
+
+def test_capacity_left_names_the_nodes_read_and_those_that_can_take_no_order() -> None:
+    network = replace(
+        a_network(), daily_capacity={PART_DIEU: 40, CONFLUENCE: 0, DC_SQF: 500, "GONE": 3}
+    )
+
+    # DC_SQF took no order today (not read): its 500 are left, which no filter needs to see.
+    left = network.capacity_left({PART_DIEU: 12, "UNBOUND-NODE": 7})
+
+    assert left == {PART_DIEU: 28, CONFLUENCE: 0}
+    assert rejection(profile(), STORE, 1.0, capacity_left=left) is None
+    assert left.get(DC_SQF, 1) > 0
 
 
 def test_the_first_filter_failed_is_the_one_reported() -> None:
