@@ -114,7 +114,10 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The postcode table and the grid of points are built once per process (a few
-        # seconds): before the first request, and before the heap is frozen.
+        # seconds), or read where the server kept it built: before the first request, and
+        # before the heap is frozen.
+        if settings.places_table_dir is not None:
+            places.keep_table_in(settings.places_table_dir)
         places.load()
         # The store's clock is the app's, so that holds lapse on the same time as quotes do.
         stock_rules = load_stock_rules(settings.network_dir, network)

@@ -20,6 +20,7 @@ from stock_cache.errors import StockStoreError
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from gateway.ops.places_table import load_built_apart, table_built_once
     from gateway.ops.slow_clients import server_options
 
     # Workers are separate processes: settings travel to them through the environment.
@@ -50,21 +51,12 @@ def _serve(args: argparse.Namespace) -> int:
         {"log_config": uvicorn_log_config(), "access_log": False} if settings.json_logs else {}
     )
     if args.workers > 1:
-        from gateway.ops import workers
-
-        try:
-            return workers.serve(
-                "gateway.app:create_app_from_env",
-                host=args.host,
-                port=args.port,
-                workers=args.workers,
-                log_level="info",
-                **logging,
-                **server_options(settings),
-            )
-        except workers.PortTakenError as error:
-            print(f"promise-gateway: {error}", file=sys.stderr)
-            return 2
+        # The postcode table built once, by a child, for every worker to read (not each its
+        # own).
+        with table_built_once():
+            return _serve_workers(args, {**logging, **server_options(settings)})
+    # Built by a child all the same: the build's garbage would stay in this process's heap.
+    load_built_apart()
     from gateway.app import create_app
 
     app = create_app(settings)
@@ -77,6 +69,23 @@ def _serve(args: argparse.Namespace) -> int:
         **server_options(settings),
     )
     return 0
+
+
+def _serve_workers(args: argparse.Namespace, options: dict[str, Any]) -> int:
+    from gateway.ops import workers
+
+    try:
+        return workers.serve(
+            "gateway.app:create_app_from_env",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+            **options,
+        )
+    except workers.PortTakenError as error:
+        print(f"promise-gateway: {error}", file=sys.stderr)
+        return 2
 
 
 def _hash_api_key(args: argparse.Namespace) -> int:

@@ -102,6 +102,9 @@ class Settings:
     live_every_seconds: float = 1.0
     live_fallback_seconds: float = 30.0
     max_subscriptions_per_connection: int = 10
+    # Where the built postcode table is kept for this process to read (gateway/ops/
+    # places_table.py); None: the process builds it.
+    places_table_dir: Path | None = None
 
     @property
     def has_configured_keys(self) -> bool:
@@ -214,6 +217,16 @@ def _proxies(env: Mapping[str, str], name: str) -> str:
     return raw
 
 
+def _directory(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_dir():
+        raise SettingsError(f"{name}={raw!r} is not a directory")
+    return path
+
+
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     network_dir = Path(env.get("NETWORK_DIR") or DEFAULT_NETWORK_DIR)
@@ -271,4 +284,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         live_every_seconds=_int(env, "LIVE_EVERY_MS", 1000) / 1000,
         live_fallback_seconds=_int(env, "LIVE_FALLBACK_MS", 30_000) / 1000,
         max_subscriptions_per_connection=_int(env, "MAX_SUBSCRIPTIONS_PER_CONNECTION", 10),
+        places_table_dir=_directory(env, "PLACES_TABLE_DIR"),
     )
