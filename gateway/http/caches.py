@@ -17,6 +17,7 @@ from gateway.admission.api_keys import KEYS_CACHED, KeyRing
 from gateway.fastpath.execution import MEMO_ENTRIES
 from gateway.http.documents import CHECKED_DOCUMENTS, OperationChecks
 from gateway.ops.cache_sizes import CacheSize, CacheSizes, fixed_size
+from gateway.service import destinations
 from gateway.service.nearby import POINTS_REMEMBERED
 from gateway.service.promise_service import PromiseService
 from promise import dates, dispatch, geo
@@ -28,6 +29,7 @@ _POINT_BYTES = 200
 _NEARBY_BYTES = 1_500
 _KEY_BYTES = 400
 _ZONE_BYTES = 2_000
+_POSTCODE_BYTES = 450
 
 
 def _memo(memo: IdentityMemo[Any], bytes_per_entry: int) -> Callable[[], CacheSize]:
@@ -63,6 +65,7 @@ def watch_caches(
     caches.watch("unit_vectors", _lru(geo.unit_vector, _POINT_BYTES))
     caches.watch("time_zones", _lru(dispatch.zone, _ZONE_BYTES))
     caches.watch("regions", _lru(dispatch.national, _ZONE_BYTES))
+    caches.watch("postcodes", _lru(destinations.kept_postcode, _POSTCODE_BYTES))
     caches.watch("api_keys", lambda: fixed_size(keys.cached, KEYS_CACHED, _KEY_BYTES))
 
     def nearby() -> CacheSize:

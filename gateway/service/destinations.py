@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import places
 from carriers.echo import shown
@@ -20,6 +21,10 @@ from promise.geo import GeoPoint
 _COUNTRY = re.compile(r"[A-Z]{2}")
 # Corsica keeps the national holidays; its department names it for delivery zones.
 _CORSICA = frozenset({"2A", "2B"})
+# Postcodes whose destination a process keeps (the table never changes while it runs): a
+# product page resolves its postcode for each of its root fields, and shoppers of one town
+# share a few.
+POSTCODES_KEPT = 4_096
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,7 @@ def at_postcode(country: str, postcode: str, *, field: str) -> Placed:
     """
     code = _checked_country(country, field=f"{field}.country")
     try:
-        return _placed(places.resolve_postcode(code, postcode))
+        return kept_postcode(code, postcode)
     except places.CountryNotServed:
         raise DestinationNotServed(
             f"postcodes of country {code} are not served", field=f"{field}.country", country=code
@@ -65,6 +70,13 @@ def at_postcode(country: str, postcode: str, *, field: str) -> Placed:
         raise InvalidInput(str(error), field=f"{field}.postcode") from None
     except places.UnknownPostcode as error:
         raise UnknownPostcode(str(error), field=f"{field}.postcode") from None
+
+
+@lru_cache(maxsize=POSTCODES_KEPT)
+def kept_postcode(country: str, postcode: str) -> Placed:
+    """The destination of a postcode of `country` (already checked), kept for the process;
+    its errors are not kept, as each names the field of its own request."""
+    return _placed(places.resolve_postcode(country, postcode))
 
 
 def at_point(

@@ -98,3 +98,13 @@ def test_a_point_keeps_its_own_coordinates_and_takes_its_places_calendar() -> No
     )
     assert placed.destination.region == Region("FR", "6AE", "Europe/Paris")
     assert not placed.geocoded
+
+
+def test_a_postcode_resolved_again_is_the_destination_kept_and_a_refusal_is_never_kept() -> None:
+    first = at_postcode("FR", "69003", field=FIELD)
+
+    assert at_postcode(" fr ", "69003", field=FIELD) is first
+    for field in ("input.destination.postcode", "near.postcode"):
+        with pytest.raises(UnknownPostcode) as refused:
+            at_postcode("FR", "69999", field=field)
+        assert refused.value.field == f"{field}.postcode"
