@@ -256,7 +256,10 @@ class StockReads:
             return {}
         asked = tuple(dict.fromkeys(node_ids))
         found: dict[str, tuple[int, dict[str, int]]] = {}
-        if sum(node in net.index for node in asked) == len(net.nodes):
+        # Fewer nodes asked than the network holds cannot be all of them: no count then.
+        if len(asked) >= len(net.nodes) and sum(node in net.index for node in asked) == len(
+            net.nodes
+        ):
             # Every node of the network is asked: reading them gives the total too.
             found = await self._fill(net, asked, channel, dict.fromkeys(unique, "all"), None, ())
         elif self._one_trip:
