@@ -206,6 +206,7 @@ def test_every_headline_is_the_best_option_of_its_one_unit_cart_whatever_the_obj
                 best.order_by,
             )
             assert headline.price_cents == best.price_cents
+            assert headline.distance_km == shipment.distance_km
 
 
 def test_stock_is_read_only_at_the_nodes_the_kinds_asked_may_serve_from() -> None:
