@@ -279,20 +279,31 @@ local function ledger_pending(l, gen)
   return false
 end
 
+-- The captures of BASE_AND_SNAPSHOT by ledger text (false: another text), per call: a read of
+-- many SKUs at the same nodes meets the same few texts again and again.
+local parsed_ledgers = {}
+
 -- ledger_on_hand of an encoded ledger, and ledger_pending: a reader of hundreds of nodes pays
 -- 0.4 us for the common ledger rather than cjson's 0.9 us; any other text (another key
 -- order, numbers cjson writes with an exponent, adjustments) is decoded whole.
+
 local function raw_on_hand(raw, gen)
-  local s, b, g, units, mark, operator = string.match(raw, BASE_AND_SNAPSHOT)
-  if s == nil then
+  local m = parsed_ledgers[raw]
+  if m == nil then
+    local s, b, g, units, mark, operator = string.match(raw, BASE_AND_SNAPSHOT)
+    m = s ~= nil and {tonumber(s), tonumber(b), tonumber(g), tonumber(units), tonumber(mark),
+      tonumber(operator)}
+    parsed_ledgers[raw] = m
+  end
+  if not m then
     local l = ledger_decode(raw)
     return ledger_on_hand(l, gen), ledger_pending(l, gen)
   end
-  local pending = gen ~= nil and tonumber(g) > gen
-  if not pending and watermark_wins(tonumber(mark), tonumber(operator), tonumber(s)) then
-    return tonumber(units), false
+  local pending = gen ~= nil and m[3] > gen
+  if not pending and watermark_wins(m[5], m[6], m[1]) then
+    return m[4], false
   end
-  return tonumber(b), pending
+  return m[2], pending
 end
 
 -- What one caller sees at one node, from the node's raw ledger and reserved units (false for
@@ -317,6 +328,11 @@ end
 
 -- HMGET a chunk at a time: unpack() of thousands of fields would overflow Lua's C stack.
 local function hmget_many(key, fields)
+  if #fields == 0 then
+    return {}
+  elseif #fields <= 1000 then
+    return redis.call('HMGET', key, unpack(fields))
+  end
   local values = {}
   for first = 1, #fields, 1000 do
     local part = redis.call('HMGET', key, unpack(fields, first, math.min(first + 999, #fields)))
