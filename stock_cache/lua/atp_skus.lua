@@ -34,6 +34,12 @@ for s = 0, count - 1 do
     local p = profiles[n]
     atp[n] = (atp_of(ledgers[n], reserved[n], gens[n], p[1], p[2], p[3]))
   end
-  replies[s + 1] = atp_reply(epoch, found, atp, with_inbound, KEYS[k + 5], gens_key)
+  if with_inbound then
+    replies[s + 1] = atp_reply(epoch, found, atp, true, KEYS[k + 5], gens_key)
+  else
+    -- atp_reply without inbound: the epoch, then the levels.
+    table.insert(atp, 1, epoch)
+    replies[s + 1] = append_generations(atp, found, gens_key)
+  end
 end
 return replies
