@@ -268,6 +268,10 @@ end
 local BASE_AND_SNAPSHOT =
   '^{"s":(%-?%d+),"b":(%-?%d+),"g":%[%[(%-?%d+),(%-?%d+),(%-?%d+),([01])%]%]}$'
 
+-- The ledger of a SKU a node's snapshot brought and nothing changed since: BASE_AND_SNAPSHOT
+-- with its sequence, base, watermark and operator flag fixed, read for two captures, not six.
+local SNAPSHOT_ONLY = '^{"s":%-1,"b":0,"g":%[%[(%d+),(%d+),%-1,1%]%]}$'
+
 -- Whether a ledger holds a snapshot entry newer than the generation a reader sees (gen nil:
 -- the newest, so none): a flip of the node may change what the reader sees there without any
 -- write to the SKU. Levels read with no such entry at any node hold through every flip.
@@ -289,14 +293,18 @@ local parsed_ledgers = {}
 local function raw_on_hand(raw, gen)
   local m = parsed_ledgers[raw]
   if m == nil then
-    local s, b, g, units, mark, operator = string.match(raw, BASE_AND_SNAPSHOT)
-    if s ~= nil then
+    local g, units = string.match(raw, SNAPSHOT_ONLY)
+    if g ~= nil then
+      -- No count base (sequence -1, 0 units) and a snapshot entry whose watermark (-1) and
+      -- operator flag (1) make it win: watermark_wins(-1, 1, -1).
+      m = {tonumber(g), true, tonumber(units), 0}
+    else
+      local s, b, mark, operator
+      s, b, g, units, mark, operator = string.match(raw, BASE_AND_SNAPSHOT)
       -- The snapshot entry's generation, whether it beats the count base (whatever the
       -- reader's generation), then the units each side gives.
-      m = {tonumber(g), watermark_wins(tonumber(mark), tonumber(operator), tonumber(s)),
-        tonumber(units), tonumber(b)}
-    else
-      m = false
+      m = s ~= nil and {tonumber(g), watermark_wins(tonumber(mark), tonumber(operator),
+        tonumber(s)), tonumber(units), tonumber(b)}
     end
     parsed_ledgers[raw] = m
   end
