@@ -211,7 +211,14 @@ def listing_promises(
     read); `candidates` are the destination's, nearest first; `stock` the ATP of every SKU
     at them, read once for the page; `kinds` the kinds asked, in the order to answer them.
     """
-    supply = Supply(stock, {}, capacity_left(network.daily_capacity, capacity_used or {}))
+    # Capacity filters only the candidates (home_services): the other bound nodes of the
+    # network are left out, so that a page does not go through all of them.
+    bound: dict[str, int] = {}
+    for candidate in candidates:
+        cap = network.daily_capacity.get(candidate.node_id)
+        if cap is not None:
+            bound[candidate.node_id] = cap
+    supply = Supply(stock, {}, capacity_left(bound, capacity_used or {}))
     homes = {
         kind: home_services(network, request, candidates, supply, kind)
         for kind in kinds
