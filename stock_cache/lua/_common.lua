@@ -255,14 +255,6 @@ local function ledger_fold(l)
   l.s, l.a, l.f = upto, a, f
 end
 
--- Units held back: whole units, or basis points of on hand rounded up.
-local function safety(on_hand, units, share_bp)
-  if share_bp > 0 then
-    return math.max(0, math.floor((on_hand * share_bp + 9999) / 10000))
-  end
-  return units
-end
-
 -- Most ledgers hold a count base and one snapshot entry, nothing else, as ledger_put writes
 -- them (cjson puts the keys in this order): read by a pattern, not decoded into tables.
 local BASE_AND_SNAPSHOT =
@@ -328,7 +320,13 @@ local function atp_of(raw_ledger, raw_reserved, gen, units, share_bp, cap)
   if raw_ledger then
     on_hand, pending = raw_on_hand(raw_ledger, gen)
   end
-  local left = math.max(0, on_hand - safety(on_hand, units, share_bp) - (tonumber(raw_reserved) or 0))
+  -- Units held back: whole units, or basis points of on hand rounded up.
+  local kept = units
+  if share_bp > 0 then
+    kept = math.max(0, math.floor((on_hand * share_bp + 9999) / 10000))
+  end
+  local left = on_hand - kept - (raw_reserved and tonumber(raw_reserved) or 0)
+  if left < 0 then left = 0 end
   if cap >= 0 and cap < left then return cap, pending end
   return left, pending
 end
