@@ -136,6 +136,10 @@ class Judge:
         values, likely, distance = self.rate(parts)
         return (values, likely, distance, ties(shipments))
 
+    def pick(self, every: tuple[float, ...]) -> tuple[float, ...]:
+        """The objective's values out of every criterion's (in `Criterion` order)."""
+        return self._pick(every)
+
     def rate(self, parts: Sequence[Part]) -> Rating:
         """Values, likely day and distance of a plan from its shipments' parts, in plan order.
 

@@ -20,14 +20,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from carriers.services import CarrierService, DeliveryKind
-from promise.cart import CartLine
 from promise.dates import Timing, collect_in_store
 from promise.delivery_kinds import HOME_KINDS
 from promise.explain import ReasonCode
-from promise.listing_services import HomeService, collect_candidates, home_services
+from promise.listing_services import (
+    HomeService,
+    NodeTerms,
+    UnitRank,
+    collect_candidates,
+    home_services,
+)
 from promise.network import Network, Node
 from promise.option_values import PromiseRequest
-from promise.plans import Candidate, PlanKey, PlannedShipment, Stock
+from promise.plans import Candidate, Stock
 from promise.shipment_scoring import Supply, parcels_price
 
 LISTING_KINDS = (*HOME_KINDS, DeliveryKind.CLICK_AND_COLLECT)
@@ -74,7 +79,6 @@ def _home_headline(
     network: Network, prepared: Sequence[HomeService], sku: str, stock: Stock
 ) -> tuple[Headline | None, ReasonCode]:
     """The best service's best node for one unit of `sku`, or why there is none."""
-    line = (CartLine(sku, 1),)
     held = stock.get(sku, {})
     grams = network.skus[sku].weight_grams
     best: tuple[tuple[date, date, int], Headline] | None = None
@@ -91,7 +95,7 @@ def _home_headline(
             continue
         holders = 0
         lowest: tuple[float, ...] | None = None
-        group: list[Candidate] = []
+        group: list[tuple[Candidate, NodeTerms]] = []
         for candidate in service.kept:
             if held.get(candidate.node_id, 0) < 1:
                 continue
@@ -101,37 +105,36 @@ def _home_headline(
                 continue
             prefix = terms.prefix
             if lowest is None or prefix < lowest:
-                lowest, group = prefix, [candidate]
+                lowest, group = prefix, [(candidate, terms)]
             elif prefix == lowest:
-                group.append(candidate)
+                group.append((candidate, terms))
         if not group:
             reasons.add(ReasonCode.NO_DELIVERY_DAY if holders else ReasonCode.NOT_IN_STOCK)
             continue
         price = parcels_price(service.service, (grams,))
-        chosen: tuple[PlanKey, Candidate] | None = None
-        for candidate in group:
-            key = service.unit_key(candidate, line, grams, price)
-            if chosen is None or key < chosen[0]:
-                chosen = (key, candidate)
+        chosen: tuple[UnitRank, Candidate, NodeTerms] | None = None
+        for candidate, terms in group:
+            rank = service.unit_rank(candidate, terms, grams, price, held[candidate.node_id])
+            if chosen is None or rank < chosen[0]:
+                chosen = (rank, candidate, terms)
         assert chosen is not None
-        best_node = chosen[1]
-        planned = PlannedShipment(best_node.node_id, best_node.distance_km, line)
-        shipment = service.scorer.shipment(planned)
-        assert shipment is not None  # the judge scored it
-        timing = shipment.timing
+        _, best_node, terms = chosen
+        # The shipment `ShipmentScorer.shipment` would make of the unit: one parcel of `grams`
+        # from the shelves (a listing reads no inbound stock), priced without handling.
+        timing = terms.timing
         headline = Headline(
             service.service.kind,
             service.service.code,
-            shipment.node_id,
-            shipment.distance_km,
+            best_node.node_id,
+            service.headline_km(best_node),
             timing.promised,
             timing.likely,
             timing.order_by,
-            shipment.price_cents,
+            price,
         )
-        rank = (headline.promised, headline.likely, headline.price_cents)
-        if best is None or rank < best[0]:
-            best = (rank, headline)
+        order = (headline.promised, headline.likely, headline.price_cents)
+        if best is None or order < best[0]:
+            best = (order, headline)
     if best is not None:
         return best[1], ReasonCode.NOT_IN_STOCK
     if not considered:

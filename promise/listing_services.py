@@ -14,26 +14,43 @@ from dataclasses import dataclass
 
 from carriers.regions import country_region
 from carriers.services import CarrierService, DeliveryKind
-from promise.cart import CartLine
 from promise.dates import Timing
 from promise.delivery_kinds import service_timer
 from promise.judge import Judge, ShipmentParts
 from promise.network import Capability, Network, Node
 from promise.option_values import PromiseRequest
-from promise.plans import Candidate, PlanKey, PlannedShipment, ShipmentScore, Stock
+from promise.plans import Candidate, PlannedShipment, ShipmentScore, Stock
 from promise.profiles import Criterion, rejection, rejects_none
+from promise.rounding import round_to
 from promise.shipment_scoring import ShipmentScorer, Supply, co2e_grams
 
 
 @dataclass(frozen=True, slots=True)
 class NodeTerms:
-    """What a kept node gives every unit it ships by one service: its dates, its km on the
-    sphere (CO2e), its handling cost, and its leading node-only objective values."""
+    """What a kept node gives every unit it ships by one service: its dates, its leading
+    node-only objective values, and the parts of `Judge.rate`'s values that depend on the node
+    alone (days, likely day, km rounded, priority), so a SKU's key costs a few operations."""
 
     timing: Timing
-    sphere_km: float
-    handling_cents: int
     prefix: tuple[float, ...]
+    # Days to the promised date (float, as `Judge.rate` gives it) and the likely day's ordinal.
+    days: float
+    likely: int
+    # Km on the sphere for CO2e (0 for no transport leg), and the handling cost.
+    co2e_km: float
+    handling_cents: int
+    # The candidate's km rounded as `Judge.rate` rounds it: to 1 decimal for DISTANCE, to 3
+    # for the tie-break.
+    km_value: float
+    km_tie: float
+    priority_value: float
+    # A store: a unit taken from it may count for STOCK_DEPTH.
+    store: bool
+
+
+UnitRank = tuple[tuple[float, ...], int, float, str]
+"""`Judge.key` of one unit's single-shipment plan, the same SKU's line being every plan's:
+objective values, likely day, distance, node."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,24 +64,42 @@ class HomeService:
     # Per kept node its terms (None: no date from it). A SKU scores only its holders that
     # tie on the least leading values.
     terms: dict[str, NodeTerms | None]
+    # Whether the objective reads CO2e (else a unit's is not worked out).
+    weighs_co2e: bool
 
-    def unit_key(
-        self, candidate: Candidate, line: tuple[CartLine, ...], grams: int, price_cents: int
-    ) -> PlanKey:
+    def unit_rank(
+        self, candidate: Candidate, terms: NodeTerms, grams: int, price_cents: int, atp: int
+    ) -> UnitRank:
         """`Judge.key` of one parcel of `grams` (priced `price_cents`, `parcels_price`) from a
-        kept node with terms, scored as `ShipmentScorer` scores it, from the node's terms."""
-        terms = self.terms[candidate.node_id]
-        assert terms is not None
-        km = terms.sphere_km if candidate.distance_km > 0 else 0.0
-        score = ShipmentScore(
-            terms.timing.promised,
-            terms.timing.likely,
-            price_cents + terms.handling_cents,
-            co2e_grams(self.service, grams, km, 1),
+        kept node holding `atp` units, as `ShipmentScorer` and `ShipmentParts` score it, with
+        the same arithmetic, from the node's terms: the nodes and lines last (the line is the
+        same for every node of a SKU, so the node alone orders them)."""
+        co2e = 0.0
+        if self.weighs_co2e:
+            co2e = round_to(co2e_grams(self.service, grams, terms.co2e_km, 1), 1)
+        depth = 0
+        if terms.store:
+            # ShipmentParts._depth of one unit: taken from the last `keep` units.
+            depth = min(1, max(0, self.judge.parts.keep - (atp - 1)))
+        every = (
+            1.0,
+            terms.days,
+            float(price_cents + terms.handling_cents),
+            co2e,
+            terms.km_value,
+            terms.priority_value,
+            float(depth),
         )
-        planned = PlannedShipment(candidate.node_id, candidate.distance_km, line)
-        values, likely, distance = self.judge.rate([self.judge.parts.of(planned, score)])
-        return (values, likely, distance, ((candidate.node_id, line),))
+        return (self.judge.pick(every), terms.likely, terms.km_tie, candidate.node_id)
+
+    def headline_km(self, candidate: Candidate) -> float:
+        """The km a shipment from the candidate shows: the geodesic's, to 1 decimal (0 for no
+        transport leg), as `ShipmentScorer.shipment` gives it."""
+        if candidate.distance_km <= 0:
+            return 0.0
+        scorer = self.scorer
+        node = scorer.network.nodes[candidate.node_id]
+        return round(scorer.supply.distances.geodesic_km(node, scorer.point), 1)
 
 
 # Criteria whose value for one unit from one node depends on the node only.
@@ -98,6 +133,7 @@ def _terms(
         leading += 1
     profile = request.profile
     point = request.destination.point
+    parts = judge.parts
     found: dict[str, NodeTerms | None] = {}
     for candidate in kept:
         timing = scorer.from_shelves(candidate)
@@ -106,12 +142,19 @@ def _terms(
             continue
         node = network.nodes[candidate.node_id]
         probe = PlannedShipment(candidate.node_id, candidate.distance_km, ())
-        part = judge.parts.of(probe, ShipmentScore(timing.promised, timing.likely, 0, 0.0))
+        part = parts.of(probe, ShipmentScore(timing.promised, timing.likely, 0, 0.0))
+        km = candidate.distance_km
         found[candidate.node_id] = NodeTerms(
             timing,
-            supply.distances.sphere_km(node, point),
-            profile.handling(node) if profile.handling_cents else 0,
             judge.rate([part])[0][:leading],
+            float(part[0]),
+            part[1],
+            supply.distances.sphere_km(node, point) if km > 0 else 0.0,
+            profile.handling(node) if profile.handling_cents else 0,
+            round_to(km, 1),
+            round_to(km, 3),
+            float(-part[5]),
+            candidate.node_id in parts.stores,
         )
     return found
 
@@ -243,5 +286,6 @@ def home_services(
         )
         judge = _judge(network, request, scorer, supply.stock)
         terms = _terms(network, request, supply, scorer, judge, kept)
-        prepared.append(HomeService(service, kept, scorer, judge, terms))
+        weighs = Criterion.CO2E in judge.objective
+        prepared.append(HomeService(service, kept, scorer, judge, terms, weighs))
     return prepared

@@ -11,13 +11,35 @@
 local per_sku = 6
 local count = (#KEYS - 1) / per_sku
 local gens_key, epoch = generations_source(KEYS[#KEYS], ARGV[3])
+local with_inbound = ARGV[2] == '1'
 local replies = {}
+-- A block's nodes, rules and generations, laid out once for every SKU read at it.
+local laid_out = {}
 local block = ''
 for s = 0, count - 1 do
   local k = s * per_sku
   if ARGV[4 + s] ~= '' then block = ARGV[4 + s] end
+  local found = laid_out[block]
+  if found == nil then
+    found = {nodes = {}, profiles = {}, gens = {}}
+    add_block(found, block, gens_key)
+    laid_out[block] = found
+  end
   sweep_sku(KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 6], ARGV[1])
-  local found, atp = available_block(KEYS[k + 1], KEYS[k + 2], gens_key, block)
-  replies[s + 1] = atp_reply(epoch, found, atp, ARGV[2] == '1', KEYS[k + 5], gens_key)
+  local nodes, profiles, gens = found.nodes, found.profiles, found.gens
+  local ledgers = hash_values(KEYS[k + 1], nodes)
+  local reserved = hash_values(KEYS[k + 2], nodes)
+  local atp = {}
+  for n = 1, #nodes do
+    local p = profiles[n]
+    atp[n] = (atp_of(ledgers[n], reserved[n], gens[n], p[1], p[2], p[3]))
+  end
+  if with_inbound then
+    replies[s + 1] = atp_reply(epoch, found, atp, true, KEYS[k + 5], gens_key)
+  else
+    -- atp_reply without inbound: the epoch, then the levels.
+    table.insert(atp, 1, epoch)
+    replies[s + 1] = append_generations(atp, found, gens_key)
+  end
 end
 return replies

@@ -206,6 +206,7 @@ def test_every_headline_is_the_best_option_of_its_one_unit_cart_whatever_the_obj
                 best.order_by,
             )
             assert headline.price_cents == best.price_cents
+            assert headline.distance_km == shipment.distance_km
 
 
 def test_stock_is_read_only_at_the_nodes_the_kinds_asked_may_serve_from() -> None:
@@ -225,3 +226,55 @@ def test_stock_is_read_only_at_the_nodes_the_kinds_asked_may_serve_from() -> Non
     assert CONFLUENCE in collect
     assert RIVOLI not in collect
     assert set(same_day) <= {c.node_id for c in candidates}
+
+
+def test_a_store_that_took_its_orders_for_the_day_gives_no_headline_as_its_cart_gets_none() -> None:
+    # Part-Dieu took its 40 orders of the day; Villefranche has room left.
+    network = dataclasses.replace(
+        a_network(), daily_capacity={PART_DIEU: 40, VILLEFRANCHE_STORE: 40}
+    )
+    used = {PART_DIEU: 40, VILLEFRANCHE_STORE: 3}
+    candidates = CandidateFinder(network).around(HOME_LYON_BROTTEAUX)
+    stores_first = RuleProfile(
+        objective=(Criterion.DISTANCE, Criterion.COST), handling_cents={NodeType.STORE: 150}
+    )
+    page = PromiseRequest(
+        (CartLine(OAK_TABLE, 1),),
+        Destination(HOME_LYON_BROTTEAUX),
+        TUESDAY_MORNING,
+        profile=stores_first,
+    )
+
+    answers = listing_promises(
+        network, page, list(EVERYWHERE), candidates, EVERYWHERE, kinds=HOME, capacity_used=used
+    )
+
+    assert PART_DIEU not in {h.node_id for a in answers for h in a.headlines}
+    for answer in answers:
+        by_kind = {headline.kind: headline for headline in answer.headlines}
+        for kind in HOME:
+            request = dataclasses.replace(
+                page,
+                cart=(CartLine(answer.sku, 1),),
+                kinds=frozenset({kind}),
+                nudge=False,
+                explain=False,
+            )
+            try:
+                options = build_options(
+                    network, request, candidates, EVERYWHERE, capacity_used=used
+                )
+            except (DestinationNotServed, NothingInStock, TooHeavy):
+                options = []
+            headline = by_kind.get(kind)
+            if not options:
+                assert headline is None, (answer.sku, kind)
+                continue
+            best = min(options, key=lambda o: (o.promised, o.likely, o.price_cents))
+            assert headline is not None, (answer.sku, kind)
+            [shipment] = best.shipments
+            assert (headline.node_id, headline.promised, headline.price_cents) == (
+                shipment.node_id,
+                best.promised,
+                best.price_cents,
+            ), (answer.sku, kind)

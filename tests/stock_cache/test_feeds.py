@@ -10,6 +10,7 @@ from stock_cache.base import EventKind, FeedResult, FeedStatus, Inbound, NodeSto
 from tests.stock_cache.support import (
     CHAIR,
     LYON,
+    MARSEILLE,
     PARIS,
     SOFA,
     STOREFRONT,
@@ -183,6 +184,33 @@ class TestSnapshots:
         allocation = await store.get_allocation(STOREFRONT, outcome.allocation.id)
         assert allocation is not None
         assert allocation.lines == outcome.allocation.lines
+
+    async def test_one_read_of_many_skus_sees_each_ledger_as_its_feeds_left_it(
+        self, store: StockStore
+    ) -> None:
+        # At Lyon an operator's levels alone, at Marseille a snapshot alone, at Paris a
+        # snapshot then later deltas and a late snapshot under them: one read of every SKU at
+        # the three, the same ledgers met twice.
+        await store.set_levels(LYON, {TABLE: 5, CHAIR: 5, SOFA: 7})
+        await store.replace_node_stock(MARSEILLE, [{TABLE: 6, SOFA: 2}], watermark=10)
+        await store.replace_node_stock(PARIS, [{TABLE: 3, CHAIR: 5}], watermark=10)
+        await store.apply_events(
+            [
+                event("paris-adj-12", 12, ADJ, 2, node=PARIS, sku=CHAIR),
+                event("paris-count-14", 14, COUNT, 9, node=PARIS, sku=SOFA),
+            ]
+        )
+        await store.replace_node_stock(PARIS, [{TABLE: 4, CHAIR: 1, SOFA: 1}], watermark=11)
+
+        levels = await store.atp([TABLE, CHAIR, SOFA, TABLE], [LYON, PARIS, MARSEILLE])
+
+        # Paris keeps 2 units of all but chairs; the late snapshot's levels stand under the
+        # deltas newer than its watermark (the chairs' adjustment, the sofas' count).
+        assert levels == {
+            TABLE: {LYON: 5, PARIS: 4 - 2, MARSEILLE: 6},
+            CHAIR: {LYON: 5, PARIS: 1 + 2, MARSEILLE: 0},
+            SOFA: {LYON: 7, PARIS: 9 - 2, MARSEILLE: 2},
+        }
 
     async def test_a_snapshot_with_a_bad_level_changes_nothing(self, store: StockStore) -> None:
         await store.replace_node_stock(LYON, [{TABLE: 10}], watermark=1)
