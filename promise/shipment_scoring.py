@@ -9,7 +9,6 @@ as the parcels its service's load packs it into (`packing`), each priced and dro
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -122,11 +121,19 @@ def fewest_parcels(network: Network, cart: Sequence[CartLine], by: Iterable[Carr
         per_shipment = max(per_shipment, service.parcels_per_shipment)
     if largest <= 0:
         return 1
-    units: Counter[int] = Counter()
-    for line in cart:
-        units[network.skus[line.sku].weight_grams] += line.quantity
+    units = _units_by_weight(network, cart)
     parcels = max(1, fewest_parcels_for(units, largest))
     return -(-parcels // per_shipment)
+
+
+def _units_by_weight(network: Network, lines: Sequence[CartLine]) -> dict[int, int]:
+    """How many units of the lines weigh each weight (grams -> units)."""
+    skus = network.skus
+    units: dict[int, int] = {}
+    for line in lines:
+        grams = skus[line.sku].weight_grams
+        units[grams] = units.get(grams, 0) + line.quantity
+    return units
 
 
 def co2e_grams(service: CarrierService, weight: int, km: float, parcels: int = 1) -> float:
@@ -188,7 +195,12 @@ class ShipmentScorer:
         self._scores: dict[
             tuple[str, float, tuple[int, ...], datetime | None], ShipmentScore | None
         ] = {}
-        self._packed: dict[tuple[str, tuple[CartLine, ...]], tuple[int, ...]] = {}
+        # Parcels by load and units by weight: what packing depends on, hashed as ints
+        # rather than as the lines (a dataclass hash each, run interpreted).
+        self._packed: dict[tuple[int, tuple[tuple[int, int], ...]], tuple[int, ...]] = {}
+        # Prices by service and parcels: a shipment of the same weight from another node
+        # costs the same, without calling the carrier's price again.
+        self._prices: dict[tuple[str, tuple[int, ...]], int] = {}
 
     def __call__(self, planned: PlannedShipment) -> ShipmentScore | None:
         # The search asks this tens of times a request: the common lookups are inlined.
@@ -211,11 +223,18 @@ class ShipmentScorer:
             found = ShipmentScore(
                 timing.promised,
                 timing.likely,
-                parcels_price(service, parcels) + handling,
+                self._price(service, parcels) + handling,
                 co2e_grams(service, sum(parcels), km, len(parcels)),
             )
         self._scores[key] = found
         return found
+
+    def _price(self, service: CarrierService, parcels: tuple[int, ...]) -> int:
+        key = (service.code, parcels)
+        price = self._prices.get(key)
+        if price is None:
+            price = self._prices[key] = parcels_price(service, parcels)
+        return price
 
     def _sphere(self, node: Node) -> float:
         km = self._sphere_km.get(node.id)
@@ -282,13 +301,12 @@ class ShipmentScorer:
         limit = service.max_parcel_grams
         if limit is None or weight + service.packaging_grams <= limit:
             return (weight,)
-        key = (service.code, planned.lines)
+        load = limit - service.packaging_grams
+        units = _units_by_weight(self.network, planned.lines)
+        key = (load, tuple(sorted(units.items())))
         parcels = self._packed.get(key)
         if parcels is None:
-            units: Counter[int] = Counter()
-            for line in planned.lines:
-                units[self.network.skus[line.sku].weight_grams] += line.quantity
-            parcels = self._packed[key] = packed(units, limit - service.packaging_grams)
+            parcels = self._packed[key] = packed(units, load)
         most = service.parcels_per_shipment
         if most is not None and len(parcels) > most:
             self.failures.too_heavy = True

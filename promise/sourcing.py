@@ -63,6 +63,7 @@ from promise.search_limits import (
     NODES_PER_LINE,
     PLANS_TRACED,
 )
+from promise.split_bound import splits_lose
 
 __all__ = [
     "BEAM_WIDTH",
@@ -116,6 +117,10 @@ def search_plans(
     problem = problem_for(judge, cart, candidates, stock)
     search = Search(problem, judge, max_shipments, least_shipments=least_shipments)
     search.singles()
+    if not trace and splits_lose(search):
+        # The same best plan; only a trace would list the splits the search would have seen.
+        best, compared = search.result(trace=False)
+        return SearchResult(best, compared, exact=True)
     exact = False
     if len(problem.cart) <= EXACT_MAX_LINES and problem.holders <= EXACT_MAX_NODES:
         exact = search.exact()

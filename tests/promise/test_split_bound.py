@@ -1,0 +1,93 @@
+"""A single-node plan known to beat every split ends the search with the plan it would find.
+
+When the incumbent ships one parcel and the criteria ranked before the parcel count are
+bounded, line by line, at or above its values, no split can rank before it
+(`promise.split_bound`). Searches that trace their plans still search the splits, so the
+traced search is the one without the shortcut, and the two must agree.
+"""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from promise.cart import CartLine
+from promise.profiles import Criterion
+from promise.sourcing import Stock, search_plans
+from tests.budget import budget
+from tests.promise.search_support import CRITERIA, Place, candidates, judge, random_world
+from tests.promise.test_search_shortcuts import dense_stock
+
+
+@settings(max_examples=budget(300), deadline=None)
+@given(seed=st.integers(0, 2**32), dense=st.booleans())
+def test_the_untraced_search_finds_the_plan_the_traced_one_finds(seed: int, dense: bool) -> None:
+    rnd = random.Random(seed)
+    cart, world, drawn = random_world(seed, lines=rnd.randint(1, 14), nodes=rnd.randint(1, 20))
+    stock: Stock = dense_stock(rnd, cart, sorted(world)) if dense else drawn
+    objective = tuple(rnd.sample(CRITERIA, rnd.randint(1, len(CRITERIA))))
+    cap = rnd.randint(1, 4)
+
+    def best(*, trace: bool) -> object:
+        found = search_plans(
+            cart,
+            candidates(world),
+            stock,
+            judge(world, objective, stock),
+            max_shipments=cap,
+            trace=trace,
+        ).best
+        return None if found is None else (found.plan, found.values)
+
+    assert best(trace=False) == best(trace=True)
+
+
+WORLD = {
+    "LYON-PART-DIEU": Place("LYON-PART-DIEU", 1.2, days=0, store=True),
+    "DC-SAINT-PRIEST": Place("DC-SAINT-PRIEST", 14.0, days=1),
+    "DC-BONNEUIL": Place("DC-BONNEUIL", 390.0, days=2),
+}
+CART = (CartLine("OAK-TABLE-120", 1), CartLine("BRASS-LAMP-E27", 1))
+
+
+def test_when_the_earliest_day_is_the_single_nodes_no_split_is_scored() -> None:
+    # The store holds the lamp, for today; the table is only at the DCs, the nearest a day
+    # away, and it holds the lamp too: no split can come before its one parcel.
+    stock = {
+        "OAK-TABLE-120": {"DC-SAINT-PRIEST": 2, "DC-BONNEUIL": 5},
+        "BRASS-LAMP-E27": {"LYON-PART-DIEU": 3, "DC-SAINT-PRIEST": 1},
+    }
+    objective = (Criterion.DELIVERY_DATE, Criterion.FEWEST_SHIPMENTS, Criterion.COST)
+    the_judge = judge(WORLD, objective, stock)
+
+    result = search_plans(CART, candidates(WORLD), stock, the_judge, max_shipments=3, trace=False)
+
+    assert result.best is not None
+    assert [s.node_id for s in result.best.plan.shipments] == ["DC-SAINT-PRIEST"]
+    assert result.best.values[1:] == (1.0, 610.0)  # one parcel of 3 kg
+    assert the_judge.evaluations == 1  # the single-node plan alone was rated
+
+
+def test_when_a_split_may_come_sooner_it_is_searched() -> None:
+    # Only the far DC holds both; the near one has the table, the store the lamp: the split
+    # comes a day sooner and wins.
+    stock = {
+        "OAK-TABLE-120": {"DC-SAINT-PRIEST": 2, "DC-BONNEUIL": 5},
+        "BRASS-LAMP-E27": {"LYON-PART-DIEU": 3, "DC-BONNEUIL": 1},
+    }
+    objective = (Criterion.DELIVERY_DATE, Criterion.FEWEST_SHIPMENTS, Criterion.COST)
+
+    result = search_plans(
+        CART,
+        candidates(WORLD),
+        stock,
+        judge(WORLD, objective, stock),
+        max_shipments=3,
+        trace=False,
+    )
+
+    assert result.best is not None
+    assert [s.node_id for s in result.best.plan.shipments] == ["LYON-PART-DIEU", "DC-SAINT-PRIEST"]
+    assert result.best.values[1:] == (2.0, 1100.0)  # two of 1.5 kg
