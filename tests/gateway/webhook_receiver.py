@@ -65,8 +65,8 @@ def _handler(received: Received) -> type[BaseHTTPRequestHandler]:
 def receiver(received: Received) -> Iterator[str]:
     """Serve `received` on a free loopback port; yields its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(received))
-    # The thread looks for shutdown() this often: at the default half second, every test
-    # with a receiver would wait that long for it to stop.
+    # The thread looks for shutdown() this often: at the library's default interval, every
+    # test with a receiver would wait most of it for the receiver to stop.
     serving = functools.partial(server.serve_forever, poll_interval=SHUTDOWN_POLL_SECONDS)
     thread = threading.Thread(target=serving, daemon=True)
     thread.start()
