@@ -63,8 +63,8 @@ async def served_by_uvicorn(
 
 async def _stop(server: uvicorn.Server) -> None:
     """What Server.shutdown does, less its fixed pause (paid by every test that serves): stop
-    listening, ask each connection to close, wait until all have and
-    their tasks are done, then run the app's lifespan shutdown."""
+    listening, ask each connection to close, wait until all have and their tasks are done,
+    then run the app's lifespan shutdown."""
     for listening in server.servers:
         listening.close()
     for connection in list(server.server_state.connections):
