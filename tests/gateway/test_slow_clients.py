@@ -19,9 +19,9 @@ from gateway.ops.settings import Settings
 from gateway.ops.slow_clients import guarded_protocol, server_options
 from tests.gateway.http_support import served_by_uvicorn
 
-# Short, so that the tests that wait for them wait little; long beside a loop's turn, so that
-# a request sent in one write is read before its headers' time is up.
-TIMEOUT_SECONDS = 0.25
+# Short, so that the tests that wait for them wait little; long beside a loaded machine's
+# pauses, so that a request sent in one write is read before its headers' time is up.
+TIMEOUT_SECONDS = 0.5
 # Far beyond the timeouts: only a connection the server never closes reaches it.
 NEVER = 30.0
 MAX_CONNECTIONS = 3
