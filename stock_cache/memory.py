@@ -38,6 +38,7 @@ from stock_cache.errors import (
     QuoteAlreadyCommitted,
 )
 from stock_cache.memory_levels import Deadlines, MemoryLevels
+from stock_cache.publication_memory import MemoryChannelFeed
 from stock_cache.rules import StockRules
 
 _FINISHED = (AllocationStatus.RELEASED, AllocationStatus.EXPIRED, AllocationStatus.FULFILLED)
@@ -107,6 +108,9 @@ class MemoryStore(MemoryLevels):
         self._quotes: dict[tuple[str, str], str] = {}
         # Holder -> {allocation id: units} of its HELD allocations (see HoldLimit).
         self._held_by: dict[str, dict[str, int]] = {}
+        # Its channel feed, once asked for (publishing_store.channel_feed): held here, so that
+        # the two go together; a table beside them would keep both for ever.
+        self.channel_feed: MemoryChannelFeed | None = None
 
     async def reserve(self, request: ReserveRequest) -> ReserveOutcome:
         units = units_of(request)

@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import uuid
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -66,9 +65,6 @@ _MOVING = frozenset(
         AllocationStatus.EXPIRED,
     }
 )
-_MEMORY_FEEDS: weakref.WeakKeyDictionary[MemoryStore, MemoryChannelFeed] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def can_publish(store: StockStore) -> bool:
@@ -79,10 +75,9 @@ def can_publish(store: StockStore) -> bool:
 def channel_feed(store: StockStore) -> ChannelFeed:
     """The channel feed beside a store that `store_from_url` opened (one per embedded store)."""
     if isinstance(store, MemoryStore):
-        found = _MEMORY_FEEDS.get(store)
-        if found is None:
-            found = _MEMORY_FEEDS[store] = MemoryChannelFeed(store)
-        return found
+        if store.channel_feed is None:
+            store.channel_feed = MemoryChannelFeed(store)
+        return store.channel_feed
     if isinstance(store, RedisStore):
         # The store's own client and key prefix: one pool, one namespace.
         prefix = store._keys._prefix

@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportConnectionFailed, TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
@@ -38,7 +37,7 @@ from tests.gateway.conftest import (
     production_settings,
 )
 from tests.gateway.graphql_client import JSON, GraphQLClient, line
-from tests.redis_server import free_port
+from tests.gateway.http_support import served_by_uvicorn
 from tests.stock_cache.support import FakeClock
 
 PUSH_TIMEOUT_SECONDS = 10.0
@@ -123,20 +122,9 @@ async def served(clock: FakeClock) -> AsyncIterator[Served]:
         publish_every_seconds=0.02,
     )
     app = create_app(settings, clock=clock, files=demo_files())
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(START_TIMEOUT_SECONDS):
-        # uvicorn says it listens by a flag only, no event to await.
-        while not server.started:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-    try:
+    options = {"lifespan": "on"}
+    async with served_by_uvicorn(app, options=options, bound=START_TIMEOUT_SECONDS) as port:
         yield Served(app, port, clock)
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture

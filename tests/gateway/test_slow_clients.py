@@ -1,5 +1,5 @@
 """Slow clients lose their connection: real sockets on loopback against a real uvicorn server
-running the gateway, with the read timeouts injected short (0.5 s) so that the tests run fast.
+running the gateway, with the read timeouts injected short so that the tests run fast.
 
 Each test asserts what the server did (answered 408 and closed, or closed), never how long it
 took; every read is bounded far beyond the timeouts, so a connection left open fails the
@@ -19,6 +19,8 @@ from gateway.ops.settings import Settings
 from gateway.ops.slow_clients import guarded_protocol, server_options
 from tests.gateway.http_support import served_by_uvicorn
 
+# Short, so that the tests that wait for them wait little; long beside a loaded machine's
+# pauses, so that a request sent in one write is read before its headers' time is up.
 TIMEOUT_SECONDS = 0.5
 # Far beyond the timeouts: only a connection the server never closes reaches it.
 NEVER = 30.0
@@ -26,18 +28,30 @@ MAX_CONNECTIONS = 3
 HEADERS = b"POST /graphql HTTP/1.1\r\nhost: gateway.test\r\naccept: application/json\r\n"
 
 
-@pytest.fixture
-async def port() -> AsyncIterator[int]:
+async def served(*, read_seconds: float) -> AsyncIterator[int]:
     """A gateway served by uvicorn on a loopback port of its own, stopped at the end."""
     settings = Settings(
         dev_mode=True,
-        header_timeout_seconds=TIMEOUT_SECONDS,
-        body_timeout_seconds=TIMEOUT_SECONDS,
+        header_timeout_seconds=read_seconds,
+        body_timeout_seconds=read_seconds,
         max_connections=MAX_CONNECTIONS,
     )
     options = server_options(settings)
-    options["http"] = guarded_protocol(header_timeout=TIMEOUT_SECONDS, body_timeout=TIMEOUT_SECONDS)
+    options["http"] = guarded_protocol(header_timeout=read_seconds, body_timeout=read_seconds)
     async with served_by_uvicorn(create_app(settings), options=options, bound=NEVER) as port:
+        yield port
+
+
+@pytest.fixture
+async def port() -> AsyncIterator[int]:
+    async for port in served(read_seconds=TIMEOUT_SECONDS):
+        yield port
+
+
+@pytest.fixture
+async def patient_port() -> AsyncIterator[int]:
+    """The same server with timeouts no test reaches: what it shows holds whatever the pace."""
+    async for port in served(read_seconds=NEVER):
         yield port
 
 
@@ -113,7 +127,10 @@ async def test_a_kept_alive_connection_gets_the_timeout_again_for_its_next_reque
     assert b"HTTP/1.1 408 " in rest
 
 
-async def test_beyond_the_cap_of_connections_a_request_is_answered_503(port: int) -> None:
+async def test_beyond_the_cap_of_connections_a_request_is_answered_503(
+    patient_port: int,
+) -> None:
+    port = patient_port
     async with contextlib.AsyncExitStack() as stack:
         for _ in range(MAX_CONNECTIONS - 1):
             _, slow = await stack.enter_async_context(connection(port))

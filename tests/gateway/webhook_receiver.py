@@ -7,6 +7,7 @@ It verifies every signature with standardwebhooks' own `Webhook.verify`, answers
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+SHUTDOWN_POLL_SECONDS = 0.01
 
 
 @dataclass
@@ -62,7 +65,10 @@ def _handler(received: Received) -> type[BaseHTTPRequestHandler]:
 def receiver(received: Received) -> Iterator[str]:
     """Serve `received` on a free loopback port; yields its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(received))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # The thread looks for shutdown() this often: at the library's default interval, every
+    # test with a receiver would wait most of it for the receiver to stop.
+    serving = functools.partial(server.serve_forever, poll_interval=SHUTDOWN_POLL_SECONDS)
+    thread = threading.Thread(target=serving, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/hooks"

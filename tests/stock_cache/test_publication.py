@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 from stock_cache import StockStore
 from stock_cache.base import EventKind
 from stock_cache.errors import BadCursor, NotPublished
+from stock_cache.memory import MemoryStore
 from stock_cache.outbox_reader import START, outbox_reader
 from stock_cache.publication import Publisher
 from stock_cache.publication_rules import ChannelChange, PublicationRules, PublishedChannel
@@ -165,3 +169,12 @@ async def test_the_outbox_is_read_on_from_a_position(store: StockStore, clock: F
     ]
     assert read[0].event_id != read[1].event_id
     assert await reader.after(read[1].partition, read[1].position, 10) == []
+
+
+def test_an_embedded_store_and_its_feed_are_freed_once_nothing_holds_them() -> None:
+    store = MemoryStore()
+    assert channel_feed(store) is channel_feed(store)
+    freed = weakref.ref(store)
+    del store
+    gc.collect()
+    assert freed() is None
