@@ -48,6 +48,9 @@ class Scripts:
     def __init__(self, client: Client) -> None:
         self._client = client
         self._shas: dict[str, str] = {}
+        # Loads on their way, by script: the calls that need one script at once (a follower
+        # reading every partition together) wait for one SCRIPT LOAD, not one each.
+        self._loading: dict[str, asyncio.Future[str]] = {}
         # A cluster's pipeline sends per node and asks for the slot map: single calls go on
         # their own there. A standalone server's batches go out on a connection of its pool.
         self._pool = None if isinstance(client, RedisCluster) else client.connection_pool
@@ -217,9 +220,22 @@ class Scripts:
         return self._shas.get(name) or await self._load(name)
 
     async def _load(self, name: str) -> str:
-        sha: str = await self._client.script_load(script_source(name))
+        loading = self._loading.get(name)
+        if loading is None:
+            loading = asyncio.ensure_future(self._client.script_load(script_source(name)))
+            self._loading[name] = loading
+            loading.add_done_callback(functools.partial(self._loaded, name))
+        # One caller cancelled does not cancel the load that the others wait for.
+        sha: str = await asyncio.shield(loading)
         self._shas[name] = sha
         return sha
+
+    def _loaded(self, name: str, loading: asyncio.Future[str]) -> None:
+        if self._loading.get(name) is loading:
+            del self._loading[name]
+        if not loading.cancelled():
+            # Read here, the error of a load whose callers all went is not logged as lost.
+            loading.exception()
 
 
 def _settle(future: asyncio.Future[Any], reply: Any) -> None:

@@ -12,7 +12,8 @@ import pytest
 import redis.asyncio
 
 from stock_cache import StockStore, store_from_url
-from stock_cache.redis_keys import RedisKeys
+from stock_cache.outbox_reader import START, outbox_reader
+from stock_cache.redis_keys import ORDER_BUCKETS, RedisKeys
 from tests.redis_server import RedisServer
 from tests.stock_cache.support import CHAIR, LYON, MARSEILLE, PARIS, RULES, SOFA, TABLE
 
@@ -115,5 +116,30 @@ async def test_an_error_reply_in_a_batch_reaches_its_caller_only(
         assert [done[0], done[2], done[4]] == [expected[TABLE], expected[CHAIR], expected[TABLE]]
         # Every reply of the batch was read: the connection answers the next caller rightly.
         assert await opened.atp([CHAIR], NEAR) == expected[CHAIR]
+    finally:
+        await opened.close()
+
+
+async def script_loads(server: RedisServer) -> int:
+    client = redis.asyncio.Redis(port=server.port)
+    try:
+        stats: dict[str, Any] = await client.info("commandstats")
+        return int(stats.get("cmdstat_script|load", {}).get("calls", 0))
+    finally:
+        await client.aclose()
+
+
+async def test_calls_needing_one_unloaded_script_at_once_load_it_once(
+    redis_server: RedisServer,
+) -> None:
+    opened = store_from_url(redis_server.url(), rules=RULES, key_prefix=f"test-{uuid.uuid4().hex}")
+    reader = outbox_reader(opened)
+    try:
+        before = await script_loads(redis_server)
+        # Every partition read together, as a follower does: each runs the same script.
+        read = await asyncio.gather(*(reader.after(p, START, 10) for p in range(ORDER_BUCKETS)))
+
+        assert read == [[]] * ORDER_BUCKETS
+        assert await script_loads(redis_server) - before == 1
     finally:
         await opened.close()
