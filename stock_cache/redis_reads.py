@@ -256,11 +256,9 @@ class StockReads:
             return {}
         asked = tuple(dict.fromkeys(node_ids))
         found: dict[str, tuple[int, dict[str, int]]] = {}
-        # Fewer nodes asked than the network holds cannot be all of them: no count then.
-        if len(asked) >= len(net.nodes) and sum(node in net.index for node in asked) == len(
-            net.nodes
-        ):
-            # Every node of the network is asked: reading them gives the total too.
+        # Every node of the network asked (fewer cannot be all of them, and are not counted):
+        # reading them gives the total too.
+        if len(asked) >= len(net.nodes) and sum(n in net.index for n in asked) == len(net.nodes):
             found = await self._fill(net, asked, channel, dict.fromkeys(unique, "all"), None, ())
         elif self._one_trip:
             found, missing, epoch = await self._cached(unique, net, asked, channel)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 
 import pytest
 
@@ -15,7 +16,8 @@ from promise.explain import ReasonCode
 from promise.listing import ListedSku, SkuProblem, listing_promises
 from promise.listing_services import listing_nodes
 from promise.network import Network, NodeType
-from promise.option_values import PromiseRequest
+from promise.option_values import Option, PromiseRequest
+from promise.plans import Candidate
 from promise.profiles import DEFAULT_OBJECTIVE, Criterion, RuleProfile
 from promise.promise_builder import build_options
 from promise.sourcing import Stock
@@ -145,6 +147,29 @@ EVERYWHERE: Stock = {
 HOME = (DeliveryKind.HOME_STANDARD, DeliveryKind.HOME_EXPRESS, DeliveryKind.SAME_DAY)
 
 
+def _best_of_one_unit(
+    network: Network,
+    page: PromiseRequest,
+    sku: str,
+    kind: DeliveryKind,
+    candidates: Sequence[Candidate],
+    used: Mapping[str, int] | None = None,
+) -> Option | None:
+    """The best option `build_options` gives one unit of `sku` by `kind` alone, if any."""
+    request = dataclasses.replace(
+        page,
+        cart=(CartLine(sku, 1),),
+        kinds=frozenset({kind}),
+        nudge=False,
+        explain=False,
+    )
+    try:
+        options = build_options(network, request, candidates, EVERYWHERE, capacity_used=used)
+    except (DestinationNotServed, NothingInStock, TooHeavy):
+        return None
+    return min(options, key=lambda o: (o.promised, o.likely, o.price_cents), default=None)
+
+
 @pytest.mark.parametrize(
     "objective",
     [
@@ -176,24 +201,11 @@ def test_every_headline_is_the_best_option_of_its_one_unit_cart_whatever_the_obj
     for answer in answers:
         by_kind = {headline.kind: headline for headline in answer.headlines}
         for kind in HOME:
-            request = PromiseRequest(
-                (CartLine(answer.sku, 1),),
-                Destination(HOME_LYON_BROTTEAUX),
-                TUESDAY_MORNING,
-                profile=profile,
-                kinds=frozenset({kind}),
-                nudge=False,
-                explain=False,
-            )
-            try:
-                options = build_options(network, request, candidates, EVERYWHERE)
-            except (DestinationNotServed, NothingInStock, TooHeavy):
-                options = []
+            best = _best_of_one_unit(network, page, answer.sku, kind, candidates)
             headline = by_kind.get(kind)
-            if not options:
+            if best is None:
                 assert headline is None, (answer.sku, kind)
                 continue
-            best = min(options, key=lambda o: (o.promised, o.likely, o.price_cents))
             assert headline is not None, (answer.sku, kind)
             [shipment] = best.shipments
             assert (headline.node_id, headline.service_code) == (
@@ -253,24 +265,11 @@ def test_a_store_that_took_its_orders_for_the_day_gives_no_headline_as_its_cart_
     for answer in answers:
         by_kind = {headline.kind: headline for headline in answer.headlines}
         for kind in HOME:
-            request = dataclasses.replace(
-                page,
-                cart=(CartLine(answer.sku, 1),),
-                kinds=frozenset({kind}),
-                nudge=False,
-                explain=False,
-            )
-            try:
-                options = build_options(
-                    network, request, candidates, EVERYWHERE, capacity_used=used
-                )
-            except (DestinationNotServed, NothingInStock, TooHeavy):
-                options = []
+            best = _best_of_one_unit(network, page, answer.sku, kind, candidates, used)
             headline = by_kind.get(kind)
-            if not options:
+            if best is None:
                 assert headline is None, (answer.sku, kind)
                 continue
-            best = min(options, key=lambda o: (o.promised, o.likely, o.price_cents))
             assert headline is not None, (answer.sku, kind)
             [shipment] = best.shipments
             assert (headline.node_id, headline.promised, headline.price_cents) == (
