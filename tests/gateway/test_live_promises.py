@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import aclosing
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -216,17 +216,31 @@ async def test_a_live_promise_is_pushed_again_when_another_client_takes_the_last
     assert "SAME_DAY" not in [o["kind"] for o in remaining]
 
 
-async def test_an_allocation_is_pushed_held_then_confirmed_then_released_and_ends(
-    served: Served, http: httpx.AsyncClient
-) -> None:
-    storefront = GraphQLClient(http, api_key=KEY_OF[STOREFRONT])
+async def same_day_token(storefront: GraphQLClient) -> str:
+    """The quote token of the same-day option for the default cart to Lyon 3rd."""
     option = of_kind(await storefront.delivery_options(cart(), LYON_3RD), "SAME_DAY")
-    held = await storefront.commit(option["quoteToken"], "order-live-1")
-    request = GraphQLRequest(ALLOCATION_CHANGED, variable_values={"id": held["id"]})
+    return str(option["quoteToken"])
+
+
+@asynccontextmanager
+async def allocation_pushes(
+    served: Served, allocation_id: str
+) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+    """The storefront's `allocationChanged` pushes of one allocation, over a websocket."""
+    request = GraphQLRequest(ALLOCATION_CHANGED, variable_values={"id": allocation_id})
     async with (
         live_client(served, bearer(KEY_OF[STOREFRONT])) as session,
         aclosing(session.subscribe(request)) as pushes,
     ):
+        yield pushes
+
+
+async def test_an_allocation_is_pushed_held_then_confirmed_then_released_and_ends(
+    served: Served, http: httpx.AsyncClient
+) -> None:
+    storefront = GraphQLClient(http, api_key=KEY_OF[STOREFRONT])
+    held = await storefront.commit(await same_day_token(storefront), "order-live-1")
+    async with allocation_pushes(served, held["id"]) as pushes:
         first = (await next_push(pushes))["allocationChanged"]
         assert (first["id"], first["status"]) == (held["id"], "HELD")
         await storefront.confirm(held["id"], "ORDER-77")
@@ -267,13 +281,8 @@ async def test_an_allocation_is_pushed_expired_when_its_hold_lapses(
     served: Served, http: httpx.AsyncClient
 ) -> None:
     storefront = GraphQLClient(http, api_key=KEY_OF[STOREFRONT])
-    option = of_kind(await storefront.delivery_options(cart(), LYON_3RD), "SAME_DAY")
-    held = await storefront.commit(option["quoteToken"], "order-live-2")
-    request = GraphQLRequest(ALLOCATION_CHANGED, variable_values={"id": held["id"]})
-    async with (
-        live_client(served, bearer(KEY_OF[STOREFRONT])) as session,
-        aclosing(session.subscribe(request)) as pushes,
-    ):
+    held = await storefront.commit(await same_day_token(storefront), "order-live-2")
+    async with allocation_pushes(served, held["id"]) as pushes:
         assert (await next_push(pushes))["allocationChanged"]["status"] == "HELD"
         served.clock.advance(served.app.state.promise_service.network.reservation_ttl_seconds)
         assert (await next_push(pushes))["allocationChanged"]["status"] == "EXPIRED"
