@@ -20,7 +20,7 @@ from hypothesis import settings
 
 import places
 import promise
-from tests.budget import FAST
+from tests.budget import FAST, WHOLE
 from tests.redis_cluster import RedisClusterNodes, running_cluster
 from tests.redis_server import RedisServer, restartable_redis, running_redis
 
@@ -75,6 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
         sys.addaudithook(_refuse_processes)
         # Property tests draw a fixed, smaller budget (tests/budget.py).
         settings.load_profile(FAST)
+    else:
+        settings.load_profile(WHOLE)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
