@@ -4,14 +4,17 @@ The outbox is split in partitions (one in memory; on Redis one stream per order 
 that every event of one allocation is in one partition, in order). A position is where a
 reader stands in a partition: "0" before the first entry; an entry's own position otherwise
 (its stream entry id on Redis). Reading also marks EXPIRED the holds past their instant, so
-expiries reach readers though nobody asked about those allocations.
+expiries reach readers though nobody asked about those allocations. A follower of every
+partition reads them together (`after_each`): one pipeline rather than one per partition.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from stock_cache._rules import RECORD_RETENTION_MS, now_ms
 from stock_cache.base import AllocationStatus, OutboxEntry, StockStore
@@ -52,6 +55,12 @@ class OutboxReader(Protocol):
         """Up to `count` entries of a partition after `position`, oldest first."""
         ...
 
+    async def after_each(
+        self, positions: Mapping[int, str], count: int
+    ) -> dict[int, list[Positioned]]:
+        """`after` of every partition named, read together (one round trip on Redis)."""
+        ...
+
 
 class MemoryOutboxReader:
     partitions = 1
@@ -69,6 +78,11 @@ class MemoryOutboxReader:
             Positioned(0, str(at), entry)
             for at, entry in self._store.outbox_after(int(position), count)
         ]
+
+    async def after_each(
+        self, positions: Mapping[int, str], count: int
+    ) -> dict[int, list[Positioned]]:
+        return {p: await self.after(p, at, count) for p, at in positions.items()}
 
 
 class RedisOutboxReader:
@@ -91,44 +105,56 @@ class RedisOutboxReader:
         return {b: reply[0][0] if reply else START for b, reply in enumerate(replies)}
 
     async def after(self, partition: int, position: str, count: int) -> list[Positioned]:
-        if not 0 <= partition < ORDER_BUCKETS:
-            raise BadCursor("partition", str(partition))
-        if position != START and not _ENTRY_ID.fullmatch(position):
-            raise BadCursor("position", position)
-        outbox = self._keys.outbox(partition)
-        expire: Call = (
-            "expire",
-            [outbox, self._keys.held(partition)],
-            [
-                now_ms(self._store._clock),
-                RECORD_RETENTION_MS,
-                OUTBOX_MAXLEN,
-                self._keys.record_prefix(partition),
-            ],
-        )
-        start = "-" if position == START else f"({position}"
-        try:
-            replies = await self._store._scripts.run_beside(
-                expire, lambda pipe: pipe.xrange(outbox, start, "+", count=count)
+        return (await self.after_each({partition: position}, count))[partition]
+
+    async def after_each(
+        self, positions: Mapping[int, str], count: int
+    ) -> dict[int, list[Positioned]]:
+        """Each partition's expiries run and its entries read in one pipeline: a follower
+        of every partition pays one round trip and one pipeline, not one per partition."""
+        for partition, position in positions.items():
+            if not 0 <= partition < ORDER_BUCKETS:
+                raise BadCursor("partition", str(partition))
+            if position != START and not _ENTRY_ID.fullmatch(position):
+                raise BadCursor("position", position)
+        keys, now = self._keys, now_ms(self._store._clock)
+        expiries: list[Call] = [
+            (
+                "expire",
+                [keys.outbox(p), keys.held(p)],
+                [now, RECORD_RETENTION_MS, OUTBOX_MAXLEN, keys.record_prefix(p)],
             )
+            for p in positions
+        ]
+
+        def reads(pipe: Any) -> None:
+            for p, at in positions.items():
+                pipe.xrange(keys.outbox(p), "-" if at == START else f"({at}", "+", count=count)
+
+        try:
+            replies = await self._store._scripts.run_all_beside(expiries, reads)
         except UNREACHABLE as exc:
             raise store_error(exc, self._store._where, writes=False) from exc
-        entries = cast(list[tuple[str, dict[str, str]]], replies[1])
-        return [
-            Positioned(
-                partition,
-                entry_id,
-                OutboxEntry(
-                    allocation_id=fields["allocation_id"],
-                    client_id=fields["client_id"],
-                    status=AllocationStatus(fields["status"]),
-                    lines=decode_lines(fields["lines"]),
-                    at_ms=int(fields["at_ms"]),
-                    order_reference=fields["order_reference"] or None,
-                ),
-            )
-            for entry_id, fields in entries
-        ]
+        read = cast(list[list[tuple[str, dict[str, str]]]], replies[len(expiries) :])
+        found: dict[int, list[Positioned]] = {}
+        for p, entries in zip(positions, read, strict=True):
+            if entries and found:
+                # A busy outbox's entries decoded in one go would hold the loop: requests
+                # waiting on it run between two partitions.
+                await asyncio.sleep(0)
+            found[p] = [Positioned(p, entry_id, _entry(fields)) for entry_id, fields in entries]
+        return found
+
+
+def _entry(fields: Mapping[str, str]) -> OutboxEntry:
+    return OutboxEntry(
+        allocation_id=fields["allocation_id"],
+        client_id=fields["client_id"],
+        status=AllocationStatus(fields["status"]),
+        lines=decode_lines(fields["lines"]),
+        at_ms=int(fields["at_ms"]),
+        order_reference=fields["order_reference"] or None,
+    )
 
 
 def outbox_reader(store: StockStore) -> OutboxReader:

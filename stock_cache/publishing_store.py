@@ -14,7 +14,6 @@ keys and the outbox's ends. With `eager` every call publishes at once (the tests
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -184,9 +183,7 @@ class PublishingStore:
         """Recompute the SKUs of the outbox's entries since `positions`, saving them after."""
         recomputed = moved = 0
         while True:
-            reads = await asyncio.gather(
-                *(self._outbox.after(p, at, _BATCH) for p, at in positions.items())
-            )
+            reads = list((await self._outbox.after_each(positions, _BATCH)).values())
             skus: dict[str, None] = {}
             for read in reads:
                 for item in read:

@@ -82,15 +82,28 @@ class Scripts:
     async def run_beside(self, call: Call, reads: Callable[[Any], object]) -> list[Any]:
         """Run one script and the plain commands that `reads` adds to a pipeline, in one
         round trip (per node on a cluster): the script's reply first, then theirs."""
-        name, keys, args = call
+        return await self.run_all_beside([call], reads)
+
+    async def run_all_beside(
+        self, calls: Sequence[Call], reads: Callable[[Any], object]
+    ) -> list[Any]:
+        """`run_beside` with several scripts: their replies in order, then the reads'."""
         for attempt in range(2):
             async with self._client.pipeline(transaction=False) as pipe:
-                pipe.execute_command("EVALSHA", await self._sha(name), len(keys), *keys, *args)
+                for name, keys, args in calls:
+                    pipe.execute_command("EVALSHA", await self._sha(name), len(keys), *keys, *args)
                 reads(pipe)
                 replies: list[Any] = await pipe.execute(raise_on_error=False)
-            if isinstance(replies[0], redis.exceptions.NoScriptError) and attempt == 0:
-                # Nothing ran: the server lost its scripts (restart, SCRIPT FLUSH).
-                await self._load(name)
+            lost = {
+                name
+                for (name, _, _), reply in zip(calls, replies, strict=False)
+                if isinstance(reply, redis.exceptions.NoScriptError)
+            }
+            if lost and attempt == 0:
+                # Those never ran: the server lost its scripts (restart, SCRIPT FLUSH). All
+                # go again, so a caller's scripts must bear running twice (expiries do).
+                for name in lost:
+                    await self._load(name)
                 continue
             for reply in replies:
                 if isinstance(reply, Exception):

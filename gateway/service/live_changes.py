@@ -45,7 +45,7 @@ async def changes_after(
     (up to a batch of each); `positions` moves on in place."""
     skus: set[str] = set()
     allocations: set[str] = set()
-    reads = await asyncio.gather(*(outbox.after(p, at, _BATCH) for p, at in positions.items()))
+    reads = (await outbox.after_each(positions, _BATCH)).values()
     for read in reads:
         for item in read:
             allocations.add(item.entry.allocation_id)
