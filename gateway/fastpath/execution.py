@@ -169,7 +169,7 @@ class _Executor(StrawberryGraphQLCoreExecutionContext):
             node = field_details_list[0].node
             kept: tuple[Reader | None] | None = self.memo.get((node, parent_type), _READER)
             if kept is None:
-                reader = field_reader(self.schema, parent_type, node)
+                reader = field_reader(self.schema, parent_type, node, self.fragment_definitions)
                 kept = self.memo.put((node, parent_type), _READER, (reader,))
             read = kept[0]
             if read is not None:
