@@ -60,6 +60,7 @@ from strawberry.types.base import (
     StrawberryType,
     has_object_definition,
 )
+from strawberry.types.cast import get_strawberry_type_cast
 from strawberry.types.enum import has_enum_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import LazyType
@@ -104,6 +105,7 @@ __all__ = [
     "depth_validator",
     "does_fragment_condition_match",
     "get_graphql_ide_html",
+    "get_strawberry_type_cast",
     "get_variable_signature",
     "has_enum_definition",
     "has_object_definition",

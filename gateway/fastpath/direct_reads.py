@@ -6,8 +6,10 @@ that machinery cost more than reading them. A field is read directly when everyt
 it is known from the document: it reads an attribute (a basic field) or calls a plain
 resolver (a method of its type taking only `self`: no arguments, no info, not async, no
 extension, so no permission), and its type is a scalar, an enum, an object whose selected
-fields are all read directly (named fields without fragments or directives), or a list or
-non-null of those.
+fields are all read directly, a union each of whose members is such an object (its member
+told by the value's class, as strawberry resolves it), or a list or non-null of those. The
+fields selected are collected as graphql-core collects them, through inline fragments and
+fragment spreads, but for directives, which are left to graphql-core.
 
 Reading gives up on the whole field (NOT_READ) at anything it does not expect: a null where
 none is allowed, an exception raised or returned, an awaitable, a value the scalar refuses,
@@ -19,12 +21,14 @@ which is why only those that cannot take the context (so cannot act on the reque
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from operator import attrgetter
 from typing import Any, TypeGuard, cast
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
@@ -38,10 +42,19 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLString,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    SelectionSetNode,
     Undefined,
 )
 
-from gateway.fastpath.compat import GraphQLCoreConverter, StrawberryField, optimized_is_awaitable
+from gateway.fastpath.compat import (
+    GraphQLCoreConverter,
+    StrawberryField,
+    does_fragment_condition_match,
+    get_strawberry_type_cast,
+    optimized_is_awaitable,
+)
 
 # strawberry's check is graphql-core's, made cheaper for plain values; only its annotation
 # is narrower.
@@ -53,9 +66,12 @@ NOT_READ: Any = object()
 Reader = Callable[[Any], Any]
 """The field's completed value from its parent object, or NOT_READ."""
 
+Fragments = Mapping[str, FragmentDefinitionNode]
+"""The document's fragment definitions by name."""
+
 
 def field_reader(
-    schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode
+    schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode, fragments: Fragments
 ) -> Reader | None:
     """How to answer `node` on `parent` directly; None when it must run the usual way.
 
@@ -68,7 +84,7 @@ def field_reader(
     if field is None or field.args or node.arguments:
         return None
     get = _getter(field)
-    complete = _completer(schema, field.type, node) if get is not None else None
+    complete = _completer(schema, field.type, node, fragments) if get is not None else None
     if get is None or complete is None:
         return None
 
@@ -109,7 +125,9 @@ def _getter(field: GraphQLField) -> Callable[[Any], Any] | None:
     return cast("Callable[[Any], Any]", resolver.wrapped_func)
 
 
-def _completer(schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode) -> Reader | None:
+def _completer(
+    schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode, fragments: Fragments
+) -> Reader | None:
     """How to complete a value of `type_` selected by `node`; None when it can't be direct."""
     required = isinstance(type_, GraphQLNonNull)
     of = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
@@ -117,7 +135,7 @@ def _completer(schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode)
     if isinstance(of, GraphQLScalarType | GraphQLEnumType):
         # Most values of an answer are leaves: their null check and serializing in one call.
         return _leaf(of, when_null)
-    inner = _inner(schema, of, node)
+    inner = _inner(schema, of, node, fragments)
     if inner is None:
         return None
     complete: Reader = inner
@@ -128,14 +146,21 @@ def _completer(schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode)
     return completed
 
 
-def _inner(schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode) -> Reader | None:
+def _inner(
+    schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode, fragments: Fragments
+) -> Reader | None:
     """How to complete a value that is not null."""
     if isinstance(type_, GraphQLList):
-        item = _completer(schema, type_.of_type, node)
+        item = _completer(schema, type_.of_type, node, fragments)
         return None if item is None else _listed(item)
+    if node.selection_set is None:
+        return None
     if isinstance(type_, GraphQLObjectType):
-        return _object(schema, type_, node)
-    # Interfaces and unions: graphql-core resolves the object's type first.
+        fields = collected(schema, type_, node.selection_set, fragments, set())
+        return None if fields is None else object_reader(schema, type_, fields, fragments)
+    if isinstance(type_, GraphQLUnionType):
+        return union_reader(schema, type_, node.selection_set, fragments)
+    # Interfaces: graphql-core resolves the object's type.
     return None
 
 
@@ -194,21 +219,81 @@ def _listed(item: Reader) -> Reader:
     return listed
 
 
-def _object(schema: GraphQLSchema, type_: GraphQLObjectType, node: FieldNode) -> Reader | None:
-    """An object's selected fields by response key, when each of them is read directly."""
-    if node.selection_set is None:
-        return None
-    fields: list[FieldNode] = []
-    for selection in node.selection_set.selections:
-        # Fragments are left to graphql-core's field collection.
-        if not isinstance(selection, FieldNode):
+def collected(
+    schema: GraphQLSchema,
+    member: GraphQLObjectType,
+    selection_set: SelectionSetNode,
+    fragments: Fragments,
+    spread: set[str],
+) -> list[FieldNode] | None:
+    """The fields selected on `member`, in order, as graphql-core collects them.
+
+    None for what only graphql-core's collection handles: directives and fragments with
+    variables of their own. A fragment spread twice is kept once, as graphql-core does.
+    """
+    found: list[FieldNode] = []
+    for selection in selection_set.selections:
+        if selection.directives:
             return None
-        fields.append(selection)
-    return object_reader(schema, type_, fields)
+        if isinstance(selection, FieldNode):
+            found.append(selection)
+            continue
+        inner: SelectionSetNode
+        if isinstance(selection, InlineFragmentNode):
+            if not does_fragment_condition_match(schema, selection, member):
+                continue
+            inner = selection.selection_set
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is None or fragment.variable_definitions:
+                return None
+            if name in spread or not does_fragment_condition_match(schema, fragment, member):
+                continue
+            spread.add(name)
+            inner = fragment.selection_set
+        else:
+            return None
+        more = collected(schema, member, inner, fragments, spread)
+        if more is None:
+            return None
+        found += more
+    return found
+
+
+def union_reader(
+    schema: GraphQLSchema,
+    union: GraphQLUnionType,
+    selection_set: SelectionSetNode,
+    fragments: Fragments,
+) -> Reader | None:
+    """Completes a member of `union` (not null) told by its Python class, as strawberry's
+    type resolver tells it (a member's own class, nothing cast); None if a member cannot be
+    read directly."""
+    by_class: dict[type, Reader] = {}
+    for member in union.types:
+        definition = member.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        origin = getattr(definition, "origin", None)
+        selected = collected(schema, member, selection_set, fragments, set())
+        # Two members of one class: only strawberry's resolver can tell them apart.
+        if not isinstance(origin, type) or origin in by_class or selected is None:
+            return None
+        read = object_reader(schema, member, selected, fragments)
+        if read is None:
+            return None
+        by_class[origin] = read
+
+    def complete(value: Any) -> Any:
+        read = by_class.get(type(value))
+        if read is None or get_strawberry_type_cast(value) is not None:
+            return NOT_READ
+        return read(value)
+
+    return complete
 
 
 def object_reader(
-    schema: GraphQLSchema, type_: GraphQLObjectType, fields: list[FieldNode]
+    schema: GraphQLSchema, type_: GraphQLObjectType, fields: list[FieldNode], fragments: Fragments
 ) -> Reader | None:
     """Completes an object of `type_` with `fields` (collected already), each read directly."""
     reads: list[tuple[str, Reader]] = []
@@ -223,7 +308,7 @@ def object_reader(
         if selection.name.value == "__typename":
             reads.append((key, _named(type_.name)))
             continue
-        read = field_reader(schema, type_, selection)
+        read = field_reader(schema, type_, selection, fragments)
         if read is None:
             return None
         reads.append((key, read))

@@ -53,6 +53,7 @@ from gateway.fastpath.compat import (
 )
 from gateway.fastpath.direct_reads import IS_AWAITABLE, NOT_READ, Reader, field_reader
 from gateway.fastpath.root_reads import RootPlan, plan_roots, run_plan
+from gateway.fastpath.variable_plans import VariablePlan, plan_variables
 from promise.memo import IdentityMemo
 
 # Named as before the move to fastpath: log configurations select it by this name.
@@ -149,6 +150,7 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 _READER = ("reader",)
 _PLAN = ("plan",)
+_VARIABLES = ("variables",)
 
 
 class _Executor(StrawberryGraphQLCoreExecutionContext):
@@ -169,7 +171,7 @@ class _Executor(StrawberryGraphQLCoreExecutionContext):
             node = field_details_list[0].node
             kept: tuple[Reader | None] | None = self.memo.get((node, parent_type), _READER)
             if kept is None:
-                reader = field_reader(self.schema, parent_type, node)
+                reader = field_reader(self.schema, parent_type, node, self.fragment_definitions)
                 kept = self.memo.put((node, parent_type), _READER, (reader,))
             read = kept[0]
             if read is not None:
@@ -197,7 +199,8 @@ async def run_checked(
     """Execute a parsed, validated document; unexpected errors logged, then masked.
 
     `coerced` is `variables` already coerced for the operation (the HTTP layer coerces them
-    to refuse bad ones before anything runs); without it they are coerced here.
+    to refuse bad ones before anything runs); without it they are coerced here, as the HTTP
+    layer coerces them (`gateway.fastpath.variable_plans`, else graphql-core).
     """
     result = await _run(schema, document, variables, operation_name, context, coerced)
     if result.errors:
@@ -231,6 +234,20 @@ async def _run(
         return ExecutionResult(None, checked.operation_errors(operation_name))
     if checked.errors:
         return ExecutionResult(None, checked.errors)
+    if coerced is None:
+        # As the HTTP layer coerces them: by the operation's plan, else by graphql-core.
+        planned: tuple[VariablePlan | None] | None = checked.memo.get(
+            (operation, graphql_schema), _VARIABLES
+        )
+        if planned is None:
+            definitions = operation.variable_definitions or ()
+            planned = checked.memo.put(
+                (operation, graphql_schema),
+                _VARIABLES,
+                (plan_variables(graphql_schema, definitions),),
+            )
+        coerce = planned[0]
+        coerced = coerce(variables or {}) if coerce is not None else None
     if coerced is None:
         values = get_variable_values(
             graphql_schema,

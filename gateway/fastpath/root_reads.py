@@ -28,23 +28,19 @@ from graphql import (
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLField,
     GraphQLNonNull,
-    GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
     GraphQLUnionType,
-    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
     get_argument_values,
 )
 
 from gateway.fastpath.argument_plans import Arguments, plan_arguments
-from gateway.fastpath.compat import GraphQLCoreConverter, Path, does_fragment_condition_match
-from gateway.fastpath.direct_reads import IS_AWAITABLE, NOT_READ, Reader, object_reader
+from gateway.fastpath.compat import Path
+from gateway.fastpath.direct_reads import IS_AWAITABLE, NOT_READ, Reader, union_reader
 from gateway.fastpath.root_calls import RootCall, root_call
 
 Resolve = Callable[..., Any]
@@ -136,68 +132,15 @@ def _union_reader(
     union = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
     if not isinstance(union, GraphQLUnionType) or node.selection_set is None:
         return None
-    by_class: dict[type, Reader] = {}
-    for member in union.types:
-        definition = member.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        origin = getattr(definition, "origin", None)
-        selected = _collected(schema, member, node.selection_set, fragments, set())
-        if not isinstance(origin, type) or selected is None:
-            return None
-        read = object_reader(schema, member, selected)
-        if read is None:
-            return None
-        by_class[origin] = read
+    read = union_reader(schema, union, node.selection_set, fragments)
+    if read is None:
+        return None
     when_null = NOT_READ if required else None
 
     def complete(value: Any) -> Any:
-        if value is None:
-            return when_null
-        read = by_class.get(type(value))
-        return NOT_READ if read is None else read(value)
+        return when_null if value is None else read(value)
 
     return complete
-
-
-def _collected(
-    schema: GraphQLSchema,
-    member: GraphQLObjectType,
-    selection_set: SelectionSetNode,
-    fragments: dict[str, FragmentDefinitionNode],
-    spread: set[str],
-) -> list[FieldNode] | None:
-    """The fields selected on `member`, in order, as graphql-core collects them.
-
-    None for what only graphql-core's collection handles: directives and fragments with
-    variables of their own. A fragment spread twice is kept once, as graphql-core does.
-    """
-    found: list[FieldNode] = []
-    for selection in selection_set.selections:
-        if selection.directives:
-            return None
-        if isinstance(selection, FieldNode):
-            found.append(selection)
-            continue
-        inner: SelectionSetNode
-        if isinstance(selection, InlineFragmentNode):
-            if not does_fragment_condition_match(schema, selection, member):
-                continue
-            inner = selection.selection_set
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is None or fragment.variable_definitions:
-                return None
-            if name in spread or not does_fragment_condition_match(schema, fragment, member):
-                continue
-            spread.add(name)
-            inner = fragment.selection_set
-        else:
-            return None
-        more = _collected(schema, member, inner, fragments, spread)
-        if more is None:
-            return None
-        found += more
-    return found
 
 
 class _Given:

@@ -13,6 +13,23 @@ local count = (#KEYS - 1) / per_sku
 local gens_key, epoch = generations_source(KEYS[#KEYS], ARGV[3])
 local with_inbound = ARGV[2] == '1'
 local replies = {}
+-- A SKU's keys are its own: sweeping every SKU before reading any reads what sweeping each
+-- before its read does. Most SKUs of a page have no hold and no reservation (their zset and
+-- hash are gone when empty): one EXISTS of them all spares a command per SKU then.
+local function keys_at(offset)
+  local found = {}
+  for s = 0, count - 1 do
+    found[s + 1] = KEYS[s * per_sku + offset]
+  end
+  return found
+end
+if count > 0 and redis.call('EXISTS', unpack(keys_at(4))) > 0 then
+  for s = 0, count - 1 do
+    local k = s * per_sku
+    sweep_sku(KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 6], ARGV[1])
+  end
+end
+local any_reserved = count > 0 and redis.call('EXISTS', unpack(keys_at(2))) > 0
 -- A block's nodes, rules and generations, laid out once for every SKU read at it.
 local laid_out = {}
 local block = ''
@@ -25,10 +42,9 @@ for s = 0, count - 1 do
     add_block(found, block, gens_key)
     laid_out[block] = found
   end
-  sweep_sku(KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 6], ARGV[1])
   local nodes, profiles, gens = found.nodes, found.profiles, found.gens
   local ledgers = hash_values(KEYS[k + 1], nodes)
-  local reserved = hash_values(KEYS[k + 2], nodes)
+  local reserved = any_reserved and hash_values(KEYS[k + 2], nodes) or {}
   local atp = {}
   for n = 1, #nodes do
     local p = profiles[n]

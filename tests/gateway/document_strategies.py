@@ -2,7 +2,8 @@
 
 A request is a document of one to three operations, its variables and an operation name.
 The documents mix what the fast path takes shortcuts on and what it must hand back:
-aliases, named and inline fragments on the result unions and the `Problem` interface,
+aliases, named and inline fragments on the result unions, on the listing's list of unions
+and on the `Problem` interface,
 `@skip`/`@include` by literal or variable, variables with and without defaults, given,
 missing or null, single values where lists are expected, the @oneOf destination with one
 key, two keys or a null one, unknown SKUs and postcodes, and a SKU whose stock reads fail
@@ -225,6 +226,38 @@ class _Builder:
             parts.append(self.problem())
         return " ".join(parts) or "__typename"
 
+    def listing_selection(self) -> str:
+        def headline() -> str:
+            fields = ("kind", "serviceCode", "distanceKm", "likelyDate", "promisedDate")
+            more = ("orderBy", "orderWithin", "priceCents", "currency", "readyAt")
+            return self.pick((*fields, *more, ("node", lambda: "id city")))
+
+        def promise() -> str:
+            offered = ("notOffered", lambda: "kind reason { code }")
+            return self.pick(("sku", "name", ("headlines", headline), offered, "__typename"))
+
+        def item() -> str:
+            parts = ["__typename"] if self.draw(st.booleans()) else []
+            choice = self.draw(st.integers(0, 3))
+            if choice == 0:
+                self.fragments.setdefault(
+                    "Headlines", "fragment Headlines on ListingPromise { sku headlines { kind } }"
+                )
+                parts.append("...Headlines" + self.directive())
+            elif choice > 1:
+                parts.append("... on ListingPromise" + self.directive() + " { " + promise() + " }")
+            if self.draw(st.booleans()):
+                parts.append(self.problem())
+            return " ".join(parts) or "__typename"
+
+        parts = ["__typename"] if self.draw(st.booleans()) else []
+        if self.draw(st.integers(0, 3)) > 0:
+            inner = self.pick((("items", item),))
+            parts.append("... on ListingPromises { " + inner + " }")
+        if self.draw(st.booleans()):
+            parts.append(self.problem())
+        return " ".join(parts) or "__typename"
+
     # -- root fields and operations ------------------------------------------------------
 
     def root_name(self, name: str) -> str:
@@ -237,9 +270,18 @@ class _Builder:
         return self.name(name)
 
     def root(self) -> str:
-        choice = self.draw(st.integers(0, 4))
+        choice = self.draw(st.integers(0, 5))
         if choice == 0:
             return self.name("__typename")
+        if choice == 5:
+            return (
+                self.root_name("listingPromises")
+                + f"(skus: {self.skus()}, destination: {self.destination()}{self.kinds()})"
+                + self.directive()
+                + " { "
+                + self.listing_selection()
+                + " }"
+            )
         if choice in (1, 2):
             near = ", near: " + self.destination() if self.draw(st.booleans()) else ""
             first = self.draw(st.sampled_from(("", ", first: 2", ", first: -1", "$")))

@@ -209,10 +209,20 @@ _FIXED = [
     Request('{ availability(skus: "NO-SUCH-SKU") { ... on Problem { code field } } }', {}, None),
     Request(f'{{ availability(skus: ["{FAULTY_SKU}"]) {{ __typename }} }}', {}, None),
     Request("query A { __typename } query B { nope }", {}, "A"),
+    Request(
+        "query Listing($skus: [String!]!) { listingPromises(skus: $skus, destination: "
+        '{postcode: {country: "FR", postcode: "69003"}}, kinds: [HOME_STANDARD, '
+        "CLICK_AND_COLLECT]) { ... on ListingPromises { items { __typename ... on "
+        "ListingPromise { sku headlines { kind promisedDate likelyDate orderBy priceCents "
+        "node { id } } notOffered { kind reason { code } } } ... on Problem { code field } } } "
+        "... on Problem { code } } }",
+        {"skus": ["OAK-TABLE-120", "NO-SUCH-SKU", "LINEN-DUVET-220", "OAK-CHAIR"]},
+        None,
+    ),
 ]
 
 
-@pytest.mark.parametrize("request_", _FIXED, ids=["pdp", "problem", "fault", "invalid"])
+@pytest.mark.parametrize("request_", _FIXED, ids=["pdp", "problem", "fault", "invalid", "listing"])
 async def test_the_fast_path_turned_off_gives_the_same_answers(
     gateway: Gateway, request_: Request
 ) -> None:

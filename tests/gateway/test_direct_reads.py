@@ -1,24 +1,26 @@
 """Fields read directly answer as graphql-core answers them, values and errors alike.
 
 The HTTP layer's executor reads a field whose whole answer the document tells (scalars,
-enums, objects of such fields, lists of them, through attributes or resolvers taking only
-`self`) directly; everything it does not expect goes the usual way. On a small schema whose
-objects hold good and bad values (a null where none is allowed, a value the scalar refuses,
-an exception, an enum member and a string that is none, an object of another type), the
-answer of `run_checked` is the one graphql-core's own executor gives, with the same errors
-at the same paths (masked as the gateway masks them).
+enums, objects of such fields, unions of such objects, lists of them, through attributes or
+resolvers taking only `self`) directly; everything it does not expect goes the usual way. On
+a small schema whose objects hold good and bad values (a null where none is allowed, a value
+the scalar refuses, an exception, an enum member and a string that is none, an object of
+another type, a union's member cast to another, a subclass of a member), the answer of
+`run_checked` is the one graphql-core's own executor gives, with the same errors at the same
+paths (masked as the gateway masks them).
 """
 
 from __future__ import annotations
 
 import math
 from enum import Enum
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import pytest
 import strawberry
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLObjectType,
     OperationDefinitionNode,
@@ -122,11 +124,40 @@ THINGS = [
 ]
 
 
+Item = Annotated[Part | Place, strawberry.union("Item")]
+
+
+@strawberry.type
+class Shelf:
+    label: str
+    items: list[Item]
+    spares: list[Item | None] | None = None
+
+
+class SubPart(Part):
+    """A member's class under another name: strawberry takes it for a Part."""
+
+
+SHELVES = [
+    Shelf(label="hall", items=[Part(label="hook", grams=50), Place(name="Lyon", code="69003")]),
+    Shelf(label="empty", items=[], spares=[None, Place(name="Metz", code="57000")]),
+    Shelf(label="stranger", items=[cast("Part", thing())]),
+    Shelf(label="hole", items=[cast("Part", None)], spares=[Part(label="nut", grams=5)]),
+    Shelf(label="cast", items=[strawberry.cast(Place, Part(label="peg", grams=1))]),
+    Shelf(label="sub", items=[SubPart(label="pin", grams=2)]),
+    Shelf(label="bad", items=[Part(label="bolt", grams=cast("int", "heavy"))]),
+]
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def things(self) -> list[Thing | None]:
         return cast("list[Thing | None]", THINGS)
+
+    @strawberry.field
+    def shelves(self) -> list[Shelf | None]:
+        return cast("list[Shelf | None]", SHELVES)
 
     @strawberry.field
     def named(self) -> list[Named]:
@@ -142,6 +173,11 @@ OBJECTS = """query Objects($all: Boolean!) { things { name
   heaviest { label } partNamed(label: "leg") { grams } askedBy
   sized: parts { grams grams } some: parts { label @include(if: $all) grams }
   named: home { ... on Place { code } } } }"""
+UNIONS = """query Unions($all: Boolean!) { shelves { label
+  items { __typename ... on Part { label grams } ...Named kind: __typename }
+  spares { ... on Place { where: code } ... on Part { label } }
+  picked: items { ... on Part @include(if: $all) { label } } } }
+fragment Named on Named { name ... on Place { code } }"""
 THROUGH_AN_INTERFACE = """{ named { ...Names ... on Place { code name } } }
 fragment Names on Named { name ... on Thing { count name } }"""
 
@@ -160,8 +196,10 @@ def masked(errors: list[GraphQLError] | None) -> list[tuple[Any, str]]:
         (OBJECTS, {"all": True}),
         (OBJECTS, {"all": False}),
         (THROUGH_AN_INTERFACE, None),
+        (UNIONS, {"all": True}),
+        (UNIONS, {"all": False}),
     ],
-    ids=["fields", "objects", "objects-skipping", "interface"],
+    ids=["fields", "objects", "objects-skipping", "interface", "unions", "unions-skipping"],
 )
 async def test_the_answer_is_graphql_cores_own(
     document: str, variables: dict[str, Any] | None
@@ -282,7 +320,8 @@ def test_what_is_read_directly_and_what_goes_graphql_cores_way() -> None:
     thing_type = small._schema.get_type("Thing")
     assert isinstance(thing_type, GraphQLObjectType)
     direct = {
-        (node.alias or node.name).value: field_reader(small._schema, thing_type, node) is not None
+        (node.alias or node.name).value: field_reader(small._schema, thing_type, node, {})
+        is not None
         for node in things.selection_set.selections
         if isinstance(node, FieldNode)
     }
@@ -297,8 +336,58 @@ def test_what_is_read_directly_and_what_goes_graphql_cores_way() -> None:
         "askedBy": False,  # the resolver takes info
         "sized": False,  # one key twice: graphql-core merges them
         "some": False,  # a directive
-        "named": False,  # a fragment
+        "named": True,  # an inline fragment on its own type
     }
     # A root field never is: the gateway counts what those return.
     assert small._schema.query_type is not None
-    assert field_reader(small._schema, small._schema.query_type, things) is None
+    assert field_reader(small._schema, small._schema.query_type, things, {}) is None
+
+
+async def test_lists_of_unions_are_read_member_by_member_with_their_errors() -> None:
+    found = await run_checked(
+        small,
+        parse(UNIONS),
+        variables={"all": True},
+        operation_name=None,
+        context=cast("Context", object()),
+    )
+
+    assert found.data is not None
+    hall, empty, stranger, hole, cast_, sub, bad = found.data["shelves"]
+    assert hall["items"] == [
+        {"__typename": "Part", "label": "hook", "grams": 50, "kind": "Part"},
+        {"__typename": "Place", "name": "Lyon", "code": "69003", "kind": "Place"},
+    ]
+    assert (hall["spares"], hall["picked"]) == (None, [{"label": "hook"}, {}])
+    assert (empty["items"], empty["spares"]) == ([], [None, {"where": "57000"}])
+    assert hole is None
+    # strawberry takes a member's subclass for the member; a Part cast to a Place is a
+    # Place without a code, an object of no member's type an error.
+    assert sub["items"] == [{"__typename": "Part", "label": "pin", "grams": 2, "kind": "Part"}]
+    assert (stranger, cast_, bad) == (None, None, None)
+    assert sorted((e.path or [])[1] for e in found.errors or []) == [2, 3, 4, 6]
+
+
+def test_a_union_is_read_directly_unless_a_member_can_not_be() -> None:
+    operation = parse(UNIONS).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    (shelves,) = operation.selection_set.selections
+    assert isinstance(shelves, FieldNode)
+    assert shelves.selection_set is not None
+    shelf_type = small._schema.get_type("Shelf")
+    assert isinstance(shelf_type, GraphQLObjectType)
+    fragments = {
+        d.name.value: d for d in parse(UNIONS).definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    direct = {
+        (node.alias or node.name).value: field_reader(small._schema, shelf_type, node, fragments)
+        is not None
+        for node in shelves.selection_set.selections
+        if isinstance(node, FieldNode)
+    }
+
+    assert direct == {"label": True, "items": True, "spares": True, "picked": False}
+    # A fragment spread the reader is not told of goes graphql-core's way.
+    (_, items, *_) = shelves.selection_set.selections
+    assert isinstance(items, FieldNode)
+    assert field_reader(small._schema, shelf_type, items, {}) is None

@@ -227,6 +227,28 @@ async def test_an_operation_runs_on_the_variables_already_coerced_for_it(
     assert (result.data, result.errors) == (strawberry_answer.data, None)
 
 
+async def test_an_operation_given_no_coerced_variables_coerces_them_as_the_http_layer(
+    service: PromiseService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strawberry_answer = await schema.execute(
+        PRODUCT_PAGE, variable_values={"sku": "OAK-CHAIR"}, context_value=context_of(service)
+    )
+
+    def by_graphql_core(*args: object, **kwargs: object) -> None:
+        raise AssertionError("graphql-core coerced variables the operation's plan takes")
+
+    monkeypatch.setattr("gateway.fastpath.execution.get_variable_values", by_graphql_core)
+    result = await run_checked(
+        schema,
+        check_document(schema._schema, parse(PRODUCT_PAGE)),
+        variables={"sku": "OAK-CHAIR"},
+        operation_name="Pdp",
+        context=context_of(service),
+    )
+
+    assert (result.data, result.errors) == (strawberry_answer.data, None)
+
+
 def _counting_coercion(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Where a request's variables get coerced: the HTTP layer's plan, graphql-core called
     by the HTTP layer, graphql-core called by the execution."""

@@ -228,13 +228,35 @@ async def test_reading_atp_at_40_nodes_reads_their_generations_with_one_command(
     if standalone:
         # One round trip, one script for both SKUs: it checks the epoch (HGET), finds no
         # generations sent and reads the 40 with one HMGET for the block both SKUs share; the
-        # next read sends those and reads none.
-        scripts = Counter({"evalsha": 1, "zrangebyscore": 2, "hget": 1})
-        assert cost == Cost(1, scripts + Counter({"hmget": 1 + 2 * 2}))
-        assert second == Cost(1, scripts + Counter({"hmget": 2 * 2}))
+        # next read sends those and reads none. Neither SKU has a hold or a reservation: one
+        # EXISTS of each kind for both, and only their levels are read.
+        scripts = Counter({"evalsha": 1, "exists": 2, "hget": 1})
+        assert cost == Cost(1, scripts + Counter({"hmget": 1 + 2}))
+        assert second == Cost(1, scripts + Counter({"hmget": 2}))
     else:
         # One HMGET for both SKUs' generations, then the scripts (sent to their servers).
         assert cost.commands == {"evalsha": 2, "hmget": 1 + 2 * 2, "zrangebyscore": 2}
+
+
+async def test_a_read_of_skus_one_of_which_is_held_reads_every_skus_holds_and_reservations(
+    store: StockStore, meter: CostMeter, standalone: bool
+) -> None:
+    # The store holds one of Lyon's chairs (its only one) for a checkout. A first read
+    # learns the nodes' generations.
+    await store.atp([TABLE, CHAIR, SOFA], [LYON, PARIS])
+    found, cost = await meter.measure(store.atp([TABLE, CHAIR, SOFA], [LYON, PARIS]))
+
+    assert found == {
+        TABLE: {LYON: 10, PARIS: 4},
+        CHAIR: {LYON: 0, PARIS: 0},
+        SOFA: {LYON: 1, PARIS: 0},
+    }
+    if standalone:
+        # One EXISTS finds a hold among the three SKUs, another a reservation: each SKU's
+        # holds are swept and its reservations read beside its levels.
+        assert cost.commands["exists"] == 2
+        assert cost.commands["zrangebyscore"] == 3
+        assert cost.commands["hmget"] == 2 * 3
 
 
 async def test_a_flip_of_a_node_asked_makes_the_generations_sent_stale(
@@ -252,9 +274,10 @@ async def test_a_flip_of_a_node_asked_makes_the_generations_sent_stale(
     assert after == again == {TABLE: {LYON: 10, PARIS: 18}}
     if standalone:
         # The epoch sent is older than the hash's: the script reads the generations (one
-        # HMGET more) and returns them; the next read sends those and they hold.
-        assert (stale.round_trips, stale.commands["hmget"]) == (1, 3)
-        assert (fresh.round_trips, fresh.commands["hmget"]) == (1, 2)
+        # HMGET more) and returns them; the next read sends those and they hold. The table
+        # has no reservation: its levels alone are read.
+        assert (stale.round_trips, stale.commands["hmget"]) == (1, 2)
+        assert (fresh.round_trips, fresh.commands["hmget"]) == (1, 1)
     else:
         assert (stale.round_trips, stale.commands["hmget"]) == (2, 3)
 
