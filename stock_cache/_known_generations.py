@@ -17,6 +17,8 @@ from stock_cache._node_blocks import generations_part
 
 # Nodes kept: a network's worth and more; past it (nodes named by callers) start again.
 _MOST_NODES = 100_000
+# Parts kept encoded, by list of nodes, while nothing new is learnt; past it, start again.
+_MOST_PARTS = 4_096
 
 READ_IN_SCRIPT = b"0]"
 """The generations part of a block whose generations the script reads itself."""
@@ -26,14 +28,24 @@ class KnownGenerations:
     def __init__(self) -> None:
         self._epoch = ""
         self._of: dict[str, int] = {}
+        # The parts made since the last generations learnt: a product page sends the same
+        # nodes' part read after read while no snapshot flips.
+        self._parts: dict[tuple[str, ...], bytes] = {}
 
     def part(self, nodes: Sequence[str]) -> tuple[str, bytes]:
         """The epoch and generations part to send for these nodes: ('', READ_IN_SCRIPT) unless
         every one of them was read at the same, latest epoch seen."""
+        key = tuple(nodes)
+        made = self._parts.get(key)
+        if made is not None:
+            return self._epoch, made
         of = self._of
         if not self._epoch or any(node not in of for node in nodes):
             return "", READ_IN_SCRIPT
-        return self._epoch, generations_part([str(of[node]) for node in nodes])
+        if len(self._parts) >= _MOST_PARTS:
+            self._parts = {}
+        made = self._parts[key] = generations_part([str(of[node]) for node in nodes])
+        return self._epoch, made
 
     def at(self, epoch: str, nodes: Sequence[str]) -> list[str | None] | None:
         """These nodes' generations as an HMGET of them would give at `epoch`, if known."""
@@ -52,3 +64,4 @@ class KnownGenerations:
         if epoch != self._epoch or len(self._of) > _MOST_NODES:
             self._epoch, self._of = epoch, {}
         self._of.update(zip(nodes, generations, strict=True))
+        self._parts = {}

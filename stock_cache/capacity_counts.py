@@ -9,10 +9,14 @@ any other reads the nodes again, sweeping their expired holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import orjson
 
 # Past this many (node, day) counts, the next read starts afresh: memory stays flat.
 MAX_COUNTS = 50_000
+# Past this many node lists kept encoded, the next one starts the list afresh.
+MAX_ENCODED = 4_096
 
 
 class CapacityCounts:
@@ -50,3 +54,23 @@ class CapacityCounts:
         self.epoch = epoch
         for node, count in counts.items():
             self._counts[node, day] = count
+
+
+class EncodedPrefixes:
+    """The capacity key prefixes of a list of nodes, as the one JSON argument cap_read.lua
+    takes, encoded once per list: a product page asks some 30 nodes, whose 30 arguments
+    redis-py encoded one by one on every read (most reads are answered `same`, which never
+    looks at them)."""
+
+    def __init__(self, prefix_of: Callable[[str], str]) -> None:
+        self._prefix_of = prefix_of
+        self._encoded: dict[tuple[str, ...], bytes] = {}
+
+    def of(self, nodes: tuple[str, ...]) -> bytes:
+        found = self._encoded.get(nodes)
+        if found is None:
+            if len(self._encoded) >= MAX_ENCODED:
+                self._encoded = {}
+            found = orjson.dumps([self._prefix_of(node) for node in nodes])
+            self._encoded[nodes] = found
+        return found

@@ -76,8 +76,7 @@ class AllocationSteps(RedisBase):
         (capacity_counts.py) are still exact, else the counts read afresh."""
         kept = self._capacity_counts.known(unique, day, now)
         epoch = self._capacity_counts.epoch if kept is not None else ""
-        args: list[EncodableT] = [now, day, epoch]
-        args += [self._keys.capacity_prefix(node) for node in unique]
+        args: list[EncodableT] = [now, day, epoch, self._capacity_prefixes.of(tuple(unique))]
         async with self._session():
             [reply] = await self._run([("cap_read", [self._keys.capacity_epoch()], args)])
         if reply[0] == "same" and kept is not None:

@@ -18,7 +18,7 @@ from redis.typing import EncodableT
 
 from stock_cache._rules import current_status
 from stock_cache.base import Allocation, AllocationStatus, StockLine
-from stock_cache.capacity_counts import CapacityCounts
+from stock_cache.capacity_counts import CapacityCounts, EncodedPrefixes
 from stock_cache.redis_connection import MAX_CONNECTIONS, UNREACHABLE, store_error
 from stock_cache.redis_keys import RedisKeys
 from stock_cache.redis_reads import StockReads
@@ -110,6 +110,7 @@ class RedisBase:
         self._ready_lock = asyncio.Lock()
         self._unsettled: list[Unsettled] = []
         self._capacity_counts = CapacityCounts()
+        self._capacity_prefixes = EncodedPrefixes(self._keys.capacity_prefix)
         # What every hold of capacity and every give-back tells the capacity epoch, which
         # only a standalone server keeps (capacity_counts.py).
         self._epoch_args: list[EncodableT] = [] if self._cluster else [self._keys.capacity_epoch()]

@@ -390,7 +390,7 @@ class StockReads:
             epoch = reply[2]
             self._known.learn(epoch, asked, reply[end:])
             if reply[0] == "hit":
-                atp = dict(zip(asked, (int(v) for v in reply[3:end]), strict=True))
+                atp = dict(zip(asked, map(int, reply[3:end]), strict=True))
                 found[sku] = (int(reply[1]), atp)
             else:
                 missing[sku] = reply[1]

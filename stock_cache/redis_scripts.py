@@ -22,6 +22,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from importlib import resources
 from typing import Any
 
+import hiredis
 import redis.exceptions
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
@@ -222,11 +223,36 @@ class Scripts:
     async def _one(self, name: str, keys: list[str], args: list[EncodableT]) -> Any:
         sha = await self._sha(name)
         try:
-            return await self._client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+            return await self._sent("EVALSHA", sha, len(keys), *keys, *args)
         except redis.exceptions.NoScriptError:
             # Nothing ran: the server lost its scripts (restart, SCRIPT FLUSH).
             sha = await self._load(name)
-        return await self._client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+        return await self._sent("EVALSHA", sha, len(keys), *keys, *args)
+
+    async def _sent(self, *command: EncodableT) -> Any:
+        """One command's reply. On a standalone server, sent on a connection of the pool as
+        `_streamed` sends a batch: what `execute_command` does for a script (no reply
+        callback; the store's client never retries) without its layers of calls per command."""
+        pool = self._pool
+        if pool is None:
+            return await self._client.execute_command(*command)
+        # redis-py leaves it untyped (a decorator that warns of old arguments).
+        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            # hiredis packs str (UTF-8), bytes and numbers to the bytes redis-py's encoder
+            # and packer make, in C rather than a Python call per argument (its stub types
+            # the arguments as a tuple of one).
+            packed = hiredis.pack_command(command)  # type: ignore[arg-type]
+            await connection.send_packed_command([packed])
+            return await connection.read_response()
+        except redis.exceptions.ResponseError:
+            raise  # an error reply: the connection is in step
+        except BaseException:
+            # The reply may be left on the socket: no later caller may read it as its own.
+            await connection.disconnect(nowait=True)
+            raise
+        finally:
+            await pool.release(connection)
 
     async def _sha(self, name: str) -> str:
         """The script's SHA1, loading it into the server the first time."""

@@ -155,20 +155,29 @@ class KeyRing:
         """Keys looked up in Redis and remembered (at most KEYS_CACHED)."""
         return len(self._cache)
 
-    async def caller(self, key: str | None) -> Caller | None:
-        """The caller a key names; the dev caller for no key in dev mode; None if unknown."""
+    def at_once(self, key: str | None) -> tuple[bool, Caller | None]:
+        """(True, what `caller` answers) when that needs no lookup in Redis, else (False, None):
+        a request bounds only the lookup by its deadline."""
         if key is None:
-            return DEV_CALLER if self.dev_mode else None
+            return True, DEV_CALLER if self.dev_mode else None
         if not key:
-            return None
+            return True, None
         digest = key_digest(key)
         found = self._keys.get(digest)
         if found is not None or self._lookup is None:
-            return found
+            return True, found
         cached = self._cache.get(digest)
+        if cached is not None and cached[0] > time.monotonic():
+            return True, cached[1]
+        return False, None
+
+    async def caller(self, key: str | None) -> Caller | None:
+        """The caller a key names; the dev caller for no key in dev mode; None if unknown."""
+        settled, found = self.at_once(key)
+        if settled or key is None or self._lookup is None:
+            return found
+        digest = key_digest(key)
         now = time.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1]
         entry = await self._lookup(digest)
         caller = None
         if entry:

@@ -117,11 +117,12 @@ class GraphQLEndpoint:
             elif deadline.remaining() == 0.0:
                 outcome = self._shed(media)
             else:
+                key = bearer_key(request.headers.get("authorization"))
+                settled, caller = self.platform.keys.at_once(key)
                 try:
-                    async with asyncio.timeout(deadline.capped(_LOOKUP_SHARE)):
-                        caller = await self.platform.keys.caller(
-                            bearer_key(request.headers.get("authorization"))
-                        )
+                    if not settled:
+                        async with asyncio.timeout(deadline.capped(_LOOKUP_SHARE)):
+                            caller = await self.platform.keys.caller(key)
                 except Exception:
                     # Keys kept in Redis can't be checked: nobody is let in, but it is an
                     # outage (503, retry), not a refusal of the key.

@@ -17,6 +17,7 @@ from typing import Any
 
 from gateway.admission.api_keys import Caller
 from gateway.http.protocol import Refusal
+from gateway.ops.state import BucketAnswer
 from gateway.service.deadline import capped
 from gateway.service.resources import Platform
 
@@ -40,31 +41,25 @@ async def admit(
     """The client bucket's answer as Shopify's `throttleStatus`, or a 429 refusal."""
     limits = platform.limits
     try:
-        # The limiters may spend a quarter of what the request has left, then admit.
-        async with asyncio.timeout(capped(0.25)):
-            if shopper is not None:
-                mine = await platform.state.admit(
-                    f"shopper:{caller.client_id}:{shopper}",
-                    cost,
-                    capacity=limits.shopper_bucket_points,
-                    per_second=limits.shopper_points_per_second,
-                )
-                if not mine.admitted:
-                    platform.metrics.refusals.labels("RATE_LIMITED_SHOPPER").inc()
-                    return _refusal(
-                        mine.retry_after_seconds, "this shopper's", {"requestedQueryCost": cost}
-                    )
-            answer = await platform.state.admit(
+        # A worker's credit mostly answers at once: no bound to set then.
+        quick = (
+            platform.state.admit_at_once(
                 caller.client_id,
                 cost,
                 capacity=limits.bucket_points,
                 per_second=limits.points_per_second,
             )
+            if shopper is None
+            else None
+        )
+        answer = quick if quick is not None else await _admitted(platform, caller, cost, shopper)
     except Exception:
         # The limiter protects the gateway; its outage must not take checkout down.
         log.warning("rate limiter unreachable: admitting the request", exc_info=True)
         platform.metrics.redis_errors.labels("rate_limit").inc()
         return {"requestedQueryCost": cost}
+    if isinstance(answer, Refusal):
+        return answer
     status = {
         "requestedQueryCost": cost,
         "throttleStatus": {
@@ -76,3 +71,30 @@ async def admit(
     if answer.admitted:
         return status
     return _refusal(answer.retry_after_seconds, "this client's", status)
+
+
+async def _admitted(
+    platform: Platform, caller: Caller, cost: int, shopper: str | None
+) -> BucketAnswer | Refusal:
+    """The shopper's bucket (a refusal when full), then the client's answer."""
+    limits = platform.limits
+    # The limiters may spend a quarter of what the request has left, then admit.
+    async with asyncio.timeout(capped(0.25)):
+        if shopper is not None:
+            mine = await platform.state.admit(
+                f"shopper:{caller.client_id}:{shopper}",
+                cost,
+                capacity=limits.shopper_bucket_points,
+                per_second=limits.shopper_points_per_second,
+            )
+            if not mine.admitted:
+                platform.metrics.refusals.labels("RATE_LIMITED_SHOPPER").inc()
+                return _refusal(
+                    mine.retry_after_seconds, "this shopper's", {"requestedQueryCost": cost}
+                )
+        return await platform.state.admit(
+            caller.client_id,
+            cost,
+            capacity=limits.bucket_points,
+            per_second=limits.points_per_second,
+        )

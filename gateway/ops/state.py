@@ -45,6 +45,11 @@ class GatewayState(Protocol):
     async def admit(
         self, client: str, cost: int, *, capacity: int, per_second: float
     ) -> BucketAnswer: ...
+    def admit_at_once(
+        self, client: str, cost: int, *, capacity: int, per_second: float
+    ) -> BucketAnswer | None:
+        """`admit`'s answer when it needs no round trip; None: await `admit`."""
+
     async def document(self, namespace: str, digest: str) -> str | None: ...
     async def put_document(
         self, namespace: str, digest: str, text: str, *, ttl_seconds: int | None
@@ -67,6 +72,11 @@ class MemoryState:
         self.api_keys: dict[str, dict[str, str]] = {}
 
     async def admit(
+        self, client: str, cost: int, *, capacity: int, per_second: float
+    ) -> BucketAnswer:
+        return self.admit_at_once(client, cost, capacity=capacity, per_second=per_second)
+
+    def admit_at_once(
         self, client: str, cost: int, *, capacity: int, per_second: float
     ) -> BucketAnswer:
         now = time.monotonic()
@@ -191,15 +201,23 @@ class RedisState:
         refill = per_second * self._lease_seconds
         return max(float(cost), min(refill, capacity * self._lease_fraction))
 
-    async def admit(
+    def admit_at_once(
         self, client: str, cost: int, *, capacity: int, per_second: float
-    ) -> BucketAnswer:
-        now = self._clock()
-        credit = self._live_credit(client, now)
+    ) -> BucketAnswer | None:
+        credit = self._live_credit(client, self._clock())
         # No await between this check and the spending: tasks never spend the same credit.
         if credit is not None and credit.points >= cost:
             credit.points -= cost
             return BucketAnswer(True, credit.bucket_level - credit.points, 0.0)
+        return None
+
+    async def admit(
+        self, client: str, cost: int, *, capacity: int, per_second: float
+    ) -> BucketAnswer:
+        now = self._clock()
+        answered = self.admit_at_once(client, cost, capacity=capacity, per_second=per_second)
+        if answered is not None:
+            return answered
         # One lease in flight per client: a burst of tasks arriving meanwhile asks for exactly
         # its costs (as without leases) rather than each taking a lease the others don't need.
         leasing = client not in self._leasing

@@ -11,6 +11,7 @@ store's own socket timeouts, and the request gets its answer now: for a change,
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -60,8 +61,18 @@ class BoundedStore:
         self._finishing.add(task)
         task.add_done_callback(self._finished)
         if left > 0:
-            done, _ = await asyncio.wait([task], timeout=left)
-            if done:
+            # What asyncio.wait([task], timeout=left) does, without its sets and checks.
+            loop = asyncio.get_running_loop()
+            woken = loop.create_future()
+            wake = functools.partial(_wake, woken)
+            task.add_done_callback(wake)
+            timer = loop.call_later(left, _wake, woken)
+            try:
+                await woken
+            finally:
+                timer.cancel()
+                task.remove_done_callback(wake)
+            if task.done():
                 return task.result()
         self.past_deadline += 1
         if writes:
@@ -177,6 +188,11 @@ class BoundedStore:
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+def _wake(woken: asyncio.Future[None], *_: object) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
 
 def unbounded(store: StockStore) -> StockStore:

@@ -224,14 +224,19 @@ class PromiseService:
         )
         used: list[dict[str, int]] = []
         if bound:
-            # Stock and the orders the capacity-bound nodes took on their day, read together.
+            # Stock and the orders the capacity-bound nodes took on their day, read together:
+            # the counts by a task each, the stock here (a gather adds a task and a future).
             reads = [
-                self.store.capacity_used(group, day)
+                asyncio.ensure_future(self.store.capacity_used(group, day))
                 for day, group in self._by_day(bound, now).items()
             ]
-            stock, used = await asyncio.gather(
-                self._atp(skus, nodes, store_channel, shared), asyncio.gather(*reads)
-            )
+            try:
+                stock = await self._atp(skus, nodes, store_channel, shared)
+                used = [await read for read in reads]
+            finally:
+                for read in reads:  # not needed once one failed; its error seen, not logged
+                    if not read.cancel() and not read.cancelled():
+                        read.exception()
         else:
             # Awaited directly: gather would wrap the one read in a task of its own.
             stock = await self._atp(skus, nodes, store_channel, shared)

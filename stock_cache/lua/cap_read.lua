@@ -2,18 +2,19 @@
 -- cap_used.lua): nothing but 'same' when the capacity epoch is still the one the caller's
 -- counts are of (stock_cache/capacity_counts.py), else the epoch, the first expiry among the
 -- nodes' holds (-1: none) and a count per node, after freeing their expired holds.
--- KEYS: the capacity epoch. ARGV: now_ms, day, the caller's epoch ('' for none), then the
--- prefix of each node's capacity keys (the keys are the prefix .. 'reserved', 'allocs' and
--- 'holds', which a standalone server reads in any slot).
+-- KEYS: the capacity epoch. ARGV: now_ms, day, the caller's epoch ('' for none), then a JSON
+-- list of the prefix of each node's capacity keys (the keys are the prefix .. 'reserved',
+-- 'allocs' and 'holds', which a standalone server reads in any slot): one argument the caller
+-- encodes once per list of nodes, decoded only when the counts are read.
 local epoch = redis.call('GET', KEYS[1])
 if epoch and epoch == ARGV[3] then
   return {'same'}
 end
 local reply = {'counts', '', -1}
 local freed = false
-for i = 4, #ARGV do
-  local reserved, holds = ARGV[i] .. 'reserved', ARGV[i] .. 'holds'
-  if next(sweep(reserved, ARGV[i] .. 'allocs', holds, ARGV[1])) ~= nil then
+for _, prefix in ipairs(cjson.decode(ARGV[4])) do
+  local reserved, holds = prefix .. 'reserved', prefix .. 'holds'
+  if next(sweep(reserved, prefix .. 'allocs', holds, ARGV[1])) ~= nil then
     freed = true
   end
   reply[#reply + 1] = tonumber(redis.call('HGET', reserved, ARGV[2])) or 0

@@ -143,3 +143,14 @@ async def test_calls_needing_one_unloaded_script_at_once_load_it_once(
         assert await script_loads(redis_server) - before == 1
     finally:
         await opened.close()
+
+
+async def test_a_call_alone_carries_accented_names_and_numbers_intact(store: StockStore) -> None:
+    # A call alone is packed by hiredis, not redis-py's encoder: the same bytes.
+    await store.set_levels(PARIS, {"CHAISE-ÉTÉ": 7, TABLE: 7})
+
+    found = await store.atp(["CHAISE-ÉTÉ"], [PARIS])
+
+    # 7 on hand, 2 held back at a store.
+    assert found == {"CHAISE-ÉTÉ": {PARIS: 5}}
+    assert found["CHAISE-ÉTÉ"] == (await store.atp([TABLE], [PARIS]))[TABLE]
