@@ -1,12 +1,15 @@
 """Where a request's time goes: cProfile over in-process requests on the reference network.
 
     .venv/bin/python -m bench.profile [pdp|checkout|commit|listing ...] [--rounds 50]
-        [--skus 2000] [--packages]
+        [--skus 2000] [--packages] [--lines 1,5,20] [--cpu]
 
 Same network, Redis and requests as `bench.run` (seeded); prints the top functions by own
 time and by cumulative time for each scenario named, or with --packages the share of own
 time spent in each package (the project's four, and the libraries under them). Not part
 of `make bench`: profiling slows every call down, so its figures are shares, not timings.
+`--lines` profiles checkout carts of each size given; `--cpu` prints instead the process's
+CPU time per request, unprofiled (best of 5 passes): a figure other processes on the
+machine barely move, unlike the wall clock.
 """
 
 from __future__ import annotations
@@ -53,7 +56,15 @@ def _by_package(profiler: cProfile.Profile) -> str:
 
 
 async def _profile(
-    network: Path, url: str, names: list[str], rounds: int, top: int, *, packages: bool
+    network: Path,
+    url: str,
+    names: list[str],
+    rounds: int,
+    top: int,
+    *,
+    packages: bool,
+    lines: list[int],
+    cpu: bool,
 ) -> None:
     app = create_app(settings_for(network, url))
     async with app.router.lifespan_context(app):
@@ -61,12 +72,14 @@ async def _profile(
         await app.state.published.wait()
         service: PromiseService = app.state.promise_service
         workload = Workload(service.network)
-        for name in names:
+        runs = [(f"checkout {n} lines", n) for n in lines] if "checkout" in names else []
+        runs = [(name, 0) for name in names if name != "checkout"] + runs
+        for name, size in runs:
             calls: list[tuple[str, dict[str, Any]]]
             if name == "pdp":
                 calls = [(scenarios.PDP, workload.pdp()) for _ in range(rounds)]
-            elif name == "checkout":
-                calls = [(scenarios.CHECKOUT, workload.cart(CART_LINES)) for _ in range(rounds)]
+            elif size:
+                calls = [(scenarios.CHECKOUT, workload.cart(size)) for _ in range(rounds)]
             elif name == "listing":
                 calls = [(LISTING, workload.listing(LISTING_SKUS)) for _ in range(rounds)]
             else:
@@ -79,6 +92,9 @@ async def _profile(
             # Warm-up: the same requests once, as a busy gateway has seen most of them.
             for query, variables in calls if name != "commit" else calls[:3]:
                 await run_query(service, query, variables)
+            if cpu and name != "commit":
+                print(f"{name}: {await _cpu_ms(service, calls):.3f} ms CPU per request")
+                continue
             profiler = cProfile.Profile()
             profiler.enable()
             for query, variables in calls:
@@ -95,6 +111,17 @@ async def _profile(
                 print(text.getvalue().split("\n\n", 1)[1] if "\n\n" in text.getvalue() else "")
 
 
+async def _cpu_ms(service: PromiseService, calls: list[tuple[str, dict[str, Any]]]) -> float:
+    """CPU ms per request, best of 5 passes over the calls (the first pass warmed them)."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        for query, variables in calls:
+            await run_query(service, query, variables)
+        best = min(best, (time.process_time() - start) * 1000 / len(calls))
+    return best
+
+
 def main() -> None:
     arguments = argparse.ArgumentParser(description=__doc__)
     arguments.add_argument("scenarios", nargs="*", default=["pdp", "checkout", "commit"])
@@ -102,6 +129,8 @@ def main() -> None:
     arguments.add_argument("--skus", type=int, default=2_000)
     arguments.add_argument("--top", type=int, default=25)
     arguments.add_argument("--packages", action="store_true", help="shares per package")
+    arguments.add_argument("--lines", default=str(CART_LINES), help="checkout cart sizes: 1,5,20")
+    arguments.add_argument("--cpu", action="store_true", help="CPU ms per request, unprofiled")
     args = arguments.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as temp, running_redis() as redis:
         network = Path(temp) / "reference"
@@ -115,6 +144,8 @@ def main() -> None:
                 args.rounds,
                 args.top,
                 packages=args.packages,
+                lines=[int(n) for n in args.lines.split(",")],
+                cpu=args.cpu,
             )
         )
 

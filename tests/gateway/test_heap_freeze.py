@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.app import create_app
+from gateway.app import YOUNG_COLLECTION_EVERY, create_app
 from gateway.ops.settings import Settings, settings_from_env
 
 
@@ -16,11 +16,13 @@ def thawed() -> Iterator[None]:
     """Nothing frozen during the test; afterwards, frozen again if the session had frozen its
     start-up (tests/conftest.py)."""
     was_frozen = gc.get_freeze_count() > 0
+    threshold = gc.get_threshold()
     gc.unfreeze()
     try:
         yield
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
         if was_frozen:
             gc.freeze()
 
@@ -37,10 +39,14 @@ async def test_an_app_that_freezes_leaves_its_start_up_objects_frozen() -> None:
         frozen = gc.get_freeze_count()
         # The demo network alone is thousands of objects (nodes, stock, calendars).
         assert frozen > 10_000
+        # Requests' short-lived objects are collected less often than CPython's 700.
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_EVERY
 
 
 @pytest.mark.usefixtures("thawed")
 async def test_an_app_that_does_not_freeze_leaves_the_collector_alone() -> None:
     app = create_app(Settings(store_url="memory://"))
+    threshold = gc.get_threshold()
     async with app.router.lifespan_context(app):
         assert gc.get_freeze_count() == 0
+        assert gc.get_threshold() == threshold
