@@ -137,22 +137,26 @@ class Problem:
         """
         key = (j, reach)
         if key not in self._floors:
-            alone = (self.grown_part(i, 0, j, self.quantity[j]) for i in self.full[j][:reach])
-            found = [part for part in alone if part is not None]
-            self._floors[key] = (
-                (
-                    min(part[0] for part in found),
-                    min(part[1] for part in found),
-                    min(part[2] for part in found),
-                    min(part[3] for part in found),
-                    min(part[4] for part in found),
+            # One pass over the holders' parts rather than one per criterion.
+            floor: Part | None = None
+            for i in self.full[j][:reach]:
+                part = self.grown_part(i, 0, j, self.quantity[j])
+                if part is None:
+                    continue
+                if floor is None:
+                    floor = part
+                    continue
+                floor = (
+                    min(floor[0], part[0]),
+                    min(floor[1], part[1]),
+                    min(floor[2], part[2]),
+                    min(floor[3], part[3]),
+                    min(floor[4], part[4]),
                     # The priority criterion is minus the plan's lowest node priority.
-                    max(part[5] for part in found),
-                    min(part[6] for part in found),
+                    max(floor[5], part[5]),
+                    min(floor[6], part[6]),
                 )
-                if found
-                else None
-            )
+            self._floors[key] = floor
         return self._floors[key]
 
     def _score(self, key: int, i: int, lines: tuple[CartLine, ...]) -> Part | None:

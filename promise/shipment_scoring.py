@@ -161,6 +161,14 @@ def parcels_price(service: CarrierService, parcels: tuple[int, ...]) -> int:
     return sum(price.for_weight(grams + packaging) for grams in parcels)
 
 
+class _Prices:
+    """One service's prices by parcels (goods' grams each), for a request."""
+
+    def __init__(self, service: CarrierService) -> None:
+        self.service = service
+        self.by_parcels: dict[tuple[int, ...], int] = {}
+
+
 class ShipmentScorer:
     """Dates, prices and weighs planned shipments of one service, with per-request caches.
 
@@ -195,12 +203,9 @@ class ShipmentScorer:
         self._scores: dict[
             tuple[str, float, tuple[int, ...], datetime | None], ShipmentScore | None
         ] = {}
-        # Parcels by load and units by weight: what packing depends on, hashed as ints
-        # rather than as the lines (a dataclass hash each, run interpreted).
-        self._packed: dict[tuple[int, tuple[tuple[int, int], ...]], tuple[int, ...]] = {}
         # Prices by service and parcels: a shipment of the same weight from another node
-        # costs the same, without calling the carrier's price again.
-        self._prices: dict[tuple[str, tuple[int, ...]], int] = {}
+        # costs the same, without calling the carrier's price again (see `_shared_prices`).
+        self._prices: dict[str, dict[tuple[int, ...], int]] = {}
 
     def __call__(self, planned: PlannedShipment) -> ShipmentScore | None:
         # The search asks this tens of times a request: the common lookups are inlined.
@@ -230,11 +235,23 @@ class ShipmentScorer:
         return found
 
     def _price(self, service: CarrierService, parcels: tuple[int, ...]) -> int:
-        key = (service.code, parcels)
-        price = self._prices.get(key)
+        prices = self._prices.get(service.code)
+        if prices is None:
+            prices = self._prices[service.code] = self._shared_prices(service)
+        price = prices.get(parcels)
         if price is None:
-            price = self._prices[key] = parcels_price(service, parcels)
+            price = prices[parcels] = parcels_price(service, parcels)
         return price
+
+    def _shared_prices(self, service: CarrierService) -> dict[tuple[int, ...], int]:
+        """The service's prices by parcels, kept for the request: the searches of the other
+        stores a cart is collected at send the same parcels by the same transfer."""
+        key = ("prices", id(service))
+        found = self.supply.memo.get(key)
+        # The entry holds the service, so its id names it while the entry lives.
+        if not (isinstance(found, _Prices) and found.service is service):
+            found = self.supply.memo[key] = _Prices(service)
+        return found.by_parcels
 
     def _sphere(self, node: Node) -> float:
         km = self._sphere_km.get(node.id)
@@ -303,10 +320,9 @@ class ShipmentScorer:
             return (weight,)
         load = limit - service.packaging_grams
         units = _units_by_weight(self.network, planned.lines)
-        key = (load, tuple(sorted(units.items())))
-        parcels = self._packed.get(key)
-        if parcels is None:
-            parcels = self._packed[key] = packed(units, load)
+        # Not cached: contents heavier than a parcel rarely repeat, and a key of their
+        # units costs about what packing them does.
+        parcels = packed(units, load)
         most = service.parcels_per_shipment
         if most is not None and len(parcels) > most:
             self.failures.too_heavy = True

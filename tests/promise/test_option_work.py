@@ -6,12 +6,14 @@ of `option_builders`.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
+from typing import ClassVar
 
 import pytest
 
 import promise.shipment_scoring
-from carriers.services import CarrierService
+from carriers.services import CarrierService, Price
 from promise.dates import Timing, home_delivery
 from promise.geo import GeoPoint, geodesic_km, sphere_km
 from promise.network import Node
@@ -149,3 +151,51 @@ def test_a_scorer_told_its_km_are_on_the_sphere_weighs_as_one_measuring_them() -
     assert told is not None
     assert told == scorer(sphere_distances=False)(planned)
     assert told.co2e_grams > standard.last_mile_grams_per_parcel
+
+
+class CountingPrice(Price):
+    """A carrier price that counts the weights it is asked about."""
+
+    __slots__ = ()
+    asked: ClassVar[list[int]] = []
+
+    def for_weight(self, grams: int) -> int:
+        CountingPrice.asked.append(grams)
+        return super().for_weight(grams)
+
+
+def test_the_searches_of_a_request_price_the_same_parcels_by_a_service_once() -> None:
+    # Collect at three stores sends the same parcels by the same transfer from each source.
+    network = a_network()
+    standard = network.services[STANDARD]
+    counted = dataclasses.replace(standard, price=CountingPrice(590, 100))
+    dearer = dataclasses.replace(standard, price=CountingPrice(990, 100))
+    stock = {OAK_TABLE: {DC_SQF: 2, DC_BONNEUIL: 2}}
+    CountingPrice.asked.clear()
+
+    def scorer(supply: Supply, service: CarrierService) -> ShipmentScorer:
+        def timer(node: Node, km: float, not_before: datetime | None) -> Timing | None:
+            return home_delivery(node, service, km, TUESDAY_MORNING, confidence=0.95, country="FR")
+
+        return ShipmentScorer(
+            network, DEFAULT_PROFILE, supply, lambda _node: service, timer, HOME_LYON_BROTTEAUX
+        )
+
+    table = cart((OAK_TABLE, 1))
+    supply = Supply(stock, {})
+    first = scorer(supply, counted)(PlannedShipment(DC_SQF, 23.4, table))
+    second = scorer(supply, counted)(PlannedShipment(DC_BONNEUIL, 480.0, table))
+    assert first is not None
+    assert second is not None
+    assert len(CountingPrice.asked) == 1
+    assert first.cost_cents == second.cost_cents
+
+    # Another service of the same code (another zone's terms) is priced by its own terms,
+    # and another request prices again.
+    other = scorer(supply, dearer)(PlannedShipment(DC_SQF, 23.4, table))
+    again = scorer(Supply(stock, {}), counted)(PlannedShipment(DC_SQF, 23.4, table))
+    assert other is not None
+    assert again is not None
+    assert other.cost_cents == first.cost_cents + 400
+    assert again.cost_cents == first.cost_cents
+    assert len(CountingPrice.asked) == 3
