@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from stock_cache._rules import RECORD_RETENTION_MS, now_ms
-from stock_cache.base import AllocationStatus, OutboxEntry, StockStore
+from stock_cache.base import OutboxEntry, StockStore
 from stock_cache.errors import BadCursor
 from stock_cache.memory import MemoryStore
-from stock_cache.redis_allocations import OUTBOX_MAXLEN
-from stock_cache.redis_base import decode_lines
+from stock_cache.redis_allocations import OUTBOX_MAXLEN, outbox_entry
 from stock_cache.redis_connection import UNREACHABLE, store_error
 from stock_cache.redis_keys import ORDER_BUCKETS
 from stock_cache.redis_scripts import Call
@@ -142,19 +141,8 @@ class RedisOutboxReader:
                 # A busy outbox's entries decoded in one go would hold the loop: requests
                 # waiting on it run between two partitions.
                 await asyncio.sleep(0)
-            found[p] = [Positioned(p, entry_id, _entry(fields)) for entry_id, fields in entries]
+            found[p] = [Positioned(p, at, outbox_entry(fields)) for at, fields in entries]
         return found
-
-
-def _entry(fields: Mapping[str, str]) -> OutboxEntry:
-    return OutboxEntry(
-        allocation_id=fields["allocation_id"],
-        client_id=fields["client_id"],
-        status=AllocationStatus(fields["status"]),
-        lines=decode_lines(fields["lines"]),
-        at_ms=int(fields["at_ms"]),
-        order_reference=fields["order_reference"] or None,
-    )
 
 
 def outbox_reader(store: StockStore) -> OutboxReader:

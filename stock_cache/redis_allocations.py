@@ -6,7 +6,7 @@ docs/stock-store.md ("Confirm").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, cast
 
 from redis.crc import key_slot
@@ -220,17 +220,7 @@ class AllocationSteps(RedisBase):
                     pipe.xrange(self._keys.outbox(bucket))
                 streams = cast(list[list[tuple[str, dict[str, str]]]], await pipe.execute())
         for stream in streams:
-            for _, fields in stream:
-                entries.append(
-                    OutboxEntry(
-                        allocation_id=fields["allocation_id"],
-                        client_id=fields["client_id"],
-                        status=AllocationStatus(fields["status"]),
-                        lines=decode_lines(fields["lines"]),
-                        at_ms=int(fields["at_ms"]),
-                        order_reference=fields["order_reference"] or None,
-                    )
-                )
+            entries += [outbox_entry(fields) for _, fields in stream]
         return entries
 
     async def repair(self) -> int:
@@ -309,3 +299,15 @@ class AllocationSteps(RedisBase):
             for allocation_id, _ in confirmed:
                 pipe.zrem(self._keys.pinned(bucket_of_allocation(allocation_id)), allocation_id)
             await pipe.execute()
+
+
+def outbox_entry(fields: Mapping[str, str]) -> OutboxEntry:
+    """An outbox stream entry's fields, as the stores hand them out."""
+    return OutboxEntry(
+        allocation_id=fields["allocation_id"],
+        client_id=fields["client_id"],
+        status=AllocationStatus(fields["status"]),
+        lines=decode_lines(fields["lines"]),
+        at_ms=int(fields["at_ms"]),
+        order_reference=fields["order_reference"] or None,
+    )
