@@ -120,9 +120,10 @@ class NodeCapacity:
 
 @dataclass(frozen=True, slots=True)
 class HoldLimit:
-    """At most `limit` units held (HELD, unexpired) at once by the allocations naming `holder`
-    (e.g. "client:storefront-fr", "shopper:storefront-fr:7f3a"): confirmed, released and
-    expired ones no longer count."""
+    """At most `limit` units held (HELD, unexpired) at once by the allocations of one client
+    naming `holder` (e.g. "client:storefront-fr", "shopper:storefront-fr:7f3a"): confirmed,
+    released and expired ones no longer count. A holder is named within its client: another
+    client's allocations naming the same holder count against a cap of their own."""
 
     holder: str
     limit: int

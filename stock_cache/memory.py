@@ -107,7 +107,8 @@ class MemoryStore(MemoryLevels):
         # (client, quote id) -> the idempotency key that committed it; forgotten with the key.
         self._quotes: dict[tuple[str, str], str] = {}
         # Holder -> {allocation id: units} of its HELD allocations (see HoldLimit).
-        self._held_by: dict[str, dict[str, int]] = {}
+        # (client, holder) -> allocation id -> units: a holder is named within its client.
+        self._held_by: dict[tuple[str, str], dict[str, int]] = {}
         # Its channel feed, once asked for (publishing_store.channel_feed): held here, so that
         # the two go together; a table beside them would keep both for ever.
         self.channel_feed: MemoryChannelFeed | None = None
@@ -133,7 +134,7 @@ class MemoryStore(MemoryLevels):
             )
         asked = sum(units.values())
         for holder, limit in limits.items():
-            held = sum(self._held_by.get(holder, {}).values())
+            held = sum(self._held_by.get((request.client_id, holder), {}).values())
             if held + asked > limit:
                 raise HoldLimitReached(holder, limit, held, asked)
         shortages = tuple(
@@ -169,7 +170,7 @@ class MemoryStore(MemoryLevels):
         capacity = {node: day for node, (day, _) in orders.items()}
         self._records[allocation.id] = _Record(allocation, units, now, capacity, tuple(limits))
         for holder in limits:
-            self._held_by.setdefault(holder, {})[allocation.id] = asked
+            self._held_by.setdefault((request.client_id, holder), {})[allocation.id] = asked
         self._publish(allocation, now)
         self._hold_deadlines.push(now + request.ttl_seconds * 1000, allocation.id)
         forget_at = now + IDEMPOTENCY_TTL_MS
@@ -311,11 +312,12 @@ class MemoryStore(MemoryLevels):
     def _unlimit(self, record: _Record) -> None:
         """The allocation no longer counts against its holders' caps (it is no longer HELD)."""
         for holder in record.holders:
-            held = self._held_by.get(holder)
+            key = (record.allocation.client_id, holder)
+            held = self._held_by.get(key)
             if held is not None:
                 held.pop(record.allocation.id, None)
                 if not held:
-                    del self._held_by[holder]
+                    del self._held_by[key]
         record.holders = ()
 
     def _catch_up(self) -> int:

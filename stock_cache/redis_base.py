@@ -212,7 +212,8 @@ class RedisBase:
     def _limit_holders(self, fields: Mapping[str, str]) -> list[list[str]]:
         """The keys of the caps of held units an allocation record counts against."""
         names = cast(list[str], json.loads(fields.get("limits") or "[]"))
-        return [list(self._keys.holder(name)) for name in names]
+        client_id = fields["client_id"]
+        return [list(self._keys.holder(client_id, name)) for name in names]
 
     def _holder_keys(self, sku: str) -> list[str]:
         """reserved, allocs, holds of a SKU, and the totals that any change there forgets."""

@@ -58,9 +58,9 @@ class RedisKeys:
     fulfilled), `cap:allocs` hash allocation id -> JSON {day: 1}, `cap:holds` zset allocation
     id -> expiry ms: the daily capacity, held like a SKU's units. On a standalone server,
     `{cap}:epoch`, bumped by every change of any node's orders (capacity_counts.py).
-    Per holder of a cap of held units (tag `{h:HOLDER}`, a client's or a shopper's):
-    `reserved`, `allocs`, `holds`, its HELD units counted like a SKU's (limit_hold.lua), the
-    keys expiring a minute after their newest hold.
+    Per holder of a cap of held units (a client's or a shopper's), in its client's slot (tag
+    `{h:CLIENT}`, then the holder): `reserved`, `allocs`, `holds`, its HELD units counted like
+    a SKU's (limit_hold.lua), the keys expiring a minute after their newest hold.
     Per order bucket (tag `{o:B}`, B = 0..15): `alloc:ID` records, `idem:CLIENT:KEY`
     idempotency keys (a claim while its reserve runs, see claim.lua), the `outbox` stream,
     `held`, HELD ids by expiry, `pinned`, CONFIRMED ids whose holds may still carry the
@@ -112,9 +112,10 @@ class RedisKeys:
     def capacity_epoch(self) -> str:
         return f"{self._prefix}:{{cap}}:epoch"
 
-    def holder(self, holder: str) -> tuple[str, str, str]:
-        """The reserved, allocs and holds keys of a holder's cap of held units (limit_hold.lua)."""
-        tag = f"{self._prefix}:{{h:{_part(holder)}}}"
+    def holder(self, client_id: str, holder: str) -> tuple[str, str, str]:
+        """The reserved, allocs and holds keys of a holder's cap of held units (limit_hold.lua):
+        in the client's slot, so that one script weighs all the caps of a request at once."""
+        tag = f"{self._prefix}:{{h:{_part(client_id)}}}:{_part(holder)}"
         return f"{tag}:reserved", f"{tag}:allocs", f"{tag}:holds"
 
     def bucket(self, bucket: int) -> str:

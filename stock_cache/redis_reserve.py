@@ -123,7 +123,7 @@ class ReserveSteps(AllocationSteps):
             nodes=list(dict.fromkeys(node for node, _ in units)),
             holders=[
                 *self._holders(grouped, orders),
-                *(list(self._keys.holder(name)) for name in limits),
+                *(list(self._keys.holder(request.client_id, name)) for name in limits),
             ],
             lines=encode_lines(request.lines),
             capacity=json.dumps(list(orders)) if orders else "",
@@ -250,21 +250,23 @@ class ReserveSteps(AllocationSteps):
                 *self._epoch_args,
             ]
             calls.append(("cap_hold", list(self._keys.capacity(node)), args))
-        keep_ms = plan.request.ttl_seconds * 1000 + _HOLDER_GRACE_MS
-        for name, limit in plan.limits.items():
-            args = [now, expires_at_ms, allocation_id, plan.units, limit, keep_ms]
-            calls.append(("limit_hold", list(self._keys.holder(name)), args))
+        if plan.limits:
+            keep_ms = plan.request.ttl_seconds * 1000 + _HOLDER_GRACE_MS
+            args = [now, expires_at_ms, allocation_id, plan.units, keep_ms, *plan.limits.values()]
+            keys = [key for holder in plan.holders[-len(plan.limits) :] for key in holder]
+            calls.append(("limit_hold", keys, args))
         return calls
 
     def _shortfall(
         self, plan: _Plan, replies: Sequence[Any]
     ) -> InsufficientStock | HoldLimitReached | None:
-        """The shortages that hold.lua and cap_hold.lua reported, or the first cap that
+        """The shortages that hold.lua and cap_hold.lua reported, or the cap that
         limit_hold.lua refused; None if all were held."""
         capped = len(plan.grouped) + len(plan.orders)
-        for (name, limit), reply in zip(plan.limits.items(), replies[capped:], strict=True):
-            if reply[0] == "short":
-                return HoldLimitReached(name, limit, int(reply[1]), plan.units)
+        if plan.limits and replies[capped][0] == "short":
+            _, index, held = replies[capped]
+            name, limit = list(plan.limits.items())[int(index)]
+            return HoldLimitReached(name, limit, int(held), plan.units)
         shortages: list[tuple[int, Shortage]] = []
         count = len(plan.grouped)
         for (sku, lines), reply in zip(plan.grouped.items(), replies[:count], strict=True):

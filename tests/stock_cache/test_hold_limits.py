@@ -85,3 +85,34 @@ async def test_the_client_cap_counts_every_shopper_of_the_client(store: StockSto
         await store.reserve(carl)
 
     assert (refused.value.holder, refused.value.held) == (CLIENT_CAP.holder, 8)
+
+
+async def test_a_holder_is_named_within_its_client(store: StockStore) -> None:
+    await store.set_levels(LYON, {TABLE: 50})
+    shared = HoldLimit("shopper:ann", 4)
+    await held(store, dataclasses.replace(hold((LYON, TABLE, 4)), limits=(shared,)))
+
+    other = dataclasses.replace(hold((LYON, TABLE, 4), client="app-de"), limits=(shared,))
+    await held(store, other)
+
+    with pytest.raises(HoldLimitReached) as refused:
+        await store.reserve(dataclasses.replace(hold((LYON, TABLE, 1)), limits=(shared,)))
+    assert (refused.value.holder, refused.value.held, refused.value.asked) == ("shopper:ann", 4, 1)
+    assert await store.atp([TABLE], [LYON]) == {TABLE: {LYON: 42}}
+
+
+async def test_a_refusal_names_the_cap_it_passes_wherever_the_request_lists_it(
+    store: StockStore,
+) -> None:
+    await store.set_levels(LYON, {TABLE: 50})
+    await held(store, capped((LYON, TABLE, 4)))
+    bob = HoldLimit("shopper:storefront-fr:bob", 7)
+
+    with pytest.raises(HoldLimitReached) as refused:
+        await store.reserve(dataclasses.replace(hold((LYON, TABLE, 7)), limits=(bob, CLIENT_CAP)))
+
+    assert (refused.value.holder, refused.value.limit) == (CLIENT_CAP.holder, 10)
+    assert (refused.value.held, refused.value.asked) == (4, 7)
+    # Nothing of the refused request counts: bob's own cap still takes 6 (4 + 6 = 10).
+    await held(store, dataclasses.replace(hold((LYON, TABLE, 6)), limits=(bob, CLIENT_CAP)))
+    assert await store.atp([TABLE], [LYON]) == {TABLE: {LYON: 40}}
