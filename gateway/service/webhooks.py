@@ -127,6 +127,10 @@ class WebhookSender:
         self._rng = rng or random.Random()
         # Evaluates the promise watches before each delivery pass (set by the app).
         self.watcher: PromiseWatcher | None = None
+        # Outbox lane -> the position this worker delivered it to, nothing after it then and
+        # no failure waiting: a partition with nothing new after the position all its lanes
+        # share is passed over without claiming a lane (one read for all such partitions).
+        self._caught_up: dict[str, str] = {}
 
     async def register(
         self, client_id: str, channel: str, url: str, event_types: list[EventType]
@@ -167,8 +171,12 @@ class WebhookSender:
         if self.watcher is not None:
             await self.watcher.run_once()
         delivered = 0
-        for endpoint in await self.state.endpoints():
+        endpoints = await self.state.endpoints()
+        quiet = await self._quiet_partitions(endpoints)
+        for endpoint in endpoints:
             for partition in range(self._outbox.partitions):
+                if partition in quiet:
+                    continue
                 lane = self._lane(endpoint, f"o{partition}")
                 delivered += await self._deliver(
                     endpoint, lane, self._outbox_read(endpoint, partition)
@@ -182,6 +190,25 @@ class WebhookSender:
                     endpoint, self._lane(endpoint, "p"), self._promise_read(endpoint)
                 )
         return delivered
+
+    async def _quiet_partitions(self, endpoints: list[WebhookEndpoint]) -> set[int]:
+        """The outbox partitions whose lanes this worker has all delivered to one position,
+        with nothing after it. Reading them runs their expiries, as a lane's own read does."""
+        lanes = {
+            p: [self._lane(endpoint, f"o{p}") for endpoint in endpoints]
+            for p in range(self._outbox.partitions)
+        }
+        current = {lane for of_partition in lanes.values() for lane in of_partition}
+        self._caught_up = {k: v for k, v in self._caught_up.items() if k in current}
+        shared: dict[int, str] = {}
+        for p, of_partition in lanes.items():
+            positions = {self._caught_up.get(lane) for lane in of_partition}
+            if len(positions) == 1 and (position := positions.pop()) is not None:
+                shared[p] = position
+        if not shared:
+            return set()
+        news = await self._outbox.after_each(shared, 1)
+        return {p for p, found in news.items() if not found}
 
     def _outbox_read(self, endpoint: WebhookEndpoint, partition: int) -> Read:
         async def read(position: str) -> list[tuple[str, Event | None]]:
@@ -243,6 +270,8 @@ class WebhookSender:
         return read
 
     async def _deliver(self, endpoint: WebhookEndpoint, lane: str, read: Read) -> int:
+        # Known again only if this pass leaves the lane delivered to its end.
+        self._caught_up.pop(lane, None)
         if not await self.state.claim(lane, self._worker, LEASE_MS):
             return 0
         delivered = 0
@@ -277,8 +306,11 @@ class WebhookSender:
                     delivered += status is DeliveryStatus.DELIVERED
                     if status is DeliveryStatus.FAILED:
                         return delivered
-                await self.state.save(lane, self._worker, progress)
+                if not await self.state.save(lane, self._worker, progress):
+                    return delivered
                 if len(events) < (1 if lane.endswith(":c") else _BATCH):
+                    if progress.attempts == 0 and ":o" in lane:
+                        self._caught_up[lane] = progress.position
                     return delivered
         finally:
             await self.state.let_go(lane, self._worker)

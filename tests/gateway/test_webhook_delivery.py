@@ -142,3 +142,40 @@ async def test_two_workers_deliver_each_event_exactly_once(
         await second.close()
     assert len(received.taken) == 30
     assert set(received.taken.values()) == {1}
+
+
+async def test_a_pass_claims_only_the_lanes_with_something_new(
+    store: StockStore, clock: FakeClock
+) -> None:
+    received = Received()
+    async with httpx.AsyncClient() as http:
+        worker = sender(store, http, clock, seed=5)
+        claimed: list[str] = []
+        claim = worker.state.claim
+
+        async def counted(lane: str, owner: str, ttl_ms: int) -> bool:
+            claimed.append(lane)
+            return await claim(lane, owner, ttl_ms)
+
+        worker.state.claim = counted  # type: ignore[method-assign,assignment]
+        with receiver(received) as url:
+            endpoint = await worker.register(STOREFRONT, "web-fr", url, ALLOCATION_EVENTS)
+            received.secret = endpoint.secret
+            partitions = outbox_reader(store).partitions
+            await worker.run_once()
+            assert len(claimed) == partitions  # each lane once, to learn where it stands
+
+            claimed.clear()
+            assert await worker.run_once() == 0
+            assert claimed == []
+
+            lapsing = await store.reserve(hold((LYON, TABLE, 1), ttl_seconds=60))
+            assert isinstance(lapsing, Reserved)
+            assert await worker.run_once() == 1
+            assert len(claimed) == 1
+            # An expiry appends its event while every lane is quiet: the quiet read finds it.
+            clock.advance(61)
+            claimed.clear()
+            assert await worker.run_once() == 1
+            assert len(claimed) == 1
+    assert statuses_by_allocation(received.events) == {lapsing.allocation.id: ["HELD", "EXPIRED"]}
