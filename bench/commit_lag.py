@@ -68,7 +68,8 @@ class Probe:
         self.steps: dict[str, Steps] = {}
         self.publisher_cpu = 0.0
         self.passes = Passes()
-        self.gc: list[float] = []
+        # Pauses (CPU ms) by the oldest generation collected.
+        self.gc: dict[int, list[float]] = {}
         self._gc_start = 0.0
         self.on_reset: Callable[[], object] = lambda: None
         # Where each role's longest callback left its task (the await it stopped at).
@@ -78,7 +79,8 @@ class Probe:
         if phase == "start":
             self._gc_start = time.thread_time()
         else:
-            self.gc.append((time.thread_time() - self._gc_start) * 1000)
+            pause = (time.thread_time() - self._gc_start) * 1000
+            self.gc.setdefault(info["generation"], []).append(pause)
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
@@ -116,7 +118,7 @@ class Probe:
     def reset(self) -> None:
         self.steps = {}
         self.passes = Passes()
-        self.gc = []
+        self.gc = {}
         self.where = {}
         self.on_reset()
 
@@ -231,10 +233,11 @@ def _report(figures: Figures, probe: Probe) -> None:
             f" p99.9 wall {wall[int(len(wall) * 0.999)]:5.2f} ms"
         )
         print(f"    longest ended at {probe.where.get(role, '?')}")
-    if probe.gc:
+    for generation, pauses in sorted(probe.gc.items()):
+        pauses = sorted(pauses)
         print(
-            f"  gc: {len(probe.gc)} collections, CPU {sum(probe.gc):.1f} ms,"
-            f" longest {max(probe.gc):.2f} ms"
+            f"  gc gen{generation}: {len(pauses)} collections, CPU {sum(pauses):.1f} ms;"
+            f" median {statistics.median(pauses):.2f} ms, longest {pauses[-1]:.2f} ms"
         )
     passes = probe.passes
     if passes.wall:

@@ -49,8 +49,10 @@ REPAIR_EVERY_SECONDS = 60.0
 
 
 # Net container allocations between collections of the youngest generation in a server
-# process, rather than the interpreter's default.
-YOUNG_COLLECTION_EVERY = 10_000
+# process, rather than the interpreter's default. A collection walks what it finds there and
+# holds the event loop meanwhile, so a larger threshold makes fewer but longer pauses, and a
+# longer middle generation behind them (docs/internals.md#garbage-collection).
+YOUNG_COLLECTION_EVERY = 2_000
 
 
 def safety_by_node(network: Network) -> dict[str, int]:
@@ -162,8 +164,10 @@ def create_app(
             gc.collect()
             gc.freeze()
             # A checkout makes tens of thousands of short-lived tuples; most die within the
-            # request, so collecting the youngest generation less often walks fewer of them
-            # (cyclic garbage waits a little longer; the older generations keep their pace).
+            # request, so collecting the youngest generation less often than the default walks
+            # fewer of them, while each pause stays short enough not to stretch a commit's
+            # latency (cyclic garbage waits a little longer; the older generations keep their
+            # pace).
             gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
         compiled = compiled_modules()
         log.info(

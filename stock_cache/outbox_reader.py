@@ -137,9 +137,10 @@ class RedisOutboxReader:
         read = cast(list[list[tuple[str, dict[str, str]]]], replies[len(expiries) :])
         found: dict[int, list[Positioned]] = {}
         for p, entries in zip(positions, read, strict=True):
-            if entries and found:
+            if entries:
                 # A busy outbox's entries decoded in one go would hold the loop: requests
-                # waiting on it run between two partitions.
+                # waiting on it run between two partitions, and between the pipeline's
+                # replies and the first partition decoded.
                 await asyncio.sleep(0)
             found[p] = [Positioned(p, at, outbox_entry(fields)) for at, fields in entries]
         return found
