@@ -86,18 +86,34 @@ def next_dispatch(
     """
     start = start_of(now, not_before)
     kept = DISPATCHES.get((node, pickups), (cutoff, country))
-    if kept is not None and kept[0] <= start < kept[1]:
-        return kept[2]
+    if kept is not None:
+        if kept.start is start:
+            return kept.dispatch
+        if kept.start <= start < kept.until:
+            # The answer holds from this start too: kept from it, the next asking with the
+            # same instant (every shipment of a request) is known by identity, where two
+            # comparisons of aware instants each ask both zones their offset.
+            kept.start = start
+            return kept.dispatch
     found = _next_dispatch(node, cutoff, start, country, pickups)
     if found is None:
         return None
     dispatch, until = found
-    DISPATCHES.put((node, pickups), (cutoff, country), (start, until, dispatch))
+    DISPATCHES.put((node, pickups), (cutoff, country), _Kept(start, until, dispatch))
     return dispatch
 
 
+class _Kept:
+    """A dispatch and the order instants it holds for: from `start` (included) to `until`."""
+
+    def __init__(self, start: datetime, until: datetime, dispatch: Dispatch) -> None:
+        self.start = start
+        self.until = until
+        self.dispatch = dispatch
+
+
 # Per (node, pickups, cut-off, country): the last answer and the instants it holds between.
-DISPATCHES: IdentityMemo[tuple[datetime, datetime, Dispatch]] = IdentityMemo()
+DISPATCHES: IdentityMemo[_Kept] = IdentityMemo()
 
 
 def _next_dispatch(
