@@ -110,8 +110,10 @@ def home_delivery(
         return None
     band = service.transit.band_for(distance_km)
     # Every parcel of a service from a node in one dispatch step, in one band and calendar,
-    # gets the same days: kept, as the dispatch itself is.
-    kept = HOME_TIMINGS.get((service, band), (dispatch, region, confidence))
+    # gets the same days: kept, as the dispatch itself is. The calendar by its fields: the
+    # Region dataclass hashes in interpreted Python.
+    calendar = (dispatch, region.country, region.subdivision, region.timezone, confidence)
+    kept = HOME_TIMINGS.get((service, band), calendar)
     if kept is not None:
         return kept
     start = transit_start(dispatch, region)
@@ -138,7 +140,7 @@ def home_delivery(
         None if window is None else local_instant(promised, window[1], zone(region.timezone)),
         confidence=band.share_by(promised_day),
     )
-    return HOME_TIMINGS.put((service, band), (dispatch, region, confidence), timing)
+    return HOME_TIMINGS.put((service, band), calendar, timing)
 
 
 HOME_TIMINGS: IdentityMemo[Timing] = IdentityMemo()

@@ -9,7 +9,7 @@ closing time when it has none). Every delivery-date chain of `promise.dates` sta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -86,18 +86,54 @@ def next_dispatch(
     """
     start = start_of(now, not_before)
     kept = DISPATCHES.get((node, pickups), (cutoff, country))
-    if kept is not None and kept[0] <= start < kept[1]:
-        return kept[2]
+    if kept is not None:
+        # Compared in UTC: instants of two zones are compared by asking each its offset,
+        # instants of one tzinfo field by field; the request's instant is converted once.
+        at = _in_utc(start)
+        if kept.start <= at < kept.until:
+            return kept.dispatch
     found = _next_dispatch(node, cutoff, start, country, pickups)
     if found is None:
         return None
     dispatch, until = found
-    DISPATCHES.put((node, pickups), (cutoff, country), (start, until, dispatch))
+    kept = _Kept(_in_utc(start), until.astimezone(UTC), dispatch)
+    DISPATCHES.put((node, pickups), (cutoff, country), kept)
     return dispatch
 
 
+class _Kept:
+    """A dispatch and the order instants it holds for, in UTC: from `start` (included) to
+    `until`."""
+
+    def __init__(self, start: datetime, until: datetime, dispatch: Dispatch) -> None:
+        self.start = start
+        self.until = until
+        self.dispatch = dispatch
+
+
+class _LastInstant:
+    """The last instant converted to UTC, and its conversion: every shipment a request
+    dates starts from the request's own instant."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+        self.utc = datetime.min.replace(tzinfo=UTC)
+
+
+_LAST = _LastInstant()
+
+
+def _in_utc(at: datetime) -> datetime:
+    last = _LAST
+    if last.at is not at:
+        # The instant is held, so its identity names it while it is the last one.
+        last.utc = at.astimezone(UTC)
+        last.at = at
+    return last.utc
+
+
 # Per (node, pickups, cut-off, country): the last answer and the instants it holds between.
-DISPATCHES: IdentityMemo[tuple[datetime, datetime, Dispatch]] = IdentityMemo()
+DISPATCHES: IdentityMemo[_Kept] = IdentityMemo()
 
 
 def _next_dispatch(

@@ -116,6 +116,31 @@ class Option:
         object.__setattr__(self, "explanation", explanation)
         object.__setattr__(self, "greener", greener)
 
+    # Copies with a field or two changed, as dataclasses.replace makes them: that one is
+    # generic interpreted Python, a few of these a request cost more than the rest of it.
+    def replaced(
+        self,
+        *,
+        labels: frozenset[Label] | None = None,
+        objective_values: tuple[float, ...] | None = None,
+        explanation: Explanation | None = None,
+        greener: Option | None = None,
+    ) -> Option:
+        """This option with the fields given (not None) replaced."""
+        return Option(
+            self.kind,
+            self.service,
+            self.shipments,
+            self.collect_store_id,
+            self.labels if labels is None else labels,
+            self.pickup_points,
+            self.customer_trip_grams,
+            self.counts_customer_trip,
+            self.objective_values if objective_values is None else objective_values,
+            self.explanation if explanation is None else explanation,
+            self.greener if greener is None else greener,
+        )
+
     @property
     def price_cents(self) -> int:
         return sum(s.price_cents for s in self.shipments)

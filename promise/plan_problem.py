@@ -49,7 +49,9 @@ class Problem:
         self.full: list[list[int]] = []
         self.partial: list[list[int]] = []
         for line in self.cart:
-            levels = stock.get(line.sku, {})
+            # A dict of its own: compiled, `get` on a Mapping is a generic method call, on a
+            # dict a native lookup, and this asks every candidate for every line.
+            levels = dict(stock.get(line.sku, {}))
             held: dict[int, int] = {}
             for i, node_id in enumerate(self.node_ids):
                 units = levels.get(node_id, 0)

@@ -107,7 +107,7 @@ def rejection(
         return Filter.EXCLUDED
     if not shipping:
         return None
-    if rules.node_types is not None and node.type not in rules.node_types:
+    if rules.node_types is not None and not _one_of(node.type, rules.node_types):
         return Filter.NODE_TYPE
     if not rules.ship_from_store and node.type is NodeType.STORE:
         return Filter.SHIP_FROM_STORE
@@ -116,6 +116,12 @@ def rejection(
     if rules.require_capacity and capacity_left.get(node.id, 1) <= 0:
         return Filter.CAPACITY
     return None
+
+
+def _one_of(kind: NodeType, kinds: frozenset[NodeType]) -> bool:
+    """`kind in kinds` by identity: an enum member hashes in interpreted Python (Enum's
+    __hash__), which compiled costs more than a walk over the few types there are."""
+    return any(each is kind for each in kinds)
 
 
 def rejects_none(profile: RuleProfile, *, capacity_exhausted: bool) -> bool:

@@ -21,7 +21,6 @@ separate CO2e figure, counted in the option's total only when the request asks.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
@@ -125,7 +124,7 @@ def _labelled(options: Sequence[Option]) -> list[Option]:
             if chosen is option
         }
         # An option without labels already says so: no copy of it is needed.
-        labelled.append(dataclasses.replace(option, labels=frozenset(labels)) if labels else option)
+        labelled.append(option.replaced(labels=frozenset(labels)) if labels else option)
     return labelled
 
 

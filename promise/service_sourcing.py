@@ -12,7 +12,6 @@ holding the cart could be promised later than the option, as no plan could then 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -144,8 +143,7 @@ def served(
         if how.report:
             _why_not(network, request, how, candidates, kept, scorer.failures, supply)
         return None
-    option = dataclasses.replace(
-        _option_of(how, scorer, result.best.plan),
+    option = _option_of(how, scorer, result.best.plan).replaced(
         objective_values=result.best.values,
         explanation=(
             _explanation(network, profile, kept, rejected, result) if request.explain else None
@@ -168,7 +166,7 @@ def served(
                 greener.promised > option.promised
                 and greener.shipments_co2e_grams < option.shipments_co2e_grams - 0.5
             ):
-                option = dataclasses.replace(option, greener=greener)
+                option = option.replaced(greener=greener)
     return option
 
 

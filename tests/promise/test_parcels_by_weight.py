@@ -16,6 +16,7 @@ from promise.explain import ReasonCode
 from promise.geo import GeoPoint
 from promise.network import Network
 from promise.packing import packed
+from promise.rounding import round_to
 from promise.shipment_scoring import co2e_grams
 from tests.promise.conftest import home, promise_to
 
@@ -154,3 +155,21 @@ def test_a_table_with_small_items_no_two_person_node_holds_is_nothing_in_stock(
 
     assert "COLISSIMO-48H TOO_HEAVY" in refused.value.message
     assert "TWO-PERSON-HOME NOT_IN_STOCK" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("grams", "km", "parcels"), [(1, 0.4, 1), (9_870, 412.35, 3), (62_000, 7.1, 1)]
+)
+def test_a_shipment_weighs_its_legs_exactly_as_the_carriers_emission_factors_do(
+    demo: Network, grams: int, km: float, parcels: int
+) -> None:
+    for service in demo.services.values():
+        mass = grams + service.packaging_grams * parcels
+        expected = service.linehaul.leg_grams(mass_grams=mass, great_circle_km=km)
+        expected += service.last_mile_grams_per_parcel * parcels
+        if service.last_mile_km:
+            expected += service.last_mile.leg_grams(
+                mass_grams=mass, great_circle_km=service.last_mile_km
+            )
+
+        assert co2e_grams(service, grams, km, parcels) == round_to(expected, 1)
