@@ -8,7 +8,7 @@ An expired hold never counts, whether or not anything has swept it yet.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -272,7 +272,7 @@ class StockStore(Protocol):
         can help it (see the Redis store's reads)."""
         ...
 
-    async def capacity_used(self, node_ids: Sequence[str], day: str) -> dict[str, int]:
+    def capacity_used(self, node_ids: Sequence[str], day: str) -> Awaitable[dict[str, int]]:
         """Orders each node has taken on `day` (its local day): live holds and confirmed or
         fulfilled allocations, never expired or released ones. One round trip."""
         ...

@@ -178,13 +178,16 @@ class Scripts:
         run while Redis still runs the calls after it."""
         commands = []
         for (name, keys, args), _ in joined:
-            commands.append(("EVALSHA", await self._sha(name), len(keys), *keys, *args))
+            # Packed by hiredis, as `_sent` packs one command (redis-py's packer encodes each
+            # argument in a Python call of its own).
+            command = ("EVALSHA", await self._sha(name), len(keys), *keys, *args)
+            commands.append(hiredis.pack_command(command))  # type: ignore[arg-type]
         pool = self._pool
         assert pool is not None, "only a standalone Redis gathers calls"
         # redis-py leaves it untyped (a decorator that warns of old arguments).
         connection = await pool.get_connection()  # type: ignore[no-untyped-call]
         try:
-            await connection.send_packed_command(connection.pack_commands(commands))
+            await connection.send_packed_command(commands)
             for entry in joined:
                 try:
                     reply = await connection.read_response()

@@ -39,7 +39,7 @@ class BoundedStore:
     def __init__(self, store: StockStore) -> None:
         self.inner = store
         # Calls under way, kept referenced until they finish.
-        self._finishing: set[asyncio.Task[Any]] = set()
+        self._finishing: set[asyncio.Future[Any]] = set()
         # Calls whose request was answered at its deadline, since the start.
         self.past_deadline = 0
 
@@ -82,7 +82,37 @@ class BoundedStore:
             )
         raise StoreUnavailable(f"the stock store did not answer {what} within the request's time")
 
-    def _finished(self, task: asyncio.Task[Any]) -> None:
+    def _started(self, call: Awaitable[T], *, what: str) -> Awaitable[T]:
+        """A read, under way from now: its answer, or StoreUnavailable at the deadline.
+
+        Started in the caller's step, not at the caller's first await: a read started beside
+        another (a product page's capacity beside its stock) joins it in one round trip
+        (stock_cache/redis_scripts.py). The answer is a future the read's end or the
+        deadline settles, whichever comes first: no task of its own around the read.
+        """
+        left = remaining()
+        if left is None:
+            return call
+        task: asyncio.Future[T] = asyncio.ensure_future(call)
+        self._finishing.add(task)
+        task.add_done_callback(self._finished)
+        answer: asyncio.Future[T] = task.get_loop().create_future()
+        if left <= 0:
+            self._late(answer, what)
+            return answer
+        timer = task.get_loop().call_later(left, self._late, answer, what)
+        task.add_done_callback(functools.partial(_settle, answer, timer))
+        return answer
+
+    def _late(self, answer: asyncio.Future[Any], what: str) -> None:
+        if answer.done():  # answered, or its caller went
+            return
+        self.past_deadline += 1
+        answer.set_exception(
+            StoreUnavailable(f"the stock store did not answer {what} within the request's time")
+        )
+
+    def _finished(self, task: asyncio.Future[Any]) -> None:
         self._finishing.discard(task)
         if not task.cancelled():
             # Seen here, so that asyncio does not log it as never retrieved.
@@ -170,10 +200,8 @@ class BoundedStore:
             what="availability",
         )
 
-    async def capacity_used(self, node_ids: Sequence[str], day: str) -> dict[str, int]:
-        return await self._bounded(
-            self.inner.capacity_used(node_ids, day), writes=False, what="capacity"
-        )
+    def capacity_used(self, node_ids: Sequence[str], day: str) -> Awaitable[dict[str, int]]:
+        return self._started(self.inner.capacity_used(node_ids, day), what="capacity")
 
     async def read_outbox(self) -> list[OutboxEntry]:
         return await self._bounded(self.inner.read_outbox(), writes=False, what="the outbox")
@@ -193,6 +221,18 @@ class BoundedStore:
 def _wake(woken: asyncio.Future[None], *_: object) -> None:
     if not woken.done():
         woken.set_result(None)
+
+
+def _settle(answer: asyncio.Future[T], timer: asyncio.TimerHandle, task: asyncio.Future[T]) -> None:
+    timer.cancel()
+    if answer.done():  # the deadline came first, or the caller went
+        return
+    if task.cancelled():
+        answer.cancel()
+    elif (error := task.exception()) is not None:
+        answer.set_exception(error)
+    else:
+        answer.set_result(task.result())
 
 
 def unbounded(store: StockStore) -> StockStore:

@@ -29,11 +29,14 @@ class Nearby:
         self._around = lru_cache(maxsize=size)(self._candidates)
         self._points = lru_cache(maxsize=size)(self._pickup_points)
         self._store = lru_cache(maxsize=size)(self._store_sources)
+        self._bound = lru_cache(maxsize=size)(self._bound_by_zone)
+        self._network = network
 
     def remembered(self) -> int:
         """Answers remembered, over the three caches (each at most its size)."""
         return sum(
-            cache.cache_info().currsize for cache in (self._around, self._points, self._store)
+            cache.cache_info().currsize
+            for cache in (self._around, self._points, self._store, self._bound)
         )
 
     def around(
@@ -47,6 +50,13 @@ class Nearby:
             # the field the caller names is put back here.
             raise DestinationNotServed(error.message, field=field) from None
 
+    def bound_by_zone(
+        self, point: GeoPoint, *, placed: bool = False
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The candidates `around` gives that have a daily capacity, by time zone (each
+        zone's nodes in the candidates' order, the zones in the order they first come)."""
+        return self._bound(point, placed)
+
     def around_store(self, store_id: str) -> list[str]:
         return list(self._store(store_id))
 
@@ -58,6 +68,16 @@ class Nearby:
 
     def _pickup_points(self, point: GeoPoint) -> tuple[tuple[str, float], ...]:
         return tuple(self.finder.points_near(point))
+
+    def _bound_by_zone(
+        self, point: GeoPoint, placed: bool
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        nodes, capacity = self._network.nodes, self._network.daily_capacity
+        zones: dict[str, list[str]] = {}
+        for candidate in self._around(point, placed):
+            if candidate.node_id in capacity:
+                zones.setdefault(nodes[candidate.node_id].timezone, []).append(candidate.node_id)
+        return tuple((zone, tuple(group)) for zone, group in zones.items())
 
     def _store_sources(self, store_id: str) -> tuple[str, ...]:
         return tuple(self.finder.around_store(store_id))

@@ -205,6 +205,7 @@ class PromiseService:
             explain=explain,
             nudge=nudge,
         )
+        placed = destination.region is not None
         if destination.store_id is not None:
             # The store's own shelves, and the nearest nodes that can send it stock.
             nodes = self.finder.around_store(destination.store_id)
@@ -212,23 +213,30 @@ class PromiseService:
         else:
             # A destination whose country is known is served by its zone, not by distance.
             check_served(self.network, destination.region, field="input.destination")
-            candidates = self.finder.around(
-                destination.point, placed=destination.region is not None
-            )
+            candidates = self.finder.around(destination.point, placed=placed)
             nodes = [c.node_id for c in candidates]
         skus, store_channel = [line.sku for line in cart], self.store_channel(client_id, channel)
-        bound = (
-            [n for n in nodes if n in self.network.daily_capacity]
-            if profile.filters.require_capacity
-            else []
-        )
+        if not profile.filters.require_capacity:
+            days: dict[str, list[str]] = {}
+        else:
+            zones = (
+                self.finder.bound_by_zone(destination.point, placed=placed)
+                if destination.store_id is None
+                else ()
+            )
+            zoned = _one_day_per_zone(zones, now)
+            days = (
+                zoned
+                if zoned is not None
+                else self._by_day([n for n in nodes if n in self.network.daily_capacity], now)
+            )
         used: list[dict[str, int]] = []
-        if bound:
+        if days:
             # Stock and the orders the capacity-bound nodes took on their day, read together:
             # the counts by a task each, the stock here (a gather adds a task and a future).
             reads = [
                 asyncio.ensure_future(self.store.capacity_used(group, day))
-                for day, group in self._by_day(bound, now).items()
+                for day, group in days.items()
             ]
             try:
                 stock = await self._atp(skus, nodes, store_channel, shared)
@@ -384,6 +392,17 @@ class PromiseService:
             )
         )
         return quote, outcome
+
+
+def _one_day_per_zone(
+    zones: Sequence[tuple[str, Sequence[str]]], at: datetime
+) -> dict[str, list[str]] | None:
+    """What `PromiseService._by_day` answers for nodes grouped by time zone
+    (`Nearby.bound_by_zone`), one conversion per zone rather than a look-up per node; None
+    when there are no zones, or two of them are on the same day (`_by_day` then merges
+    their nodes in the candidates' order)."""
+    days = {at.astimezone(ZoneInfo(zone)).date().isoformat(): list(nodes) for zone, nodes in zones}
+    return days if days and len(days) == len(zones) else None
 
 
 def _checked(order_time: datetime, clock: datetime) -> tuple[datetime, bool]:

@@ -128,3 +128,19 @@ async def test_a_read_of_a_paused_redis_is_temporarily_unavailable_within_the_bu
     # store's read then answered at the deadline.
     assert answered_at_deadline(app) == 1
     assert (await storefront.total_atp(["OAK-CHAIR"]))["OAK-CHAIR"] > 0
+
+
+async def test_delivery_options_of_a_paused_redis_are_temporarily_unavailable_within_the_budget(
+    app_and_storefront: tuple[Starlette, GraphQLClient], redis_of_its_own: RestartableRedis
+) -> None:
+    # The storefront's profile filters on daily capacity: its stock and capacity reads are
+    # both under way, each answered by the deadline (the capacity read started when asked).
+    app, storefront = app_and_storefront
+    cart = [line(sku, quantity) for sku, quantity in LYON_CART]
+    with paused(redis_of_its_own):
+        answer = await asyncio.wait_for(storefront.delivery_options(cart, LYON_3RD), NEVER)
+
+    assert answer["__typename"] == "TemporarilyUnavailable", answer
+    assert answer["code"] == "TEMPORARILY_UNAVAILABLE"
+    assert answered_at_deadline(app) >= 1
+    assert (await storefront.delivery_options(cart, LYON_3RD))["__typename"] == "DeliveryOptions"
