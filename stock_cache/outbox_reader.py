@@ -6,18 +6,21 @@ reader stands in a partition: "0" before the first entry; an entry's own positio
 (its stream entry id on Redis). Reading also marks EXPIRED the holds past their instant, so
 expiries reach readers though nobody asked about those allocations. A follower of every
 partition reads them together (`after_each`): one pipeline rather than one per partition.
+A follower that wants only the SKUs that some statuses moved reads `skus_after_each`, which
+leaves the rest of each entry undecoded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from stock_cache._rules import RECORD_RETENTION_MS, now_ms
-from stock_cache.base import OutboxEntry, StockStore
+from stock_cache.base import AllocationStatus, OutboxEntry, StockStore
 from stock_cache.errors import BadCursor
 from stock_cache.memory import MemoryStore
 from stock_cache.redis_allocations import OUTBOX_MAXLEN, outbox_entry
@@ -43,6 +46,17 @@ class Positioned:
         return f"evt_{self.partition}_{self.position}"
 
 
+@dataclass(frozen=True, slots=True)
+class SkusRead:
+    """A partition's entries after a position, as a follower of SKUs needs them: how many
+    were read, the position of the last, and the SKUs of the lines of those whose status is
+    one asked (in order, repeats kept)."""
+
+    count: int
+    last: str | None
+    skus: list[str]
+
+
 class OutboxReader(Protocol):
     partitions: int
 
@@ -59,6 +73,19 @@ class OutboxReader(Protocol):
     ) -> dict[int, list[Positioned]]:
         """`after` of every partition named, read together (one round trip on Redis)."""
         ...
+
+    async def skus_after_each(
+        self, positions: Mapping[int, str], count: int, statuses: Collection[AllocationStatus]
+    ) -> dict[int, SkusRead]:
+        """`after_each`, keeping of each entry only its lines' SKUs if its status is in
+        `statuses`."""
+        ...
+
+
+def skus_read(read: list[Positioned], statuses: Collection[AllocationStatus]) -> SkusRead:
+    """What `skus_after_each` keeps of a partition's read."""
+    skus = [line.sku for item in read if item.entry.status in statuses for line in item.entry.lines]
+    return SkusRead(len(read), read[-1].position if read else None, skus)
 
 
 class MemoryOutboxReader:
@@ -82,6 +109,12 @@ class MemoryOutboxReader:
         self, positions: Mapping[int, str], count: int
     ) -> dict[int, list[Positioned]]:
         return {p: await self.after(p, at, count) for p, at in positions.items()}
+
+    async def skus_after_each(
+        self, positions: Mapping[int, str], count: int, statuses: Collection[AllocationStatus]
+    ) -> dict[int, SkusRead]:
+        reads = await self.after_each(positions, count)
+        return {p: skus_read(read, statuses) for p, read in reads.items()}
 
 
 class RedisOutboxReader:
@@ -109,8 +142,43 @@ class RedisOutboxReader:
     async def after_each(
         self, positions: Mapping[int, str], count: int
     ) -> dict[int, list[Positioned]]:
+        found: dict[int, list[Positioned]] = {}
+        for p, entries in (await self._raw_after_each(positions, count)).items():
+            if entries:
+                # A busy outbox's entries decoded in one go would hold the loop: requests
+                # waiting on it run between two partitions, and between the pipeline's
+                # replies and the first partition decoded.
+                await asyncio.sleep(0)
+            found[p] = [Positioned(p, at, outbox_entry(fields)) for at, fields in entries]
+        return found
+
+    async def skus_after_each(
+        self, positions: Mapping[int, str], count: int, statuses: Collection[AllocationStatus]
+    ) -> dict[int, SkusRead]:
+        """As `after_each` reads, decoding of an entry only its status, and its lines if that
+        is one asked: a publisher's pass reads a busy outbox's every entry, and building each
+        whole cost more than everything else it does with it."""
+        wanted = frozenset(status.value for status in statuses)
+        found: dict[int, SkusRead] = {}
+        for p, entries in (await self._raw_after_each(positions, count)).items():
+            if entries:
+                # As in after_each: the loop is let go between two partitions.
+                await asyncio.sleep(0)
+            skus = [
+                line[1]
+                for _, fields in entries
+                if fields["status"] in wanted
+                for line in json.loads(fields["lines"])
+            ]
+            found[p] = SkusRead(len(entries), entries[-1][0] if entries else None, skus)
+        return found
+
+    async def _raw_after_each(
+        self, positions: Mapping[int, str], count: int
+    ) -> dict[int, list[tuple[str, dict[str, str]]]]:
         """Each partition's expiries run and its entries read in one pipeline: a follower
-        of every partition pays one round trip and one pipeline, not one per partition."""
+        of every partition pays one round trip and one pipeline, not one per partition.
+        The entries as the stream holds them: (position, fields)."""
         for partition, position in positions.items():
             if not 0 <= partition < ORDER_BUCKETS:
                 raise BadCursor("partition", str(partition))
@@ -135,15 +203,7 @@ class RedisOutboxReader:
         except UNREACHABLE as exc:
             raise store_error(exc, self._store._where, writes=False) from exc
         read = cast(list[list[tuple[str, dict[str, str]]]], replies[len(expiries) :])
-        found: dict[int, list[Positioned]] = {}
-        for p, entries in zip(positions, read, strict=True):
-            if entries:
-                # A busy outbox's entries decoded in one go would hold the loop: requests
-                # waiting on it run between two partitions, and between the pipeline's
-                # replies and the first partition decoded.
-                await asyncio.sleep(0)
-            found[p] = [Positioned(p, at, outbox_entry(fields)) for at, fields in entries]
-        return found
+        return dict(zip(positions, read, strict=True))
 
 
 def outbox_reader(store: StockStore) -> OutboxReader:

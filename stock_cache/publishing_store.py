@@ -183,22 +183,20 @@ class PublishingStore:
         """Recompute the SKUs of the outbox's entries since `positions`, saving them after."""
         recomputed = moved = 0
         while True:
-            reads = list((await self._outbox.after_each(positions, _BATCH)).values())
+            reads = await self._outbox.skus_after_each(positions, _BATCH, _MOVING)
             skus: dict[str, None] = {}
-            for read in reads:
-                for item in read:
-                    if item.entry.status in _MOVING:
-                        skus |= dict.fromkeys(line.sku for line in item.entry.lines)
-                if read:
-                    positions[read[0].partition] = read[-1].position
-            if not any(reads):
+            for partition, read in reads.items():
+                skus |= dict.fromkeys(read.skus)
+                if read.last is not None:
+                    positions[partition] = read.last
+            if not any(read.count for read in reads.values()):
                 return PublicationPass(recomputed, moved)
             moved += await self.publisher.refresh(skus)
             recomputed += len(skus)
             saved = {f"o{p}": at for p, at in positions.items()}
             if not await self.feed.save_marks(self._worker, saved):
                 return PublicationPass(recomputed, moved)
-            if all(len(read) < _BATCH for read in reads):
+            if all(read.count < _BATCH for read in reads.values()):
                 return PublicationPass(recomputed, moved)
 
     async def _noting(self, members: Iterable[str]) -> None:

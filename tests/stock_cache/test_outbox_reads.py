@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from stock_cache import StockStore
-from stock_cache.base import Reserved
-from stock_cache.outbox_reader import START, Positioned, outbox_reader
+from stock_cache.base import AllocationStatus, Reserved
+from stock_cache.outbox_reader import START, Positioned, outbox_reader, skus_read
 from tests.stock_cache.support import LYON, SOFA, STOREFRONT, TABLE, FakeClock, hold
 
 
@@ -87,3 +87,25 @@ async def test_partitions_read_together_go_on_from_each_ones_own_position_and_co
         assert items == (await reader.after(partition, START, 100))[1:]
     last = {p: items[-1].position if items else positions[p] for p, items in rest.items()}
     assert await reader.after_each(last, 100) == {p: [] for p in last}
+
+
+async def test_reading_only_skus_keeps_those_of_the_statuses_asked_and_the_positions(
+    store: StockStore, clock: FakeClock
+) -> None:
+    await allocations_in_several_partitions(store, clock)
+    reader = outbox_reader(store)
+    starts = dict.fromkeys(range(reader.partitions), START)
+    gone = {AllocationStatus.RELEASED, AllocationStatus.EXPIRED}
+
+    read = await reader.skus_after_each(starts, 100, gone)
+
+    whole = await reader.after_each(starts, 100)
+    assert read == {p: skus_read(items, gone) for p, items in whole.items()}
+    # Two tables released, one sofa's hold expired; every entry counted, the last's position.
+    assert sorted(sku for r in read.values() for sku in r.skus) == [SOFA, TABLE, TABLE]
+    assert sum(r.count for r in read.values()) == 12
+    assert {p: r.last for p, r in read.items()} == {
+        p: items[-1].position if items else None for p, items in whole.items()
+    }
+    one = await reader.skus_after_each(starts, 1, {AllocationStatus.HELD})
+    assert all(r.count <= 1 for r in one.values())
