@@ -1,13 +1,15 @@
 """What a call costs Redis: round trips this process sent and commands the servers ran.
 
 Round trips are counted by wrapping redis-py's `send_packed_command` (one call sends one
-command or a whole pipeline: one round trip per server); commands are `INFO commandstats`
+command or a whole pipeline: one round trip per server), those the measured call sends (its
+task and the tasks it starts), not a background loop's; commands are `INFO commandstats`
 deltas of every server, commands run inside scripts included, read over raw sockets so that
 reading them is neither sent through redis-py nor counted.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
 import socket
 from collections import Counter
@@ -21,6 +23,8 @@ from redis.asyncio.connection import AbstractConnection
 T = TypeVar("T")
 
 _STAT = re.compile(r"cmdstat_([^:]+):calls=(\d+)")
+# Set while a call is measured: tasks it starts inherit it, loops started before do not.
+_MEASURED: contextvars.ContextVar[bool] = contextvars.ContextVar("measured", default=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +53,7 @@ class CostMeter:
         async def counted(
             self: AbstractConnection, command: Any, check_health: bool = True
         ) -> None:
-            meter._sent += 1
+            meter._sent += _MEASURED.get()
             await original(self, command, check_health)
 
         meter = self
@@ -63,7 +67,11 @@ class CostMeter:
 
     async def measure(self, call: Awaitable[T]) -> tuple[T, Cost]:
         before, sent = self._stats(), self._sent
-        result = await call
+        token = _MEASURED.set(True)
+        try:
+            result = await call
+        finally:
+            _MEASURED.reset(token)
         round_trips = self._sent - sent
         after = self._stats()
         commands = {
