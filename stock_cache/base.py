@@ -244,9 +244,9 @@ class StockStore(Protocol):
         """Replace the inbound quantities (with their ETA) of one SKU at one node."""
         ...
 
-    async def atp(
+    def atp(
         self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
-    ) -> dict[str, dict[str, int]]:
+    ) -> Awaitable[dict[str, dict[str, int]]]:
         """ATP per SKU per node, for every SKU and node asked (0 where nothing is there).
 
         With a channel: 0 outside its pool, and at most its cap at a capped node.
@@ -259,14 +259,14 @@ class StockStore(Protocol):
         """ATP and inbound (future) stock per SKU per node, read together."""
         ...
 
-    async def availability(
+    def availability(
         self,
         skus: Sequence[str],
         node_ids: Sequence[str],
         *,
         network: Sequence[str],
         channel: str | None = None,
-    ) -> dict[str, SkuAvailability]:
+    ) -> Awaitable[dict[str, SkuAvailability]]:
         """Per SKU, its ATP at `node_ids` and its exact total over `network`, as `atp` would
         count them, without reading every node of the network on every call where the store
         can help it (see the Redis store's reads)."""

@@ -9,7 +9,7 @@ any other reads the nodes again, sweeping their expired holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import orjson
 
@@ -26,19 +26,29 @@ class CapacityCounts:
         self.epoch = ""
         self._until = 0
         self._counts: dict[tuple[str, str], int] = {}
+        # The answers of `known` since the last `learn`, by node list and day: a product
+        # page asks the same some 30 nodes again and again between two changes.
+        self._answers: dict[tuple[tuple[str, ...], str], dict[str, int]] = {}
 
-    def known(self, nodes: Sequence[str], day: str, now: int) -> dict[str, int] | None:
-        """The counts of `nodes` on `day`, if all are kept and none can have expired."""
+    def known(self, nodes: tuple[str, ...], day: str, now: int) -> dict[str, int] | None:
+        """The counts of `nodes` on `day` (a new dict, in their order), if all are kept and
+        none can have expired."""
         if not self.epoch or now >= self._until:
             return None
-        counts = self._counts
-        found: dict[str, int] = {}
-        for node in nodes:
-            count = counts.get((node, day))
-            if count is None:
-                return None
-            found[node] = count
-        return found
+        key = (nodes, day)
+        answer = self._answers.get(key)
+        if answer is None:
+            counts = self._counts
+            answer = {}
+            for node in nodes:
+                count = counts.get((node, day))
+                if count is None:
+                    return None
+                answer[node] = count
+            if len(self._answers) >= MAX_ENCODED:
+                self._answers = {}
+            self._answers[key] = answer
+        return dict(answer)
 
     def learn(
         self, epoch: str, first_expiry: int, counts: dict[str, int], day: str, now: int
@@ -52,6 +62,7 @@ class CapacityCounts:
         else:
             self._until = min(self._until, until)
         self.epoch = epoch
+        self._answers = {}
         for node, count in counts.items():
             self._counts[node, day] = count
 

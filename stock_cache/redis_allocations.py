@@ -74,16 +74,18 @@ class AllocationSteps(RedisBase):
     ) -> dict[str, int]:
         """One script on a standalone server: `same` when the counts this process keeps
         (capacity_counts.py) are still exact, else the counts read afresh."""
-        kept = self._capacity_counts.known(unique, day, now)
+        nodes = tuple(unique)
+        kept = self._capacity_counts.known(nodes, day, now)
         epoch = self._capacity_counts.epoch if kept is not None else ""
-        args: list[EncodableT] = [now, day, epoch, self._capacity_prefixes.of(tuple(unique))]
+        args: list[EncodableT] = [now, day, epoch, self._capacity_prefixes.of(nodes)]
         async with self._session():
             [reply] = await self._run([("cap_read", [self._keys.capacity_epoch()], args)])
+        # Both dicts hold `unique` in its order: what a dict over `node_ids` would hold.
         if reply[0] == "same" and kept is not None:
-            return {node: kept[node] for node in node_ids}
+            return kept
         counts = {node: int(count) for node, count in zip(unique, reply[3:], strict=True)}
         self._capacity_counts.learn(str(reply[1]), int(reply[2]), counts, day, now)
-        return {node: counts[node] for node in node_ids}
+        return dict(counts)
 
     async def confirm(self, client_id: str, allocation_id: str, order_reference: str) -> Allocation:
         now = now_ms(self._clock)

@@ -12,7 +12,7 @@ from gateway.api.context import Info
 from gateway.api.domain_errors import EXPECTED, as_problem
 from gateway.api.lookahead import selects_below
 from gateway.api.short_carts import short_cart_answer
-from gateway.api.texts.shopper import shopper_of
+from gateway.api.texts.shopper import Shopper, shopper_of
 from gateway.api.types.allocation import Allocation
 from gateway.api.types.availability import Availability, SkuAvailability
 from gateway.api.types.inputs import DeliveryOptionsInput, DestinationInput, checked_first
@@ -94,7 +94,8 @@ async def delivery_options_answer(
     """The answer of `deliveryOptions`, reading stock through `shared` (a live promise
     passes a new one for each evaluation)."""
     service = info.context.service
-    shopper = shopper_of(info)
+    # The request's own shopper once its locale is checked; before that, the default one.
+    shopper: Shopper | None = None
     try:
         shopper = shopper_of(info, input.locale)
         if len(input.lines) > MAX_LINES:
@@ -122,7 +123,8 @@ async def delivery_options_answer(
     except DomainNothingInStock as error:
         return await short_cart_answer(info, error, cart, placed.destination, input)  # type: ignore[return-value]
     except EXPECTED as error:
-        return spoken(as_problem(error), shopper)  # type: ignore[return-value]
+        fallback = shopper if shopper is not None else shopper_of(info)
+        return spoken(as_problem(error), fallback)  # type: ignore[return-value]
     return DeliveryOptions.from_domain(
         found,
         service.network,

@@ -172,12 +172,10 @@ class BoundedStore:
             self.inner.missing_nodes(node_ids), writes=False, what="the nodes' stock"
         )
 
-    async def atp(
+    def atp(
         self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
-    ) -> dict[str, dict[str, int]]:
-        return await self._bounded(
-            self.inner.atp(skus, node_ids, channel=channel), writes=False, what="ATP"
-        )
+    ) -> Awaitable[dict[str, dict[str, int]]]:
+        return self._started(self.inner.atp(skus, node_ids, channel=channel), what="ATP")
 
     async def stock(
         self, skus: Sequence[str], node_ids: Sequence[str], *, channel: str | None = None
@@ -186,17 +184,16 @@ class BoundedStore:
             self.inner.stock(skus, node_ids, channel=channel), writes=False, what="stock"
         )
 
-    async def availability(
+    def availability(
         self,
         skus: Sequence[str],
         node_ids: Sequence[str],
         *,
         network: Sequence[str],
         channel: str | None = None,
-    ) -> dict[str, SkuAvailability]:
-        return await self._bounded(
+    ) -> Awaitable[dict[str, SkuAvailability]]:
+        return self._started(
             self.inner.availability(skus, node_ids, network=network, channel=channel),
-            writes=False,
             what="availability",
         )
 

@@ -134,9 +134,22 @@ def test_kept_counts_go_when_the_epoch_moves_or_their_first_hold_expires() -> No
     counts.learn("7", 5_000, {LYON: 2}, DAY, now=1_000)
     counts.learn("7", -1, {MARSEILLE: 0}, DAY, now=2_000)
 
-    assert counts.known([LYON, MARSEILLE], DAY, 4_999) == {LYON: 2, MARSEILLE: 0}
-    assert counts.known([LYON], DAY, 5_000) is None
-    assert counts.known([LYON], "2026-01-02", 2_000) is None
+    assert counts.known((LYON, MARSEILLE), DAY, 4_999) == {LYON: 2, MARSEILLE: 0}
+    assert counts.known((LYON,), DAY, 5_000) is None
+    assert counts.known((LYON,), "2026-01-02", 2_000) is None
     counts.learn("8", -1, {MARSEILLE: 1}, DAY, now=2_000)
-    assert counts.known([LYON], DAY, 2_000) is None
-    assert counts.known([MARSEILLE], DAY, 9_999_999) == {MARSEILLE: 1}
+    assert counts.known((LYON,), DAY, 2_000) is None
+    assert counts.known((MARSEILLE,), DAY, 9_999_999) == {MARSEILLE: 1}
+
+
+def test_a_node_list_asked_again_gets_its_counts_in_a_dict_of_its_own() -> None:
+    counts = CapacityCounts()
+    counts.learn("7", -1, {LYON: 2, MARSEILLE: 0}, DAY, now=1_000)
+    first = counts.known((MARSEILLE, LYON), DAY, 2_000)
+    assert first == {MARSEILLE: 0, LYON: 2}
+    assert first is not None
+    first[LYON] = 40
+
+    assert counts.known((MARSEILLE, LYON), DAY, 3_000) == {MARSEILLE: 0, LYON: 2}
+    counts.learn("7", -1, {LYON: 3}, DAY, now=3_000)
+    assert counts.known((MARSEILLE, LYON), DAY, 3_000) == {MARSEILLE: 0, LYON: 3}
