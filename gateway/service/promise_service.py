@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from carriers.services import DeliveryKind
@@ -23,6 +23,7 @@ from gateway.service.answers import (
 )
 from gateway.service.live_changes import LiveChanges
 from gateway.service.nearby import Nearby
+from gateway.service.order_times import checked_order_time, one_day_per_zone
 from gateway.service.shared_reads import SharedReads
 from gateway.service.webhooks import WebhookSender
 from network_loader.stock_rules import StockRulesConfig
@@ -44,13 +45,6 @@ from stock_cache.base import (
 )
 
 MAX_IDEMPOTENCY_KEY = 128
-# The order times a promise may be asked for, around the gateway's clock (docs/api.md):
-# beyond them the calendars have no days to count and no one can order.
-ORDER_TIME_PAST = timedelta(days=1)
-ORDER_TIME_FUTURE = timedelta(days=366)
-# An order time this close to the clock is now (a storefront's clock may be a little off);
-# further away the quote is a what-if, answered but never committed.
-ORDER_TIME_NOW = timedelta(minutes=2)
 
 
 class PromiseService:
@@ -191,7 +185,9 @@ class PromiseService:
                 field="input.confidence",
             )
         clock = self.now()
-        now, what_if = (clock, False) if order_time is None else _checked(order_time, clock)
+        now, what_if = (
+            (clock, False) if order_time is None else checked_order_time(order_time, clock)
+        )
         profile = self.profile_for(client_id, channel)
         # Made before any read, so that a request it refuses costs no round trip.
         request = PromiseRequest(
@@ -224,7 +220,7 @@ class PromiseService:
                 if destination.store_id is None
                 else ()
             )
-            zoned = _one_day_per_zone(zones, now)
+            zoned = one_day_per_zone(zones, now)
             days = (
                 zoned
                 if zoned is not None
@@ -392,27 +388,3 @@ class PromiseService:
             )
         )
         return quote, outcome
-
-
-def _one_day_per_zone(
-    zones: Sequence[tuple[str, Sequence[str]]], at: datetime
-) -> dict[str, list[str]] | None:
-    """What `PromiseService._by_day` answers for nodes grouped by time zone
-    (`Nearby.bound_by_zone`), one conversion per zone rather than a look-up per node; None
-    when there are no zones, or two of them are on the same day (`_by_day` then merges
-    their nodes in the candidates' order)."""
-    days = {at.astimezone(ZoneInfo(zone)).date().isoformat(): list(nodes) for zone, nodes in zones}
-    return days if days and len(days) == len(zones) else None
-
-
-def _checked(order_time: datetime, clock: datetime) -> tuple[datetime, bool]:
-    """A requested order time within the window, and whether it is a what-if (not now)."""
-    if order_time.tzinfo is None:
-        raise InvalidInput("the order time needs a time zone", field="input.orderTime")
-    if not clock - ORDER_TIME_PAST <= order_time <= clock + ORDER_TIME_FUTURE:
-        raise InvalidInput(
-            f"the order time must be from {ORDER_TIME_PAST.days} day before now to"
-            f" {ORDER_TIME_FUTURE.days} days after it",
-            field="input.orderTime",
-        )
-    return order_time, abs(order_time - clock) > ORDER_TIME_NOW
