@@ -53,37 +53,11 @@ class BoundedStore:
         return len(self._finishing)
 
     async def _bounded(self, call: Awaitable[T], *, writes: bool, what: str) -> T:
-        left = remaining()
-        if left is None:
-            return await call
-        task: asyncio.Task[T] = asyncio.ensure_future(call)
-        # Referenced until done, whatever becomes of the request awaiting it.
-        self._finishing.add(task)
-        task.add_done_callback(self._finished)
-        if left > 0:
-            # What asyncio.wait([task], timeout=left) does, without its sets and checks.
-            loop = asyncio.get_running_loop()
-            woken = loop.create_future()
-            wake = functools.partial(_wake, woken)
-            task.add_done_callback(wake)
-            timer = loop.call_later(left, _wake, woken)
-            try:
-                await woken
-            finally:
-                timer.cancel()
-                task.remove_done_callback(wake)
-            if task.done():
-                return task.result()
-        self.past_deadline += 1
-        if writes:
-            raise StoreOutcomeUnknown(
-                f"the stock store did not answer {what} within the request's time; the change "
-                "may have been made"
-            )
-        raise StoreUnavailable(f"the stock store did not answer {what} within the request's time")
+        return await self._started(call, what=what, writes=writes)
 
-    def _started(self, call: Awaitable[T], *, what: str) -> Awaitable[T]:
-        """A read, under way from now: its answer, or StoreUnavailable at the deadline.
+    def _started(self, call: Awaitable[T], *, what: str, writes: bool = False) -> Awaitable[T]:
+        """A call, under way from now: its answer, or at the deadline StoreUnavailable for a
+        read, StoreOutcomeUnknown for a change.
 
         Started in the caller's step, not at the caller's first await: a read started beside
         another (a product page's capacity beside its stock) joins it in one round trip
@@ -98,18 +72,21 @@ class BoundedStore:
         task.add_done_callback(self._finished)
         answer: asyncio.Future[T] = task.get_loop().create_future()
         if left <= 0:
-            self._late(answer, what)
+            self._late(answer, what, writes)
             return answer
-        timer = task.get_loop().call_later(left, self._late, answer, what)
+        timer = task.get_loop().call_later(left, self._late, answer, what, writes)
         task.add_done_callback(functools.partial(_settle, answer, timer))
         return answer
 
-    def _late(self, answer: asyncio.Future[Any], what: str) -> None:
+    def _late(self, answer: asyncio.Future[Any], what: str, writes: bool) -> None:
         if answer.done():  # answered, or its caller went
             return
         self.past_deadline += 1
+        said = f"the stock store did not answer {what} within the request's time"
         answer.set_exception(
-            StoreUnavailable(f"the stock store did not answer {what} within the request's time")
+            StoreOutcomeUnknown(f"{said}; the change may have been made")
+            if writes
+            else StoreUnavailable(said)
         )
 
     def _finished(self, task: asyncio.Future[Any]) -> None:
@@ -213,11 +190,6 @@ class BoundedStore:
 
     async def close(self) -> None:
         await self.inner.close()
-
-
-def _wake(woken: asyncio.Future[None], *_: object) -> None:
-    if not woken.done():
-        woken.set_result(None)
 
 
 def _settle(answer: asyncio.Future[T], timer: asyncio.TimerHandle, task: asyncio.Future[T]) -> None:
