@@ -1,14 +1,15 @@
-"""A worker's CPU per product-page request, HTTP layer included, in process.
+"""A worker's CPU per product-page (or checkout) request, HTTP layer included, in process.
 
-    .venv/bin/python -m bench.asgi_pdp [--requests 2000] [--callgrind]
+    .venv/bin/python -m bench.asgi_pdp [--requests 2000] [--callgrind] [--checkout LINES]
     valgrind --tool=callgrind --instr-atstart=no .venv/bin/python -m bench.asgi_pdp \
         --requests 300 --distinct 100 --callgrind
 
 The app `serve` runs (production mode, a server API key, the reference network in a Redis of
-its own) gets the PDP bodies of `bench.over_http` straight through its ASGI interface:
+its own) gets the PDP bodies of `bench.over_http` (or, with --checkout, its carts) straight through its ASGI interface:
 starlette, the endpoint and its admission steps, the fast path, the store and the domain,
 everything a worker does but uvicorn's parsing. Each body is answered twice before the
-timed rounds, as over HTTP; the background loops are held off. Prints CPU time a request;
+timed rounds, as over HTTP; the background loops are held off. Prints CPU time a request
+and the commands and CPU the Redis server spent on it (INFO);
 with --callgrind it switches callgrind's instrumentation on around the timed rounds only, so
 that callgrind's total divided by the requests is the instructions a request. Under
 callgrind a request takes a tenth of a second or more: the rate limiter's lease is made long,
@@ -32,6 +33,7 @@ import uvloop
 from bench import scenarios
 from bench.network_gen import Shape, generate, load_stock
 from bench.over_http import _env
+from bench.redis_probe import CommandStats
 from bench.run_settings import API_KEY
 from bench.scenarios import Workload
 from gateway.app import create_app_from_env
@@ -95,8 +97,13 @@ async def _measure(arguments: argparse.Namespace) -> None:
         await app.state.published.wait()
         app.state.platform.state._lease_seconds = 3600.0
         workload = Workload(app.state.promise_service.network, seed=23)
+        lines = arguments.checkout
         bodies = [
-            json.dumps({"query": scenarios.PDP, "variables": workload.pdp()}).encode()
+            json.dumps(
+                {"query": scenarios.CHECKOUT, "variables": workload.cart(lines)}
+                if lines
+                else {"query": scenarios.PDP, "variables": workload.pdp()}
+            ).encode()
             for _ in range(arguments.distinct)
         ]
         for body in bodies + bodies:
@@ -106,14 +113,20 @@ async def _measure(arguments: argparse.Namespace) -> None:
         rounds = [bodies[n % len(bodies)] for n in range(arguments.requests)]
         if arguments.callgrind:
             _callgrind("on")
+        before = CommandStats.read(arguments.redis_port)
         started = time.process_time()
         for body in rounds:
             await _answer(app, body)
         spent = time.process_time() - started
         if arguments.callgrind:
             _callgrind("off")
+        commands, redis_usec, _ = (
+            CommandStats.read(arguments.redis_port).since(before).per_request(arguments.requests)
+        )
+        what = f"checkout {lines} lines" if lines else "PDP"
         print(
-            f"{arguments.requests} PDP requests: CPU {spent / arguments.requests * 1e6:.0f} us each"
+            f"{arguments.requests} {what} requests: CPU {spent / arguments.requests * 1e6:.0f} us"
+            f" each; Redis {commands:.1f} commands, {redis_usec:.0f} us CPU each"
         )
 
 
@@ -122,6 +135,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--distinct", type=int, default=500)
     parser.add_argument("--callgrind", action="store_true")
+    parser.add_argument(
+        "--checkout", type=int, default=0, metavar="LINES", help="checkouts of LINES lines"
+    )
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-asgi-pdp-") as temp, running_redis() as redis:
         network = Path(temp) / "reference"
@@ -138,6 +154,7 @@ def main() -> None:
                 "REQUEST_TIMEOUT_SECONDS": "120",
             }
         )
+        arguments.redis_port = redis.port
         # As `serve` runs it: uvicorn picks uvloop where it is installed.
         uvloop.run(_measure(arguments))
 
