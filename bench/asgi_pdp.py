@@ -5,16 +5,15 @@
         --requests 300 --distinct 100 --callgrind
 
 The app `serve` runs (production mode, a server API key, the reference network in a Redis of
-its own) gets the PDP bodies of `bench.over_http` (or, with --checkout, its carts) straight through its ASGI interface:
-starlette, the endpoint and its admission steps, the fast path, the store and the domain,
-everything a worker does but uvicorn's parsing. Each body is answered twice before the
-timed rounds, as over HTTP; the background loops are held off. Prints CPU time a request
-and the commands and CPU the Redis server spent on it (INFO);
-with --callgrind it switches callgrind's instrumentation on around the timed rounds only, so
-that callgrind's total divided by the requests is the instructions a request. Under
-callgrind a request takes a tenth of a second or more: the rate limiter's lease is made long,
-so that the count does not depend on how the wall clock moves.
-"""
+its own) gets the PDP bodies of `bench.over_http` (or, with --checkout, its carts) straight
+through its ASGI interface: starlette, the endpoint and its admission steps, the fast path, the
+store and the domain, everything a worker does but uvicorn's parsing. Each body is answered
+twice before the timed rounds, as over HTTP; the background loops are held off. Prints CPU time
+a request and the commands and CPU the Redis server spent on it (INFO); with --callgrind it
+switches callgrind's instrumentation on around the timed rounds only, so that callgrind's total
+divided by the requests is the instructions a request. Under callgrind a request takes a tenth
+of a second or more: the rate limiter's lease is made long, so that the count does not depend
+on how the wall clock moves."""
 
 from __future__ import annotations
 
