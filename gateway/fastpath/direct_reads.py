@@ -16,11 +16,12 @@ none is allowed, an exception raised or returned, an awaitable, a value the scal
 a value its object type does not accept, a list that is no list or tuple. graphql-core then
 answers the field the usual way, errors included: a plain resolver is called again then,
 which is why only those that cannot take the context (so cannot act on the request) qualify.
+As any give-up below a field gives up the whole field, the completers under it let an
+exception rise and only the field's reader catches it, once.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Awaitable, Callable, Mapping
 from operator import attrgetter
 from typing import Any, TypeGuard, cast
@@ -29,12 +30,8 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
-    GraphQLFloat,
-    GraphQLID,
-    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -45,7 +42,6 @@ from graphql import (
     GraphQLUnionType,
     InlineFragmentNode,
     SelectionSetNode,
-    Undefined,
 )
 
 from gateway.fastpath.compat import (
@@ -55,13 +51,19 @@ from gateway.fastpath.compat import (
     get_strawberry_type_cast,
     optimized_is_awaitable,
 )
+from gateway.fastpath.direct_values import (
+    NOT_READ,
+    Completer,
+    exact_class,
+    has_instance_dict,
+    leaf_completer,
+    plain,
+    vetted,
+)
 
 # strawberry's check is graphql-core's, made cheaper for plain values; only its annotation
 # is narrower.
 IS_AWAITABLE = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)
-
-NOT_READ: Any = object()
-"""What a reader answers when graphql-core should answer the field instead."""
 
 Reader = Callable[[Any], Any]
 """The field's completed value from its parent object, or NOT_READ."""
@@ -78,6 +80,28 @@ def field_reader(
     Root fields always run the usual way: the gateway wraps their resolvers (metrics count
     what they return), and they are one or two a request.
     """
+    found = _field_steps(schema, parent, node, fragments)
+    if found is None:
+        return None
+    get, exact, complete = found
+
+    def read(source: Any) -> Any:
+        try:
+            value = get(source)
+            return value if type(value) is exact else complete(value)
+        except Exception:  # raised again where graphql-core locates it
+            return NOT_READ
+
+    return read
+
+
+_Steps = tuple[Callable[[Any], Any], type | None, Completer]
+"""A field's getter, the class whose values it answers as they are (or None), its completer."""
+
+
+def _field_steps(
+    schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode, fragments: Fragments
+) -> _Steps | None:
     if parent in (schema.query_type, schema.mutation_type, schema.subscription_type):
         return None
     field = schema.get_field(parent, node.name.value)
@@ -87,14 +111,7 @@ def field_reader(
     complete = _completer(schema, field.type, node, fragments) if get is not None else None
     if get is None or complete is None:
         return None
-
-    def read(source: Any) -> Any:
-        try:
-            return complete(get(source))
-        except Exception:  # raised again where graphql-core locates it
-            return NOT_READ
-
-    return read
+    return get, exact_class(field.type), complete
 
 
 def _getter(field: GraphQLField) -> Callable[[Any], Any] | None:
@@ -111,7 +128,7 @@ def _getter(field: GraphQLField) -> Callable[[Any], Any] | None:
         if attribute is getattr:
             return attrgetter(name)
         return lambda source: attribute(source, name)
-    plain = (
+    plain_resolver = (
         resolver.self_parameter is not None
         and not resolver.is_async
         and not resolver.arguments
@@ -119,7 +136,7 @@ def _getter(field: GraphQLField) -> Callable[[Any], Any] | None:
         and resolver.root_parameter is None
         and resolver.parent_parameter is None
     )
-    if not plain:
+    if not plain_resolver:
         return None
     # What strawberry's `get_result` calls for a resolver that takes only `self`.
     return cast("Callable[[Any], Any]", resolver.wrapped_func)
@@ -127,94 +144,47 @@ def _getter(field: GraphQLField) -> Callable[[Any], Any] | None:
 
 def _completer(
     schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode, fragments: Fragments
-) -> Reader | None:
+) -> Completer | None:
     """How to complete a value of `type_` selected by `node`; None when it can't be direct."""
     required = isinstance(type_, GraphQLNonNull)
     of = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
     when_null = NOT_READ if required else None
     if isinstance(of, GraphQLScalarType | GraphQLEnumType):
         # Most values of an answer are leaves: their null check and serializing in one call.
-        return _leaf(of, when_null)
-    inner = _inner(schema, of, node, fragments)
-    if inner is None:
-        return None
-    complete: Reader = inner
-
-    def completed(value: Any) -> Any:
-        return when_null if value is None else complete(value)
-
-    return completed
-
-
-def _inner(
-    schema: GraphQLSchema, type_: GraphQLOutputType, node: FieldNode, fragments: Fragments
-) -> Reader | None:
-    """How to complete a value that is not null."""
-    if isinstance(type_, GraphQLList):
-        item = _completer(schema, type_.of_type, node, fragments)
-        return None if item is None else _listed(item)
+        return leaf_completer(of, when_null)
+    if isinstance(of, GraphQLList):
+        item = _completer(schema, of.of_type, node, fragments)
+        return None if item is None else _listed(item, when_null)
     if node.selection_set is None:
         return None
-    if isinstance(type_, GraphQLObjectType):
-        fields = collected(schema, type_, node.selection_set, fragments, set())
-        return None if fields is None else object_reader(schema, type_, fields, fragments)
-    if isinstance(type_, GraphQLUnionType):
-        return union_reader(schema, type_, node.selection_set, fragments)
+    if isinstance(of, GraphQLObjectType):
+        fields = collected(schema, of, node.selection_set, fragments, set())
+        if fields is None:
+            return None
+        return object_reader(schema, of, fields, fragments, when_null=when_null)
+    if isinstance(of, GraphQLUnionType):
+        return _union_completer(schema, of, node.selection_set, fragments, when_null)
     # Interfaces: graphql-core resolves the object's type.
     return None
 
 
-# The built-in scalars whose serializing gives a value of exactly these types back as it is
-# (an int only within 32 bits, a float only finite).
-_AS_IS: dict[GraphQLScalarType, type] = {
-    GraphQLString: str,
-    GraphQLID: str,
-    GraphQLBoolean: bool,
-    GraphQLInt: int,
-    GraphQLFloat: float,
-}
-
-
-def _int32(value: Any) -> bool:
-    return bool(-(2**31) <= value < 2**31)
-
-
-def _finite(value: Any) -> bool:
-    return math.isfinite(value)
-
-
-def _any(value: Any) -> bool:
-    return True
-
-
-def _leaf(type_: GraphQLScalarType | GraphQLEnumType, when_null: Any) -> Reader:
-    serialize = type_.serialize
-    as_is = _AS_IS.get(type_) if isinstance(type_, GraphQLScalarType) else None
-    small = _int32 if as_is is int else _finite if as_is is float else _any
-
-    def leaf(value: Any) -> Any:
-        if value is None:
-            return when_null
-        if type(value) is as_is and small(value):
-            return value
-        if isinstance(value, Exception) or IS_AWAITABLE(value):
-            return NOT_READ
-        serialized = serialize(value)
-        return NOT_READ if serialized is None or serialized is Undefined else serialized
-
-    return leaf
-
-
-def _named(name: str) -> Reader:
+def _named(name: str) -> Callable[[Any], Any]:
     return lambda _source: name
 
 
-def _listed(item: Reader) -> Reader:
+def _listed(item: Completer, when_null: Any) -> Completer:
     def listed(value: Any) -> Any:
-        if not isinstance(value, list | tuple):
+        if value is None:
+            return when_null
+        if type(value) is not list and not isinstance(value, list | tuple):
             return NOT_READ
-        items = [item(each) for each in value]
-        return NOT_READ if any(each is NOT_READ for each in items) else items
+        items = []
+        for each in value:
+            found = item(each)
+            if found is NOT_READ:
+                return NOT_READ
+            items.append(found)
+        return items
 
     return listed
 
@@ -270,7 +240,28 @@ def union_reader(
     """Completes a member of `union` (not null) told by its Python class, as strawberry's
     type resolver tells it (a member's own class, nothing cast); None if a member cannot be
     read directly."""
-    by_class: dict[type, Reader] = {}
+    complete = _union_completer(schema, union, selection_set, fragments, NOT_READ)
+    if complete is None:
+        return None
+    known: Completer = complete
+
+    def read(value: Any) -> Any:
+        try:
+            return known(value)
+        except Exception:  # raised again where graphql-core locates it
+            return NOT_READ
+
+    return read
+
+
+def _union_completer(
+    schema: GraphQLSchema,
+    union: GraphQLUnionType,
+    selection_set: SelectionSetNode,
+    fragments: Fragments,
+    when_null: Any,
+) -> Completer | None:
+    by_class: dict[type, Completer] = {}
     for member in union.types:
         definition = member.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
         origin = getattr(definition, "origin", None)
@@ -284,6 +275,8 @@ def union_reader(
         by_class[origin] = read
 
     def complete(value: Any) -> Any:
+        if value is None:
+            return when_null
         read = by_class.get(type(value))
         if read is None or get_strawberry_type_cast(value) is not None:
             return NOT_READ
@@ -293,39 +286,57 @@ def union_reader(
 
 
 def object_reader(
-    schema: GraphQLSchema, type_: GraphQLObjectType, fields: list[FieldNode], fragments: Fragments
-) -> Reader | None:
+    schema: GraphQLSchema,
+    type_: GraphQLObjectType,
+    fields: list[FieldNode],
+    fragments: Fragments,
+    *,
+    when_null: Any = NOT_READ,
+) -> Completer | None:
     """Completes an object of `type_` with `fields` (collected already), each read directly."""
-    reads: list[tuple[str, Reader]] = []
+    reads: list[tuple[str, Callable[[Any], Any], type | None, Completer]] = []
     for selection in fields:
         # Directives are left to graphql-core's field collection.
         if selection.directives:
             return None
         key = selection.alias.value if selection.alias else selection.name.value
         # The same key twice merges the two selections: graphql-core's collection does that.
-        if any(key == kept for kept, _ in reads):
+        if any(key == kept for kept, *_ in reads):
             return None
         if selection.name.value == "__typename":
-            reads.append((key, _named(type_.name)))
+            reads.append((key, _named(type_.name), str, leaf_completer(GraphQLString, NOT_READ)))
             continue
-        read = field_reader(schema, type_, selection, fragments)
-        if read is None:
+        steps = _field_steps(schema, type_, selection, fragments)
+        if steps is None:
             return None
-        reads.append((key, read))
+        reads.append((key, *steps))
     accepts = type_.is_type_of
+    # Its values are mostly of the type's own class: vetted once, not checked per value.
+    definition = type_.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None)
+    own: Any = origin if isinstance(origin, type) and vetted(origin) else None
+    own_dict = own is not None and has_instance_dict(own)
 
     def completed(value: Any) -> Any:
-        if isinstance(value, Exception) or IS_AWAITABLE(value):
-            return NOT_READ
+        if value is None:
+            return when_null
+        if type(value) is not own:
+            if not plain(value):
+                return NOT_READ
+        elif own_dict and "__await__" in value.__dict__:
+            return NOT_READ  # awaitable to graphql-core
         # strawberry's own check reads no info; one of the type's own that does raises here
         # and the field goes the usual way.
         if accepts is not None and accepts(value, cast("Any", None)) is not True:
             return NOT_READ
         answer: dict[str, Any] = {}
-        for key, read in reads:
-            answer[key] = found = read(value)
-            if found is NOT_READ:
-                return NOT_READ
+        for key, get, exact, complete in reads:
+            found = get(value)
+            if type(found) is not exact:
+                found = complete(found)
+                if found is NOT_READ:
+                    return NOT_READ
+            answer[key] = found
         return answer
 
     return completed

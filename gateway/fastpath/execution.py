@@ -51,7 +51,8 @@ from gateway.fastpath.compat import (
     core_schema,
     get_variable_signature,
 )
-from gateway.fastpath.direct_reads import IS_AWAITABLE, NOT_READ, Reader, field_reader
+from gateway.fastpath.direct_reads import IS_AWAITABLE, Reader, field_reader
+from gateway.fastpath.direct_values import NOT_READ
 from gateway.fastpath.root_reads import RootPlan, plan_roots, run_plan
 from gateway.fastpath.variable_plans import VariablePlan, plan_variables
 from promise.memo import IdentityMemo

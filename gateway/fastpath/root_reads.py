@@ -40,7 +40,8 @@ from graphql import (
 
 from gateway.fastpath.argument_plans import Arguments, plan_arguments
 from gateway.fastpath.compat import Path
-from gateway.fastpath.direct_reads import IS_AWAITABLE, NOT_READ, Reader, union_reader
+from gateway.fastpath.direct_reads import IS_AWAITABLE, Reader, union_reader
+from gateway.fastpath.direct_values import NOT_READ
 from gateway.fastpath.root_calls import RootCall, root_call
 
 Resolve = Callable[..., Any]

@@ -19,6 +19,7 @@ from typing import Annotated, Any, cast
 import pytest
 import strawberry
 from graphql import (
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
@@ -149,8 +150,33 @@ SHELVES = [
 ]
 
 
+class LoosePart(Part):
+    """A Part whose unknown attributes are all there: `__await__` too, to graphql-core."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda: iter(())
+
+
+def awaiting_part() -> Part:
+    """A Part holding an `__await__` of its own: awaitable to graphql-core."""
+    part = Part(label="spring", grams=3)
+    part.__await__ = lambda: iter(())  # type: ignore[attr-defined]
+    return part
+
+
+@strawberry.type
+class Bin:
+    parts: list[Part | None]
+
+
 @strawberry.type
 class Query:
+    @strawberry.field
+    def bin(self) -> Bin:
+        return Bin(
+            parts=[Part(label="washer", grams=2), awaiting_part(), LoosePart(label="cog", grams=7)]
+        )
+
     @strawberry.field
     def things(self) -> list[Thing | None]:
         return cast("list[Thing | None]", THINGS)
@@ -309,6 +335,40 @@ async def test_objects_lists_of_them_and_plain_resolvers_are_read_with_their_err
         13,
     }
     assert "Expected value of type 'Place'" in by_thing[("things", 11)]
+
+
+async def test_a_value_awaitable_by_its_own_attributes_is_graphql_cores_to_answer() -> None:
+    document = "{ bin { parts { label grams } } }"
+    operation = parse(document).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    (bin_node,) = operation.selection_set.selections
+    assert isinstance(bin_node, FieldNode)
+    assert bin_node.selection_set is not None
+    (parts,) = bin_node.selection_set.selections
+    assert isinstance(parts, FieldNode)
+    bin_type = small._schema.get_type("Bin")
+    assert isinstance(bin_type, GraphQLObjectType)
+    assert field_reader(small._schema, bin_type, parts, {}) is not None
+    context = cast("Context", object())
+    awaited = execute(
+        small._schema,
+        parse(document),
+        context_value=context,
+        executor_class=StrawberryGraphQLCoreExecutionContext,
+    )
+    assert not isinstance(awaited, ExecutionResult)
+    expected = await awaited
+
+    found = await run_checked(
+        small, parse(document), variables=None, operation_name=None, context=context
+    )
+
+    # Neither the instance's own `__await__` nor a class computing its attributes is taken
+    # for a plain value: both are awaited, as graphql-core awaits them, and fail there.
+    assert found.data == expected.data
+    assert found.data == {"bin": {"parts": [{"label": "washer", "grams": 2}, None, None]}}
+    assert masked(found.errors) == masked(expected.errors)
+    assert sorted((e.path or [])[2] for e in found.errors or []) == [1, 2]
 
 
 def test_what_is_read_directly_and_what_goes_graphql_cores_way() -> None:
