@@ -77,33 +77,25 @@ class Quote:
         return tuple(CartLine(sku, quantity) for sku, quantity in totals.items())
 
     def to_json(self) -> str:
-        body: dict[str, object] = {
-            "cid": self.client_id,
-            "net": self.network_version,
-            "svc": self.service_code,
-            "kind": self.kind,
-            "store": self.collect_store_id,
-            "sh": [
-                {
-                    "n": s.node_id,
-                    "s": s.service_code,
-                    "l": [[line.sku, line.quantity] for line in s.lines],
-                    "lk": s.likely.isoformat(),
-                    "pr": s.promised.isoformat(),
-                }
+        return _payload(
+            self.client_id,
+            self.network_version,
+            self.service_code,
+            self.kind,
+            self.collect_store_id,
+            [
+                _shipment_json(s.node_id, s.service_code, s.lines, s.likely, s.promised)
                 for s in self.shipments
             ],
-            "price": self.price_cents,
-            "co2": self.co2e_grams,
-            "exp": self.expires_at,
-            "id": self.quote_id,
-            "ob": self.order_by,
-            "wif": self.what_if,
-        }
-        if self.destination is not None:
-            body["dst"] = _destination_json(self.destination)
-            body["conf"] = self.confidence
-        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+            self.price_cents,
+            self.co2e_grams,
+            self.expires_at,
+            self.quote_id,
+            self.order_by,
+            self.what_if,
+            self.destination,
+            self.confidence,
+        )
 
     @staticmethod
     def from_json(text: str) -> Quote:
@@ -134,6 +126,55 @@ class Quote:
             order_by=None if body["ob"] is None else int(body["ob"]),
             what_if=_flag(body["wif"]),
         )
+
+
+def _shipment_json(
+    node_id: str, service_code: str, lines: tuple[CartLine, ...], likely: date, promised: date
+) -> dict[str, object]:
+    return {
+        "n": node_id,
+        "s": service_code,
+        "l": [[line.sku, line.quantity] for line in lines],
+        "lk": likely.isoformat(),
+        "pr": promised.isoformat(),
+    }
+
+
+def _payload(
+    client_id: str,
+    network_version: str,
+    service_code: str,
+    kind: str,
+    collect_store_id: str | None,
+    shipments: list[dict[str, object]],
+    price_cents: int,
+    co2e_grams: float,
+    expires_at: int,
+    quote_id: str,
+    order_by: int | None,
+    what_if: bool,
+    destination: Destination | None,
+    confidence: float,
+) -> str:
+    """A quote's JSON payload: the one spelling of the token's format."""
+    body: dict[str, object] = {
+        "cid": client_id,
+        "net": network_version,
+        "svc": service_code,
+        "kind": kind,
+        "store": collect_store_id,
+        "sh": shipments,
+        "price": price_cents,
+        "co2": co2e_grams,
+        "exp": expires_at,
+        "id": quote_id,
+        "ob": order_by,
+        "wif": what_if,
+    }
+    if destination is not None:
+        body["dst"] = _destination_json(destination)
+        body["conf"] = confidence
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _flag(value: object) -> bool:
@@ -201,8 +242,46 @@ def quote_of(
     )
 
 
+def option_payload(
+    option: Option,
+    *,
+    client_id: str,
+    network_version: str,
+    expires_at: int,
+    destination: Destination | None = None,
+    confidence: float = 0.95,
+    quote_id: str = "",
+    what_if: bool = False,
+) -> str:
+    """`quote_of(option, ...).to_json()`, made from the option without the Quote: what
+    signing an option needs."""
+    return _payload(
+        client_id,
+        network_version,
+        option.service.code,
+        option.kind.value,
+        option.collect_store_id,
+        [
+            _shipment_json(s.node_id, s.service_code, s.lines, s.timing.likely, s.timing.promised)
+            for s in option.shipments
+        ],
+        option.price_cents,
+        option.co2e_grams,
+        expires_at,
+        quote_id,
+        int(option.order_by.timestamp()),
+        what_if,
+        destination,
+        confidence,
+    )
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    # base64.urlsafe_b64encode's result, in two calls rather than its four.
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
 
 
 def _unb64(text: str) -> bytes:
@@ -224,15 +303,28 @@ class SigningKeys:
     current: str
     secrets: Mapping[str, bytes]
     retire_by: Mapping[str, float] = field(default_factory=dict)
+    # The current key's HMAC fed nothing yet: copied per token, the key is hashed once.
+    _keyed: hmac.HMAC | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         if self.current in self.retire_by:
             raise ValueError(f"the current key {self.current!r} can't be retired")
+        secret = self.secrets.get(self.current)
+        if secret is not None:
+            object.__setattr__(self, "_keyed", hmac.new(secret, digestmod=hashlib.sha256))
 
     def sign(self, quote: Quote) -> str:
-        envelope = orjson.dumps({"v": _VERSION, "kid": self.current, "q": quote.to_json()})
+        return self.sign_payload(quote.to_json())
+
+    def sign_payload(self, payload: str) -> str:
+        """The token of a quote's JSON payload (`Quote.to_json`, `option_payload`)."""
+        envelope = orjson.dumps({"v": _VERSION, "kid": self.current, "q": payload})
         head = _b64(envelope)
-        return f"{head}.{_b64(_mac(self.secrets[self.current], head))}"
+        if self._keyed is None:  # no secret for the current key: a KeyError, as always
+            return f"{head}.{_b64(_mac(self.secrets[self.current], head))}"
+        mac = self._keyed.copy()
+        mac.update(head.encode("ascii"))
+        return f"{head}.{_b64(mac.digest())}"
 
     def verify(self, token: str, *, client_id: str, now: float) -> Quote:
         """The quote inside `token`, if it is intact, signed by a known key, unexpired and ours."""

@@ -14,7 +14,7 @@ from functools import cached_property
 from promise.cart import Destination
 from promise.explain import Unavailable
 from promise.promise_builder import Option
-from promise.quotes import SigningKeys, quote_of
+from promise.quotes import SigningKeys, option_payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +31,8 @@ class QuoteSigner:
     what_if: bool = False
 
     def __call__(self, option: Option) -> str:
-        return self.keys.sign(
-            quote_of(
+        return self.keys.sign_payload(
+            option_payload(
                 option,
                 client_id=self.client_id,
                 network_version=self.network_version,

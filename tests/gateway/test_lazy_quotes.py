@@ -45,9 +45,10 @@ class CountingKeys(SigningKeys):
 
     signed: list[str] = field(default_factory=list)
 
-    def sign(self, quote: Quote) -> str:
+    def sign_payload(self, payload: str) -> str:
+        # Every token is signed here, a Quote's (`sign`) or an option's payload.
         # Named base: zero-argument super() does not work in a slots dataclass.
-        token = SigningKeys.sign(self, quote)
+        token = SigningKeys.sign_payload(self, payload)
         self.signed.append(token)
         return token
 

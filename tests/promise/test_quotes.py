@@ -24,6 +24,7 @@ from promise.quotes import (
     SigningKeys,
     check_committable,
     fingerprint,
+    option_payload,
     quote_of,
 )
 from tests.promise.builders import (
@@ -124,6 +125,39 @@ def test_a_quote_of_a_split_home_option_round_trips() -> None:
     assert verified.price_cents == option.price_cents
     assert verified.co2e_grams == option.co2e_grams
     assert max(s.promised for s in verified.shipments) == option.promised
+
+
+def test_an_option_signed_without_its_quote_is_the_token_of_its_quote() -> None:
+    options = promise_home(
+        a_network(),
+        cart((OAK_TABLE, 1), (LINEN_CUSHION, 2)),
+        HOME_LYON_BROTTEAUX,
+        {OAK_TABLE: {DC_SQF: 1}, LINEN_CUSHION: {"DC-BONNEUIL": 5}},
+    )
+    option = by_service(options)[STANDARD]
+    destination = Destination(HOME_LYON_BROTTEAUX, None, postcode_region("FR", "69006"))
+    terms = {
+        "client_id": CLIENT,
+        "network_version": "lyon-paris-test-1",
+        "expires_at": EXPIRES_AT,
+        "destination": destination,
+        "confidence": 0.9,
+        "quote_id": "q-7",
+        "what_if": True,
+    }
+    quote = quote_of(option, **terms)  # type: ignore[arg-type]
+
+    payload = option_payload(option, **terms)  # type: ignore[arg-type]
+    token = KEYS.sign_payload(payload)
+
+    assert payload == quote.to_json()
+    assert token == KEYS.sign(quote)
+    # The documented format, signed by hand: the HMAC of the first part under the key.
+    head, _, mac = token.partition(".")
+    by_hand = hmac.new(MARCH_KEY, head.encode(), hashlib.sha256).digest()
+    assert mac == base64.urlsafe_b64encode(by_hand).rstrip(b"=").decode()
+    assert KEYS.verify(token, client_id=CLIENT, now=QUOTED_AT) == quote
+    assert len(quote.shipments) == 2
 
 
 def test_a_quote_of_a_click_and_collect_by_transfer_names_the_store_and_the_dc() -> None:
