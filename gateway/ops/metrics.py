@@ -73,6 +73,8 @@ class Metrics:
         # them up with a lock and a few conversions, on every request. No more entries than
         # the metrics hold children themselves.
         self._served: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
+        # The same for the outcomes of root fields, per (field, result type).
+        self._outcomes: dict[tuple[str, str], Counter | None] = {}
 
     def served(self, operation: str, status: int, seconds: float) -> None:
         """Count a request answered with `status` and observe how long it took."""
@@ -91,15 +93,27 @@ class Metrics:
 
     def outcome(self, field: str, typename: str) -> None:
         """Count a root field's answer as a promise or a reservation outcome."""
+        key = (field, typename)
+        if key in self._outcomes:
+            child = self._outcomes[key]
+        else:
+            child = self._outcome_child(field, typename)
+            # Root fields times their result types: a few dozen at most.
+            self._outcomes[key] = child
+        if child is not None:
+            child.inc()
+
+    def _outcome_child(self, field: str, typename: str) -> Counter | None:
         if field in ("availability", "deliveryOptions"):
-            self.promises.labels(field, typename).inc()
-        elif field in (
+            return self.promises.labels(field, typename)
+        if field in (
             "commitAllocation",
             "confirmAllocation",
             "releaseAllocation",
             "fulfilAllocation",
         ):
-            self.reservations.labels(field, typename).inc()
+            return self.reservations.labels(field, typename)
+        return None
 
 
 def count_outcomes(schema: GraphQLSchema) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from operator import attrgetter
 
 import strawberry
 
@@ -20,6 +21,8 @@ from promise.network import Network, PointType
 from promise.promise_builder import Label, NearbyPoint, Shipment
 
 strawberry.enum(Label, name="OptionLabel")
+# A label's value, read without the enum's `value` property (a call per read).
+_LABEL_VALUE = attrgetter("_value_")
 
 
 @strawberry.enum
@@ -62,6 +65,20 @@ class TimeWindow:
 
 @strawberry.type(name="Shipment")
 class ShipmentInfo:
+    # What `window` and `price` are made from when a query selects them: a checkout shows
+    # its shipments' nodes and lines, seldom these.
+    _shipment: strawberry.Private[Shipment]
+    _shopper: strawberry.Private[Shopper]
+
+    def _window(self) -> TimeWindow | None:
+        timing = self._shipment.timing
+        if timing.window_start and timing.window_end:
+            return TimeWindow(start=timing.window_start, end=timing.window_end)
+        return None
+
+    def _price(self) -> Money:
+        return Money.of(self.price_cents, self._shopper)
+
     node: NodeInfo
     service_code: str
     lines: list[Line]
@@ -73,9 +90,9 @@ class ShipmentInfo:
     likely_date: dt.date
     promised_date: dt.date
     order_by: dt.datetime
-    window: TimeWindow | None
+    window: TimeWindow | None = strawberry.field(resolver=_window)
     price_cents: int = strawberry.field(description="In the minor unit of `price.currency`.")
-    price: Money
+    price: Money = strawberry.field(resolver=_price)
     co2e_grams: float
     confidence: float = strawberry.field(
         description="Probability, by the service's transit table, of arrival by promisedDate."
@@ -89,13 +106,9 @@ class ShipmentInfo:
         shipment: Shipment, network: Network, shopper: Shopper = ENGLISH_IN_EUROS
     ) -> ShipmentInfo:
         timing = shipment.timing
-        price = shopper.price(shipment.price_cents)
-        window = (
-            TimeWindow(start=timing.window_start, end=timing.window_end)
-            if timing.window_start and timing.window_end
-            else None
-        )
         return ShipmentInfo(
+            _shipment=shipment,
+            _shopper=shopper,
             node=NodeInfo.from_domain(network.nodes[shipment.node_id]),
             service_code=shipment.service_code,
             lines=[Line(sku=line.sku, quantity=line.quantity) for line in shipment.lines],
@@ -105,9 +118,7 @@ class ShipmentInfo:
             likely_date=timing.likely,
             promised_date=timing.promised,
             order_by=timing.order_by,
-            window=window,
-            price_cents=price,
-            price=Money.of(price, shopper),
+            price_cents=shopper.price(shipment.price_cents),
             co2e_grams=shipment.co2e_grams,
             confidence=timing.confidence,
             stock_arrives_at=shipment.stock_arrives_at,
@@ -275,7 +286,7 @@ class DeliveryOption:
             co2e_includes_customer_trip=(
                 option.counts_customer_trip and option.customer_trip_grams is not None
             ),
-            labels=sorted(option.labels, key=lambda label: label.value),
+            labels=sorted(option.labels, key=_LABEL_VALUE),
             committable=quoted.committable,
             _quoted=quoted,
             _network=network,
