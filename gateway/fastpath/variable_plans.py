@@ -19,6 +19,7 @@ from typing import Any
 from graphql import (
     GraphQLEnumType,
     GraphQLError,
+    GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
@@ -140,7 +141,8 @@ def _list(item_type: GraphQLInputType, made: dict[int, Coerce]) -> Coerce:
 
 def _object(type_: GraphQLInputObjectType, made: dict[int, Coerce]) -> Coerce:
     # Field coercions are made at the first value: a field's type may be this very type.
-    steps: list[tuple[str, str, Any, bool, Coerce]] = []
+    steps: list[tuple[str, str, Any, bool, Coerce, Any]] = []
+    names: dict[str, Any] = {}
     build = type_.out_type
     one_of = type_.is_one_of
 
@@ -152,6 +154,7 @@ def _object(type_: GraphQLInputObjectType, made: dict[int, Coerce]) -> Coerce:
         if depth >= MAX_NESTING_DEPTH:
             raise _TooDeep
         if not steps:
+            names.update(type_.fields)
             steps.extend(
                 (
                     name,
@@ -159,6 +162,7 @@ def _object(type_: GraphQLInputObjectType, made: dict[int, Coerce]) -> Coerce:
                     field,
                     is_required_input_field(field),
                     _coercer(field.type, made),
+                    _default_of(field),
                 )
                 for name, field in type_.fields.items()
             )
@@ -167,15 +171,16 @@ def _object(type_: GraphQLInputObjectType, made: dict[int, Coerce]) -> Coerce:
             if entry is Undefined:
                 continue
             given += 1
-            if name not in type_.fields:
+            if name not in names:
                 return Undefined
         coerced: dict[str, Any] = {}
-        for name, out, field, required, coerce in steps:
+        for name, out, field, required, coerce, default in steps:
             entry = value.get(name, Undefined)
             if entry is Undefined:
                 if required:
                     return Undefined
-                default = coerce_default_value(field)
+                if default is _UNKNOWN:
+                    default = coerce_default_value(field)
                 if default is not Undefined:
                     coerced[out] = default
                 continue
@@ -188,6 +193,18 @@ def _object(type_: GraphQLInputObjectType, made: dict[int, Coerce]) -> Coerce:
         return build(coerced)
 
     return built
+
+
+_UNKNOWN: Any = object()
+
+
+def _default_of(field: GraphQLInputField) -> Any:
+    """The field's default as graphql-core coerces it (it keeps the value it made, so this
+    is the very object it gives each time); _UNKNOWN where that raises, to raise per use."""
+    try:
+        return coerce_default_value(field)
+    except Exception:
+        return _UNKNOWN
 
 
 def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Coerce:
