@@ -121,8 +121,13 @@ end
 -- A SKU's reply in atp.lua and atp_skus.lua: the epoch, then per node its ATP, followed by
 -- its inbound JSON ('' for none) with_inbound, then the generations if they were read here.
 local function atp_reply(epoch, found, atp, with_inbound, inbound_key, gens_key)
+  local n = #found.nodes
+  if not with_inbound and n <= 1000 then
+    -- Made at its size at once (unpack() of thousands would overflow Lua's C stack).
+    return append_generations({epoch, unpack(atp, 1, n)}, found, gens_key)
+  end
   local reply = {epoch}
-  for k = 1, #found.nodes do
+  for k = 1, n do
     reply[#reply + 1] = atp[k]
     if with_inbound then
       local p = found.profiles[found.which[k]]
@@ -142,7 +147,7 @@ end
 -- their ATP. `gens_key`: the generations hash, to read the blocks' generations here (nil
 -- when the blocks' own hold, always on a cluster).
 local function available_block(stock_key, reserved_key, gens_key, ...)
-  local found, atp
+  local found
   if select('#', ...) == 1 then
     -- One block: its read as it is, not a copy.
     local block = read_block((...), gens_key)
@@ -155,14 +160,14 @@ local function available_block(stock_key, reserved_key, gens_key, ...)
       found.ends[i] = #found.nodes
     end
   end
-  atp = {}
   if #found.nodes == 0 then
-    return found, atp
+    return found, {}
   end
   local ledgers = hash_values(stock_key, found.nodes)
   local reserved = hash_values(reserved_key, found.nodes)
-  atp_into(atp, 0, found, ledgers, reserved, found.pending)
-  return found, atp
+  -- The ATP in place of the ledgers read (the table is made once, at its size, by HMGET).
+  atp_into(ledgers, 0, found, ledgers, reserved, found.pending)
+  return found, ledgers
 end
 
 -- Whether a node of positions first..last of available_block's nodes is pending.

@@ -39,14 +39,8 @@ for s = 0, count - 1 do
   local nodes = found.nodes
   local ledgers = hash_values(KEYS[k + 1], nodes)
   local reserved = any_reserved and hash_values(KEYS[k + 2], nodes) or {}
-  -- The reply of atp_reply: the epoch, then per node its ATP (and inbound).
-  local atp = {epoch}
-  atp_into(atp, 1, found, ledgers, reserved, nil)
-  if with_inbound then
-    table.remove(atp, 1)
-    replies[s + 1] = atp_reply(epoch, found, atp, true, KEYS[k + 5], gens_key)
-  else
-    replies[s + 1] = append_generations(atp, found, gens_key)
-  end
+  -- The ATP in place of the ledgers read (the table is made once, at its size, by HMGET).
+  atp_into(ledgers, 0, found, ledgers, reserved, nil)
+  replies[s + 1] = atp_reply(epoch, found, ledgers, with_inbound, KEYS[k + 5], gens_key)
 end
 return replies
