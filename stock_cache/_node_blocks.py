@@ -4,7 +4,7 @@ A script reading N nodes once took 6 arguments per node, and redis-py encodes ea
 on its own (about 1.5 µs): a fill of a 1,000-node network cost the client some 10 ms. A
 block is one JSON argument instead, `[ids, profiles, profile of each node, generations]`,
 a profile being `[safety units, safety share, cap, future]`: nodes under the same rules share
-one, which keeps both the argument and its decoding in Lua (`add_block` in _common.lua)
+one, which keeps both the argument and its decoding in Lua (`read_block` in _blocks.lua)
 small. Everything but the generations depends only on the rules, so that part is encoded
 once per (channel, nodes) and kept; a SKU with (node, SKU) rules at some of the nodes gets
 a part of its own. The generations are spliced in per read, from the HMGET's reply as is.

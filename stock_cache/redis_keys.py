@@ -40,6 +40,10 @@ def gen_field(node_id: str) -> str:
     return f"n:{node_id}"
 
 
+# SKUs whose read keys are kept (a catalogue's worth); past it, start again.
+_MOST_SKUS_KEPT = 100_000
+
+
 class RedisKeys:
     """Every key the Redis store uses, under one prefix.
 
@@ -71,6 +75,22 @@ class RedisKeys:
 
     def __init__(self, prefix: str) -> None:
         self._prefix = prefix
+        self._reads: dict[str, tuple[str, ...]] = {}
+
+    def sku_reads(self, sku: str) -> tuple[str, ...]:
+        """What atp.lua reads of a SKU: its stock, reservations, inbound and totals. Kept per
+        SKU: every read names the keys of each of its SKUs again."""
+        found = self._reads.get(sku)
+        if found is None:
+            if len(self._reads) >= _MOST_SKUS_KEPT:
+                self._reads.clear()
+            found = self._reads[sku] = (
+                self.stock(sku),
+                *self.reservations(sku),
+                self.sku(sku, "inbound"),
+                self.totals(sku),
+            )
+        return found
 
     def sku(self, sku: str, kind: str) -> str:
         return f"{self._prefix}:{{s:{_part(sku)}}}:{kind}"

@@ -183,11 +183,10 @@ class StockReads:
     ) -> dict[str, dict[str, int]]:
         """ATP by SKU and node, as `stock` reads it without inbound, built as plain integers:
         a checkout reads some 50 nodes a SKU, and each level an object then a copy cost more
-        than the script's reply."""
+        than the script's reply. The scripts answer ATP as Redis integers, which the client
+        gives as ints already."""
         nodes, read = await self._levels(skus, node_ids, channel, with_inbound=False)
-        return {
-            sku: dict(zip(nodes, map(int, levels), strict=True)) for sku, levels in read.items()
-        }
+        return {sku: dict(zip(nodes, levels, strict=True)) for sku, levels in read.items()}
 
     async def _levels(
         self,
@@ -215,13 +214,13 @@ class StockReads:
             # One script for every SKU, reading the generations beside them: one command, where
             # redis-py's MULTI/EXEC around one script per SKU cost the worker more than the
             # scripts cost Redis.
-            every = [key for sku in unique for key in self._sku_keys(sku)]
+            every = [key for sku in unique for key in self._keys.sku_reads(sku)]
             keys = [*every, self._keys.gens()]
             call: Call = ("atp_skus", keys, [now, int(with_inbound), epoch, *sent_once(blocks)])
             (replies,) = await self._run([call])
         else:
             calls: list[Call] = [
-                ("atp", self._sku_keys(sku), [now, int(with_inbound), block, epoch])
+                ("atp", list(self._keys.sku_reads(sku)), [now, int(with_inbound), block, epoch])
                 for sku, block in zip(unique, blocks, strict=True)
             ]
             replies = await self._run(calls)
@@ -231,15 +230,6 @@ class StockReads:
             self._known.learn(reply[0], nodes, reply[1 + width :])
             read[sku] = reply[1 : 1 + width]
         return nodes, read
-
-    def _sku_keys(self, sku: str) -> list[str]:
-        """What atp.lua reads of a SKU: its stock, reservations, inbound and totals."""
-        return [
-            self._keys.stock(sku),
-            *self._keys.reservations(sku),
-            self._keys.sku(sku, "inbound"),
-            self._keys.totals(sku),
-        ]
 
     async def availability(
         self,
@@ -390,7 +380,7 @@ class StockReads:
             epoch = reply[2]
             self._known.learn(epoch, asked, reply[end:])
             if reply[0] == "hit":
-                atp = dict(zip(asked, map(int, reply[3:end]), strict=True))
+                atp = dict(zip(asked, reply[3:end], strict=True))
                 found[sku] = (int(reply[1]), atp)
             else:
                 missing[sku] = reply[1]

@@ -34,13 +34,29 @@ Call = tuple[str, list[str], list[EncodableT]]
 Client = Redis | RedisCluster
 
 
+# The helpers scripts are built on, in the order they build on each other.
+_PARTS = ("_common", "_ledger", "_blocks", "_order")
+_NAMING_PARTS = "-- parts:"
+
+
 @functools.cache
 def script_source(name: str) -> str:
-    """A script of the package's `lua/` folder, preceded by the helpers it needs."""
+    """A script of the package's `lua/` folder, preceded by the helpers it needs: the parts
+    its first line names (`-- parts: _common _ledger`), else all of them. Each part's local
+    functions are made again on every call of a script, so that the scripts run on every
+    request make only those they use."""
     folder = resources.files("stock_cache") / "lua"
-    common = (folder / "_common.lua").read_text(encoding="utf-8")
-    order = (folder / "_order.lua").read_text(encoding="utf-8")
-    return "\n".join([common, order, (folder / f"{name}.lua").read_text(encoding="utf-8")])
+    body = (folder / f"{name}.lua").read_text(encoding="utf-8")
+    first = body.partition("\n")[0]
+    parts: tuple[str, ...] = _PARTS
+    if first.startswith(_NAMING_PARTS):
+        named = first.removeprefix(_NAMING_PARTS).split()
+        unknown = set(named) - set(_PARTS)
+        if unknown:
+            raise ValueError(f"{name}.lua names unknown parts: {sorted(unknown)}")
+        parts = tuple(part for part in _PARTS if part in named)
+    helpers = [(folder / f"{part}.lua").read_text(encoding="utf-8") for part in parts]
+    return "\n".join([*helpers, body])
 
 
 class Scripts:

@@ -1,3 +1,4 @@
+-- parts: _common _ledger _blocks
 -- ATP (and inbound stock) of one SKU at the nodes asked, after freeing expired holds, on a
 -- cluster (a standalone Redis reads every SKU with atp_skus.lua).
 -- KEYS: stock, reserved, allocs, holds, inbound, totals of the SKU (one hash slot).

@@ -1,3 +1,4 @@
+-- parts: _common _ledger _blocks
 -- ATP (and inbound stock) of a request's SKUs at the nodes asked, on a standalone Redis: one
 -- script for all (a cluster runs atp.lua per SKU), after freeing each SKU's expired holds, so
 -- that every SKU is read at the same generations.
@@ -30,32 +31,16 @@ if count > 0 and redis.call('EXISTS', unpack(keys_at(4))) > 0 then
   end
 end
 local any_reserved = count > 0 and redis.call('EXISTS', unpack(keys_at(2))) > 0
--- A block's nodes, rules and generations, laid out once for every SKU read at it.
-local laid_out = {}
 local block = ''
 for s = 0, count - 1 do
   local k = s * per_sku
   if ARGV[4 + s] ~= '' then block = ARGV[4 + s] end
-  local found = laid_out[block]
-  if found == nil then
-    found = {nodes = {}, profiles = {}, gens = {}}
-    add_block(found, block, gens_key)
-    laid_out[block] = found
-  end
-  local nodes, profiles, gens = found.nodes, found.profiles, found.gens
+  local found = read_block(block, gens_key)
+  local nodes = found.nodes
   local ledgers = hash_values(KEYS[k + 1], nodes)
   local reserved = any_reserved and hash_values(KEYS[k + 2], nodes) or {}
-  local atp = {}
-  for n = 1, #nodes do
-    local p = profiles[n]
-    atp[n] = (atp_of(ledgers[n], reserved[n], gens[n], p[1], p[2], p[3]))
-  end
-  if with_inbound then
-    replies[s + 1] = atp_reply(epoch, found, atp, true, KEYS[k + 5], gens_key)
-  else
-    -- atp_reply without inbound: the epoch, then the levels.
-    table.insert(atp, 1, epoch)
-    replies[s + 1] = append_generations(atp, found, gens_key)
-  end
+  -- The ATP in place of the ledgers read (the table is made once, at its size, by HMGET).
+  atp_into(ledgers, 0, found, ledgers, reserved, nil)
+  replies[s + 1] = atp_reply(epoch, found, ledgers, with_inbound, KEYS[k + 5], gens_key)
 end
 return replies

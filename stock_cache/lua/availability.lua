@@ -1,3 +1,4 @@
+-- parts: _common _ledger _blocks
 -- ATP of one SKU at the nodes asked and its exact total over a network, the total from a
 -- cache when it holds (see stock_cache/redis_reads.py for the design). The total is the sum
 -- of the network's sections' subtotals, each cached on its own: a change at a node forgets

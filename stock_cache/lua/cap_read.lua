@@ -1,3 +1,4 @@
+-- parts: _common
 -- Orders some nodes have taken on one day, on a standalone Redis (a cluster runs
 -- cap_used.lua): nothing but 'same' when the capacity epoch is still the one the caller's
 -- counts are of (stock_cache/capacity_counts.py), else the epoch, the first expiry among the

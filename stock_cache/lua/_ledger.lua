@@ -1,0 +1,298 @@
+-- Ledgers of on hand, read and written; after _common.lua (see redis_scripts.py).
+--
+-- A ledger (see stock_cache/_ledger.py, which this mirrors) is
+--   {b = base units, s = base sequence, a = {{seq, units}, ...} adjustments newer than the
+--    base, f = {{after, -units}, ...} fulfilments, g = {{gen, units, watermark}, ...}
+--    snapshot levels per snapshot generation of the node}.
+-- A reader passes the node's committed generation: it sees the snapshot entry of the newest
+-- generation at or below it, so levels of a snapshot being written stay invisible until
+-- the node's generation flips to theirs.
+
+local function ledger_decode(raw)
+  local l = raw and cjson.decode(raw) or {}
+  l.b = l.b or 0
+  l.s = l.s or -1
+  l.a = l.a or {}
+  l.f = l.f or {}
+  l.g = l.g or {}
+  return l
+end
+
+local function ledger_get(stock_key, node)
+  return ledger_decode(redis.call('HGET', stock_key, node))
+end
+
+-- A stock hash with more fields than this is made a hash table (see ledger_put).
+local TABLE_PAST_FIELDS = 64
+-- A field no node id of a network can be (ids are [A-Z0-9-]), with a value longer than a
+-- listpack holds. The value is an empty ledger all the same: read as a node, it holds none.
+local TABLE_FIELD = '~layout'
+local TABLE_VALUE = '{"b":0,"s":-1,"why":"a value past hash-max-listpack-value: this hash '
+  .. 'stays a hash table, where HMGET finds each node at once"}'
+
+local function ledger_put(stock_key, node, l)
+  local function list(t)
+    -- cjson writes an empty table as {}; keep it small and decodable either way.
+    if #t == 0 then return nil end
+    return t
+  end
+  redis.call('HSET', stock_key, node,
+    cjson.encode({b = l.b, s = l.s, a = list(l.a), f = list(l.f), g = list(l.g)}))
+  -- Redis keeps a hash of up to hash-max-listpack-entries fields (512 by default) as one
+  -- list, where HMGET scans every node for each node asked: a checkout's 50 nodes of a SKU
+  -- held at 350 cost 65 us there, 7 us in a hash table. One value longer than
+  -- hash-max-listpack-value (64) turns the hash into a table for good, whatever its size.
+  if redis.call('HLEN', stock_key) > TABLE_PAST_FIELDS then
+    redis.call('HSETNX', stock_key, TABLE_FIELD, TABLE_VALUE)
+  end
+end
+
+-- Whether a snapshot entry of this watermark and operator flag beats the count base of
+-- sequence s: it is newer, or as new and an operator's level (flag 1), which is true now
+-- whatever its sequence.
+local function watermark_wins(watermark, operator, s)
+  return watermark > s or (operator == 1 and watermark >= s)
+end
+
+local function entry_wins(e, s)
+  return watermark_wins(e[3], e[4], s)
+end
+
+-- The base (units, sequence) a reader at generation `gen` sees; gen nil: the newest entry.
+local function ledger_base(l, gen)
+  local best = nil
+  for _, e in ipairs(l.g) do
+    if (gen == nil or e[1] <= gen) and (best == nil or e[1] > best[1]) then
+      best = e
+    end
+  end
+  if best and entry_wins(best, l.s) then
+    return best[2], best[3]
+  end
+  return l.b, l.s
+end
+
+local function ledger_on_hand(l, gen)
+  local q, s = ledger_base(l, gen)
+  for _, e in ipairs(l.a) do
+    if e[1] > s then q = q + e[2] end
+  end
+  for _, e in ipairs(l.f) do
+    if e[1] >= s then q = q + e[2] end
+  end
+  return q
+end
+
+-- The newest sequence a count or snapshot (written or being written) covers.
+local function ledger_covered(l)
+  local k = l.s
+  for _, e in ipairs(l.g) do
+    if e[3] > k then k = e[3] end
+  end
+  return k
+end
+
+-- The newest sequence the ledger has seen.
+local function ledger_known(l)
+  local k = ledger_covered(l)
+  for _, e in ipairs(l.a) do
+    if e[1] > k then k = e[1] end
+  end
+  return k
+end
+
+-- Forget what no reader can need any more: adjustments and fulfilments that every base a
+-- reader may pick already covers, and snapshot entries that lose to the count base.
+local function ledger_prune(l)
+  local kept = {}
+  for _, e in ipairs(l.g) do
+    if entry_wins(e, l.s) then kept[#kept + 1] = e end
+  end
+  l.g = kept
+  local floor = l.s
+  if #l.g > 0 then
+    floor = nil
+    for _, e in ipairs(l.g) do
+      if floor == nil or e[3] < floor then floor = e[3] end
+    end
+  end
+  local a, f = {}, {}
+  for _, e in ipairs(l.a) do
+    if e[1] > floor then a[#a + 1] = e end
+  end
+  for _, e in ipairs(l.f) do
+    if e[1] >= floor then f[#f + 1] = e end
+  end
+  l.a, l.f = a, f
+end
+
+-- A ledger keeps at most MAX_ADJUSTMENTS adjustments (stock_cache/_ledger.py, Ledger.fold):
+-- past it, while no snapshot entry wins over the count base, the older half and the
+-- fulfilments before them go into the base, as a count at the newest folded sequence would.
+local MAX_ADJUSTMENTS = 100
+
+local function ledger_fold(l)
+  if #l.a <= MAX_ADJUSTMENTS or #l.g > 0 then
+    return
+  end
+  table.sort(l.a, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
+  local upto = l.a[math.floor(#l.a / 2)][1]
+  local a, f = {}, {}
+  for _, e in ipairs(l.a) do
+    if e[1] <= upto then
+      if e[1] > l.s then l.b = l.b + e[2] end
+    else
+      a[#a + 1] = e
+    end
+  end
+  for _, e in ipairs(l.f) do
+    if e[1] < upto then
+      if e[1] >= l.s then l.b = l.b + e[2] end
+    else
+      f[#f + 1] = e
+    end
+  end
+  l.s, l.a, l.f = upto, a, f
+end
+
+-- Most ledgers hold a count base and one snapshot entry, nothing else, as ledger_put writes
+-- them (cjson puts the keys in this order): read by a pattern, not decoded into tables.
+local BASE_AND_SNAPSHOT =
+  '^{"s":(%-?%d+),"b":(%-?%d+),"g":%[%[(%-?%d+),(%-?%d+),(%-?%d+),([01])%]%]}$'
+
+-- The ledger of a SKU a node's snapshot brought and nothing changed since (SNAPSHOT_ONLY):
+-- BASE_AND_SNAPSHOT with its sequence, base, watermark and operator flag fixed, read for two
+-- captures, not six: this head found as plain text, then the pattern of the rest from there.
+local SNAPSHOT_ONLY_HEAD = '{"s":-1,"b":0,"g":[['
+local SNAPSHOT_ONLY_TAIL = '^(%d+),(%d+),%-1,1%]%]}$'
+
+-- Whether a ledger holds a snapshot entry newer than the generation a reader sees (gen nil:
+-- the newest, so none): a flip of the node may change what the reader sees there without any
+-- write to the SKU. Levels read with no such entry at any node hold through every flip.
+local function ledger_pending(l, gen)
+  if gen == nil then return false end
+  for _, e in ipairs(l.g) do
+    if e[1] > gen then return true end
+  end
+  return false
+end
+
+local find, floor = string.find, math.floor
+
+-- Per call, by ledger text (a read of many SKUs at the same nodes meets the same texts again):
+-- of a SNAPSHOT_ONLY text its entry's generation and units, of any other false; and of a
+-- BASE_AND_SNAPSHOT text what raw_on_hand needs of it (false: another text).
+local only_generation, only_units, parsed_ledgers = {}, {}, {}
+
+-- Fills those for one text; `+ 0` converts digits as tonumber does, in one conversion.
+local function parse_ledger(raw)
+  if find(raw, SNAPSHOT_ONLY_HEAD, 1, true) == 1 then
+    local _, _, g, units = find(raw, SNAPSHOT_ONLY_TAIL, #SNAPSHOT_ONLY_HEAD + 1)
+    if g ~= nil then
+      only_generation[raw], only_units[raw] = g + 0, units + 0
+      return
+    end
+  end
+  only_generation[raw] = false
+  local s, b, g, units, mark, operator = string.match(raw, BASE_AND_SNAPSHOT)
+  parsed_ledgers[raw] = s ~= nil and {tonumber(g), watermark_wins(tonumber(mark),
+    tonumber(operator), tonumber(s)), tonumber(units), tonumber(b)}
+end
+
+-- ledger_on_hand of an encoded ledger, and ledger_pending: the common texts are read by their
+-- layout; any other (another key order, numbers cjson writes with an exponent, adjustments)
+-- is decoded whole.
+local function raw_on_hand(raw, gen)
+  local g = only_generation[raw]
+  if g == nil then
+    parse_ledger(raw)
+    g = only_generation[raw]
+  end
+  if g then
+    -- No count base (sequence -1, 0 units) and a snapshot entry whose watermark (-1) and
+    -- operator flag (1) make it win: watermark_wins(-1, 1, -1).
+    if gen == nil or g <= gen then
+      return only_units[raw], false
+    end
+    return 0, true
+  end
+  local m = parsed_ledgers[raw]
+  if not m then
+    local l = ledger_decode(raw)
+    return ledger_on_hand(l, gen), ledger_pending(l, gen)
+  end
+  local pending = gen ~= nil and m[1] > gen
+  if not pending and m[2] then
+    return m[3], false
+  end
+  return m[4], pending
+end
+
+-- What one caller sees at one node, from the node's raw ledger and reserved units (false for
+-- none): cap -1 means no cap, -2 a node outside the channel. Then whether a flip of the node
+-- could change it (ledger_pending; never outside the channel, where ATP is 0 whatever).
+local function atp_of(raw_ledger, raw_reserved, gen, units, share_bp, cap)
+  if cap == -2 then return 0, false end
+  local on_hand, pending = 0, false
+  if raw_ledger then
+    on_hand, pending = raw_on_hand(raw_ledger, gen)
+  end
+  -- Units held back: whole units, or basis points of on hand rounded up.
+  local kept = units
+  if share_bp > 0 then
+    kept = floor((on_hand * share_bp + 9999) / 10000)
+    if kept < 0 then kept = 0 end
+  end
+  local left = on_hand - kept
+  if raw_reserved then left = left - (tonumber(raw_reserved) or 0) end
+  if left < 0 then left = 0 end
+  if cap >= 0 and cap < left then return cap, pending end
+  return left, pending
+end
+
+-- atp_of at every node of a block read (see read_block), from the raw ledgers and reserved
+-- units (false for none) in the nodes' order, into out[offset + k]; the nodes a flip could
+-- change into pending[k], if given. One loop with the common ledger's case written out: two
+-- Lua calls per node cost more than all of its arithmetic.
+local function atp_into(out, offset, found, ledgers, reserved, pending)
+  local profiles, which, gens = found.profiles, found.which, found.gens
+  for k = 1, #found.nodes do
+    local p = profiles[which[k]]
+    local cap, left, waits = p[3], 0, false
+    if cap ~= -2 then
+      local raw, gen, on_hand = ledgers[k], gens[k], 0
+      if raw then
+        local g = only_generation[raw]
+        if g == nil then
+          parse_ledger(raw)
+          g = only_generation[raw]
+        end
+        if not g then
+          on_hand, waits = raw_on_hand(raw, gen)
+        elseif gen == nil or g <= gen then
+          -- As raw_on_hand reads a SNAPSHOT_ONLY ledger.
+          on_hand = only_units[raw]
+        else
+          waits = true
+        end
+      end
+      local kept, share_bp = p[1], p[2]
+      if share_bp > 0 then
+        kept = floor((on_hand * share_bp + 9999) / 10000)
+        if kept < 0 then kept = 0 end
+      end
+      left = on_hand - kept
+      if reserved[k] then left = left - (tonumber(reserved[k]) or 0) end
+      if left < 0 then left = 0 end
+      if cap >= 0 and cap < left then left = cap end
+    end
+    out[offset + k] = left
+    if waits and pending then pending[k] = true end
+  end
+end
+
+local function available(stock_key, reserved_key, node, gen, units, share_bp, cap)
+  if cap == -2 then return 0 end
+  return atp_of(redis.call('HGET', stock_key, node), redis.call('HGET', reserved_key, node),
+    gen, units, share_bp, cap)
+end
