@@ -176,5 +176,11 @@ class _Step:
         self.extended[entry[1]] = entry
         top = self.top
         if self.cut and (len(top) < BEAM_WIDTH or rating < top[-1]):
-            bisect.insort(top, rating)
-            del top[BEAM_WIDTH:]
+            # `bisect.insort` written out: compiled, a call through the module costs more
+            # than the few comparisons, and the top is short.
+            k = len(top)
+            while k > 0 and rating < top[k - 1]:
+                k -= 1
+            top.insert(k, rating)
+            if len(top) > BEAM_WIDTH:
+                top.pop()

@@ -345,9 +345,10 @@ class ShipmentScorer:
 
         Units a parcel can't hold were refused for the whole cart before the search.
         """
-        weight = 0
+        weight, known = 0, self._grams
         for line in planned.lines:
-            weight += self._unit_grams(line.sku) * line.quantity
+            grams = known.get(line.sku)
+            weight += (self._unit_grams(line.sku) if grams is None else grams) * line.quantity
         least = terms.min_shipment_grams
         if least is not None and weight < least:
             return None
