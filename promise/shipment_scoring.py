@@ -180,8 +180,10 @@ class _Prices:
 class ShipmentScorer:
     """Dates, prices and weighs planned shipments of one service, with per-request caches.
 
-    What a shipment scores depends on its node, weight and the arrival of any inbound stock
-    it waits for, so shipments alike in those share one score. `sphere_distances` says the
+    What a shipment scores depends on its node, parcels and the arrival of any inbound stock
+    it waits for. Its dates are kept per node and arrival; its price and CO2e are a few
+    operations on the service's terms, so a score is not kept: two contents of one node
+    seldom weigh the same, and the search keeps the parts it scored. `sphere_distances` says the
     shipments' `distance_km` already is their node's sphere km to `point` (transfer sources
     ranked around a store), so it weighs CO2e without measuring it again.
     """
@@ -213,9 +215,6 @@ class ShipmentScorer:
         self._terms: dict[str, ServiceTerms] = {}
         # Grams of a unit by SKU: a native dict, where the network's SKUs are a Mapping.
         self._grams: dict[str, int] = {}
-        self._scores: dict[
-            tuple[str, float, tuple[int, ...], datetime | None], ShipmentScore | None
-        ] = {}
         # Prices by service and parcels: a shipment of the same weight from another node
         # costs the same, without calling the carrier's price again (see `_shared_prices`).
         self._prices: dict[str, dict[tuple[int, ...], int]] = {}
@@ -230,9 +229,6 @@ class ShipmentScorer:
         if parcels is None:
             return None
         arrives_at = self._arrival(planned) if self.supply.inbound else None
-        key = (node_id, distance_km, parcels, arrives_at)
-        if key in self._scores:
-            return self._scores[key]
         timing = self._timing(node, distance_km, arrives_at)
         found = None
         if timing is not None:
@@ -248,7 +244,6 @@ class ShipmentScorer:
                 self._price(terms, parcels) + handling,
                 terms.co2e_grams(weight, km, len(parcels)),
             )
-        self._scores[key] = found
         return found
 
     def _terms_of(self, service: CarrierService) -> ServiceTerms:
