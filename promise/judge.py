@@ -159,7 +159,9 @@ class Judge:
         if not parts:
             return self._pick((0.0,) * len(_EVERY)), 0, 0.0
         days, likely, cost, co2e, km, priority, depth = parts[0]
-        for more in parts[1:]:
+        # By index: a slice of the parts would be a new tuple each time.
+        for at in range(1, len(parts)):
+            more = parts[at]
             days = max(days, more[0])
             likely = max(likely, more[1])
             cost += more[2]
