@@ -176,5 +176,15 @@ class _Step:
         self.extended[entry[1]] = entry
         top = self.top
         if self.cut and (len(top) < BEAM_WIDTH or rating < top[-1]):
-            bisect.insort(top, rating)
-            del top[BEAM_WIDTH:]
+            # `bisect.insort` written out, the same halving: compiled, a call through the
+            # module costs more than its few comparisons.
+            low, high = 0, len(top)
+            while low < high:
+                middle = (low + high) // 2
+                if rating < top[middle]:
+                    high = middle
+                else:
+                    low = middle + 1
+            top.insert(low, rating)
+            if len(top) > BEAM_WIDTH:
+                top.pop()

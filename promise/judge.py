@@ -64,6 +64,10 @@ class ShipmentParts:
     ) -> None:
         # DELIVERY_DATE counts days from here (the order's day), so traces read as days.
         self.day_zero = day_zero
+        self._zero = day_zero.toordinal()
+        # Days by their ordinal: a shipment's days from day zero and its likely day come from
+        # it, where a date subtraction would make a timedelta each time.
+        self._ordinals: dict[date, int] = {}
         self.score = score
         self.stock = stock
         self.priorities = priorities
@@ -77,14 +81,20 @@ class ShipmentParts:
 
     def of(self, shipment: PlannedShipment, found: ShipmentScore) -> Part:
         return (
-            (found.promised - self.day_zero).days,
-            found.likely.toordinal(),
+            self._ordinal(found.promised) - self._zero,
+            self._ordinal(found.likely),
             found.cost_cents,
             found.co2e_grams,
             shipment.distance_km,
             self.priorities.get(shipment.node_id, 0),
             self._depth(shipment),
         )
+
+    def _ordinal(self, day: date) -> int:
+        found = self._ordinals.get(day)
+        if found is None:
+            found = self._ordinals[day] = day.toordinal()
+        return found
 
     def _depth(self, shipment: PlannedShipment) -> int:
         """Units taken out of the last `keep` of a store, kept for walk-in shoppers."""
@@ -149,7 +159,9 @@ class Judge:
         if not parts:
             return self._pick((0.0,) * len(_EVERY)), 0, 0.0
         days, likely, cost, co2e, km, priority, depth = parts[0]
-        for more in parts[1:]:
+        # By index: a slice of the parts would be a new tuple each time.
+        for at in range(1, len(parts)):
+            more = parts[at]
             days = max(days, more[0])
             likely = max(likely, more[1])
             cost += more[2]

@@ -17,7 +17,11 @@ def packed(units: Mapping[int, int], load: int) -> tuple[int, ...]:
     if load <= 0:
         raise ValueError(f"a parcel's load must be positive, not {load} g")
     parcels: list[int] = []
-    for grams in sorted(units, reverse=True):
+    # Sorted up then read down, and the parcels sorted then reversed: the same orders as
+    # `sorted(..., reverse=True)` (equal ints are alike), which compiled is a generic call.
+    weights = sorted(units)
+    for at in range(len(weights) - 1, -1, -1):
+        grams = weights[at]
         left = units[grams]
         if left <= 0:
             continue
@@ -34,4 +38,6 @@ def packed(units: Mapping[int, int], load: int) -> tuple[int, ...]:
             taken = min(per_parcel, left)
             parcels.append(taken * grams)
             left -= taken
-    return tuple(sorted(parcels, reverse=True))
+    parcels.sort()
+    parcels.reverse()
+    return tuple(parcels)

@@ -9,7 +9,6 @@ once per judge family however many searches and plans meet it.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 
 from promise.cart import CartLine
@@ -95,7 +94,8 @@ class Problem:
             for j, (line, place) in enumerate(zip(self.cart, self.place, strict=True)):
                 units = code // place % self.radix
                 if units:
-                    found.append(CartLine(line.sku, units))
+                    # A whole line is the cart's own (equal) value: no new one to make.
+                    found.append(line if units == line.quantity else CartLine(line.sku, units))
                     positions.append(j)
             self._lines[code] = (tuple(found), tuple(positions))
         return self._lines[code][0]
@@ -106,8 +106,13 @@ class Problem:
         if code not in self._lines:
             self.lines(base)
             lines, positions = self._lines[base]
-            k = bisect.bisect(positions, j)
-            line = CartLine(self.cart[j].sku, units)
+            # Where j goes among the positions (sorted, without j): `bisect.bisect` written
+            # out, as compiled a call through the module costs more than the few comparisons.
+            k = 0
+            while k < len(positions) and positions[k] < j:
+                k += 1
+            whole = self.cart[j]
+            line = whole if units == whole.quantity else CartLine(whole.sku, units)
             self._lines[code] = (
                 (*lines[:k], line, *lines[k:]),
                 (*positions[:k], j, *positions[k:]),

@@ -29,6 +29,13 @@ Choice = tuple[tuple[int, int], ...]
 UNDECIDED = 2
 
 
+def _flat(item: tuple[Rating, Partial]) -> tuple[float, ...]:
+    """The rating as one flat tuple of floats: it orders as the rating does (every rating of
+    a search has as many values), and a sort compares such keys' first items natively."""
+    values, likely, distance = item[0]
+    return (*values, float(likely), distance)
+
+
 class Search:
     def __init__(
         self, problem: Problem, judge: Judge, max_shipments: int, *, least_shipments: int = 1
@@ -78,7 +85,7 @@ class Search:
 
     def ranked(self, items: list[tuple[Rating, Partial]]) -> list[tuple[Rating, Partial]]:
         """Best first by the whole key; nodes and lines are compared only between equal ratings."""
-        items.sort(key=lambda item: item[0])
+        items.sort(key=_flat)
         ranked: list[tuple[Rating, Partial]] = []
         start = 0
         while start < len(items):

@@ -26,6 +26,7 @@ from promise.packing import packed
 from promise.parcel_bound import fewest_parcels_for
 from promise.profiles import RuleProfile
 from promise.rounding import round_to
+from promise.service_terms import ServiceTerms
 from promise.sourcing import (
     Candidate,
     PlannedShipment,
@@ -179,8 +180,10 @@ class _Prices:
 class ShipmentScorer:
     """Dates, prices and weighs planned shipments of one service, with per-request caches.
 
-    What a shipment scores depends on its node, weight and the arrival of any inbound stock
-    it waits for, so shipments alike in those share one score. `sphere_distances` says the
+    What a shipment scores depends on its node, parcels and the arrival of any inbound stock
+    it waits for. Its dates are kept per node and arrival; its price and CO2e are a few
+    operations on the service's terms, so a score is not kept: two contents of one node
+    seldom weigh the same, and the search keeps the parts it scored. `sphere_distances` says the
     shipments' `distance_km` already is their node's sphere km to `point` (transfer sources
     ranked around a store), so it weighs CO2e without measuring it again.
     """
@@ -205,11 +208,13 @@ class ShipmentScorer:
         self.failures = Failures()
         self._sphere_distances = sphere_distances
         self._timings: dict[tuple[str, datetime | None], Timing | None] = {}
+        # From the shelves (most shipments), by node id alone: no key tuple to build.
+        self._shelf_timings: dict[str, Timing | None] = {}
         self._sphere_km: dict[str, float] = {}
         self._nodes: dict[str, tuple[Node, CarrierService, int]] = {}
-        self._scores: dict[
-            tuple[str, float, tuple[int, ...], datetime | None], ShipmentScore | None
-        ] = {}
+        self._terms: dict[str, ServiceTerms] = {}
+        # Grams of a unit by SKU: a native dict, where the network's SKUs are a Mapping.
+        self._grams: dict[str, int] = {}
         # Prices by service and parcels: a shipment of the same weight from another node
         # costs the same, without calling the carrier's price again (see `_shared_prices`).
         self._prices: dict[str, dict[tuple[int, ...], int]] = {}
@@ -219,35 +224,46 @@ class ShipmentScorer:
         node_id, distance_km = planned.node_id, planned.distance_km
         known = self._nodes.get(node_id)
         node, service, handling = known if known is not None else self._node(node_id)
-        parcels = self._parcels(service, planned)
+        terms = self._terms_of(service)
+        parcels = self._parcels_by(terms, planned)
         if parcels is None:
             return None
         arrives_at = self._arrival(planned) if self.supply.inbound else None
-        key = (node_id, distance_km, parcels, arrives_at)
-        if key in self._scores:
-            return self._scores[key]
         timing = self._timing(node, distance_km, arrives_at)
         found = None
         if timing is not None:
             km = 0.0
             if distance_km > 0:
                 km = distance_km if self._sphere_distances else self._sphere(node)
+            weight = 0
+            for grams in parcels:
+                weight += grams
             found = ShipmentScore(
                 timing.promised,
                 timing.likely,
-                self._price(service, parcels) + handling,
-                co2e_grams(service, sum(parcels), km, len(parcels)),
+                self._price(terms, parcels) + handling,
+                terms.co2e_grams(weight, km, len(parcels)),
             )
-        self._scores[key] = found
         return found
 
-    def _price(self, service: CarrierService, parcels: tuple[int, ...]) -> int:
+    def _terms_of(self, service: CarrierService) -> ServiceTerms:
+        terms = self._terms.get(service.code)
+        # By identity: another zone's terms are another service of the same code.
+        if terms is None or terms.service is not service:
+            terms = self._terms[service.code] = ServiceTerms(service)
+        return terms
+
+    def _price(self, terms: ServiceTerms, parcels: tuple[int, ...]) -> int:
+        if terms.own_price:
+            # A few integer operations a parcel: cheaper than a cache's tuple key.
+            return terms.parcels_price(parcels)
+        service = terms.service
         prices = self._prices.get(service.code)
         if prices is None:
             prices = self._prices[service.code] = self._shared_prices(service)
         price = prices.get(parcels)
         if price is None:
-            price = prices[parcels] = parcels_price(service, parcels)
+            price = prices[parcels] = terms.parcels_price(parcels)
         return price
 
     def _shared_prices(self, service: CarrierService) -> dict[tuple[int, ...], int]:
@@ -284,7 +300,7 @@ class ShipmentScorer:
         """The dated shipment, over the geodesic to where it goes (0 km for none)."""
         node = self.network.nodes[planned.node_id]
         service = self.service_for(node)
-        parcels = self._parcels(service, planned)
+        parcels = self._parcels_by(self._terms_of(service), planned)
         if parcels is None:
             return None
         weight = sum(parcels)
@@ -312,25 +328,37 @@ class ShipmentScorer:
         """The dates of any shipment from the candidate's shelves (they depend on the node)."""
         return self._timing(self.network.nodes[candidate.node_id], candidate.distance_km, None)
 
-    def _parcels(self, service: CarrierService, planned: PlannedShipment) -> tuple[int, ...] | None:
+    def _unit_grams(self, sku: str) -> int:
+        grams = self._grams.get(sku)
+        if grams is None:
+            grams = self._grams[sku] = self.network.skus[sku].weight_grams
+        return grams
+
+    def _parcels_by(self, terms: ServiceTerms, planned: PlannedShipment) -> tuple[int, ...] | None:
         """The goods' grams of each parcel the lines go in; None when the service can't take
         them: more parcels than a shipment may have (too heavy), or too light for freight.
 
         Units a parcel can't hold were refused for the whole cart before the search.
         """
-        weight = weight_grams(self.network, planned.lines)
-        least = service.min_shipment_grams
+        weight, known = 0, self._grams
+        for line in planned.lines:
+            grams = known.get(line.sku)
+            weight += (self._unit_grams(line.sku) if grams is None else grams) * line.quantity
+        least = terms.min_shipment_grams
         if least is not None and weight < least:
             return None
-        limit = service.max_parcel_grams
-        if limit is None or weight + service.packaging_grams <= limit:
+        limit = terms.max_parcel_grams
+        if limit is None or weight + terms.packaging_grams <= limit:
             return (weight,)
-        load = limit - service.packaging_grams
-        units = _units_by_weight(self.network, planned.lines)
+        load = limit - terms.packaging_grams
+        units: dict[int, int] = {}
+        for line in planned.lines:
+            grams = self._unit_grams(line.sku)
+            units[grams] = units.get(grams, 0) + line.quantity
         # Not cached: contents heavier than a parcel rarely repeat, and a key of their
         # units costs about what packing them does.
         parcels = packed(units, load)
-        most = service.parcels_per_shipment
+        most = terms.parcels_per_shipment
         if most is not None and len(parcels) > most:
             self.failures.too_heavy = True
             return None
@@ -344,11 +372,18 @@ class ShipmentScorer:
         )
 
     def _timing(self, node: Node, distance_km: float, arrives_at: datetime | None) -> Timing | None:
-        key = (node.id, arrives_at)
-        if key in self._timings:
-            timing = self._timings[key]
+        if arrives_at is None:
+            shelf = self._shelf_timings
+            if node.id in shelf:
+                timing = shelf[node.id]
+            else:
+                timing = shelf[node.id] = self.timer(node, distance_km, None)
         else:
-            timing = self._timings[key] = self.timer(node, distance_km, arrives_at)
+            key = (node.id, arrives_at)
+            if key in self._timings:
+                timing = self._timings[key]
+            else:
+                timing = self._timings[key] = self.timer(node, distance_km, arrives_at)
         if timing is None:
             self.failures.no_date = True
         return timing

@@ -3,6 +3,7 @@ goods by two-person delivery, a unit no parcel holds refused with its reason."""
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,31 @@ def test_units_of_one_weight_fill_each_parcel_before_the_next() -> None:
 
 def test_the_heaviest_units_go_first_and_light_ones_fill_the_room_left() -> None:
     assert packed({24_000: 2, 5_000: 4, 1_000: 3}, 30_000) == (30_000, 30_000, 11_000)
+
+
+def first_fit_decreasing_unit_by_unit(units: dict[int, int], load: int) -> tuple[int, ...]:
+    """The textbook packing, one unit at a time: what `packed` must give."""
+    parcels: list[int] = []
+    for grams in sorted((g for g, n in units.items() for _ in range(n)), reverse=True):
+        for index, weight in enumerate(parcels):
+            if weight + grams <= load:
+                parcels[index] = weight + grams
+                break
+        else:
+            parcels.append(grams)
+    return tuple(sorted(parcels, reverse=True))
+
+
+def test_packing_by_weight_gives_the_parcels_of_packing_unit_by_unit() -> None:
+    rng = random.Random(7)
+    several = 0
+    for _ in range(400):
+        load = rng.choice((4_750, 29_750, 39_750))
+        units = {rng.randrange(200, load + 1): rng.randint(1, 9) for _ in range(rng.randint(1, 8))}
+        parcels = packed(units, load)
+        assert parcels == first_fit_decreasing_unit_by_unit(units, load), (units, load)
+        several += len(parcels) > 2
+    assert several > 100
 
 
 def test_a_parcel_load_must_be_positive() -> None:
