@@ -3,7 +3,8 @@
 A script reading N nodes once took 6 arguments per node, and redis-py encodes each argument
 on its own (about 1.5 µs): a fill of a 1,000-node network cost the client some 10 ms. A
 block is one JSON argument instead, `[ids, profiles, profile of each node, generations]`,
-a profile being `[safety units, safety share, cap, future]`: nodes under the same rules share
+a profile being `[safety units, safety share, cap, future]` and the profile of each node a
+string of one character a node (which_part): nodes under the same rules share
 one, which keeps both the argument and its decoding in Lua (`read_block` in _blocks.lua)
 small. Everything but the generations depends only on the rules, so that part is encoded
 once per (channel, nodes) and kept; a SKU with (node, SKU) rules at some of the nodes gets
@@ -33,6 +34,21 @@ def generations_part(values: Sequence[str | None]) -> bytes:
     in as it is, with no conversion on the way.
     """
     return ("[" + ",".join([value or "0" for value in values]) + "]]").encode()
+
+
+# A node's profile as one character of a string, its number past the one before PROFILE_CHARS
+# (no quote nor backslash, which JSON would escape): Lua takes a string's characters as
+# numbers in one call, where each number of a JSON array cost it a conversion.
+PROFILE_CHARS = 34
+_MOST_CHAR_PROFILES = 91 - PROFILE_CHARS
+
+
+def which_part(which: list[int]) -> str | list[int]:
+    """The profile of each node (1-based) as a block carries it: a string of one character
+    a node, or, past the profiles such characters can number, the list itself."""
+    if which and max(which) > _MOST_CHAR_PROFILES:
+        return which
+    return "".join([chr(PROFILE_CHARS + number) for number in which])
 
 
 def sent_once(blocks: Sequence[bytes]) -> list[bytes]:
@@ -105,6 +121,8 @@ class NodeBlocks:
             units, share_bp, cap = self._args.node(channel, node, sku)
             profile = (units, share_bp, cap, int(self._rules.allows_future_stock(node)))
             which.append(profiles.setdefault(profile, len(profiles) + 1))
-        text = json.dumps([nodes, list(profiles), which], ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(
+            [nodes, list(profiles), which_part(which)], ensure_ascii=False, separators=(",", ":")
+        )
         # Open at the end, where generations_part closes it.
         return text[:-1].encode() + b","

@@ -40,7 +40,8 @@ end
 
 -- The nodes a reader asks about come in blocks, one argument each (6 per node cost the client
 -- more to encode than the read itself, see stock_cache/_node_blocks.py): the JSON
---   [node ids, profiles, the profile of each node (1-based), generations of each node],
+--   [node ids, profiles, the profile of each node (1-based; a string, see profile_numbers,
+--    or an array), generations of each node],
 -- a profile being {safety units, safety share (basis points), cap (-1 none, -2 outside the
 -- channel), future (0 | 1)}, shared by the nodes under the same rules. A generation is the
 -- node's committed snapshot generation as the reader read it; on a standalone Redis they
@@ -53,6 +54,31 @@ local decoded_blocks = {}
 -- change while a script runs).
 local read_blocks = {[false] = {}, [true] = {}}
 
+-- The profile of each node, from a block's string of one character a node (code PROFILE_CHARS
+-- + the profile's number, see stock_cache/_node_blocks.py, which_part): string.byte gives many
+-- characters' codes in one call, where cjson converted each number of an array on its own.
+local PROFILE_CHARS = 34
+
+local function profile_numbers(text)
+  if #text > 4000 then
+    -- string.byte returns every code on Lua's C stack: a few thousand at a time.
+    local which = {}
+    for first = 1, #text, 4000 do
+      local codes = profile_numbers(string.sub(text, first, first + 3999))
+      for k = 1, #codes do
+        which[first + k - 1] = codes[k]
+      end
+    end
+    return which
+  end
+  -- Made at its size by the constructor, then changed in place.
+  local which = {string.byte(text, 1, -1)}
+  for k = 1, #which do
+    which[k] = which[k] - PROFILE_CHARS
+  end
+  return which
+end
+
 local function read_block(encoded, gens_key)
   local found = read_blocks[gens_key ~= nil][encoded]
   if found ~= nil then
@@ -62,6 +88,9 @@ local function read_block(encoded, gens_key)
   local block = decoded_blocks[encoded]
   if block == nil then
     block = cjson.decode(encoded)
+    if type(block[3]) == 'string' then
+      block[3] = profile_numbers(block[3])
+    end
     decoded_blocks[encoded] = block
   end
   local ids, gens = block[1], block[4]
@@ -164,7 +193,12 @@ local function available_block(stock_key, reserved_key, gens_key, ...)
     return found, {}
   end
   local ledgers = hash_values(stock_key, found.nodes)
-  local reserved = hash_values(reserved_key, found.nodes)
+  -- Most SKUs have no reservation (the hash is gone when empty): one EXISTS costs less than
+  -- a HMGET's answer of a nil per node.
+  local reserved = {}
+  if redis.call('EXISTS', reserved_key) == 1 then
+    reserved = hash_values(reserved_key, found.nodes)
+  end
   -- The ATP in place of the ledgers read (the table is made once, at its size, by HMGET).
   atp_into(ledgers, 0, found, ledgers, reserved, found.pending)
   return found, ledgers

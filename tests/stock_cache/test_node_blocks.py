@@ -7,9 +7,15 @@ miss, a snapshot flip, a (node, SKU) rule, a node id that needs escaping, and ch
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+
 import pytest
 
-from stock_cache import Reserved, SkuAvailability, StockStore
+from stock_cache import Reserved, SkuAvailability, StockStore, store_from_url
+from stock_cache._node_blocks import which_part
+from stock_cache.rules import Protection, StockRules
+from tests.stock_cache.conftest import BACKENDS, Backend
 from tests.stock_cache.support import (
     BORDEAUX,
     CHAIR,
@@ -21,6 +27,7 @@ from tests.stock_cache.support import (
     PARIS,
     SOFA,
     TABLE,
+    FakeClock,
     hold,
 )
 
@@ -130,3 +137,44 @@ async def test_totals_over_many_nodes_whether_the_sku_is_at_fewer_or_more_of_the
     assert await store.atp([TABLE], towns[95:105]) == {
         TABLE: {town: atp[95 + k] for k, town in enumerate(towns[95:105])}
     }
+
+
+def test_a_blocks_profiles_go_as_one_character_a_node_while_characters_can_name_them() -> None:
+    assert which_part([1, 2, 1, 57]) == "#$#["
+    assert which_part([]) == ""
+    # Past what a character can name without JSON escaping it: the numbers themselves.
+    assert which_part([1, 58, 2]) == [1, 58, 2]
+
+
+# Seventy depots, each keeping back its own number of units: more rule profiles in one block
+# than characters can name.
+DEPOTS = [f"DEPOT-{n:02}" for n in range(70)]
+
+
+@pytest.fixture(params=BACKENDS)
+async def depots(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterator[StockStore]:
+    backend: Backend = request.param
+    url = backend.url or str(request.getfixturevalue(backend.url_fixture))
+    rules = StockRules(by_node={depot: Protection(units=n) for n, depot in enumerate(DEPOTS)})
+    opened = store_from_url(url, rules=rules, clock=clock, key_prefix=f"test-{uuid.uuid4().hex}")
+    for depot in DEPOTS:
+        await opened.set_levels(depot, {TABLE: 60, CHAIR: 3})
+    yield opened
+    await opened.close()
+
+
+async def test_nodes_under_more_profiles_than_characters_each_keep_their_own_rule(
+    depots: StockStore,
+) -> None:
+    tables = {depot: max(0, 60 - n) for n, depot in enumerate(DEPOTS)}
+    chairs = {depot: max(0, 3 - n) for n, depot in enumerate(DEPOTS)}
+
+    for nodes in (DEPOTS, DEPOTS[:50]):  # profiles numbered past, then within, the characters
+        assert await depots.atp([TABLE, CHAIR], nodes) == {
+            TABLE: {depot: tables[depot] for depot in nodes},
+            CHAIR: {depot: chairs[depot] for depot in nodes},
+        }
+    found = await depots.availability([TABLE], DEPOTS[58:61], network=DEPOTS)
+    assert found[TABLE] == SkuAvailability(
+        sum(tables.values()), {depot: tables[depot] for depot in DEPOTS[58:61]}
+    )

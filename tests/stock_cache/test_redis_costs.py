@@ -61,21 +61,33 @@ def standalone(ports: tuple[str, tuple[int, ...]]) -> bool:
     return len(ports[1]) == 1
 
 
-def hit_cost(standalone: bool) -> Cost:
-    """A cached total: the generations (one HMGET), then one script: its sweep, one HMGET of
-    the levels and one of the reservations for the nodes asked, and the cached total. On a
-    standalone Redis, one round trip: the script checks the epoch (HGET) of the generations
-    this process read before and sends, and uses them."""
+def reads(*, reserved: bool) -> Counter[str]:
+    """A script's read of the nodes asked: one HMGET of their levels, one EXISTS of the SKU's
+    reservations and, only if it has some, one HMGET of them."""
+    return Counter({"hmget": 2 if reserved else 1, "exists": 1})
+
+
+def hit_cost(standalone: bool, *, reserved: bool = False) -> Cost:
+    """A cached total: the generations (one HMGET), then one script: its sweep, its reads of
+    the nodes asked, and the cached total. On a standalone Redis, one round trip: the script
+    checks the epoch (HGET) of the generations this process read before and sends, and uses
+    them."""
     if standalone:
-        return Cost(1, Counter({"evalsha": 1, "hget": 2, "hmget": 2, "zrangebyscore": 1}))
-    return Cost(2, {"evalsha": 1, "hget": 1, "hmget": 3, "zrangebyscore": 1})
+        return Cost(
+            1, Counter({"evalsha": 1, "hget": 2, "zrangebyscore": 1}) + reads(reserved=reserved)
+        )
+    return Cost(
+        2,
+        Counter({"evalsha": 1, "hget": 1, "hmget": 1, "zrangebyscore": 1})
+        + reads(reserved=reserved),
+    )
 
 
 # A miss on a standalone Redis first costs the one-trip read that found no cached total, at
-# the generations of the nodes asked that the store's warm-up read returned.
-MISSED_FIRST = Counter({"evalsha": 1, "hget": 2, "hmget": 2, "zrangebyscore": 1})
-# ...where a cluster's first round trips (generations, then the read) cost these.
-READ_FIRST = Counter({"evalsha": 1, "hget": 1, "hmget": 3, "zrangebyscore": 1})
+# the generations of the nodes asked that the store's warm-up read returned; a cluster's
+# first round trips cost the generations, then the read: as a hit does.
+def read_first(standalone: bool, *, reserved: bool = False) -> Counter[str]:
+    return Counter(hit_cost(standalone, reserved=reserved).commands)
 
 
 @pytest.mark.parametrize("size", [40, 2_500])
@@ -96,14 +108,15 @@ async def test_a_cached_total_costs_the_same_few_commands_whatever_the_networks_
     # per HMGET; then caches a subtotal per section and the total. On a standalone Redis it
     # comes after the one-trip read (3 round trips); on a cluster after the generations of
     # the nodes asked and the read (4).
-    levels = {"hmget": 2} if size < 64 else {"hgetall": 2, "hlen": 2}
-    first_trips = MISSED_FIRST if standalone else READ_FIRST
+    # No reservation: the fill reads the levels alone, after one EXISTS.
+    levels = {"hmget": 1} if size < 64 else {"hgetall": 1, "hlen": 1}
+    first_trips = read_first(standalone)
     sections = len({section_of(node) for node in network})
     assert sections == min(size, SECTIONS) or size < 64
     assert miss.round_trips == (3 if standalone else 4)
     assert miss.commands == first_trips + Counter(
-        {"evalsha": 1, "hmget": 2, "hset": sections + 1, "pexpire": 1, "zrangebyscore": 1}
-    ) + Counter(levels)
+        {"evalsha": 1, "hmget": 2, "exists": 1, "hset": sections + 1, "pexpire": 1}
+    ) + Counter({"zrangebyscore": 1, **levels})
 
 
 async def test_a_change_costs_the_next_reader_one_fill_then_hits_again(
@@ -123,11 +136,12 @@ async def test_a_change_costs_the_next_reader_one_fill_then_hits_again(
     # (one round trip less), and so does the one-trip read of a standalone Redis. The refill
     # reads the levels and reservations of the section's few nodes and the two asked (one
     # HMGET each), not the whole network's hashes, and sums the 32 subtotals (one HMGET).
-    first_trips = MISSED_FIRST if standalone else READ_FIRST
-    fill = Counter({"evalsha": 1, "hmget": 1 + 2 + 1, "hset": 2, "pexpire": 1})
+    # The table now has a reservation: each read finds it (EXISTS) and reads it (HMGET).
+    first_trips = read_first(standalone, reserved=True)
+    fill = Counter({"evalsha": 1, "hmget": 1 + 2 + 1, "exists": 1, "hset": 2, "pexpire": 1})
     trips = 2 if standalone else 3
     assert refill == Cost(trips, first_trips + fill + Counter({"zrangebyscore": 1}))
-    assert hit == hit_cost(standalone)
+    assert hit == hit_cost(standalone, reserved=True)
 
 
 async def test_after_a_flip_the_next_fill_reads_the_changed_section_at_the_new_epoch(
@@ -143,17 +157,19 @@ async def test_after_a_flip_the_next_fill_reads_the_changed_section_at_the_new_e
 
     assert after[TABLE] == SkuAvailability(28, {MARSEILLE: 0, LYON: 10})  # Paris keeps 2
     # Standalone: the one-trip read sent generations of the old epoch, so reads them itself
-    # (its 4 HMGETs: generations, levels, reservations, subtotals); cluster: the generations
-    # asked, then the read's 3. Then the generations of the nodes asked and of Paris's
-    # section at the new epoch, and the fill of that section alone (levels, reservations,
-    # subtotals: 3 HMGETs, no HGETALL of the whole hashes).
-    assert (refill.round_trips, refill.commands["hmget"]) == ((3, 8) if standalone else (4, 8))
+    # (its 3 HMGETs: generations, levels, subtotals); cluster: the generations asked, then
+    # the read's 2. Then the generations of the nodes asked and of Paris's section at the
+    # new epoch, and the fill of that section alone (levels, subtotals: 2 HMGETs, no HGETALL
+    # of the whole hashes). No table is reserved: each script's EXISTS spares that HMGET.
+    assert (refill.round_trips, refill.commands["hmget"]) == ((3, 6) if standalone else (4, 6))
+    assert refill.commands["exists"] == 2
     assert "hgetall" not in refill.commands
     # SOFA has no subtotal yet: its fill reads every section, whose generations at this
-    # epoch were not all read before (only those of Paris's section and the nodes asked).
+    # epoch were not all read before (only those of Paris's section and the nodes asked):
+    # every node's levels, whole (sofas are reserved nowhere: no reservations to read).
     assert other[SOFA] == SkuAvailability(1, {MARSEILLE: 0, LYON: 1})
     assert fill.round_trips == (3 if standalone else 4)
-    assert fill.commands["hgetall"] == 2
+    assert fill.commands["hgetall"] == 1
 
 
 async def test_a_flip_that_leaves_a_sku_alone_costs_its_next_reader_no_fill(
@@ -234,8 +250,9 @@ async def test_reading_atp_at_40_nodes_reads_their_generations_with_one_command(
         assert cost == Cost(1, scripts + Counter({"hmget": 1 + 2}))
         assert second == Cost(1, scripts + Counter({"hmget": 2}))
     else:
-        # One HMGET for both SKUs' generations, then the scripts (sent to their servers).
-        assert cost.commands == {"evalsha": 2, "hmget": 1 + 2 * 2, "zrangebyscore": 2}
+        # One HMGET for both SKUs' generations, then the scripts (sent to their servers):
+        # each reads its levels, and finds no reservation to read (EXISTS).
+        assert cost.commands == {"evalsha": 2, "hmget": 1 + 2, "exists": 2, "zrangebyscore": 2}
 
 
 async def test_a_read_of_skus_one_of_which_is_held_reads_every_skus_holds_and_reservations(
@@ -279,7 +296,8 @@ async def test_a_flip_of_a_node_asked_makes_the_generations_sent_stale(
         assert (stale.round_trips, stale.commands["hmget"]) == (1, 2)
         assert (fresh.round_trips, fresh.commands["hmget"]) == (1, 1)
     else:
-        assert (stale.round_trips, stale.commands["hmget"]) == (2, 3)
+        # The generations, then the table's levels (its reservations: one EXISTS finds none).
+        assert (stale.round_trips, stale.commands["hmget"]) == (2, 2)
 
 
 async def test_a_commit_takes_at_most_one_round_trip_per_hash_slot(
