@@ -31,9 +31,12 @@ def generations_part(values: Sequence[str | None]) -> bytes:
     """The end of a block: committed generations from an HMGET's reply (None: never flipped).
 
     Generations are integers written by snapshot_commit.lua, so the reply's text is spliced
-    in as it is, with no conversion on the way.
+    in as it is, with no conversion on the way, and as JSON strings: the script compares
+    them with a ledger's as text first, and converts only those that differ.
     """
-    return ("[" + ",".join([value or "0" for value in values]) + "]]").encode()
+    if not values:
+        return b"[]]"
+    return ('["' + '","'.join([value or "0" for value in values]) + '"]]').encode()
 
 
 # A node's profile as one character of a string, its number past the one before PROFILE_CHARS

@@ -102,7 +102,7 @@ local function read_block(encoded, gens_key)
     local values = #ids > 0 and redis.call('HMGET', gens_key, unpack(fields)) or {}
     gens = {}
     for k = 1, #ids do
-      gens[k] = tonumber(values[k]) or 0
+      gens[k] = values[k] or '0'
     end
   end
   found = {nodes = ids, profiles = block[2], which = block[3], gens = gens}
@@ -141,7 +141,7 @@ end
 local function append_generations(reply, found, gens_key)
   if gens_key then
     for k = 1, #found.gens do
-      reply[#reply + 1] = found.gens[k]
+      reply[#reply + 1] = tonumber(found.gens[k])
     end
   end
   return reply

@@ -180,7 +180,8 @@ end
 local find, floor = string.find, math.floor
 
 -- Per call, by ledger text (a read of many SKUs at the same nodes meets the same texts again):
--- of a SNAPSHOT_ONLY text its entry's generation and units, of any other false; and of a
+-- of a SNAPSHOT_ONLY text its entry's generation (its digits: a reader's generation is mostly
+-- the same text, compared without a conversion) and units, of any other false; and of a
 -- BASE_AND_SNAPSHOT text what raw_on_hand needs of it (false: another text).
 local only_generation, only_units, parsed_ledgers = {}, {}, {}
 
@@ -189,7 +190,7 @@ local function parse_ledger(raw)
   if find(raw, SNAPSHOT_ONLY_HEAD, 1, true) == 1 then
     local _, _, g, units = find(raw, SNAPSHOT_ONLY_TAIL, #SNAPSHOT_ONLY_HEAD + 1)
     if g ~= nil then
-      only_generation[raw], only_units[raw] = g + 0, units + 0
+      only_generation[raw], only_units[raw] = g, units + 0
       return
     end
   end
@@ -199,9 +200,9 @@ local function parse_ledger(raw)
     tonumber(operator), tonumber(s)), tonumber(units), tonumber(b)}
 end
 
--- ledger_on_hand of an encoded ledger, and ledger_pending: the common texts are read by their
--- layout; any other (another key order, numbers cjson writes with an exponent, adjustments)
--- is decoded whole.
+-- ledger_on_hand of an encoded ledger, and ledger_pending (`gen` a number or nil): the common
+-- texts are read by their layout; any other (another key order, numbers cjson writes with an
+-- exponent, adjustments) is decoded whole.
 local function raw_on_hand(raw, gen)
   local g = only_generation[raw]
   if g == nil then
@@ -211,7 +212,7 @@ local function raw_on_hand(raw, gen)
   if g then
     -- No count base (sequence -1, 0 units) and a snapshot entry whose watermark (-1) and
     -- operator flag (1) make it win: watermark_wins(-1, 1, -1).
-    if gen == nil or g <= gen then
+    if gen == nil or g + 0 <= gen then
       return only_units[raw], false
     end
     return 0, true
@@ -252,7 +253,7 @@ end
 
 -- atp_of at every node of a block read (see read_block), from the raw ledgers and reserved
 -- units (false for none) in the nodes' order, into out[offset + k]; the nodes a flip could
--- change into pending[k], if given. One loop with the common ledger's case written out: two
+-- change into pending[k], if given. The block's generations are digits (or numbers). One loop with the common ledger's case written out: two
 -- Lua calls per node cost more than all of its arithmetic.
 local function atp_into(out, offset, found, ledgers, reserved, pending)
   local profiles, which, gens = found.profiles, found.which, found.gens
@@ -268,8 +269,8 @@ local function atp_into(out, offset, found, ledgers, reserved, pending)
           g = only_generation[raw]
         end
         if not g then
-          on_hand, waits = raw_on_hand(raw, gen)
-        elseif gen == nil or g <= gen then
+          on_hand, waits = raw_on_hand(raw, gen and gen + 0)
+        elseif gen == nil or g == gen or g + 0 <= gen + 0 then
           -- As raw_on_hand reads a SNAPSHOT_ONLY ledger.
           on_hand = only_units[raw]
         else
