@@ -165,6 +165,7 @@ local BASE_AND_SNAPSHOT =
 -- captures, not six: this head found as plain text, then the pattern of the rest from there.
 local SNAPSHOT_ONLY_HEAD = '{"s":-1,"b":0,"g":[['
 local SNAPSHOT_ONLY_TAIL = '^(%d+),(%d+),%-1,1%]%]}$'
+local SNAPSHOT_ONLY_REST = #SNAPSHOT_ONLY_HEAD + 1
 
 -- Whether a ledger holds a snapshot entry newer than the generation a reader sees (gen nil:
 -- the newest, so none): a flip of the node may change what the reader sees there without any
@@ -188,7 +189,7 @@ local only_generation, only_units, parsed_ledgers = {}, {}, {}
 -- Fills those for one text; `+ 0` converts digits as tonumber does, in one conversion.
 local function parse_ledger(raw)
   if find(raw, SNAPSHOT_ONLY_HEAD, 1, true) == 1 then
-    local _, _, g, units = find(raw, SNAPSHOT_ONLY_TAIL, #SNAPSHOT_ONLY_HEAD + 1)
+    local _, _, g, units = find(raw, SNAPSHOT_ONLY_TAIL, SNAPSHOT_ONLY_REST)
     if g ~= nil then
       only_generation[raw], only_units[raw] = g, units + 0
       return
@@ -253,8 +254,9 @@ end
 
 -- atp_of at every node of a block read (see read_block), from the raw ledgers and reserved
 -- units (false for none) in the nodes' order, into out[offset + k]; the nodes a flip could
--- change into pending[k], if given. The block's generations are digits (or numbers). One loop with the common ledger's case written out: two
--- Lua calls per node cost more than all of its arithmetic.
+-- change into pending[k], if given. The block's generations are digits (or numbers). One
+-- loop with the common ledger's case written out: two Lua calls per node cost more than all
+-- of its arithmetic.
 local function atp_into(out, offset, found, ledgers, reserved, pending)
   local profiles, which, gens = found.profiles, found.which, found.gens
   for k = 1, #found.nodes do
@@ -263,16 +265,17 @@ local function atp_into(out, offset, found, ledgers, reserved, pending)
     if cap ~= -2 then
       local raw, gen, on_hand = ledgers[k], gens[k], 0
       if raw then
-        local g = only_generation[raw]
-        if g == nil then
-          parse_ledger(raw)
-          g = only_generation[raw]
+        -- A SNAPSHOT_ONLY text read here, as raw_on_hand reads it: texts seldom repeat within
+        -- a call, and keeping them cost more than reading them again.
+        local g, units
+        if find(raw, SNAPSHOT_ONLY_HEAD, 1, true) == 1 then
+          local _
+          _, _, g, units = find(raw, SNAPSHOT_ONLY_TAIL, SNAPSHOT_ONLY_REST)
         end
-        if not g then
+        if g == nil then
           on_hand, waits = raw_on_hand(raw, gen and gen + 0)
         elseif gen == nil or g == gen or g + 0 <= gen + 0 then
-          -- As raw_on_hand reads a SNAPSHOT_ONLY ledger.
-          on_hand = only_units[raw]
+          on_hand = units + 0
         else
           waits = true
         end
