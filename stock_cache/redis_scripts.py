@@ -35,7 +35,7 @@ Client = Redis | RedisCluster
 
 
 # The helpers scripts are built on, in the order they build on each other.
-_PARTS = ("_common", "_ledger", "_blocks", "_order")
+_PARTS = ("_common", "_ledger", "_ledger_writes", "_blocks", "_order")
 _NAMING_PARTS = "-- parts:"
 
 
