@@ -15,7 +15,8 @@ Adjustments commute, so an adjustment arriving late is still applied unless a ba
 after its sequence already includes it; a count or snapshot older than the base is stale.
 The outcome is the same in whatever order the events arrive, which is what a feed of
 retried, reordered and duplicated messages needs. Event ids are remembered 24 hours, per
-(node, SKU), to skip duplicates. The Redis scripts (lua/_ledger.lua) mirror this class.
+(node, SKU), to skip duplicates. The Redis scripts (lua/_ledger.lua, read, and
+lua/_ledger_writes.lua) mirror this class.
 """
 
 from __future__ import annotations
