@@ -371,7 +371,8 @@ class ShipmentScorer:
         load = limit - terms.packaging_grams
         units: dict[int, int] = {}
         for line in lines:
-            grams = self._unit_grams(line.sku)
+            # Every SKU of the lines is known since they were weighed above.
+            grams = known[line.sku]
             units[grams] = units.get(grams, 0) + line.quantity
         # Kept by the lines' tuple only (`_parcels_by`): a key of their units would cost
         # about what packing them does.
