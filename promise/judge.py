@@ -71,6 +71,11 @@ class ShipmentParts:
         self.score = score
         self.stock = stock
         self.priorities = priorities
+        # A dict read natively for every shipment scored (a Mapping's `get` is a generic
+        # method call compiled); the network's priorities already are one.
+        self._priority_of: dict[str, int] = (
+            priorities if isinstance(priorities, dict) else dict(priorities)
+        )
         self.stores = stores
         self.keep = keep_store_units
 
@@ -86,7 +91,7 @@ class ShipmentParts:
             found.cost_cents,
             found.co2e_grams,
             shipment.distance_km,
-            self.priorities.get(shipment.node_id, 0),
+            self._priority_of.get(shipment.node_id, 0),
             self._depth(shipment),
         )
 
