@@ -14,16 +14,10 @@ from datetime import datetime
 
 from carriers.regions import Region, country_region
 from carriers.services import CarrierService, DeliveryKind
-from promise.dates import (
-    Timing,
-    collect_after_transfer,
-    collect_in_store,
-    home_delivery,
-    pickup_point_delivery,
-    same_day_delivery,
-)
+from promise.dates import Timing, collect_in_store, same_day_delivery
 from promise.geo import GeoPoint, NearestIndex, geodesic_km, sphere_km_to
-from promise.network import Capability, Network, Node, PickupPoint
+from promise.held_timings import HomeTimer, PickupTimer, TransferTimer
+from promise.network import Network, Node, PickupPoint
 from promise.option_values import NearbyPoint, Option, PromiseRequest, Shipment
 from promise.service_sourcing import ServiceRules, served
 from promise.shipment_scoring import Supply, weight_grams
@@ -130,22 +124,30 @@ def collect_options(
         def service_for(node: Node, service: CarrierService = service) -> CarrierService:
             return service if node.id == store.id or transfer is None else transfer
 
-        def timer(node: Node, distance_km: float, not_before: datetime | None) -> Timing | None:
+        sent = (
+            None
+            if transfer is None
+            else TransferTimer(
+                transfer,
+                store,
+                request.now,
+                confidence=request.confidence,
+                country=network.country,
+            )
+        )
+
+        def timer(
+            node: Node,
+            distance_km: float,
+            not_before: datetime | None,
+            sent: TransferTimer | None = sent,
+        ) -> Timing | None:
             if node.id == store.id:
                 return collect_in_store(
                     store, request.now, country=network.country, not_before=not_before
                 )
-            assert transfer is not None
-            return collect_after_transfer(
-                node,
-                store,
-                transfer,
-                distance_km,
-                request.now,
-                confidence=request.confidence,
-                country=network.country,
-                not_before=not_before,
-            )
+            assert sent is not None
+            return sent(node, distance_km, not_before)
 
         def make(shipments: tuple[Shipment, ...], service: CarrierService = service) -> Option:
             return Option(
@@ -222,24 +224,14 @@ def pickup_point_options(
         dispatching = network.dispatching(service.code)
         eligible = [c for c in candidates if c.node_id in dispatching]
 
-        def timer(
-            node: Node,
-            distance_km: float,
-            not_before: datetime | None,
-            service: CarrierService = service,
-            nearest: PickupPoint = nearest,
-        ) -> Timing | None:
-            return pickup_point_delivery(
-                node,
-                service,
-                nearest,
-                distance_km,
-                request.now,
-                confidence=request.confidence,
-                country=network.country,
-                destination=region,
-                not_before=not_before,
-            )
+        timer = PickupTimer(
+            service,
+            nearest,
+            request.now,
+            confidence=request.confidence,
+            country=network.country,
+            destination=region,
+        )
 
         def service_for(_node: Node, service: CarrierService = service) -> CarrierService:
             return service
@@ -276,11 +268,11 @@ def pickup_point_options(
 
 def collect_stores_near(network: Network, candidates: Sequence[Candidate]) -> list[Node]:
     """The few click & collect stores nearest a home destination, within the collect radius."""
+    collecting = network.collect_store_ids()
     stores = [
         network.nodes[c.node_id]
         for c in candidates
-        if c.distance_km <= network.collect_radius_km
-        and Capability.CLICK_AND_COLLECT in network.nodes[c.node_id].capabilities
+        if c.distance_km <= network.collect_radius_km and c.node_id in collecting
     ]
     return stores[:COLLECT_STORES_NEAR_HOME]
 
@@ -336,22 +328,20 @@ def service_timer(
     """How `service` dates a shipment from a node to the destination's `region`, at its
     distance and, for stock not yet on hand, not before it arrives."""
 
-    def timer(node: Node, distance_km: float, not_before: datetime | None) -> Timing | None:
-        if service.kind is DeliveryKind.SAME_DAY:
-            return same_day_delivery(
-                node,
-                service,
-                request.now,
-                country=network.country,
-                destination=region,
-                not_before=not_before,
-            )
-        return home_delivery(
-            node,
+    if service.kind is not DeliveryKind.SAME_DAY:
+        return HomeTimer(
             service,
-            distance_km,
             request.now,
             confidence=request.confidence,
+            country=network.country,
+            destination=region,
+        )
+
+    def timer(node: Node, distance_km: float, not_before: datetime | None) -> Timing | None:
+        return same_day_delivery(
+            node,
+            service,
+            request.now,
             country=network.country,
             destination=region,
             not_before=not_before,

@@ -84,24 +84,32 @@ def next_dispatch(
     until the earliest order deadline it still makes, so each (node, cut-off, pickups) keeps
     its last answer with that interval, and every order placed within it reuses it.
     """
-    start = start_of(now, not_before)
+    kept = kept_dispatch(node, cutoff, start_of(now, not_before), country, pickups)
+    return None if kept is None else kept.dispatch
+
+
+def kept_dispatch(
+    node: Node, cutoff: time, start: datetime, country: str, pickups: PickupTimes | None
+) -> KeptDispatch | None:
+    """`next_dispatch` for an order starting at `start`, with the order instants it holds
+    for (`promise.held_timings` keeps the dates drawn from it as long)."""
     kept = DISPATCHES.get((node, pickups), (cutoff, country))
     if kept is not None:
         # Compared in UTC: instants of two zones are compared by asking each its offset,
         # instants of one tzinfo field by field; the request's instant is converted once.
         at = _in_utc(start)
         if kept.start <= at < kept.until:
-            return kept.dispatch
+            return kept
     found = _next_dispatch(node, cutoff, start, country, pickups)
     if found is None:
         return None
     dispatch, until = found
-    kept = _Kept(_in_utc(start), until.astimezone(UTC), dispatch)
+    kept = KeptDispatch(_in_utc(start), until.astimezone(UTC), dispatch)
     DISPATCHES.put((node, pickups), (cutoff, country), kept)
-    return dispatch
+    return kept
 
 
-class _Kept:
+class KeptDispatch:
     """A dispatch and the order instants it holds for, in UTC: from `start` (included) to
     `until`."""
 
@@ -133,7 +141,7 @@ def _in_utc(at: datetime) -> datetime:
 
 
 # Per (node, pickups, cut-off, country): the last answer and the instants it holds between.
-DISPATCHES: IdentityMemo[_Kept] = IdentityMemo()
+DISPATCHES: IdentityMemo[KeptDispatch] = IdentityMemo()
 
 
 def _next_dispatch(

@@ -71,6 +71,11 @@ class ShipmentParts:
         self.score = score
         self.stock = stock
         self.priorities = priorities
+        # A dict read natively for every shipment scored (a Mapping's `get` is a generic
+        # method call compiled); the network's priorities already are one.
+        self._priority_of: dict[str, int] = (
+            priorities if isinstance(priorities, dict) else dict(priorities)
+        )
         self.stores = stores
         self.keep = keep_store_units
 
@@ -86,7 +91,7 @@ class ShipmentParts:
             found.cost_cents,
             found.co2e_grams,
             shipment.distance_km,
-            self.priorities.get(shipment.node_id, 0),
+            self._priority_of.get(shipment.node_id, 0),
             self._depth(shipment),
         )
 
@@ -116,7 +121,7 @@ class Judge:
         self._cache: dict[PlannedShipment, ShipmentScore | None] = {}
         # What searches prepare about a cart, kept for the next search of the same family.
         self.memo: dict[object, object] = {}
-        self._pick = _picker(self.objective)
+        self._pick = _picker_of(self.objective)
         self.evaluations = 0
 
     def with_objective(self, objective: Sequence[Criterion]) -> Judge:
@@ -181,8 +186,27 @@ class Judge:
         return self._pick(every), likely, round_to(km, 3)
 
 
+_Pick = Callable[[tuple[float, ...]], tuple[float, ...]]
+_PICKERS_KEPT = 64
+# Pickers by the identity of their objective, held with it: the profiles' objectives are
+# tuples kept with the network, and a tuple of enum members hashes each member in
+# interpreted Python (Enum's __hash__), which every judge of a request would repeat.
+_PICKERS: dict[int, tuple[tuple[Criterion, ...], _Pick]] = {}
+
+
+def _picker_of(objective: tuple[Criterion, ...]) -> _Pick:
+    held = _PICKERS.get(id(objective))
+    if held is not None and held[0] is objective:
+        return held[1]
+    if len(_PICKERS) >= _PICKERS_KEPT:
+        _PICKERS.clear()
+    pick = _picker(objective)
+    _PICKERS[id(objective)] = (objective, pick)
+    return pick
+
+
 # Every judge of a request builds one, from the few objectives the profiles name.
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=_PICKERS_KEPT)
 def _picker(
     objective: tuple[Criterion, ...],
 ) -> Callable[[tuple[float, ...]], tuple[float, ...]]:

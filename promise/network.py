@@ -113,6 +113,16 @@ class Network:
             lambda: frozenset(n.id for n in self.nodes.values() if n.type is NodeType.STORE),
         )
 
+    def collect_store_ids(self) -> frozenset[str]:
+        """The nodes offering click & collect: asked by id, as an enum member in a set of
+        capabilities hashes in interpreted Python (Enum's __hash__)."""
+        return self._derive(
+            "collecting",
+            lambda: frozenset(
+                n.id for n in self.nodes.values() if Capability.CLICK_AND_COLLECT in n.capabilities
+            ),
+        )
+
     def dispatching(self, service_code: str, *, same_day: bool = False) -> frozenset[str]:
         """The nodes that dispatch `service_code` (and can deliver the same day, if asked)."""
         return self._derive(

@@ -84,40 +84,39 @@ class Problem:
             self.rest_split[t] = self.rest_split[t + 1] + (() if whole else (j,))
         self._parts: dict[int, Part | None] = {}
         self._floors: dict[tuple[int, int], Part | None] = {}
-        # Per content code: its lines in cart order, and their cart positions.
-        self._lines: dict[int, tuple[tuple[CartLine, ...], tuple[int, ...]]] = {0: ((), ())}
+        # Per content code: its lines in cart order, and their cart positions as a mask
+        # (bit j for position j).
+        self._lines: dict[int, tuple[tuple[CartLine, ...], int]] = {0: ((), 0)}
 
     def lines(self, code: int) -> tuple[CartLine, ...]:
         """The lines a content code stands for, in cart order."""
-        if code not in self._lines:
-            found, positions = [], []
+        return self._decoded(code)[0]
+
+    def _decoded(self, code: int) -> tuple[tuple[CartLine, ...], int]:
+        found = self._lines.get(code)
+        if found is None:
+            lines, mask = [], 0
             for j, (line, place) in enumerate(zip(self.cart, self.place, strict=True)):
                 units = code // place % self.radix
                 if units:
                     # A whole line is the cart's own (equal) value: no new one to make.
-                    found.append(line if units == line.quantity else CartLine(line.sku, units))
-                    positions.append(j)
-            self._lines[code] = (tuple(found), tuple(positions))
-        return self._lines[code][0]
+                    lines.append(line if units == line.quantity else CartLine(line.sku, units))
+                    mask |= 1 << j
+            found = self._lines[code] = (tuple(lines), mask)
+        return found
 
     def _grown_lines(self, base: int, j: int, units: int) -> tuple[CartLine, ...]:
         """The lines of `base` plus `units` of line `j`, which `base` does not have."""
         code = base + units * self.place[j]
-        if code not in self._lines:
-            self.lines(base)
-            lines, positions = self._lines[base]
-            # Where j goes among the positions (sorted, without j): `bisect.bisect` written
-            # out, as compiled a call through the module costs more than the few comparisons.
-            k = 0
-            while k < len(positions) and positions[k] < j:
-                k += 1
+        found = self._lines.get(code)
+        if found is None:
+            lines, mask = self._decoded(base)
+            # Where j goes among the lines: as many as have a position below j.
+            k = (mask & ((1 << j) - 1)).bit_count()
             whole = self.cart[j]
             line = whole if units == whole.quantity else CartLine(whole.sku, units)
-            self._lines[code] = (
-                (*lines[:k], line, *lines[k:]),
-                (*positions[:k], j, *positions[k:]),
-            )
-        return self._lines[code][0]
+            found = self._lines[code] = ((*lines[:k], line, *lines[k:]), mask | 1 << j)
+        return found[0]
 
     def part(self, i: int, code: int) -> Part | None:
         """What candidate `i` shipping `code` contributes; None when it can't be made."""

@@ -77,7 +77,12 @@ class RuleProfile:
     allow_partial: bool = False
 
     def handling(self, node: Node) -> int:
-        return self.handling_cents.get(node.type, 0)
+        # By identity, as `_one_of`: asked for every node a service's search scores.
+        kind = node.type
+        for each, cents in self.handling_cents.items():
+            if each is kind:
+                return cents
+        return 0
 
 
 DEFAULT_PROFILE = RuleProfile()

@@ -105,7 +105,10 @@ def served(
         sphere_distances=how.sphere_distances,
     )
     judge = _judge(network, request, scorer, supply.stock)
-    by = {scorer.service_for_node(c).code: scorer.service_for_node(c) for c in kept}
+    by: dict[str, CarrierService] = {}
+    for candidate in kept:
+        service = scorer.service_for_node(candidate)
+        by[service.code] = service
     least = fewest_parcels(network, request.cart, by.values())
     if least > profile.max_shipments:
         scorer.failures.too_heavy = True

@@ -38,6 +38,10 @@ class ServiceTerms:
         self.last_mile: float = service.last_mile.grams_per_tonne_km
         self.last_mile_grams_per_parcel: float = service.last_mile_grams_per_parcel
         self.last_mile_km: float = service.last_mile_km
+        # The parcels of shipments' lines, by the identity of their tuple, held with it (see
+        # `ShipmentScorer._parcels_by`): None for lines the service can't take, with whether
+        # it was for too many parcels.
+        self.parcels_of_lines: dict[int, tuple[object, tuple[int, ...] | None, bool]] = {}
 
     def price_of(self, grams: int) -> int:
         """`service.price.for_weight(grams)`."""

@@ -338,31 +338,49 @@ class ShipmentScorer:
         """The goods' grams of each parcel the lines go in; None when the service can't take
         them: more parcels than a shipment may have (too heavy), or too light for freight.
 
-        Units a parcel can't hold were refused for the whole cart before the search.
+        Units a parcel can't hold were refused for the whole cart before the search. Kept by
+        the lines' tuple: the search gives the same contents to several nodes in one tuple,
+        which a key of its lines' values would cost about what weighing them does.
         """
+        lines = planned.lines
+        kept = terms.parcels_of_lines.get(id(lines))
+        if kept is not None and kept[0] is lines:
+            if kept[2]:
+                self.failures.too_heavy = True
+            return kept[1]
+        parcels, too_many = self._parcels_of(terms, lines)
+        if too_many:
+            self.failures.too_heavy = True
+        terms.parcels_of_lines[id(lines)] = (lines, parcels, too_many)
+        return parcels
+
+    def _parcels_of(
+        self, terms: ServiceTerms, lines: tuple[CartLine, ...]
+    ) -> tuple[tuple[int, ...] | None, bool]:
+        """The parcels, or None, and whether None is for more parcels than allowed."""
         weight, known = 0, self._grams
-        for line in planned.lines:
+        for line in lines:
             grams = known.get(line.sku)
             weight += (self._unit_grams(line.sku) if grams is None else grams) * line.quantity
         least = terms.min_shipment_grams
         if least is not None and weight < least:
-            return None
+            return None, False
         limit = terms.max_parcel_grams
         if limit is None or weight + terms.packaging_grams <= limit:
-            return (weight,)
+            return (weight,), False
         load = limit - terms.packaging_grams
         units: dict[int, int] = {}
-        for line in planned.lines:
-            grams = self._unit_grams(line.sku)
+        for line in lines:
+            # Every SKU of the lines is known since they were weighed above.
+            grams = known[line.sku]
             units[grams] = units.get(grams, 0) + line.quantity
-        # Not cached: contents heavier than a parcel rarely repeat, and a key of their
-        # units costs about what packing them does.
+        # Kept by the lines' tuple only (`_parcels_by`): a key of their units would cost
+        # about what packing them does.
         parcels = packed(units, load)
         most = terms.parcels_per_shipment
         if most is not None and len(parcels) > most:
-            self.failures.too_heavy = True
-            return None
-        return parcels
+            return None, True
+        return parcels, False
 
     def _arrival(self, planned: PlannedShipment) -> datetime | None:
         if not self.supply.inbound:
