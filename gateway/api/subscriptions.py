@@ -92,13 +92,13 @@ def seen_by_shopper(answer: Any) -> tuple[Any, ...]:
         (
             option.kind,
             option.service_code,
-            option.earliest_date,
+            option._quoted.option.earliest,
             option.likely_date,
             option.promised_date,
-            option.order_by,
-            option.ready_at,
+            option._quoted.option.order_by,
+            option._quoted.option.ready_at,
             option.price_cents,
-            option.committable,
+            option._quoted.committable,
             option.partial,
             tuple(shipment.node_id for shipment in option._quoted.option.shipments),
             option._quoted.option.collect_store_id,
@@ -111,7 +111,7 @@ def _earliest_order_by(answer: Any, now: float) -> float | None:
     """The earliest order-by still ahead among the options (epoch seconds), None for none."""
     if not isinstance(answer, DeliveryOptions):
         return None
-    ahead = [o.order_by.timestamp() for o in answer.options if o.order_by.timestamp() > now]
+    ahead = [at for o in answer.options if (at := o._quoted.option.order_by.timestamp()) > now]
     return min(ahead, default=None)
 
 

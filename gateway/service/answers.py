@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 
 from promise.cart import Destination
 from promise.explain import Unavailable
@@ -53,7 +52,7 @@ class QuotedOption:
     Most reads (a product page's dates and prices) never show the token: signing every
     option and its greener alternative up front was JSON and HMAC work for nothing. The
     expiry is fixed when the promise is made, so a token signed later says the same.
-    (No slots: `cached_property` keeps the token in the instance's dict.)
+    (No slots: the token is kept in the instance's dict once signed.)
     """
 
     option: Option
@@ -64,9 +63,14 @@ class QuotedOption:
     # The option's greener, later alternative (the carbon nudge), quoted too.
     greener: QuotedOption | None = None
 
-    @cached_property
+    @property
     def token(self) -> str:
-        return self.signer(self.option)
+        # Kept as `cached_property` would keep it, without the lock it takes per read.
+        known: dict[str, str] = self.__dict__
+        token = known.get("_token")
+        if token is None:
+            token = known["_token"] = self.signer(self.option)
+        return token
 
     @property
     def committable(self) -> bool:

@@ -11,7 +11,6 @@ store's own socket timeouts, and the request gets its answer now: for a change,
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -62,20 +61,22 @@ class BoundedStore:
         Started in the caller's step, not at the caller's first await: a read started beside
         another (a product page's capacity beside its stock) joins it in one round trip
         (stock_cache/redis_scripts.py). The answer is a future the read's end or the
-        deadline settles, whichever comes first: no task of its own around the read.
+        deadline settles, whichever comes first; the read's task settles it in its own last
+        step, so that its caller resumes at the next turn of the loop.
         """
         left = remaining()
         if left is None:
             return call
-        task: asyncio.Future[T] = asyncio.ensure_future(call)
-        self._finishing.add(task)
-        task.add_done_callback(self._finished)
-        answer: asyncio.Future[T] = task.get_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[T] = loop.create_future()
+        timer: asyncio.TimerHandle | None = None
         if left <= 0:
             self._late(answer, what, writes)
-            return answer
-        timer = task.get_loop().call_later(left, self._late, answer, what, writes)
-        task.add_done_callback(functools.partial(_settle, answer, timer))
+        else:
+            timer = loop.call_later(left, self._late, answer, what, writes)
+        task = loop.create_task(_settling(call, answer, timer))
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
         return answer
 
     def _late(self, answer: asyncio.Future[Any], what: str, writes: bool) -> None:
@@ -88,12 +89,6 @@ class BoundedStore:
             if writes
             else StoreUnavailable(said)
         )
-
-    def _finished(self, task: asyncio.Future[Any]) -> None:
-        self._finishing.discard(task)
-        if not task.cancelled():
-            # Seen here, so that asyncio does not log it as never retrieved.
-            task.exception()
 
     # -- writes -------------------------------------------------------------------------
 
@@ -192,16 +187,26 @@ class BoundedStore:
         await self.inner.close()
 
 
-def _settle(answer: asyncio.Future[T], timer: asyncio.TimerHandle, task: asyncio.Future[T]) -> None:
-    timer.cancel()
-    if answer.done():  # the deadline came first, or the caller went
-        return
-    if task.cancelled():
+async def _settling(
+    call: Awaitable[T], answer: asyncio.Future[T], timer: asyncio.TimerHandle | None
+) -> None:
+    """Runs `call` and gives its outcome to `answer`, unless the deadline (or the caller's
+    going) settled that first. Its error is taken here, so that asyncio never logs it as
+    never retrieved."""
+    try:
+        result = await call
+    except asyncio.CancelledError:
         answer.cancel()
-    elif (error := task.exception()) is not None:
-        answer.set_exception(error)
+        raise
+    except Exception as error:
+        if not answer.done():
+            answer.set_exception(error)
     else:
-        answer.set_result(task.result())
+        if not answer.done():
+            answer.set_result(result)
+    finally:
+        if timer is not None:
+            timer.cancel()
 
 
 def unbounded(store: StockStore) -> StockStore:

@@ -17,15 +17,41 @@ strawberry.enum(DeliveryKind)
 
 @strawberry.type(name="Node")
 class NodeInfo:
+    # The node's fields are read from it when a query selects them: most answers show a
+    # node by its id alone.
     id: strawberry.ID
-    name: str
-    type: NodeType
-    city: str
-    address: str | None = strawberry.field(description="Street address; set for every store.")
-    postcode: str | None
-    latitude: float
-    longitude: float
     _node: strawberry.Private[Node]
+
+    def _name(self) -> str:
+        return self._node.name
+
+    def _type(self) -> NodeType:
+        return self._node.type
+
+    def _city(self) -> str:
+        return self._node.city
+
+    def _address(self) -> str | None:
+        return self._node.address or None
+
+    def _postcode(self) -> str | None:
+        return self._node.postcode or None
+
+    def _latitude(self) -> float:
+        return self._node.location.latitude
+
+    def _longitude(self) -> float:
+        return self._node.location.longitude
+
+    name: str = strawberry.field(resolver=_name)
+    type: NodeType = strawberry.field(resolver=_type)
+    city: str = strawberry.field(resolver=_city)
+    address: str | None = strawberry.field(
+        resolver=_address, description="Street address; set for every store."
+    )
+    postcode: str | None = strawberry.field(resolver=_postcode)
+    latitude: float = strawberry.field(resolver=_latitude)
+    longitude: float = strawberry.field(resolver=_longitude)
 
     def _opening_hours(self) -> list[WeekdayHours]:
         return weekday_hours(self._node.opening)
@@ -48,17 +74,7 @@ class NodeInfo:
 
     @staticmethod
     def from_domain(node: Node) -> NodeInfo:
-        return NodeInfo(
-            id=strawberry.ID(node.id),
-            name=node.name,
-            type=node.type,
-            city=node.city,
-            address=node.address or None,
-            postcode=node.postcode or None,
-            latitude=node.location.latitude,
-            longitude=node.location.longitude,
-            _node=node,
-        )
+        return NodeInfo(id=strawberry.ID(node.id), _node=node)
 
 
 @strawberry.type

@@ -14,11 +14,12 @@ from gateway.api.types.explain import OptionExplanation, UnavailableService
 from gateway.api.types.money import Money
 from gateway.api.types.network import Line, NodeInfo
 from gateway.api.types.resolved_destination import ResolvedDestination
+from gateway.api.types.shipments import ShipmentInfo
 from gateway.service.answers import QuotedOption, QuotedPromise
 from promise.dates import order_within_minutes
 from promise.explain import Unavailable
 from promise.network import Network, PointType
-from promise.promise_builder import Label, NearbyPoint, Shipment
+from promise.promise_builder import Label, NearbyPoint
 
 strawberry.enum(Label, name="OptionLabel")
 # A label's value, read without the enum's `value` property (a call per read).
@@ -58,130 +59,107 @@ class PickupPointInfo:
 
 
 @strawberry.type
-class TimeWindow:
-    start: dt.datetime
-    end: dt.datetime
-
-
-@strawberry.type(name="Shipment")
-class ShipmentInfo:
-    # What `window` and `price` are made from when a query selects them: a checkout shows
-    # its shipments' nodes and lines, seldom these.
-    _shipment: strawberry.Private[Shipment]
-    _shopper: strawberry.Private[Shopper]
-
-    def _window(self) -> TimeWindow | None:
-        timing = self._shipment.timing
-        if timing.window_start and timing.window_end:
-            return TimeWindow(start=timing.window_start, end=timing.window_end)
-        return None
-
-    def _price(self) -> Money:
-        return Money.of(self.price_cents, self._shopper)
-
-    node: NodeInfo
-    service_code: str
-    lines: list[Line]
-    distance_km: float
-    weight_grams: int
-    parcels: int = strawberry.field(
-        description="Parcels the shipment goes in, packed by weight to the service's limit."
-    )
-    likely_date: dt.date
-    promised_date: dt.date
-    order_by: dt.datetime
-    window: TimeWindow | None = strawberry.field(resolver=_window)
-    price_cents: int = strawberry.field(description="In the minor unit of `price.currency`.")
-    price: Money = strawberry.field(resolver=_price)
-    co2e_grams: float
-    confidence: float = strawberry.field(
-        description="Probability, by the service's transit table, of arrival by promisedDate."
-    )
-    stock_arrives_at: dt.datetime | None = strawberry.field(
-        description="Set when the shipment waits for inbound stock: when that stock arrives."
-    )
-
-    @staticmethod
-    def from_domain(
-        shipment: Shipment, network: Network, shopper: Shopper = ENGLISH_IN_EUROS
-    ) -> ShipmentInfo:
-        timing = shipment.timing
-        return ShipmentInfo(
-            _shipment=shipment,
-            _shopper=shopper,
-            node=NodeInfo.from_domain(network.nodes[shipment.node_id]),
-            service_code=shipment.service_code,
-            lines=[Line(sku=line.sku, quantity=line.quantity) for line in shipment.lines],
-            distance_km=shipment.distance_km,
-            weight_grams=shipment.weight_grams,
-            parcels=shipment.parcels,
-            likely_date=timing.likely,
-            promised_date=timing.promised,
-            order_by=timing.order_by,
-            price_cents=shopper.price(shipment.price_cents),
-            co2e_grams=shipment.co2e_grams,
-            confidence=timing.confidence,
-            stock_arrives_at=shipment.stock_arrives_at,
-        )
-
-
-@strawberry.type
 class DeliveryOption:
-    kind: DeliveryKind
-    service_code: str
-    service_name: str
-    carrier: str
-    earliest_date: dt.date = strawberry.field(description="The first shipment's likely day.")
-    likely_date: dt.date = strawberry.field(description="The most likely day it is all there.")
-    promised_date: dt.date = strawberry.field(
-        description="The day it is all there with the requested confidence."
-    )
-    order_by: dt.datetime = strawberry.field(description="Order before this for these dates.")
-    order_within_minutes: int = strawberry.field(
-        description="Whole minutes from the order time until orderBy."
-    )
-    confidence: float = strawberry.field(
-        description=(
-            "Probability that every shipment arrives by its promised date, by the transit "
-            "tables, taking shipments as independent: at least the requested confidence for "
-            "one shipment, possibly less for several."
-        )
-    )
-    ready_at: dt.datetime | None = strawberry.field(
-        description="Click & collect: when the order can be picked up at the store."
-    )
-    price_cents: int = strawberry.field(description="In the minor unit of `currency`.")
-    currency: str = strawberry.field(description="The caller's channel's (ISO 4217).")
-    co2e_grams: float = strawberry.field(
-        description="The shipments' CO2e, plus the customer trip when includeCustomerTrip."
-    )
-    customer_trip_co2e_grams: float | None = strawberry.field(
-        description=(
-            "The shopper's own round trip to the store or the nearest pickup point (average "
-            "car, nothing under 1 km), apart from the shipments; null when not known."
-        )
-    )
-    co2e_includes_customer_trip: bool
-    labels: list[Label]
-    committable: bool = strawberry.field(
-        description=(
-            "Whether commitAllocation takes this quote: false for a what-if (an orderTime "
-            "other than now), whose dates are shown but never held."
-        )
-    )
-    # What the fields below are built from, when a query selects them: most select a few
-    # scalars (a product page asks for dates and prices), and building every shipment,
-    # pickup point, nudge and signed token for each option was most of the work here.
+    # Read from the quoted option when a query selects them (the resolvers below): a page
+    # selects a few of these, and reading each one for every option cost more than the rest.
     _quoted: strawberry.Private[QuotedOption]
     _network: strawberry.Private[Network]
     _explain: strawberry.Private[bool]
     _shopper: strawberry.Private[Shopper]
 
+    def _service_name(self) -> str:
+        return self._quoted.option.service.name
+
+    def _carrier(self) -> str:
+        return self._quoted.option.service.carrier
+
+    def _earliest_date(self) -> dt.date:
+        return self._quoted.option.earliest
+
+    def _order_by(self) -> dt.datetime:
+        return self._quoted.option.order_by
+
+    def _order_within_minutes(self) -> int:
+        return order_within_minutes(self._quoted.option.order_by, self._quoted.ordered_at)
+
+    def _confidence(self) -> float:
+        return self._quoted.option.confidence
+
+    def _ready_at(self) -> dt.datetime | None:
+        return self._quoted.option.ready_at
+
+    def _currency(self) -> str:
+        return self._shopper.currency
+
+    def _customer_trip_co2e_grams(self) -> float | None:
+        return self._quoted.option.customer_trip_grams
+
+    def _co2e_includes_customer_trip(self) -> bool:
+        option = self._quoted.option
+        return option.counts_customer_trip and option.customer_trip_grams is not None
+
+    def _committable(self) -> bool:
+        return self._quoted.committable
+
+    kind: DeliveryKind
+    service_code: str
+    service_name: str = strawberry.field(resolver=_service_name)
+    carrier: str = strawberry.field(resolver=_carrier)
+    earliest_date: dt.date = strawberry.field(
+        resolver=_earliest_date, description="The first shipment's likely day."
+    )
+    likely_date: dt.date = strawberry.field(description="The most likely day it is all there.")
+    promised_date: dt.date = strawberry.field(
+        description="The day it is all there with the requested confidence."
+    )
+    order_by: dt.datetime = strawberry.field(
+        resolver=_order_by, description="Order before this for these dates."
+    )
+    order_within_minutes: int = strawberry.field(
+        resolver=_order_within_minutes,
+        description="Whole minutes from the order time until orderBy.",
+    )
+    confidence: float = strawberry.field(
+        resolver=_confidence,
+        description=(
+            "Probability that every shipment arrives by its promised date, by the transit "
+            "tables, taking shipments as independent: at least the requested confidence for "
+            "one shipment, possibly less for several."
+        ),
+    )
+    ready_at: dt.datetime | None = strawberry.field(
+        resolver=_ready_at,
+        description="Click & collect: when the order can be picked up at the store.",
+    )
+    price_cents: int = strawberry.field(description="In the minor unit of `currency`.")
+    currency: str = strawberry.field(
+        resolver=_currency, description="The caller's channel's (ISO 4217)."
+    )
+    co2e_grams: float = strawberry.field(
+        description="The shipments' CO2e, plus the customer trip when includeCustomerTrip."
+    )
+    customer_trip_co2e_grams: float | None = strawberry.field(
+        resolver=_customer_trip_co2e_grams,
+        description=(
+            "The shopper's own round trip to the store or the nearest pickup point (average "
+            "car, nothing under 1 km), apart from the shipments; null when not known."
+        ),
+    )
+    co2e_includes_customer_trip: bool = strawberry.field(resolver=_co2e_includes_customer_trip)
+    labels: list[Label]
+    committable: bool = strawberry.field(
+        resolver=_committable,
+        description=(
+            "Whether commitAllocation takes this quote: false for a what-if (an orderTime "
+            "other than now), whose dates are shown but never held."
+        ),
+    )
+
     def _order_within(self) -> str:
-        return self._shopper.texts.order_within(self.order_within_minutes)
+        return self._shopper.texts.order_within(self._order_within_minutes())
 
     def _ready(self) -> str | None:
-        ready_at = self.ready_at
+        ready_at = self._quoted.option.ready_at
         if ready_at is None:
             return None
         return self._shopper.texts.ready(ready_at, self._quoted.ordered_at)
@@ -266,28 +244,14 @@ class DeliveryOption:
         shopper: Shopper = ENGLISH_IN_EUROS,
     ) -> DeliveryOption:
         option = quoted.option
-        minutes = order_within_minutes(option.order_by, quoted.ordered_at)
         return DeliveryOption(
             kind=option.kind,
             service_code=option.service.code,
-            service_name=option.service.name,
-            carrier=option.service.carrier,
-            earliest_date=option.earliest,
             likely_date=option.likely,
             promised_date=option.promised,
-            order_by=option.order_by,
-            order_within_minutes=minutes,
-            confidence=option.confidence,
-            ready_at=option.ready_at,
             price_cents=shopper.price(option.price_cents),
-            currency=shopper.currency,
             co2e_grams=round(option.co2e_grams, 1),
-            customer_trip_co2e_grams=option.customer_trip_grams,
-            co2e_includes_customer_trip=(
-                option.counts_customer_trip and option.customer_trip_grams is not None
-            ),
             labels=sorted(option.labels, key=_LABEL_VALUE),
-            committable=quoted.committable,
             _quoted=quoted,
             _network=network,
             _explain=explain,
