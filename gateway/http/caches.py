@@ -21,6 +21,7 @@ from gateway.service import destinations
 from gateway.service.nearby import POINTS_REMEMBERED
 from gateway.service.promise_service import PromiseService
 from promise import dates, dispatch, geo
+from promise.held_timings import HELD_TIMINGS
 from promise.memo import IdentityMemo
 
 # Measured sizes of one entry (tracemalloc over many entries; BENCHMARKS.md).
@@ -61,6 +62,10 @@ def watch_caches(
     caches.watch("dispatches", _memo(dispatch.DISPATCHES, _MEMO_ENTRY_BYTES))
     caches.watch("home_timings", _memo(dates.HOME_TIMINGS, _MEMO_ENTRY_BYTES))
     caches.watch("ready_times", _memo(dates.READY, _MEMO_ENTRY_BYTES))
+    caches.watch(
+        "held_timings",
+        lambda: fixed_size(HELD_TIMINGS.entries, HELD_TIMINGS.limit, _MEMO_ENTRY_BYTES),
+    )
     caches.watch("geodesics", _lru(geo.geodesic_km, _POINT_BYTES))
     caches.watch("unit_vectors", _lru(geo.unit_vector, _POINT_BYTES))
     caches.watch("time_zones", _lru(dispatch.zone, _ZONE_BYTES))

@@ -67,6 +67,8 @@ async def test_distinct_documents_leave_the_caches_at_their_bound(
     assert BOUND <= memo_entries <= BOUND * 10
     # No document beyond the cache is kept alive by anything.
     assert alive <= BOUND
+    # The dates kept across requests are reported with their bound too.
+    assert gauge(metrics, "gateway_cache_max_entries", "held_timings") == 65_536
 
 
 async def test_the_document_cache_holds_to_its_bytes_with_long_documents(
