@@ -121,7 +121,41 @@ class _Clock:
         return not_before, not_before.astimezone(UTC)
 
 
-class HomeTimer:
+class _KeptTimer:
+    """The dates of one service's shipments, kept in `table`; `_fresh` computes a miss."""
+
+    def __init__(
+        self, service: CarrierService, now: datetime, country: str, table: TimingTable
+    ) -> None:
+        self.service = service
+        self.clock = _Clock(now)
+        self.country = country
+        self.table = table
+
+    def __call__(
+        self, node: Node, distance_km: float, not_before: datetime | None
+    ) -> Timing | None:
+        table = self.table
+        start, at = self.clock.start(not_before)
+        band = table.band(distance_km)
+        held = table.held(node, band, at)
+        if held is not None:
+            return held.timing
+        service = self.service
+        kept = kept_dispatch(
+            node, service.cutoff, start, self.country, node.pickups.get(service.code)
+        )
+        if kept is None:
+            return None
+        timing = self._fresh(node, distance_km, not_before)
+        table.keep(node, band, kept.start, kept.until, timing)
+        return timing
+
+    def _fresh(self, node: Node, distance_km: float, not_before: datetime | None) -> Timing | None:
+        raise NotImplementedError
+
+
+class HomeTimer(_KeptTimer):
     """`dates.home_delivery` of one service into the destination's region, kept."""
 
     def __init__(
@@ -133,30 +167,16 @@ class HomeTimer:
         country: str,
         destination: Region,
     ) -> None:
-        self.service = service
-        self.clock = _Clock(now)
-        self.confidence = confidence
-        self.country = country
-        self.destination = destination
         calendar = (destination.country, destination.subdivision, destination.timezone)
-        self.table = HELD_TIMINGS.table(service, (), ("home", *calendar, confidence, country))
+        table = HELD_TIMINGS.table(service, (), ("home", *calendar, confidence, country))
+        super().__init__(service, now, country, table)
+        self.confidence = confidence
+        self.destination = destination
 
-    def __call__(
-        self, node: Node, distance_km: float, not_before: datetime | None
-    ) -> Timing | None:
-        start, at = self.clock.start(not_before)
-        band = self.table.band(distance_km)
-        held = self.table.held(node, band, at)
-        if held is not None:
-            return held.timing
-        service = self.service
-        pickups = node.pickups.get(service.code)
-        kept = kept_dispatch(node, service.cutoff, start, self.country, pickups)
-        if kept is None:
-            return None
-        timing = home_delivery(
+    def _fresh(self, node: Node, distance_km: float, not_before: datetime | None) -> Timing | None:
+        return home_delivery(
             node,
-            service,
+            self.service,
             distance_km,
             self.clock.now,
             confidence=self.confidence,
@@ -164,11 +184,9 @@ class HomeTimer:
             destination=self.destination,
             not_before=not_before,
         )
-        self.table.keep(node, band, kept.start, kept.until, timing)
-        return timing
 
 
-class PickupTimer:
+class PickupTimer(_KeptTimer):
     """`dates.pickup_point_delivery` of one service to one point, kept."""
 
     def __init__(
@@ -181,33 +199,17 @@ class PickupTimer:
         country: str,
         destination: Region,
     ) -> None:
-        self.service = service
-        self.point = point
-        self.clock = _Clock(now)
-        self.confidence = confidence
-        self.country = country
-        self.destination = destination
         calendar = (destination.country, destination.subdivision, destination.timezone)
-        self.table = HELD_TIMINGS.table(
-            service, (point,), ("pickup", *calendar, confidence, country)
-        )
+        table = HELD_TIMINGS.table(service, (point,), ("pickup", *calendar, confidence, country))
+        super().__init__(service, now, country, table)
+        self.point = point
+        self.confidence = confidence
+        self.destination = destination
 
-    def __call__(
-        self, node: Node, distance_km: float, not_before: datetime | None
-    ) -> Timing | None:
-        start, at = self.clock.start(not_before)
-        band = self.table.band(distance_km)
-        held = self.table.held(node, band, at)
-        if held is not None:
-            return held.timing
-        service = self.service
-        pickups = node.pickups.get(service.code)
-        kept = kept_dispatch(node, service.cutoff, start, self.country, pickups)
-        if kept is None:
-            return None
-        timing = pickup_point_delivery(
+    def _fresh(self, node: Node, distance_km: float, not_before: datetime | None) -> Timing | None:
+        return pickup_point_delivery(
             node,
-            service,
+            self.service,
             self.point,
             distance_km,
             self.clock.now,
@@ -216,11 +218,9 @@ class PickupTimer:
             destination=self.destination,
             not_before=not_before,
         )
-        self.table.keep(node, band, kept.start, kept.until, timing)
-        return timing
 
 
-class TransferTimer:
+class TransferTimer(_KeptTimer):
     """`dates.collect_after_transfer` of stock sent to one store by the transfer, kept."""
 
     def __init__(
@@ -232,36 +232,20 @@ class TransferTimer:
         confidence: float,
         country: str,
     ) -> None:
+        table = HELD_TIMINGS.table(transfer, (store,), ("transfer", confidence, country))
+        super().__init__(transfer, now, country, table)
         self.transfer = transfer
         self.store = store
-        self.clock = _Clock(now)
         self.confidence = confidence
-        self.country = country
-        self.table = HELD_TIMINGS.table(transfer, (store,), ("transfer", confidence, country))
 
-    def __call__(
-        self, node: Node, distance_km: float, not_before: datetime | None
-    ) -> Timing | None:
-        start, at = self.clock.start(not_before)
-        band = self.table.band(distance_km)
-        held = self.table.held(node, band, at)
-        if held is not None:
-            return held.timing
-        transfer = self.transfer
-        kept = kept_dispatch(
-            node, transfer.cutoff, start, self.country, node.pickups.get(transfer.code)
-        )
-        if kept is None:
-            return None
-        timing = collect_after_transfer(
+    def _fresh(self, node: Node, distance_km: float, not_before: datetime | None) -> Timing | None:
+        return collect_after_transfer(
             node,
             self.store,
-            transfer,
+            self.transfer,
             distance_km,
             self.clock.now,
             confidence=self.confidence,
             country=self.country,
             not_before=not_before,
         )
-        self.table.keep(node, band, kept.start, kept.until, timing)
-        return timing
