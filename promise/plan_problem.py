@@ -47,31 +47,38 @@ class Problem:
         self.held: list[dict[int, int]] = []
         self.full: list[list[int]] = []
         self.partial: list[list[int]] = []
+        # Who holds anything, as a mask: counted natively, not through a set of boxed ints.
+        anyone = 0
         for line in self.cart:
             # A dict of its own: compiled, `get` on a Mapping is a generic method call, on a
             # dict a native lookup, and this asks every candidate for every line.
             levels = dict(stock.get(line.sku, {}))
             held: dict[int, int] = {}
+            full: list[int] = []
+            quantity = line.quantity
             for i, node_id in enumerate(self.node_ids):
                 units = levels.get(node_id, 0)
                 if units > 0:
                     held[i] = units
+                    anyone |= 1 << i
+                    if units >= quantity:
+                        full.append(i)
             self.held.append(held)
             self.partial.append(list(held))
-            quantity = line.quantity
-            self.full.append([i for i, units in held.items() if units >= quantity])
-        self.holders = len(set().union(*self.held))
+            self.full.append(full)
+        self.holders = anyone.bit_count()
         # Most constrained first: fewest nodes holding the line in full, then by SKU.
         # Sorted as (count, SKU, position) tuples: the same order as a key function, which
         # compiled costs a call per line.
         ranked = sorted([(len(self.full[j]), self.cart[j].sku, j) for j in range(len(self.cart))])
         self.order = [j for _, _, j in ranked]
         # Bit t of a mask stands for the line given out t-th: the lines a node holds in full.
+        # Spelled out, not `|=` on an item: compiled, that is a generic (boxed) operation.
         full_mask = self.full_mask = [0] * self.size
         for t, j in enumerate(self.order):
             bit = 1 << t
             for i in self.full[j]:
-                full_mask[i] |= bit
+                full_mask[i] = full_mask[i] | bit
         self.whole = (1 << len(self.order)) - 1
         self.whole_code = sum(q * p for q, p in zip(self.quantity, self.place, strict=True))
         # From position t on: the lines held in full somewhere (a mask), and the others.
