@@ -20,7 +20,8 @@ from promise.held_timings import HomeTimer, PickupTimer, TransferTimer
 from promise.network import Network, Node, PickupPoint
 from promise.option_values import NearbyPoint, Option, PromiseRequest, Shipment
 from promise.service_sourcing import ServiceRules, served
-from promise.shipment_scoring import Supply, weight_grams
+from promise.shipment_costs import weight_grams
+from promise.shipment_scoring import Supply
 from promise.sourcing import Candidate
 
 HOME_KINDS = (

@@ -33,7 +33,8 @@ from promise.listing_services import (
 from promise.network import Network, Node
 from promise.option_values import PromiseRequest
 from promise.plans import Candidate, Stock
-from promise.shipment_scoring import Supply, parcels_price
+from promise.shipment_costs import parcels_price
+from promise.shipment_scoring import Supply
 
 LISTING_KINDS = (*HOME_KINDS, DeliveryKind.CLICK_AND_COLLECT)
 

@@ -22,7 +22,8 @@ from promise.option_values import PromiseRequest
 from promise.plans import Candidate, PlannedShipment, ShipmentScore, Stock
 from promise.profiles import Criterion, rejection, rejects_none
 from promise.rounding import round_to
-from promise.shipment_scoring import ShipmentScorer, Supply, co2e_grams
+from promise.shipment_costs import co2e_grams
+from promise.shipment_scoring import ShipmentScorer, Supply
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,12 +24,12 @@ from promise.inbound import with_inbound
 from promise.network import Network, Node
 from promise.option_values import Option, PromiseRequest, Shipment
 from promise.profiles import Criterion, Rejection, RuleProfile, rejection, rejects_none
+from promise.shipment_costs import fewest_parcels
 from promise.shipment_scoring import (
     Failures,
     ShipmentScorer,
     Supply,
     Timer,
-    fewest_parcels,
 )
 from promise.sourcing import (
     Candidate,

@@ -3,7 +3,7 @@
 The search prices, packs and weighs hundreds of shipments a request by a handful of services.
 Read from the carrier's frozen dataclasses, each figure is a generic attribute lookup, and the
 price a call of interpreted code; `ServiceTerms` takes the figures once per service and
-repeats `Price.for_weight` and `shipment_scoring.co2e_grams` with the same arithmetic in the
+repeats `Price.for_weight` and `shipment_costs.co2e_grams` with the same arithmetic in the
 same order, so the answers are the same numbers. A price of another class than `Price` (one
 that overrides `for_weight`) is still asked itself.
 """
@@ -51,7 +51,7 @@ class ServiceTerms:
         return self.base_cents + self.per_kg_cents * max(0, started_kg - 1)
 
     def parcels_price(self, parcels: tuple[int, ...]) -> int:
-        """`shipment_scoring.parcels_price(service, parcels)`: packaging added to each."""
+        """`shipment_costs.parcels_price(service, parcels)`: packaging added to each."""
         packaging = self.packaging_grams
         total = 0
         for grams in parcels:
@@ -59,7 +59,7 @@ class ServiceTerms:
         return total
 
     def co2e_grams(self, weight: int, km: float, parcels: int) -> float:
-        """`shipment_scoring.co2e_grams(service, weight, km, parcels)`."""
+        """`shipment_costs.co2e_grams(service, weight, km, parcels)`."""
         mass = weight + self.packaging_grams * parcels
         grams = mass / 1_000_000 * km * _CIRCUITY * self.linehaul
         if km > 0:

@@ -18,7 +18,7 @@ from promise.geo import GeoPoint
 from promise.network import Network
 from promise.packing import packed
 from promise.rounding import round_to
-from promise.shipment_scoring import co2e_grams
+from promise.shipment_costs import co2e_grams
 from tests.promise.conftest import home, promise_to
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -10,7 +10,7 @@ import pytest
 from carriers.services import CarrierService, Price
 from promise.network import Network
 from promise.service_terms import ServiceTerms
-from promise.shipment_scoring import co2e_grams, parcels_price
+from promise.shipment_costs import co2e_grams, parcels_price
 
 # Around every kilogram step of a parcel's price, and far beyond any parcel limit.
 WEIGHTS = sorted({0, 1, 250, 999, 1000, 1001, 1999, 2000, 2001, 4_750, 29_999, 30_000, 150_001})
