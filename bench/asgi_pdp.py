@@ -119,13 +119,13 @@ async def _measure(arguments: argparse.Namespace) -> None:
         spent = time.process_time() - started
         if arguments.callgrind:
             _callgrind("off")
-        commands, redis_usec, _ = (
+        commands, redis_usec, mix = (
             CommandStats.read(arguments.redis_port).since(before).per_request(arguments.requests)
         )
         what = f"checkout {lines} lines" if lines else "PDP"
         print(
             f"{arguments.requests} {what} requests: CPU {spent / arguments.requests * 1e6:.0f} us"
-            f" each; Redis {commands:.1f} commands, {redis_usec:.0f} us CPU each"
+            f" each; Redis {commands:.1f} commands, {redis_usec:.0f} us CPU each ({mix})"
         )
 
 
