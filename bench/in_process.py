@@ -20,7 +20,7 @@ from bench.network_gen import Shape, generate, load_stock
 from bench.redis_probe import CommandStats, counting_round_trips
 from bench.report import Report, ratio
 from bench.run_settings import CART_LINES, PROBES, Plan, commands_since, settings_for
-from bench.scenarios import Figures, Workload, run_query, timed
+from bench.scenarios import Figures, Workload, interleaved, run_query, timed
 from gateway.app import create_app
 from gateway.service.promise_service import PromiseService
 
@@ -107,13 +107,19 @@ async def in_process(
                 figures, await _floor_of(body, plan), trips, commands, usec, mix
             )
         results["commit"] = await _commit(service, workload, port, plan)
+        # 1 and 20 lines in turn, as the network sizes of `growth`: their ratio is the target.
+        by_lines: dict[int, Callable[[int], Awaitable[None]]] = {}
         for lines in (1, 20):
             carts = [workload.cart(lines) for _ in range(total)]
 
             async def cart_call(i: int, carts: list[Any] = carts) -> None:
                 await run_query(service, scenarios.CHECKOUT, carts[i])
 
-            figures = await timed(cart_call, rounds=plan.rounds, warmup=plan.warmup)
+            by_lines[lines] = cart_call
+        timings = await interleaved(
+            by_lines, rounds=plan.rounds, warmup=plan.warmup, budget_seconds=24.0
+        )
+        for lines, figures in timings.items():
             results[f"checkout {lines} lines"] = Measured(figures, figures, 0, 0, 0, "")
         carts = [workload.cart(CART_LINES) for _ in range(total)]
 
@@ -166,7 +172,6 @@ async def growth(base: Path, url_of: Callable[[int], str], plan: Plan) -> dict[i
     """
     sizes = (100, 1_000, 10_000)
     calls: dict[int, Callable[[int], Awaitable[None]]] = {}
-    samples: dict[int, list[float]] = {nodes: [] for nodes in sizes}
     async with contextlib.AsyncExitStack() as apps:
         for db, nodes in enumerate(sizes, start=1):
             directory = base / f"growth-{nodes}"
@@ -185,18 +190,12 @@ async def growth(base: Path, url_of: Callable[[int], str], plan: Plan) -> dict[i
                 await run_query(service, scenarios.CHECKOUT, carts[i])
 
             calls[nodes] = call
-        for i in range(plan.warmup):
-            for warm in calls.values():
-                await warm(i)
-        deadline = time.perf_counter() + 3 * _GROWTH_SECONDS_PER_SIZE
-        for i in range(plan.warmup, plan.warmup + plan.rounds):
-            for nodes, timed_call in calls.items():
-                start = time.perf_counter()
-                await timed_call(i)
-                samples[nodes].append(time.perf_counter() - start)
-            if i - plan.warmup >= 30 and time.perf_counter() > deadline:
-                break
-    return {nodes: Figures.of(found) for nodes, found in samples.items()}
+        return await interleaved(
+            calls,
+            rounds=plan.rounds,
+            warmup=plan.warmup,
+            budget_seconds=3 * _GROWTH_SECONDS_PER_SIZE,
+        )
 
 
 def print_in_process(report: Report, found: dict[str, Measured], rtt: float | None) -> None:

@@ -16,10 +16,10 @@ import random
 import secrets
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from graphql import parse, validate
@@ -34,6 +34,8 @@ from gateway.service.promise_service import PromiseService
 from promise.cart import CartLine
 from promise.network import Network
 from promise.quotes import quote_of
+
+K = TypeVar("K")
 
 
 def _next_monday_10_paris() -> str:
@@ -182,6 +184,35 @@ async def timed(
         if len(samples) >= 30 and time.perf_counter() > deadline:
             break
     return Figures.of(samples)
+
+
+async def interleaved(
+    calls: Mapping[K, Callable[[int], Awaitable[None]]],
+    *,
+    rounds: int,
+    warmup: int,
+    budget_seconds: float,
+) -> dict[K, Figures]:
+    """Run every call of `calls` once a round, one after the other, and time each.
+
+    Timed one after the other, two sizes of one scenario meet other conditions (caches, the
+    other core's load), and their ratio moves between runs of the same code; interleaved,
+    each round measures every size under the same conditions, so the ratio is the code's.
+    The rounds stop after `budget_seconds` (at least 30 of them).
+    """
+    for i in range(warmup):
+        for warm in calls.values():
+            await warm(i)
+    samples: dict[K, list[float]] = {key: [] for key in calls}
+    deadline = time.perf_counter() + budget_seconds
+    for n, i in enumerate(range(warmup, warmup + rounds)):
+        for key, call in calls.items():
+            start = time.perf_counter()
+            await call(i)
+            samples[key].append(time.perf_counter() - start)
+        if n >= 30 and time.perf_counter() > deadline:
+            break
+    return {key: Figures.of(found) for key, found in samples.items()}
 
 
 async def quote_tokens(
