@@ -8,10 +8,8 @@ the next one is tried, which is what placing them one by one would do.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 
-
-def packed(units: Mapping[int, int], load: int) -> tuple[int, ...]:
+def packed(units: dict[int, int], load: int) -> tuple[int, ...]:
     """The parcels' weights, heaviest first, for `units` (grams -> how many weigh that) in
     parcels of at most `load` grams; a unit above the load (refused before) gets its own."""
     if load <= 0:
@@ -19,7 +17,9 @@ def packed(units: Mapping[int, int], load: int) -> tuple[int, ...]:
     parcels: list[int] = []
     # Sorted up then read down, and the parcels sorted then reversed: the same orders as
     # `sorted(..., reverse=True)` (equal ints are alike), which compiled is a generic call.
-    weights = sorted(units)
+    # A dict, not a Mapping: compiled, its lookups are native rather than generic calls.
+    weights = list(units)
+    weights.sort()
     for at in range(len(weights) - 1, -1, -1):
         grams = weights[at]
         left = units[grams]
