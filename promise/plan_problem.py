@@ -50,21 +50,26 @@ class Problem:
         # Who holds anything, as a mask: counted natively, not through a set of boxed ints.
         anyone = 0
         for line in self.cart:
-            # A dict of its own: compiled, `get` on a Mapping is a generic method call, on a
-            # dict a native lookup, and this asks every candidate for every line.
-            levels = dict(stock.get(line.sku, {}))
+            # A dict (the stock's own when it is one): compiled, `get` on a Mapping is a
+            # generic method call, on a dict a native lookup, and this asks every candidate
+            # for every line. Only read here.
+            found = stock.get(line.sku)
+            levels: dict[str, int] = found if isinstance(found, dict) else dict(found or {})
             held: dict[int, int] = {}
+            # Who holds any, in the same pass: a list of the dict's keys costs about as much.
+            partial: list[int] = []
             full: list[int] = []
             quantity = line.quantity
             for i, node_id in enumerate(self.node_ids):
                 units = levels.get(node_id, 0)
                 if units > 0:
                     held[i] = units
+                    partial.append(i)
                     anyone |= 1 << i
                     if units >= quantity:
                         full.append(i)
             self.held.append(held)
-            self.partial.append(list(held))
+            self.partial.append(partial)
             self.full.append(full)
         self.holders = anyone.bit_count()
         # Most constrained first: fewest nodes holding the line in full, then by SKU.
@@ -122,7 +127,10 @@ class Problem:
             k = (mask & ((1 << j) - 1)).bit_count()
             whole = self.cart[j]
             line = whole if units == whole.quantity else CartLine(whole.sku, units)
-            found = self._lines[code] = ((*lines[:k], line, *lines[k:]), mask | 1 << j)
+            # One list with the line inserted: cheaper than two slices joined.
+            grown = list(lines)
+            grown.insert(k, line)
+            found = self._lines[code] = (tuple(grown), mask | 1 << j)
         return found[0]
 
     def part(self, i: int, code: int) -> Part | None:
@@ -188,9 +196,18 @@ def problem_for(
     judge: Judge, cart: Sequence[CartLine], candidates: Sequence[Candidate], stock: Stock
 ) -> Problem:
     """The cart's problem, shared by the searches of a judge family over the same inputs."""
-    # Keyed on the nodes' ids and km rather than the candidates: strings and floats hash
-    # in C, a frozen dataclass in Python.
-    key = ("problem", tuple(cart), tuple([(c.node_id, c.distance_km) for c in candidates]))
+    # Keyed on the lines' SKUs and units, the nodes' ids and km rather than the lines and
+    # candidates: strings, ints and floats hash in C, a frozen dataclass in Python.
+    values: list[object] = ["problem"]
+    for line in cart:
+        values.append(line.sku)
+        values.append(line.quantity)
+    for candidate in candidates:
+        values.append(candidate.node_id)
+        values.append(candidate.distance_km)
+    # The count of lines tells where the lines end and the candidates begin.
+    values.append(len(cart))
+    key = tuple(values)
     found = judge.memo.get(key)
     if isinstance(found, Problem) and found.stock is stock:
         return found
