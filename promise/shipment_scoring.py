@@ -21,7 +21,7 @@ from promise.geo import GeoPoint, geodesic_km, sphere_km
 from promise.inbound import Inbound, stock_arrives_at
 from promise.network import Network, Node
 from promise.option_values import Shipment
-from promise.packing import packed
+from promise.packing import RUN, packed, packed_runs
 from promise.profiles import RuleProfile
 from promise.service_terms import ServiceTerms
 from promise.shipment_costs import co2e_grams, parcels_price
@@ -137,6 +137,8 @@ class ShipmentScorer:
         self.point = point
         self.failures = Failures()
         self._sphere_distances = sphere_distances
+        # Whether any stock is on its way, asked once (the supply is the request's, frozen).
+        self._inbound = bool(supply.inbound)
         self._timings: dict[tuple[str, datetime | None], Timing | None] = {}
         # From the shelves (most shipments), by node id alone: no key tuple to build.
         self._shelf_timings: dict[str, Timing | None] = {}
@@ -157,8 +159,15 @@ class ShipmentScorer:
         parcels = self._parcels_by(terms, planned)
         if parcels is None:
             return None
-        arrives_at = self._arrival(planned) if self.supply.inbound else None
-        timing = self._timing(node, distance_km, arrives_at)
+        if self._inbound:
+            timing = self._timing(node, distance_km, self._arrival(planned))
+        elif node_id in self._shelf_timings:
+            # `_timing` from the shelves, inlined: most shipments are dated this way.
+            timing = self._shelf_timings[node_id]
+            if timing is None:
+                self.failures.no_date = True
+        else:
+            timing = self._timing(node, distance_km, None)
         found = None
         if timing is not None:
             km = 0.0
@@ -308,17 +317,29 @@ class ShipmentScorer:
         # heavier than `most` full parcels takes more than `most` however it is packed.
         if most is not None and heaviest <= load and weight > load * most:
             return None, True
-        units: dict[int, int] = {}
+        runs: list[int] = []
         for line in lines:
             # Every SKU of the lines is known since they were weighed above.
-            grams = known[line.sku]
-            units[grams] = units.get(grams, 0) + line.quantity
+            grams, quantity = known[line.sku], line.quantity
+            if grams <= 0 or not 0 <= quantity < RUN:
+                runs.clear()
+                break
+            runs.append(grams * RUN + quantity)
         # Kept by the lines' tuple only (`_parcels_by`): a key of their units would cost
         # about what packing them does.
-        parcels = packed(units, load)
+        parcels = packed_runs(runs, load) if runs else packed(self._units(lines), load)
         if most is not None and len(parcels) > most:
             return None, True
         return parcels, False
+
+    def _units(self, lines: tuple[CartLine, ...]) -> dict[int, int]:
+        """How many units weigh each weight (grams -> units), for weights or counts no run
+        holds."""
+        units: dict[int, int] = {}
+        for line in lines:
+            grams = self._grams[line.sku]
+            units[grams] = units.get(grams, 0) + line.quantity
+        return units
 
     def _arrival(self, planned: PlannedShipment) -> datetime | None:
         if not self.supply.inbound:
