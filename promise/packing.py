@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Final
 
-# A run of units of one weight in one int, `grams * RUN + count`: a list of runs sorts by
-# weight as ints do, natively, where (grams, count) pairs would compare as tuples.
-_SHIFT: Final = 32
-RUN: Final = 1 << _SHIFT
+# A run of units of one weight in one int, `grams << RUN_SHIFT | count`: a list of runs
+# sorts by weight as ints do, natively, where (grams, count) pairs would compare as tuples.
+# Built by a shift, not `grams * RUN`: compiled, a product with a factor this large takes
+# the generic (boxed) path.
+RUN_SHIFT: Final = 32
+RUN: Final = 1 << RUN_SHIFT
 _COUNT: Final = RUN - 1
 
 
@@ -33,8 +35,8 @@ def packed(units: dict[int, int], load: int) -> tuple[int, ...]:
 
 
 def packed_runs(runs: list[int], load: int) -> tuple[int, ...]:
-    """`packed` of units given as runs (`grams * RUN + count`, grams positive, counts from 0
-    to below RUN), in any order, one weight possibly in several runs; sorts `runs`.
+    """`packed` of units given as runs (`grams << RUN_SHIFT | count`, grams positive, counts
+    from 0 to below RUN), in any order, one weight possibly in several runs; sorts `runs`.
 
     What the scorer packs: a list of ints it builds without a dict of boxed keys."""
     _check(load)
@@ -42,9 +44,9 @@ def packed_runs(runs: list[int], load: int) -> tuple[int, ...]:
     runs.sort()
     at = len(runs) - 1
     while at >= 0:
-        grams, left = runs[at] >> _SHIFT, runs[at] & _COUNT
+        grams, left = runs[at] >> RUN_SHIFT, runs[at] & _COUNT
         at -= 1
-        while at >= 0 and runs[at] >> _SHIFT == grams:
+        while at >= 0 and runs[at] >> RUN_SHIFT == grams:
             left += runs[at] & _COUNT
             at -= 1
         _place(parcels, grams, left, load)

@@ -21,7 +21,7 @@ from promise.geo import GeoPoint, geodesic_km, sphere_km
 from promise.inbound import Inbound, stock_arrives_at
 from promise.network import Network, Node
 from promise.option_values import Shipment
-from promise.packing import RUN, packed, packed_runs
+from promise.packing import RUN, RUN_SHIFT, packed, packed_runs
 from promise.profiles import RuleProfile
 from promise.service_terms import ServiceTerms
 from promise.shipment_costs import co2e_grams, parcels_price
@@ -324,7 +324,7 @@ class ShipmentScorer:
             if grams <= 0 or not 0 <= quantity < RUN:
                 runs.clear()
                 break
-            runs.append(grams * RUN + quantity)
+            runs.append(grams << RUN_SHIFT | quantity)
         # Kept by the lines' tuple only (`_parcels_by`): a key of their units would cost
         # about what packing them does.
         parcels = packed_runs(runs, load) if runs else packed(self._units(lines), load)
