@@ -3,7 +3,7 @@
 A plan being built is a tuple of (candidate index, content code) per node used, in candidate
 order. A node's content is coded as the sum of units x `radix` ** (the line's cart position):
 one integer, unique since no line has `radix` units, so giving a line out is an addition and
-a shipment's contribution to the objective is cached under `code * size + index`, scored
+a shipment's contribution to the objective is cached under its code and index, scored
 once per judge family however many searches and plans meet it.
 """
 
@@ -35,7 +35,12 @@ class Problem:
         self.node_ids = tuple(first)
         self.distances = tuple(c.distance_km for c in first.values())
         self.size = len(self.node_ids)
-        self.radix = max((line.quantity for line in self.cart), default=0) + 1
+        # Loops, not `max` or `sum` over generators: compiled, those are generic calls.
+        most = self.cart[0].quantity if self.cart else 0
+        for line in self.cart:
+            if line.quantity > most:
+                most = line.quantity
+        self.radix = most + 1
         # Powers by products: compiled, `**` on ints is a generic call.
         places = [1]
         for _ in range(1, len(self.cart)):
@@ -85,7 +90,10 @@ class Problem:
             for i in self.full[j]:
                 full_mask[i] = full_mask[i] | bit
         self.whole = (1 << len(self.order)) - 1
-        self.whole_code = sum(q * p for q, p in zip(self.quantity, self.place, strict=True))
+        whole_code = 0
+        for q, p in zip(self.quantity, self.place, strict=True):
+            whole_code += q * p
+        self.whole_code = whole_code
         # From position t on: the lines held in full somewhere (a mask), and the others.
         self.rest_full = [0] * (len(self.order) + 1)
         self.rest_split: list[tuple[int, ...]] = [()] * (len(self.order) + 1)
@@ -94,6 +102,12 @@ class Problem:
             whole = bool(self.full[j])
             self.rest_full[t] = self.rest_full[t + 1] | (1 << t if whole else 0)
             self.rest_split[t] = self.rest_split[t + 1] + (() if whole else (j,))
+        # Parts are kept under `code << _shift | i`: a shift, not `code * size + i`, since
+        # compiled, a product with a factor past 2 ** 31 takes the generic (boxed) path.
+        shift = 0
+        while 1 << shift < self.size:
+            shift += 1
+        self._shift = shift
         self._parts: dict[int, Part | None] = {}
         self._floors: dict[tuple[int, int], Part | None] = {}
         # Per content code: its lines in cart order, and their cart positions as a mask
@@ -117,14 +131,17 @@ class Problem:
             found = self._lines[code] = (tuple(lines), mask)
         return found
 
-    def _grown_lines(self, base: int, j: int, units: int) -> tuple[CartLine, ...]:
-        """The lines of `base` plus `units` of line `j`, which `base` does not have."""
-        code = base + units * self.place[j]
+    def _grown_lines(self, base: int, code: int, j: int, units: int) -> tuple[CartLine, ...]:
+        """The lines of `code`: `base` plus `units` of line `j`, which `base` does not have."""
         found = self._lines.get(code)
         if found is None:
             lines, mask = self._decoded(base)
-            # Where j goes among the lines: as many as have a position below j.
-            k = (mask & ((1 << j) - 1)).bit_count()
+            # Where j goes among the lines: as many as have a position below j, counted bit
+            # by bit (compiled, `int.bit_count` is a generic method call).
+            below, k = mask & ((1 << j) - 1), 0
+            while below:
+                below &= below - 1
+                k += 1
             whole = self.cart[j]
             line = whole if units == whole.quantity else CartLine(whole.sku, units)
             # One list with the line inserted: cheaper than two slices joined.
@@ -135,7 +152,7 @@ class Problem:
 
     def part(self, i: int, code: int) -> Part | None:
         """What candidate `i` shipping `code` contributes; None when it can't be made."""
-        key = code * self.size + i
+        key = code << self._shift | i
         # A membership test, not try/except KeyError: compiled, a miss raising costs a
         # traceback object each time, and most parts are missed once.
         if key in self._parts:
@@ -144,10 +161,11 @@ class Problem:
 
     def grown_part(self, i: int, base: int, j: int, units: int) -> Part | None:
         """`part` of `base` plus `units` of line `j`, decoding only what `base` lacked."""
-        key = (base + units * self.place[j]) * self.size + i
+        code = base + units * self.place[j]
+        key = code << self._shift | i
         if key in self._parts:
             return self._parts[key]
-        return self._score(key, i, self._grown_lines(base, j, units))
+        return self._score(key, i, self._grown_lines(base, code, j, units))
 
     def floor(self, j: int, reach: int) -> Part | None:
         """A part no higher on any criterion than line `j` alone at any of its first `reach`
