@@ -3,7 +3,7 @@
 A plan being built is a tuple of (candidate index, content code) per node used, in candidate
 order. A node's content is coded as the sum of units x `radix` ** (the line's cart position):
 one integer, unique since no line has `radix` units, so giving a line out is an addition and
-a shipment's contribution to the objective is cached under `code * size + index`, scored
+a shipment's contribution to the objective is cached under its code and index, scored
 once per judge family however many searches and plans meet it.
 """
 
@@ -35,7 +35,12 @@ class Problem:
         self.node_ids = tuple(first)
         self.distances = tuple(c.distance_km for c in first.values())
         self.size = len(self.node_ids)
-        self.radix = max((line.quantity for line in self.cart), default=0) + 1
+        # Loops, not `max` or `sum` over generators: compiled, those are generic calls.
+        most = self.cart[0].quantity if self.cart else 0
+        for line in self.cart:
+            if line.quantity > most:
+                most = line.quantity
+        self.radix = most + 1
         # Powers by products: compiled, `**` on ints is a generic call.
         places = [1]
         for _ in range(1, len(self.cart)):
@@ -50,21 +55,26 @@ class Problem:
         # Who holds anything, as a mask: counted natively, not through a set of boxed ints.
         anyone = 0
         for line in self.cart:
-            # A dict of its own: compiled, `get` on a Mapping is a generic method call, on a
-            # dict a native lookup, and this asks every candidate for every line.
-            levels = dict(stock.get(line.sku, {}))
+            # A dict (the stock's own when it is one): compiled, `get` on a Mapping is a
+            # generic method call, on a dict a native lookup, and this asks every candidate
+            # for every line. Only read here.
+            found = stock.get(line.sku)
+            levels: dict[str, int] = found if isinstance(found, dict) else dict(found or {})
             held: dict[int, int] = {}
+            # Who holds any, in the same pass: a list of the dict's keys costs about as much.
+            partial: list[int] = []
             full: list[int] = []
             quantity = line.quantity
             for i, node_id in enumerate(self.node_ids):
                 units = levels.get(node_id, 0)
                 if units > 0:
                     held[i] = units
+                    partial.append(i)
                     anyone |= 1 << i
                     if units >= quantity:
                         full.append(i)
             self.held.append(held)
-            self.partial.append(list(held))
+            self.partial.append(partial)
             self.full.append(full)
         self.holders = anyone.bit_count()
         # Most constrained first: fewest nodes holding the line in full, then by SKU.
@@ -80,7 +90,10 @@ class Problem:
             for i in self.full[j]:
                 full_mask[i] = full_mask[i] | bit
         self.whole = (1 << len(self.order)) - 1
-        self.whole_code = sum(q * p for q, p in zip(self.quantity, self.place, strict=True))
+        whole_code = 0
+        for q, p in zip(self.quantity, self.place, strict=True):
+            whole_code += q * p
+        self.whole_code = whole_code
         # From position t on: the lines held in full somewhere (a mask), and the others.
         self.rest_full = [0] * (len(self.order) + 1)
         self.rest_split: list[tuple[int, ...]] = [()] * (len(self.order) + 1)
@@ -89,6 +102,12 @@ class Problem:
             whole = bool(self.full[j])
             self.rest_full[t] = self.rest_full[t + 1] | (1 << t if whole else 0)
             self.rest_split[t] = self.rest_split[t + 1] + (() if whole else (j,))
+        # Parts are kept under `code << _shift | i`: a shift, not `code * size + i`, since
+        # compiled, a product with a factor past 2 ** 31 takes the generic (boxed) path.
+        shift = 0
+        while 1 << shift < self.size:
+            shift += 1
+        self._shift = shift
         self._parts: dict[int, Part | None] = {}
         self._floors: dict[tuple[int, int], Part | None] = {}
         # Per content code: its lines in cart order, and their cart positions as a mask
@@ -112,22 +131,28 @@ class Problem:
             found = self._lines[code] = (tuple(lines), mask)
         return found
 
-    def _grown_lines(self, base: int, j: int, units: int) -> tuple[CartLine, ...]:
-        """The lines of `base` plus `units` of line `j`, which `base` does not have."""
-        code = base + units * self.place[j]
+    def _grown_lines(self, base: int, code: int, j: int, units: int) -> tuple[CartLine, ...]:
+        """The lines of `code`: `base` plus `units` of line `j`, which `base` does not have."""
         found = self._lines.get(code)
         if found is None:
             lines, mask = self._decoded(base)
-            # Where j goes among the lines: as many as have a position below j.
-            k = (mask & ((1 << j) - 1)).bit_count()
+            # Where j goes among the lines: as many as have a position below j, counted bit
+            # by bit (compiled, `int.bit_count` is a generic method call).
+            below, k = mask & ((1 << j) - 1), 0
+            while below:
+                below &= below - 1
+                k += 1
             whole = self.cart[j]
             line = whole if units == whole.quantity else CartLine(whole.sku, units)
-            found = self._lines[code] = ((*lines[:k], line, *lines[k:]), mask | 1 << j)
+            # One list with the line inserted: cheaper than two slices joined.
+            grown = list(lines)
+            grown.insert(k, line)
+            found = self._lines[code] = (tuple(grown), mask | 1 << j)
         return found[0]
 
     def part(self, i: int, code: int) -> Part | None:
         """What candidate `i` shipping `code` contributes; None when it can't be made."""
-        key = code * self.size + i
+        key = code << self._shift | i
         # A membership test, not try/except KeyError: compiled, a miss raising costs a
         # traceback object each time, and most parts are missed once.
         if key in self._parts:
@@ -136,10 +161,11 @@ class Problem:
 
     def grown_part(self, i: int, base: int, j: int, units: int) -> Part | None:
         """`part` of `base` plus `units` of line `j`, decoding only what `base` lacked."""
-        key = (base + units * self.place[j]) * self.size + i
+        code = base + units * self.place[j]
+        key = code << self._shift | i
         if key in self._parts:
             return self._parts[key]
-        return self._score(key, i, self._grown_lines(base, j, units))
+        return self._score(key, i, self._grown_lines(base, code, j, units))
 
     def floor(self, j: int, reach: int) -> Part | None:
         """A part no higher on any criterion than line `j` alone at any of its first `reach`
@@ -188,9 +214,18 @@ def problem_for(
     judge: Judge, cart: Sequence[CartLine], candidates: Sequence[Candidate], stock: Stock
 ) -> Problem:
     """The cart's problem, shared by the searches of a judge family over the same inputs."""
-    # Keyed on the nodes' ids and km rather than the candidates: strings and floats hash
-    # in C, a frozen dataclass in Python.
-    key = ("problem", tuple(cart), tuple([(c.node_id, c.distance_km) for c in candidates]))
+    # Keyed on the lines' SKUs and units, the nodes' ids and km rather than the lines and
+    # candidates: strings, ints and floats hash in C, a frozen dataclass in Python.
+    values: list[object] = ["problem"]
+    for line in cart:
+        values.append(line.sku)
+        values.append(line.quantity)
+    for candidate in candidates:
+        values.append(candidate.node_id)
+        values.append(candidate.distance_km)
+    # The count of lines tells where the lines end and the candidates begin.
+    values.append(len(cart))
+    key = tuple(values)
     found = judge.memo.get(key)
     if isinstance(found, Problem) and found.stock is stock:
         return found

@@ -18,6 +18,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from carriers.services import CarrierService, DeliveryKind, UnitRefusal
+from promise.cart import CartLine
 from promise.explain import ComparedPlan, Explanation, ReasonCode, unavailable
 from promise.geo import GeoPoint
 from promise.inbound import with_inbound
@@ -109,10 +110,10 @@ def served(
     for candidate in kept:
         service = scorer.service_for_node(candidate)
         by[service.code] = service
-    least = fewest_parcels(network, request.cart, by.values())
+    least = fewest_parcels(network, request.cart, by.values(), known=supply.memo)
     if least > profile.max_shipments:
         scorer.failures.too_heavy = True
-    refused = _unit_refused(network, request, by.values())
+    refused = _unit_refused(network, request, by.values(), supply)
     if refused is not None:
         # A unit no parcel of these services can hold: no plan can carry the cart.
         scorer.failures.too_heavy = refused is UnitRefusal.TOO_HEAVY
@@ -174,22 +175,38 @@ def served(
 
 
 def _unit_refused(
-    network: Network, request: PromiseRequest, services: Iterable[CarrierService]
+    network: Network, request: PromiseRequest, services: Iterable[CarrierService], supply: Supply
 ) -> UnitRefusal | None:
     """Why some unit of the cart can go by none of `services`; None when each unit can go by
     one of them (or none is given)."""
     found: UnitRefusal | None = None
     for service in services:
-        refusal = None
-        for line in request.cart:
-            sku = network.skus[line.sku]
-            refusal = service.unit_refused(sku.weight_grams, sku.length_mm)
-            if refusal is not None:
-                break
+        refusal = _refusal(network, request.cart, service, supply)
         if refusal is None:
             return None
         found = found or refusal
     return found
+
+
+def _refusal(
+    network: Network, cart: Sequence[CartLine], service: CarrierService, supply: Supply
+) -> UnitRefusal | None:
+    """Why the first unit of the cart `service` refuses is refused (None for none), kept for
+    the request: its searches ask about the same few services."""
+    key = ("unit refused", id(service), id(cart))
+    held = supply.memo.get(key)
+    # The entry holds the service and the cart, so their ids name them while it lives.
+    if isinstance(held, tuple) and held[0] is service and held[1] is cart:
+        kept: UnitRefusal | None = held[2]
+        return kept
+    refusal = None
+    for line in cart:
+        sku = network.skus[line.sku]
+        refusal = service.unit_refused(sku.weight_grams, sku.length_mm)
+        if refusal is not None:
+            break
+    supply.memo[key] = (service, cart, refusal)
+    return refusal
 
 
 def _filtered(

@@ -23,12 +23,19 @@ def weight_grams(network: Network, lines: Sequence[CartLine]) -> int:
     return grams
 
 
-def fewest_parcels(network: Network, cart: Sequence[CartLine], by: Iterable[CarrierService]) -> int:
+def fewest_parcels(
+    network: Network,
+    cart: Sequence[CartLine],
+    by: Iterable[CarrierService],
+    *,
+    known: dict[object, object] | None = None,
+) -> int:
     """The fewest shipments that can carry the cart when they go by these services.
 
     Only services that take a bounded number of parcels a shipment bound it: a parcel holds
     at most the service's weight limit less the packaging, a shipment that many parcels.
-    1 when some service takes any number of parcels (or no service is given).
+    1 when some service takes any number of parcels (or no service is given). `known` is a
+    request's memo: the services of the request's searches share a few loads.
     """
     largest, per_shipment = 0, 0
     for service in by:
@@ -38,8 +45,15 @@ def fewest_parcels(network: Network, cart: Sequence[CartLine], by: Iterable[Carr
         per_shipment = max(per_shipment, service.parcels_per_shipment)
     if largest <= 0:
         return 1
-    units = _units_by_weight(network, cart)
-    parcels = max(1, fewest_parcels_for(units, largest))
+    key = ("fewest parcels", id(cart), largest)
+    held = known.get(key) if known is not None else None
+    # The entry holds the cart, so its id names it while the entry lives.
+    if isinstance(held, tuple) and held[0] is cart:
+        parcels: int = held[1]
+    else:
+        parcels = max(1, fewest_parcels_for(_units_by_weight(network, cart), largest))
+        if known is not None:
+            known[key] = (cart, parcels)
     return -(-parcels // per_shipment)
 
 

@@ -21,7 +21,7 @@ from promise.geo import GeoPoint, geodesic_km, sphere_km
 from promise.inbound import Inbound, stock_arrives_at
 from promise.network import Network, Node
 from promise.option_values import Shipment
-from promise.packing import packed
+from promise.packing import RUN, RUN_SHIFT, packed, packed_runs
 from promise.profiles import RuleProfile
 from promise.service_terms import ServiceTerms
 from promise.shipment_costs import co2e_grams, parcels_price
@@ -137,11 +137,13 @@ class ShipmentScorer:
         self.point = point
         self.failures = Failures()
         self._sphere_distances = sphere_distances
+        # Whether any stock is on its way, asked once (the supply is the request's, frozen).
+        self._inbound = bool(supply.inbound)
         self._timings: dict[tuple[str, datetime | None], Timing | None] = {}
         # From the shelves (most shipments), by node id alone: no key tuple to build.
         self._shelf_timings: dict[str, Timing | None] = {}
         self._sphere_km: dict[str, float] = {}
-        self._nodes: dict[str, tuple[Node, CarrierService, int]] = {}
+        self._nodes: dict[str, tuple[Node, CarrierService, int, ServiceTerms]] = {}
         self._terms: dict[str, ServiceTerms] = {}
         # Grams of a unit by SKU: a native dict, where the network's SKUs are a Mapping.
         self._grams: dict[str, int] = {}
@@ -153,13 +155,19 @@ class ShipmentScorer:
         # The search asks this tens of times a request: the common lookups are inlined.
         node_id, distance_km = planned.node_id, planned.distance_km
         known = self._nodes.get(node_id)
-        node, service, handling = known if known is not None else self._node(node_id)
-        terms = self._terms_of(service)
+        node, _service, handling, terms = known if known is not None else self._node(node_id)
         parcels = self._parcels_by(terms, planned)
         if parcels is None:
             return None
-        arrives_at = self._arrival(planned) if self.supply.inbound else None
-        timing = self._timing(node, distance_km, arrives_at)
+        if self._inbound:
+            timing = self._timing(node, distance_km, self._arrival(planned))
+        elif node_id in self._shelf_timings:
+            # `_timing` from the shelves, inlined: most shipments are dated this way.
+            timing = self._shelf_timings[node_id]
+            if timing is None:
+                self.failures.no_date = True
+        else:
+            timing = self._timing(node, distance_km, None)
         found = None
         if timing is not None:
             km = 0.0
@@ -212,14 +220,15 @@ class ShipmentScorer:
             km = self._sphere_km[node.id] = self.supply.distances.sphere_km(node, self.point)
         return km
 
-    def _node(self, node_id: str) -> tuple[Node, CarrierService, int]:
-        """The node, the service it ships by and its handling cost."""
+    def _node(self, node_id: str) -> tuple[Node, CarrierService, int, ServiceTerms]:
+        """The node, the service it ships by, its handling cost and the service's terms."""
         found = self._nodes.get(node_id)
         if found is None:
             node = self.network.nodes[node_id]
             # Most profiles charge no handling: no lookup by node type then.
             handling = self.profile.handling(node) if self.profile.handling_cents else 0
-            found = self._nodes[node_id] = (node, self.service_for(node), handling)
+            service = self.service_for(node)
+            found = self._nodes[node_id] = (node, service, handling, self._terms_of(service))
         return found
 
     def service_for_node(self, candidate: Candidate) -> CarrierService:
@@ -288,10 +297,14 @@ class ShipmentScorer:
         self, terms: ServiceTerms, lines: tuple[CartLine, ...]
     ) -> tuple[tuple[int, ...] | None, bool]:
         """The parcels, or None, and whether None is for more parcels than allowed."""
-        weight, known = 0, self._grams
+        weight, known, heaviest = 0, self._grams, 0
         for line in lines:
             grams = known.get(line.sku)
-            weight += (self._unit_grams(line.sku) if grams is None else grams) * line.quantity
+            if grams is None:
+                grams = self._unit_grams(line.sku)
+            weight += grams * line.quantity
+            if grams > heaviest:
+                heaviest = grams
         least = terms.min_shipment_grams
         if least is not None and weight < least:
             return None, False
@@ -299,18 +312,34 @@ class ShipmentScorer:
         if limit is None or weight + terms.packaging_grams <= limit:
             return (weight,), False
         load = limit - terms.packaging_grams
-        units: dict[int, int] = {}
+        most = terms.parcels_per_shipment
+        # When every unit fits a parcel, no parcel holds more than the load: a shipment
+        # heavier than `most` full parcels takes more than `most` however it is packed.
+        if most is not None and heaviest <= load and weight > load * most:
+            return None, True
+        runs: list[int] = []
         for line in lines:
             # Every SKU of the lines is known since they were weighed above.
-            grams = known[line.sku]
-            units[grams] = units.get(grams, 0) + line.quantity
+            grams, quantity = known[line.sku], line.quantity
+            if grams <= 0 or not 0 <= quantity < RUN:
+                runs.clear()
+                break
+            runs.append(grams << RUN_SHIFT | quantity)
         # Kept by the lines' tuple only (`_parcels_by`): a key of their units would cost
         # about what packing them does.
-        parcels = packed(units, load)
-        most = terms.parcels_per_shipment
+        parcels = packed_runs(runs, load) if runs else packed(self._units(lines), load)
         if most is not None and len(parcels) > most:
             return None, True
         return parcels, False
+
+    def _units(self, lines: tuple[CartLine, ...]) -> dict[int, int]:
+        """How many units weigh each weight (grams -> units), for weights or counts no run
+        holds."""
+        units: dict[int, int] = {}
+        for line in lines:
+            grams = self._grams[line.sku]
+            units[grams] = units.get(grams, 0) + line.quantity
+        return units
 
     def _arrival(self, planned: PlannedShipment) -> datetime | None:
         if not self.supply.inbound:

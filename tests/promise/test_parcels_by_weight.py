@@ -16,7 +16,7 @@ from promise.errors import NothingInStock, TooHeavy
 from promise.explain import ReasonCode
 from promise.geo import GeoPoint
 from promise.network import Network
-from promise.packing import packed
+from promise.packing import RUN_SHIFT, packed, packed_runs
 from promise.rounding import round_to
 from promise.shipment_costs import co2e_grams
 from tests.promise.conftest import home, promise_to
@@ -60,9 +60,25 @@ def test_packing_by_weight_gives_the_parcels_of_packing_unit_by_unit() -> None:
     assert several > 100
 
 
+def test_packing_runs_of_units_gives_the_parcels_of_packing_them_by_weight() -> None:
+    # The scorer packs a run per line, several lines possibly of one weight, in cart order.
+    rng = random.Random(13)
+    for _ in range(400):
+        load = rng.choice((4_750, 29_750, 39_750))
+        weights = [rng.randrange(200, load + 1) for _ in range(rng.randint(1, 5))]
+        chosen = [(rng.choice(weights), rng.randint(0, 9)) for _ in range(rng.randint(1, 9))]
+        runs = [grams << RUN_SHIFT | count for grams, count in chosen]
+        units: dict[int, int] = {}
+        for grams, count in chosen:
+            units[grams] = units.get(grams, 0) + count
+        assert packed_runs(list(runs), load) == packed(units, load), (runs, load)
+
+
 def test_a_parcel_load_must_be_positive() -> None:
     with pytest.raises(ValueError, match="-1 g"):
         packed({1_000: 1}, -1)
+    with pytest.raises(ValueError, match="-1 g"):
+        packed_runs([1_000 << RUN_SHIFT | 1], -1)
 
 
 def test_a_62_kg_sofa_is_no_express_parcel_but_a_two_person_delivery(
