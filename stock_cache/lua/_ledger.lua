@@ -135,23 +135,34 @@ end
 -- units (false for none) in the nodes' order, into out[offset + k]; the nodes a flip could
 -- change into pending[k], if given. The block's generations are digits (or numbers). One
 -- loop with the common ledger's case written out: two Lua calls per node cost more than all
--- of its arithmetic.
-local function atp_into(out, offset, found, ledgers, reserved, pending)
+-- of its arithmetic. `keep`: keep each text's reading by the text (parse_ledger), for a
+-- read of many SKUs at the same nodes: a SKU's stock at a store is a few units, so such a
+-- read meets the same SNAPSHOT_ONLY texts again and again, and two lookups cost less than
+-- reading one. A read of one SKU meets each text about once, and keeping them costs more.
+local function atp_into(out, offset, found, ledgers, reserved, pending, keep)
   local profiles, which, gens = found.profiles, found.which, found.gens
+  local generation_of, units_of = only_generation, only_units
   for k = 1, #found.nodes do
     local p = profiles[which[k]]
-    local cap, left, waits = p[3], 0, false
-    if cap ~= -2 then
-      local raw, gen, on_hand = ledgers[k], gens[k], 0
+    local cap, left, waits, raw = p[3], 0, false, ledgers[k]
+    -- A node without a ledger has no units: safety units of none or more and no reservation
+    -- leave it none, as the arithmetic below would (a SKU is stocked at some stores only).
+    if cap ~= -2 and (raw or p[1] < 0 or reserved[k]) then
+      local gen, on_hand = gens[k], 0
       if raw then
-        -- A SNAPSHOT_ONLY text read here, as raw_on_hand reads it: texts seldom repeat within
-        -- a call, and keeping them cost more than reading them again.
         local g, units
-        if find(raw, SNAPSHOT_ONLY_HEAD, 1, true) == 1 then
+        if keep then
+          g = generation_of[raw]
+          if g == nil then
+            parse_ledger(raw)
+            g = generation_of[raw]
+          end
+          units = units_of[raw]
+        elseif find(raw, SNAPSHOT_ONLY_HEAD, 1, true) == 1 then
           local _
           _, _, g, units = find(raw, SNAPSHOT_ONLY_TAIL, SNAPSHOT_ONLY_REST)
         end
-        if g == nil then
+        if not g then
           on_hand, waits = raw_on_hand(raw, gen and gen + 0)
         elseif gen == nil or g == gen or g + 0 <= gen + 0 then
           on_hand = units + 0

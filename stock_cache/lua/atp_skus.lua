@@ -14,6 +14,9 @@ local count = (#KEYS - 1) / per_sku
 local gens_key, epoch = generations_source(KEYS[#KEYS], ARGV[3])
 local with_inbound = ARGV[2] == '1'
 local replies = {}
+-- SKUs a read needs for keeping each ledger text's reading (see atp_into) to cost less than
+-- reading each text where it is met.
+local KEEP_TEXTS_FROM = 10
 -- A SKU's keys are its own: sweeping every SKU before reading any reads what sweeping each
 -- before its read does. Most SKUs of a page have no hold and no reservation (their zset and
 -- hash are gone when empty): one EXISTS of them all spares a command per SKU then.
@@ -40,7 +43,7 @@ for s = 0, count - 1 do
   local ledgers = hash_values(KEYS[k + 1], nodes)
   local reserved = any_reserved and hash_values(KEYS[k + 2], nodes) or {}
   -- The ATP in place of the ledgers read (the table is made once, at its size, by HMGET).
-  atp_into(ledgers, 0, found, ledgers, reserved, nil)
+  atp_into(ledgers, 0, found, ledgers, reserved, nil, count >= KEEP_TEXTS_FROM)
   replies[s + 1] = atp_reply(epoch, found, ledgers, with_inbound, KEYS[k + 5], gens_key)
 end
 return replies

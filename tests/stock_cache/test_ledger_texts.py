@@ -16,7 +16,17 @@ from redis.typing import EncodableT
 from stock_cache import store_from_url
 from stock_cache.redis_keys import gen_field
 from stock_cache.redis_store import RedisStore
-from tests.stock_cache.support import BORDEAUX, LYON, MARSEILLE, NETWORK, PARIS, RULES, TABLE
+from tests.stock_cache.support import (
+    BORDEAUX,
+    CHAIR,
+    LYON,
+    MARSEILLE,
+    NETWORK,
+    PARIS,
+    RULES,
+    SOFA,
+    TABLE,
+)
 
 URLS = pytest.mark.parametrize("url_fixture", ["redis_url", "redis_cluster_url"])
 
@@ -48,6 +58,11 @@ async def store(url_fixture: str, request: pytest.FixtureRequest) -> AsyncIterat
     gens: dict[EncodableT, EncodableT] = {"epoch": 1}
     gens.update((gen_field(node), COMMITTED) for node in NETWORK)
     await opened._client.hset(keys.stock(TABLE), mapping=ledgers)
+    # The same texts for another SKU, and for a third at some nodes only (none at the others).
+    await opened._client.hset(keys.stock(SOFA), mapping=ledgers)
+    await opened._client.hset(
+        keys.stock(CHAIR), mapping={LYON: LEDGERS[LYON], PARIS: LEDGERS[PARIS]}
+    )
     await opened._client.hset(keys.gens(), mapping=gens)
     yield opened
     await opened.close()
@@ -58,6 +73,26 @@ async def test_atp_reads_every_ledger_text_as_its_decoding(store: RedisStore) ->
     assert await store.atp([TABLE], NETWORK) == {TABLE: ATP}
     # Again, with the generations this process kept from the first read.
     assert await store.atp([TABLE], NETWORK) == {TABLE: ATP}
+
+
+@URLS
+async def test_a_read_of_many_skus_reads_each_text_again_as_its_decoding(store: RedisStore) -> None:
+    # A standalone Redis reads every SKU in one script, which keeps each text's reading when
+    # the SKUs are many.
+    more = [f"SKU-{n}" for n in range(10)]
+    ledgers: dict[EncodableT, EncodableT] = {}
+    ledgers.update(LEDGERS)
+    for sku in more:
+        await store._client.hset(store._keys.stock(sku), mapping=ledgers)
+    expected = dict.fromkeys([TABLE, SOFA, *more], ATP)
+    expected[CHAIR] = {LYON: 0, PARIS: 4, MARSEILLE: 0, BORDEAUX: 0}
+    for skus in ([TABLE, CHAIR, SOFA], [TABLE, CHAIR, SOFA, *more]):
+        assert await store.atp(skus, NETWORK) == {sku: expected[sku] for sku in skus}
+        assert await store.atp(skus, NETWORK) == {sku: expected[sku] for sku in skus}
+    # Units held at a node with no ledger leave it none, as at a node with none on hand.
+    await store._client.hset(store._keys.reservations(CHAIR)[0], MARSEILLE, 1)
+    skus = [SOFA, CHAIR, *more]
+    assert await store.atp(skus, NETWORK) == {sku: expected[sku] for sku in skus}
 
 
 @URLS
