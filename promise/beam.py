@@ -75,7 +75,7 @@ class _Step:
         if len(top) == BEAM_WIDTH:
             # The rest rank after the BEAM_WIDTH ratings in `top`.
             last = top[-1]
-            rated = [e for e in self.extended.values() if e is not None and e[0] <= last]
+            rated = [e for e in self.extended.values() if e is not None and not _before(last, e[0])]
         else:
             rated = [e for e in self.extended.values() if e is not None]
         rated.sort(key=_flat_key)
@@ -83,7 +83,8 @@ class _Step:
         start = 0
         while start < len(rated) and len(kept) < BEAM_WIDTH:
             end = start + 1
-            while end < len(rated) and rated[end][0] == rated[start][0]:
+            # Sorted: equal unless the run's first ranks before.
+            while end < len(rated) and not _before(rated[start][0], rated[end][0]):
                 end += 1
             if end - start == 1:
                 kept.append(rated[start])
@@ -109,7 +110,9 @@ class _Step:
         full_mask = self.search.p.full_mask
         for k, (i, code) in enumerate(plan):
             if full_mask[i] & self.bit:
-                grown = (*plan[:k], (i, code + self.code), *plan[k + 1 :])
+                nodes = list(plan)
+                nodes[k] = (i, code + self.code)
+                grown = tuple(nodes)
                 self._offer(grown, mask, parts, k, i, code, replace=True)
 
     def spread(self, entry: Entry) -> None:
@@ -136,7 +139,9 @@ class _Step:
         full_mask = search.p.full_mask
         for i in others:
             k = bisect.bisect(used, i)
-            grown = (*plan[:k], (i, self.code), *plan[k:])
+            nodes = list(plan)
+            nodes.insert(k, (i, self.code))
+            grown = tuple(nodes)
             self._offer(grown, mask | full_mask[i], parts, k, i, 0, replace=False)
 
     def _after_top(self, plan: Partial, parts: tuple[Part, ...], reach: int) -> bool:
@@ -176,34 +181,56 @@ class _Step:
         which shipped `base` before."""
         if grown in self.extended:
             return
+        entry = self._rated(grown, mask, parts, k, i, base, replace)
+        if entry is None:
+            self.extended[grown] = None
+        else:
+            self._add(entry)
+
+    def _rated(
+        self,
+        grown: Partial,
+        mask: int,
+        parts: tuple[Part, ...],
+        k: int,
+        i: int,
+        base: int,
+        replace: bool,
+    ) -> Entry | None:
+        """The entry `_offer` adds, or None when it is cut or can't be shipped."""
         search = self.search
-        self.extended[grown] = None
         shipments = search.admissible(grown, mask, self.given)
         if shipments is None:
-            return
+            return None
         if len(self.top) == BEAM_WIDTH and search.unscored(grown, len(grown), self.values[-1]) == 1:
-            return
+            return None
         part = search.p.grown_part(i, base, self.j, self.units)
         if part is None:
-            return
-        grown_parts = (*parts[:k], part, *parts[k + 1 if replace else k :])
+            return None
+        shipped = list(parts)
+        if replace:
+            shipped[k] = part
+        else:
+            shipped.insert(k, part)
+        grown_parts = tuple(shipped)
         search.judge.evaluations += 1
         rating, flat = search.judge.keyed(grown_parts)
-        if search.keeps(rating, shipments):
-            self._add((flat, rating, grown, grown_parts, mask))
+        if not search.keeps(rating, shipments):
+            return None
+        return flat, rating, grown, grown_parts, mask
 
     def _add(self, entry: Entry) -> None:
         flat, rating = entry[0], entry[1]
         assert rating is not None
         self.extended[entry[2]] = entry
         top = self.top
-        if self.cut and (len(top) < BEAM_WIDTH or flat < top[-1]):
+        if self.cut and (len(top) < BEAM_WIDTH or _before(flat, top[-1])):
             # `bisect.insort` written out, the same halving: compiled, a call through the
             # module costs more than its few comparisons.
             low, high = 0, len(top)
             while low < high:
                 middle = (low + high) // 2
-                if flat < top[middle]:
+                if _before(flat, top[middle]):
                     high = middle
                 else:
                     low = middle + 1
@@ -222,3 +249,12 @@ def _flat(rating: Rating) -> tuple[float, ...]:
     """The rating as `Judge.keyed` flattens it."""
     values, likely, distance = rating
     return (*values, float(likely), distance)
+
+
+def _before(key: tuple[float, ...], other: tuple[float, ...]) -> bool:
+    """`key < other` for flat keys of as many floats, compared unboxed, not as objects."""
+    for at in range(len(key)):
+        value, against = key[at], other[at]
+        if value != against:
+            return value < against
+    return False
