@@ -190,25 +190,22 @@ class Judge:
             depth += more[6]
         # Only the objective's values, in its order (positions in `Criterion` order): no
         # tuple of every criterion boxed, no picker called.
-        where = self._where
-        values = [0.0] * len(where)
-        for at in range(len(where)):
-            criterion = where[at]
-            if criterion == 0:
-                value = float(len(parts))
-            elif criterion == 1:
-                value = float(days)
-            elif criterion == 2:
-                value = float(cost)
-            elif criterion == 3:
-                value = _round_tenths(co2e)
-            elif criterion == 4:
-                value = _round_tenths(km)
-            elif criterion == 5:
-                value = float(-priority)
+        values: list[float] = []
+        for at in self._where:
+            if at == 0:
+                values.append(float(len(parts)))
+            elif at == 1:
+                values.append(float(days))
+            elif at == 2:
+                values.append(float(cost))
+            elif at == 3:
+                values.append(_round_tenths(co2e))
+            elif at == 4:
+                values.append(_round_tenths(km))
+            elif at == 5:
+                values.append(float(-priority))
             else:
-                value = float(depth)
-            values[at] = value
+                values.append(float(depth))
         return values, likely, _round_thousandths(km)
 
 
