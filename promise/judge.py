@@ -11,6 +11,7 @@ the size of its shipments; `key` rates one from scratch with the same arithmetic
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -26,7 +27,7 @@ from promise.plans import (
     available,
 )
 from promise.profiles import Criterion
-from promise.rounding import round_to
+from promise.rounding import _LIMIT, _TIE_MARGIN
 
 Part = tuple[int, int, int, float, float, int, int]
 """One shipment's contribution: days to its promised date, likely day (ordinal), cost in
@@ -121,7 +122,7 @@ class Judge:
         self._cache: dict[PlannedShipment, ShipmentScore | None] = {}
         # What searches prepare about a cart, kept for the next search of the same family.
         self.memo: dict[object, object] = {}
-        self._pick = _picker_of(self.objective)
+        self._pick, self._where = _picker_of(self.objective)
         self.evaluations = 0
 
     def with_objective(self, objective: Sequence[Criterion]) -> Judge:
@@ -161,8 +162,21 @@ class Judge:
         Sums run in the plan's shipment order, so a plan rated from cached parts and one
         rated from scratch get the same floats.
         """
+        values, likely, distance = self._values(parts)
+        return tuple(values), likely, distance
+
+    def keyed(self, parts: Sequence[Part]) -> tuple[Rating, tuple[float, ...]]:
+        """The rating, and the same as one flat tuple of floats, which orders as the rating
+        does (every rating of a judge has as many values) and compares natively."""
+        values, likely, distance = self._values(parts)
+        rating = (tuple(values), likely, distance)
+        values.append(float(likely))
+        values.append(distance)
+        return rating, tuple(values)
+
+    def _values(self, parts: Sequence[Part]) -> tuple[list[float], int, float]:
         if not parts:
-            return self._pick((0.0,) * len(_EVERY)), 0, 0.0
+            return [0.0] * len(self._where), 0, 0.0
         days, likely, cost, co2e, km, priority, depth = parts[0]
         # By index: a slice of the parts would be a new tuple each time.
         for at in range(1, len(parts)):
@@ -174,35 +188,66 @@ class Judge:
             km += more[4]
             priority = min(priority, more[5])
             depth += more[6]
-        every = (
-            float(len(parts)),
-            float(days),
-            float(cost),
-            round_to(co2e, 1),
-            round_to(km, 1),
-            float(-priority),
-            float(depth),
-        )
-        return self._pick(every), likely, round_to(km, 3)
+        # Only the objective's values, in its order (positions in `Criterion` order): no
+        # tuple of every criterion boxed, no picker called.
+        values: list[float] = []
+        for at in self._where:
+            if at == 0:
+                values.append(float(len(parts)))
+            elif at == 1:
+                values.append(float(days))
+            elif at == 2:
+                values.append(float(cost))
+            elif at == 3:
+                values.append(_round_tenths(co2e))
+            elif at == 4:
+                values.append(_round_tenths(km))
+            elif at == 5:
+                values.append(float(-priority))
+            else:
+                values.append(float(depth))
+        return values, likely, _round_thousandths(km)
+
+
+# `round_to(x, 1)` and `round_to(x, 3)` written out with their scale: the same floats, without
+# the call and the loop that builds the scale.
+def _round_tenths(x: float) -> float:
+    scaled = x * 10.0
+    if -_LIMIT < scaled < _LIMIT:
+        whole = math.floor(scaled + 0.5)
+        if whole != 0 and abs(scaled - math.floor(scaled) - 0.5) > _TIE_MARGIN:
+            return whole / 10.0
+    return round(x, 1)
+
+
+def _round_thousandths(x: float) -> float:
+    scaled = x * 1000.0
+    if -_LIMIT < scaled < _LIMIT:
+        whole = math.floor(scaled + 0.5)
+        if whole != 0 and abs(scaled - math.floor(scaled) - 0.5) > _TIE_MARGIN:
+            return whole / 1000.0
+    return round(x, 3)
 
 
 _Pick = Callable[[tuple[float, ...]], tuple[float, ...]]
 _PICKERS_KEPT = 64
-# Pickers by the identity of their objective, held with it: the profiles' objectives are
-# tuples kept with the network, and a tuple of enum members hashes each member in
-# interpreted Python (Enum's __hash__), which every judge of a request would repeat.
-_PICKERS: dict[int, tuple[tuple[Criterion, ...], _Pick]] = {}
+# Pickers, with the objective's positions in `Criterion` order, by the identity of their
+# objective, held with it: the profiles' objectives are tuples kept with the network, and a
+# tuple of enum members hashes each member in interpreted Python (Enum's __hash__), which
+# every judge of a request would repeat.
+_PICKERS: dict[int, tuple[tuple[Criterion, ...], _Pick, tuple[int, ...]]] = {}
 
 
-def _picker_of(objective: tuple[Criterion, ...]) -> _Pick:
+def _picker_of(objective: tuple[Criterion, ...]) -> tuple[_Pick, tuple[int, ...]]:
     held = _PICKERS.get(id(objective))
     if held is not None and held[0] is objective:
-        return held[1]
+        return held[1], held[2]
     if len(_PICKERS) >= _PICKERS_KEPT:
         _PICKERS.clear()
     pick = _picker(objective)
-    _PICKERS[id(objective)] = (objective, pick)
-    return pick
+    where = tuple([_EVERY.index(criterion) for criterion in objective])
+    _PICKERS[id(objective)] = (objective, pick, where)
+    return pick, where
 
 
 # Every judge of a request builds one, from the few objectives the profiles name.

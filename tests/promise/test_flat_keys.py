@@ -1,0 +1,53 @@
+"""The beam ranks by flat keys: `Judge.keyed` must rate as `Judge.rate` does and its flat key
+must order as the rating; the rounding written out in the judge must give `round`'s floats."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from promise.beam import _before
+from promise.judge import _round_tenths, _round_thousandths
+from promise.plan_problem import Problem
+from promise.plan_search import Search
+from tests.budget import budget
+from tests.promise.search_support import CRITERIA, candidates, judge, random_world
+
+
+@settings(max_examples=budget(200), deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_a_flat_key_holds_the_rating_and_orders_as_it_does(seed: int) -> None:
+    rnd = random.Random(seed)
+    cart, world, stock = random_world(seed, lines=rnd.randint(1, 6), nodes=rnd.randint(1, 8))
+    objective = tuple(rnd.sample(CRITERIA, rnd.randint(0, len(CRITERIA))))
+    the_judge = judge(world, objective, stock)
+    problem = Problem(the_judge, cart, candidates(world), stock)
+    search = Search(problem, the_judge, problem.size)
+    rated = []
+    for _ in range(6):
+        # Each line to one node drawn at random: some plans can't be shipped, and are skipped.
+        codes: dict[int, int] = {}
+        for j in range(len(cart)):
+            i = rnd.randrange(problem.size)
+            codes[i] = codes.get(i, 0) + cart[j].quantity * problem.place[j]
+        parts = search.parts(tuple(sorted(codes.items())))
+        if parts is None:
+            continue
+        rating, flat = the_judge.keyed(parts)
+        assert rating == the_judge.rate(parts)
+        values, likely, distance = rating
+        assert flat == (*values, float(likely), distance)
+        rated.append((rating, flat))
+    for rating, flat in rated:
+        for other, other_flat in rated:
+            assert (flat < other_flat) == (rating < other)
+            assert _before(flat, other_flat) == (flat < other_flat)
+
+
+@settings(max_examples=budget(2000), deadline=None)
+@given(x=st.floats(-1e7, 1e7) | st.integers(-(10**7), 10**7).map(lambda n: n / 2000))
+def test_the_judges_rounding_gives_rounds_floats(x: float) -> None:
+    assert _round_tenths(x) == round(x, 1)
+    assert _round_thousandths(x) == round(x, 3)
