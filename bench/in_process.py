@@ -107,7 +107,8 @@ async def in_process(
                 figures, await _floor_of(body, plan), trips, commands, usec, mix
             )
         results["commit"] = await _commit(service, workload, port, plan)
-        # 1 and 20 lines in turn, as the network sizes of `growth`: their ratio is the target.
+        # 1 and 20 lines in turn, as the network sizes of `growth`, in blocks: a 1-line request
+        # right after a 20-line one meets the work that one left, and reads slower than it is.
         by_lines: dict[int, Callable[[int], Awaitable[None]]] = {}
         for lines in (1, 20):
             carts = [workload.cart(lines) for _ in range(total)]
@@ -117,7 +118,7 @@ async def in_process(
 
             by_lines[lines] = cart_call
         timings = await interleaved(
-            by_lines, rounds=plan.rounds, warmup=plan.warmup, budget_seconds=24.0
+            by_lines, rounds=plan.rounds, warmup=plan.warmup, budget_seconds=24.0, block=25
         )
         for lines, figures in timings.items():
             results[f"checkout {lines} lines"] = Measured(figures, figures, 0, 0, 0, "")

@@ -192,25 +192,30 @@ async def interleaved(
     rounds: int,
     warmup: int,
     budget_seconds: float,
+    block: int = 1,
 ) -> dict[K, Figures]:
-    """Run every call of `calls` once a round, one after the other, and time each.
+    """Run the calls of `calls` in turn, `block` rounds of each at a time, and time each.
 
     Timed one after the other, two sizes of one scenario meet other conditions (caches, the
-    other core's load), and their ratio moves between runs of the same code; interleaved,
-    each round measures every size under the same conditions, so the ratio is the code's.
-    The rounds stop after `budget_seconds` (at least 30 of them).
+    other core's load), and their ratio moves between runs of the same code; in turn, every
+    size is measured under the same conditions, so the ratio is the code's. A request also
+    leaves work behind (tasks it scheduled, garbage, cold caches) that the next one meets:
+    between sizes of unlike cost, `block` > 1 keeps that to the first request of a block,
+    out of the median. The rounds stop after `budget_seconds` (at least 30 of them).
     """
     for i in range(warmup):
         for warm in calls.values():
             await warm(i)
     samples: dict[K, list[float]] = {key: [] for key in calls}
     deadline = time.perf_counter() + budget_seconds
-    for n, i in enumerate(range(warmup, warmup + rounds)):
+    for first in range(warmup, warmup + rounds, block):
+        numbers = range(first, min(first + block, warmup + rounds))
         for key, call in calls.items():
-            start = time.perf_counter()
-            await call(i)
-            samples[key].append(time.perf_counter() - start)
-        if n >= 30 and time.perf_counter() > deadline:
+            for i in numbers:
+                start = time.perf_counter()
+                await call(i)
+                samples[key].append(time.perf_counter() - start)
+        if first - warmup >= 30 and time.perf_counter() > deadline:
             break
     return {key: Figures.of(found) for key, found in samples.items()}
 
