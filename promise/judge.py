@@ -11,7 +11,6 @@ the size of its shipments; `key` rates one from scratch with the same arithmetic
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -27,7 +26,7 @@ from promise.plans import (
     available,
 )
 from promise.profiles import Criterion
-from promise.rounding import _LIMIT, _TIE_MARGIN
+from promise.rounding import round_scaled
 
 Part = tuple[int, int, int, float, float, int, int]
 """One shipment's contribution: days to its promised date, likely day (ordinal), cost in
@@ -199,34 +198,14 @@ class Judge:
             elif at == 2:
                 values.append(float(cost))
             elif at == 3:
-                values.append(_round_tenths(co2e))
+                values.append(round_scaled(co2e, 10.0, 1))
             elif at == 4:
-                values.append(_round_tenths(km))
+                values.append(round_scaled(km, 10.0, 1))
             elif at == 5:
                 values.append(float(-priority))
             else:
                 values.append(float(depth))
-        return values, likely, _round_thousandths(km)
-
-
-# `round_to(x, 1)` and `round_to(x, 3)` written out with their scale: the same floats, without
-# the call and the loop that builds the scale.
-def _round_tenths(x: float) -> float:
-    scaled = x * 10.0
-    if -_LIMIT < scaled < _LIMIT:
-        whole = math.floor(scaled + 0.5)
-        if whole != 0 and abs(scaled - math.floor(scaled) - 0.5) > _TIE_MARGIN:
-            return whole / 10.0
-    return round(x, 1)
-
-
-def _round_thousandths(x: float) -> float:
-    scaled = x * 1000.0
-    if -_LIMIT < scaled < _LIMIT:
-        whole = math.floor(scaled + 0.5)
-        if whole != 0 and abs(scaled - math.floor(scaled) - 0.5) > _TIE_MARGIN:
-            return whole / 1000.0
-    return round(x, 3)
+        return values, likely, round_scaled(km, 1000.0, 3)
 
 
 _Pick = Callable[[tuple[float, ...]], tuple[float, ...]]

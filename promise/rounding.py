@@ -25,6 +25,11 @@ def round_to(x: float, digits: int) -> float:
     scale = 1.0
     for _ in range(digits):
         scale *= 10.0
+    return round_scaled(x, scale, digits)
+
+
+def round_scaled(x: float, scale: float, digits: int) -> float:
+    """`round_to(x, digits)` with `scale` = 10.0 ** digits given, for callers that know it."""
     scaled = x * scale
     if -_LIMIT < scaled < _LIMIT:
         whole = math.floor(scaled + 0.5)

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promise.beam import _before
-from promise.judge import _round_tenths, _round_thousandths
 from promise.plan_problem import Problem
 from promise.plan_search import Search
+from promise.rounding import round_scaled
 from tests.budget import budget
 from tests.promise.search_support import CRITERIA, candidates, judge, random_world
 
@@ -49,5 +49,5 @@ def test_a_flat_key_holds_the_rating_and_orders_as_it_does(seed: int) -> None:
 @settings(max_examples=budget(2000), deadline=None)
 @given(x=st.floats(-1e7, 1e7) | st.integers(-(10**7), 10**7).map(lambda n: n / 2000))
 def test_the_judges_rounding_gives_rounds_floats(x: float) -> None:
-    assert _round_tenths(x) == round(x, 1)
-    assert _round_thousandths(x) == round(x, 3)
+    assert round_scaled(x, 10.0, 1) == round(x, 1)
+    assert round_scaled(x, 1000.0, 3) == round(x, 3)
