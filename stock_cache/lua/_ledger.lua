@@ -79,13 +79,20 @@ local function ledger_pending(l, gen)
   return false
 end
 
-local find, floor = string.find, math.floor
+-- Set by begin_ledger: a function's library may not read the string library as it loads.
+local find, floor
 
 -- Per call, by ledger text (a read of many SKUs at the same nodes meets the same texts again):
 -- of a SNAPSHOT_ONLY text its entry's generation (its digits: a reader's generation is mostly
 -- the same text, compared without a conversion) and units, of any other false; and of a
 -- BASE_AND_SNAPSHOT text what raw_on_hand needs of it (false: another text).
 local only_generation, only_units, parsed_ledgers = {}, {}, {}
+
+-- Called first in every call (see script_source): the texts read are per call.
+local function begin_ledger()
+  find, floor = string.find, math.floor
+  only_generation, only_units, parsed_ledgers = {}, {}, {}
+end
 
 -- Fills those for one text; `+ 0` converts digits as tonumber does, in one conversion.
 local function parse_ledger(raw)
