@@ -81,8 +81,10 @@ def library_source(name: str) -> tuple[str, str]:
     versions of the package never call each other's."""
     helpers, body = _script_parts(name)
     function = f"{name}_{hashlib.sha1(script_source(name).encode()).hexdigest()[:16]}"
+    # The ledger texts' readings are kept from call to call too (see _ledger.lua).
+    kept = "texts_kept = true\n" if "local texts_kept" in helpers else ""
     library = (
-        f"#!lua name={function}\n{helpers}\n"
+        f"#!lua name={function}\n{helpers}\n{kept}"
         f"redis.register_function('{function}', function(KEYS, ARGV)\n{body}\nend)\n"
     )
     return function, library
