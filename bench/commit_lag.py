@@ -215,6 +215,9 @@ def _slow_commands(client: redis.Redis) -> str:
         name = command[0].decode().lower()
         if name == "evalsha" and len(command) > 1:
             name = names.get(command[1].decode(), "evalsha ?")
+        elif name == "fcall" and len(command) > 1:
+            # A function is named by its script and a hash of it (library_source).
+            name = command[1].decode().rpartition("_")[0]
         found.setdefault(name, []).append(int(entry["duration"]))
     return "; ".join(
         f"{name} {len(us)}x max {max(us) / 1000:.2f} ms"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 from collections.abc import AsyncGenerator, Callable, Sequence
 from importlib import resources
 from typing import Any
@@ -39,12 +40,14 @@ _PARTS = ("_common", "_ledger", "_ledger_writes", "_blocks", "_order")
 _NAMING_PARTS = "-- parts:"
 
 
+# What every call runs first, by the part that defines it: resets what holds for one call.
+_BEGINS = {"_ledger": "begin_ledger()", "_blocks": "begin_blocks()"}
+
+
 @functools.cache
-def script_source(name: str) -> str:
-    """A script of the package's `lua/` folder, preceded by the helpers it needs: the parts
-    its first line names (`-- parts: _common _ledger`), else all of them. Each part's local
-    functions are made again on every call of a script, so that the scripts run on every
-    request make only those they use."""
+def _script_parts(name: str) -> tuple[str, str]:
+    """A script's helpers (the parts its first line names, `-- parts: _common _ledger`, else
+    all of them) and its body, which starts by calling their begins."""
     folder = resources.files("stock_cache") / "lua"
     body = (folder / f"{name}.lua").read_text(encoding="utf-8")
     first = body.partition("\n")[0]
@@ -56,17 +59,49 @@ def script_source(name: str) -> str:
             raise ValueError(f"{name}.lua names unknown parts: {sorted(unknown)}")
         parts = tuple(part for part in _PARTS if part in named)
     helpers = [(folder / f"{part}.lua").read_text(encoding="utf-8") for part in parts]
-    return "\n".join([*helpers, body])
+    begins = " ".join(_BEGINS[part] for part in parts if part in _BEGINS)
+    return "\n".join(helpers), f"{begins}\n{body}"
+
+
+@functools.cache
+def script_source(name: str) -> str:
+    """A script of the package's `lua/` folder, preceded by the helpers it needs. Run by
+    EVALSHA, each part's local functions are made again on every call, so that the scripts
+    run on every request make only those they use."""
+    helpers, body = _script_parts(name)
+    return f"{helpers}\n{body}"
+
+
+@functools.cache
+def library_source(name: str) -> tuple[str, str]:
+    """A script as a Redis 7 function library: its function's name and the library.
+
+    The helpers are made once, when the library loads, not on every call; the body is the
+    function. Library and function are named by the content, so that processes of two
+    versions of the package never call each other's."""
+    helpers, body = _script_parts(name)
+    function = f"{name}_{hashlib.sha1(script_source(name).encode()).hexdigest()[:16]}"
+    # The ledger texts' readings are kept from call to call too (see _ledger.lua).
+    kept = "texts_kept = true\n" if "local texts_kept" in helpers else ""
+    library = (
+        f"#!lua name={function}\n{helpers}\n{kept}"
+        f"redis.register_function('{function}', function(KEYS, ARGV)\n{body}\nend)\n"
+    )
+    return function, library
 
 
 class Scripts:
-    """Runs the scripts of one client, remembering their SHA1 once loaded."""
+    """Runs the scripts of one client, as functions (FCALL) where the server has them (Redis
+    7), else by their SHA1 (EVALSHA), remembering each once loaded."""
 
     def __init__(self, client: Client) -> None:
         self._client = client
-        self._shas: dict[str, str] = {}
+        # By script: its function's name, or its SHA1 (EVALSHA).
+        self._handles: dict[str, str] = {}
+        # How scripts are called: FCALL until a server refuses FUNCTION LOAD.
+        self._verb = "FCALL"
         # Loads on their way, by script: the calls that need one script at once (a follower
-        # reading every partition together) wait for one SCRIPT LOAD, not one each.
+        # reading every partition together) wait for one load, not one each.
         self._loading: dict[str, asyncio.Future[str]] = {}
         # A cluster's pipeline sends per node and asks for the slot map: single calls go on
         # their own there. A standalone server's batches go out on a connection of its pool.
@@ -107,17 +142,15 @@ class Scripts:
         """`run_beside` with several scripts: their replies in order, then the reads'."""
         for attempt in range(2):
             async with self._client.pipeline(transaction=False) as pipe:
-                for name, keys, args in calls:
-                    pipe.execute_command("EVALSHA", await self._sha(name), len(keys), *keys, *args)
+                for call in calls:
+                    pipe.execute_command(*await self._command(call))
                 reads(pipe)
                 replies: list[Any] = await pipe.execute(raise_on_error=False)
             lost = {
-                name
-                for (name, _, _), reply in zip(calls, replies, strict=False)
-                if isinstance(reply, redis.exceptions.NoScriptError)
+                name for (name, _, _), reply in zip(calls, replies, strict=False) if _lost(reply)
             }
             if lost and attempt == 0:
-                # Those never ran: the server lost its scripts (restart, SCRIPT FLUSH). All
+                # Those never ran: the server lost its scripts (restart, a flush). All
                 # go again, so a caller's scripts must bear running twice (expiries do).
                 for name in lost:
                     await self._load(name)
@@ -169,7 +202,7 @@ class Scripts:
         try:
             async with contextlib.aclosing(self._streamed(joined)) as replies:
                 async for (call, future), reply in replies:
-                    if isinstance(reply, redis.exceptions.NoScriptError):
+                    if _lost(reply):
                         lost.append((call, future))
                     else:
                         _settle(future, reply)
@@ -193,11 +226,10 @@ class Scripts:
         calls go out in one write on one connection, and each caller whose reply is in can
         run while Redis still runs the calls after it."""
         commands = []
-        for (name, keys, args), _ in joined:
+        for call, _ in joined:
             # Packed by hiredis, as `_sent` packs one command (redis-py's packer encodes each
             # argument in a Python call of its own).
-            command = ("EVALSHA", await self._sha(name), len(keys), *keys, *args)
-            commands.append(hiredis.pack_command(command))  # type: ignore[arg-type]
+            commands.append(hiredis.pack_command(await self._command(call)))  # type: ignore[arg-type]
         pool = self._pool
         assert pool is not None, "only a standalone Redis gathers calls"
         # redis-py leaves it untyped (a decorator that warns of old arguments).
@@ -224,13 +256,12 @@ class Scripts:
         for attempt in range(2):
             async with self._client.pipeline(transaction=atomic) as pipe:
                 for position in pending:
-                    name, keys, args = calls[position]
-                    pipe.execute_command("EVALSHA", await self._sha(name), len(keys), *keys, *args)
+                    pipe.execute_command(*await self._command(calls[position]))
                 answers: list[Any] = await pipe.execute(raise_on_error=False)
             missing = []
             for position, answer in zip(pending, answers, strict=True):
                 replies[position] = answer
-                if isinstance(answer, redis.exceptions.NoScriptError) and attempt == 0:
+                if _lost(answer) and attempt == 0:
                     missing.append(position)
             if not missing:
                 break
@@ -240,13 +271,20 @@ class Scripts:
         return replies
 
     async def _one(self, name: str, keys: list[str], args: list[EncodableT]) -> Any:
-        sha = await self._sha(name)
         try:
-            return await self._sent("EVALSHA", sha, len(keys), *keys, *args)
-        except redis.exceptions.NoScriptError:
-            # Nothing ran: the server lost its scripts (restart, SCRIPT FLUSH).
-            sha = await self._load(name)
-        return await self._sent("EVALSHA", sha, len(keys), *keys, *args)
+            return await self._sent(*await self._command((name, keys, args)))
+        except redis.exceptions.ResponseError as error:
+            if not _lost(error):
+                raise
+            # Nothing ran: the server lost its scripts (restart, SCRIPT FLUSH, FUNCTION FLUSH).
+            await self._load(name)
+        return await self._sent(*await self._command((name, keys, args)))
+
+    async def _command(self, call: Call) -> tuple[EncodableT, ...]:
+        """The command that runs a call's script (loading it the first time)."""
+        name, keys, args = call
+        handle = self._handles.get(name) or await self._load(name)
+        return (self._verb, handle, len(keys), *keys, *args)
 
     async def _sent(self, *command: EncodableT) -> Any:
         """One command's reply. On a standalone server, sent on a connection of the pool as
@@ -273,19 +311,31 @@ class Scripts:
         finally:
             await pool.release(connection)
 
-    async def _sha(self, name: str) -> str:
-        """The script's SHA1, loading it into the server the first time."""
-        return self._shas.get(name) or await self._load(name)
-
     async def _load(self, name: str) -> str:
         loading = self._loading.get(name)
         if loading is None:
-            loading = asyncio.ensure_future(self._client.script_load(script_source(name)))
+            loading = asyncio.ensure_future(self._loaded_as(name))
             self._loading[name] = loading
             loading.add_done_callback(functools.partial(self._loaded, name))
         # One caller cancelled does not cancel the load that the others wait for.
-        sha: str = await asyncio.shield(loading)
-        self._shas[name] = sha
+        handle: str = await asyncio.shield(loading)
+        self._handles[name] = handle
+        return handle
+
+    async def _loaded_as(self, name: str) -> str:
+        """Loads the script: the name of its function, or its SHA1 on a server without
+        functions (before Redis 7), which then runs every script by EVALSHA."""
+        if self._verb == "FCALL":
+            function, library = library_source(name)
+            try:
+                await self._client.function_load(library, replace=True)
+                return function
+            except redis.exceptions.ResponseError as error:
+                if "unknown command" not in str(error).lower():
+                    raise
+                self._verb = "EVALSHA"
+                self._handles.clear()
+        sha: str = await self._client.script_load(script_source(name))
         return sha
 
     def _loaded(self, name: str, loading: asyncio.Future[str]) -> None:
@@ -294,6 +344,15 @@ class Scripts:
         if not loading.cancelled():
             # Read here, the error of a load whose callers all went is not logged as lost.
             loading.exception()
+
+
+def _lost(reply: object) -> bool:
+    """Whether an error reply says the script is not on the server (it never ran)."""
+    if isinstance(reply, redis.exceptions.NoScriptError):
+        return True
+    return isinstance(reply, redis.exceptions.ResponseError) and str(reply).startswith(
+        "Function not found"
+    )
 
 
 def _settle(future: asyncio.Future[Any], reply: Any) -> None:

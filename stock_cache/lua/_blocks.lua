@@ -49,10 +49,21 @@ end
 -- 'n:' .. node, see stock_cache/redis_keys.py): the block's own, 0 or a list, then go unused.
 -- A block read is {nodes, profiles, which (the profile of each node), gens}: the profile of
 -- node k is profiles[which[k]], so that a block is used as decoded, not copied node by node.
-local decoded_blocks = {}
+-- Decoded blocks are never changed: loaded as a function (redis_scripts.py), they are kept
+-- from call to call, up to a budget of encoded bytes (a PDP asks at the same nodes again).
+local decoded_blocks, decoded_bytes = {}, 0
+local DECODED_BUDGET = 1048576
 -- The block read of each encoded block and source of generations, per call (the hash can't
 -- change while a script runs).
 local read_blocks = {[false] = {}, [true] = {}}
+
+-- Called first in every call (see script_source): what holds for one call only goes.
+local function begin_blocks()
+  read_blocks = {[false] = {}, [true] = {}}
+  if decoded_bytes > DECODED_BUDGET then
+    decoded_blocks, decoded_bytes = {}, 0
+  end
+end
 
 -- The profile of each node, from a block's string of one character a node (code PROFILE_CHARS
 -- + the profile's number, see stock_cache/_node_blocks.py, which_part): string.byte gives many
@@ -92,6 +103,7 @@ local function read_block(encoded, gens_key)
       block[3] = profile_numbers(block[3])
     end
     decoded_blocks[encoded] = block
+    decoded_bytes = decoded_bytes + #encoded
   end
   local ids, gens = block[1], block[4]
   if gens_key then

@@ -79,16 +79,30 @@ local function ledger_pending(l, gen)
   return false
 end
 
-local find, floor = string.find, math.floor
+-- Set by begin_ledger: a function's library may not read the string library as it loads.
+local find, floor
 
--- Per call, by ledger text (a read of many SKUs at the same nodes meets the same texts again):
--- of a SNAPSHOT_ONLY text its entry's generation (its digits: a reader's generation is mostly
--- the same text, compared without a conversion) and units, of any other false; and of a
--- BASE_AND_SNAPSHOT text what raw_on_hand needs of it (false: another text).
-local only_generation, only_units, parsed_ledgers = {}, {}, {}
+-- By ledger text (a read of many SKUs at the same nodes meets the same texts again, and so do
+-- the reads of a SKU): of a SNAPSHOT_ONLY text its entry's generation (its digits: a reader's
+-- generation is mostly the same text, compared without a conversion) and units, of any other
+-- false; and of a BASE_AND_SNAPSHOT text what raw_on_hand needs of it (false: another text).
+-- Per call, unless `texts_kept`: loaded as a function (library_source sets it), the readings
+-- are kept from call to call, up to a number of texts. A reading depends on its text only.
+local only_generation, only_units, parsed_ledgers, texts_read = {}, {}, {}, 0
+local texts_kept = false
+local TEXTS_BUDGET = 10000
+
+-- Called first in every call (see script_source).
+local function begin_ledger()
+  find, floor = string.find, math.floor
+  if not texts_kept or texts_read > TEXTS_BUDGET then
+    only_generation, only_units, parsed_ledgers, texts_read = {}, {}, {}, 0
+  end
+end
 
 -- Fills those for one text; `+ 0` converts digits as tonumber does, in one conversion.
 local function parse_ledger(raw)
+  texts_read = texts_read + 1
   if find(raw, SNAPSHOT_ONLY_HEAD, 1, true) == 1 then
     local _, _, g, units = find(raw, SNAPSHOT_ONLY_TAIL, SNAPSHOT_ONLY_REST)
     if g ~= nil then
@@ -138,8 +152,10 @@ end
 -- of its arithmetic. `keep`: keep each text's reading by the text (parse_ledger), for a
 -- read of many SKUs at the same nodes: a SKU's stock at a store is a few units, so such a
 -- read meets the same SNAPSHOT_ONLY texts again and again, and two lookups cost less than
--- reading one. A read of one SKU meets each text about once, and keeping them costs more.
+-- reading one. A read of one SKU meets each text about once in its call, and keeping them
+-- costs more, unless they are kept from call to call (texts_kept).
 local function atp_into(out, offset, found, ledgers, reserved, pending, keep)
+  keep = keep or texts_kept
   local profiles, which, gens = found.profiles, found.which, found.gens
   local generation_of, units_of = only_generation, only_units
   for k = 1, #found.nodes do

@@ -122,7 +122,7 @@ async def test_a_read_that_finds_nothing_changed_costs_one_get_on_a_single_serve
     assert used[LYON] == 1
     assert sum(used.values()) == 1
     if len(ports[1]) == 1:
-        assert cost == Cost(1, Counter({"evalsha": 1, "get": 1}))
+        assert cost == Cost(1, Counter({"fcall": 1, "get": 1}))
     else:
         # A cluster reads each node's orders where they live, one round trip per server.
         assert cost.round_trips == len(ports[1])

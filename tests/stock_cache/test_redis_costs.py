@@ -74,12 +74,11 @@ def hit_cost(standalone: bool, *, reserved: bool = False) -> Cost:
     them."""
     if standalone:
         return Cost(
-            1, Counter({"evalsha": 1, "hget": 2, "zrangebyscore": 1}) + reads(reserved=reserved)
+            1, Counter({"fcall": 1, "hget": 2, "zrangebyscore": 1}) + reads(reserved=reserved)
         )
     return Cost(
         2,
-        Counter({"evalsha": 1, "hget": 1, "hmget": 1, "zrangebyscore": 1})
-        + reads(reserved=reserved),
+        Counter({"fcall": 1, "hget": 1, "hmget": 1, "zrangebyscore": 1}) + reads(reserved=reserved),
     )
 
 
@@ -115,7 +114,7 @@ async def test_a_cached_total_costs_the_same_few_commands_whatever_the_networks_
     assert sections == min(size, SECTIONS) or size < 64
     assert miss.round_trips == (3 if standalone else 4)
     assert miss.commands == first_trips + Counter(
-        {"evalsha": 1, "hmget": 2, "exists": 1, "hset": sections + 1, "pexpire": 1}
+        {"fcall": 1, "hmget": 2, "exists": 1, "hset": sections + 1, "pexpire": 1}
     ) + Counter({"zrangebyscore": 1, **levels})
 
 
@@ -138,7 +137,7 @@ async def test_a_change_costs_the_next_reader_one_fill_then_hits_again(
     # HMGET each), not the whole network's hashes, and sums the 32 subtotals (one HMGET).
     # The table now has a reservation: each read finds it (EXISTS) and reads it (HMGET).
     first_trips = read_first(standalone, reserved=True)
-    fill = Counter({"evalsha": 1, "hmget": 1 + 2 + 1, "exists": 1, "hset": 2, "pexpire": 1})
+    fill = Counter({"fcall": 1, "hmget": 1 + 2 + 1, "exists": 1, "hset": 2, "pexpire": 1})
     trips = 2 if standalone else 3
     assert refill == Cost(trips, first_trips + fill + Counter({"zrangebyscore": 1}))
     assert hit == hit_cost(standalone, reserved=True)
@@ -246,13 +245,13 @@ async def test_reading_atp_at_40_nodes_reads_their_generations_with_one_command(
         # generations sent and reads the 40 with one HMGET for the block both SKUs share; the
         # next read sends those and reads none. Neither SKU has a hold or a reservation: one
         # EXISTS of each kind for both, and only their levels are read.
-        scripts = Counter({"evalsha": 1, "exists": 2, "hget": 1})
+        scripts = Counter({"fcall": 1, "exists": 2, "hget": 1})
         assert cost == Cost(1, scripts + Counter({"hmget": 1 + 2}))
         assert second == Cost(1, scripts + Counter({"hmget": 2}))
     else:
         # One HMGET for both SKUs' generations, then the scripts (sent to their servers):
         # each reads its levels, and finds no reservation to read (EXISTS).
-        assert cost.commands == {"evalsha": 2, "hmget": 1 + 2, "exists": 2, "zrangebyscore": 2}
+        assert cost.commands == {"fcall": 2, "hmget": 1 + 2, "exists": 2, "zrangebyscore": 2}
 
 
 async def test_a_read_of_skus_one_of_which_is_held_reads_every_skus_holds_and_reservations(
@@ -316,7 +315,7 @@ async def test_a_commit_takes_at_most_one_round_trip_per_hash_slot(
     if len(ports[1]) == 1:
         assert cost.round_trips == 3
     assert cost.round_trips <= 2 + 2 + 1
-    assert cost.commands["evalsha"] == 6
+    assert cost.commands["fcall"] == 6
     assert cost.commands["hmget"] == 3
 
 

@@ -199,7 +199,7 @@ async def test_a_hold_swept_by_a_process_whose_clock_runs_ahead_cannot_be_confir
     assert allocation.status is AllocationStatus.EXPIRED
 
 
-# Two SKUs go as a pipeline of two scripts, one SKU as a single EVALSHA: both recover.
+# Two SKUs go as a pipeline of two scripts, one SKU as a single call: both recover.
 @pytest.mark.parametrize(
     ("skus", "expected"),
     [([TABLE, SOFA], {TABLE: {LYON: 3}, SOFA: {LYON: 0}}), ([TABLE], {TABLE: {LYON: 3}})],
@@ -216,6 +216,7 @@ async def test_atp_reloads_its_script_after_the_server_forgets_it(
     await store.set_levels(LYON, {TABLE: 3})
     assert await store.atp(skus, [LYON]) == expected
     await raw.script_flush()
+    await raw.function_flush()
 
     assert await store.atp(skus, [LYON]) == expected
 

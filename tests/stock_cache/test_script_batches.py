@@ -86,6 +86,7 @@ async def test_a_batch_after_the_server_lost_its_scripts_loads_them_and_answers(
     expected = [await store.atp([sku], NEAR) for sku in SKUS]
     client = redis.asyncio.Redis(port=redis_server.port)
     await client.script_flush()
+    await client.function_flush()
     await client.aclose()
 
     assert list(await asyncio.gather(*(store.atp([sku], NEAR) for sku in SKUS))) == expected
@@ -124,7 +125,10 @@ async def script_loads(server: RedisServer) -> int:
     client = redis.asyncio.Redis(port=server.port)
     try:
         stats: dict[str, Any] = await client.info("commandstats")
-        return int(stats.get("cmdstat_script|load", {}).get("calls", 0))
+        return sum(
+            int(stats.get(f"cmdstat_{command}|load", {}).get("calls", 0))
+            for command in ("script", "function")
+        )
     finally:
         await client.aclose()
 
@@ -154,3 +158,27 @@ async def test_a_call_alone_carries_accented_names_and_numbers_intact(store: Sto
     # 7 on hand, 2 held back at a store.
     assert found == {"CHAISE-ÉTÉ": {PARIS: 5}}
     assert found["CHAISE-ÉTÉ"] == (await store.atp([TABLE], [PARIS]))[TABLE]
+
+
+async def test_a_server_without_functions_runs_the_scripts_by_sha(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex}"
+    current = store_from_url(redis_server.url(), rules=RULES, key_prefix=prefix)
+    await current.set_levels(LYON, {TABLE: 10, SOFA: 1, CHAIR: 4})
+    expected = [await current.atp([sku], NEAR) for sku in SKUS]
+    await current.close()
+
+    async def refused(*_: object, **__: object) -> None:
+        # What a server before Redis 7 answers.
+        raise redis.exceptions.ResponseError("unknown command 'FUNCTION', with args beginning")
+
+    monkeypatch.setattr(redis.asyncio.Redis, "function_load", refused)
+    older = store_from_url(redis_server.url(), rules=RULES, key_prefix=prefix)
+    try:
+        before = await script_loads(redis_server)
+        assert list(await asyncio.gather(*(older.atp([sku], NEAR) for sku in SKUS))) == expected
+        assert [await older.atp([sku], NEAR) for sku in SKUS] == expected
+        assert await script_loads(redis_server) - before == 1
+    finally:
+        await older.close()
