@@ -38,7 +38,7 @@ from gateway.service.promise_service import PromiseService
 from gateway.service.promise_watches import PromiseWatcher
 from gateway.service.webhooks import WebhookSender
 from stock_cache.publishing_store import PublishingStore
-from stock_cache.redis_scripts import script_source
+from stock_cache.redis_functions import script_of, script_source
 from tests.redis_server import running_redis
 
 _SLOWER_THAN_US = 500
@@ -217,7 +217,7 @@ def _slow_commands(client: redis.Redis) -> str:
             name = names.get(command[1].decode(), "evalsha ?")
         elif name == "fcall" and len(command) > 1:
             # A function is named by its script and a hash of it (library_source).
-            name = command[1].decode().rpartition("_")[0]
+            name = script_of(command[1].decode()) or "fcall ?"
         found.setdefault(name, []).append(int(entry["duration"]))
     return "; ".join(
         f"{name} {len(us)}x max {max(us) / 1000:.2f} ms"

@@ -18,9 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
+import logging
 from collections.abc import AsyncGenerator, Callable, Sequence
-from importlib import resources
 from typing import Any
 
 import hiredis
@@ -29,6 +28,8 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.typing import EncodableT
 
+from stock_cache.redis_functions import library_source, script_source, sweep_other_versions
+
 Call = tuple[str, list[str], list[EncodableT]]
 """A script by name, its keys (all of one hash slot) and its arguments."""
 
@@ -36,58 +37,7 @@ Client = Redis | RedisCluster
 
 
 # The helpers scripts are built on, in the order they build on each other.
-_PARTS = ("_common", "_ledger", "_ledger_writes", "_blocks", "_order")
-_NAMING_PARTS = "-- parts:"
-
-
-# What every call runs first, by the part that defines it: resets what holds for one call.
-_BEGINS = {"_ledger": "begin_ledger()", "_blocks": "begin_blocks()"}
-
-
-@functools.cache
-def _script_parts(name: str) -> tuple[str, str]:
-    """A script's helpers (the parts its first line names, `-- parts: _common _ledger`, else
-    all of them) and its body, which starts by calling their begins."""
-    folder = resources.files("stock_cache") / "lua"
-    body = (folder / f"{name}.lua").read_text(encoding="utf-8")
-    first = body.partition("\n")[0]
-    parts: tuple[str, ...] = _PARTS
-    if first.startswith(_NAMING_PARTS):
-        named = first.removeprefix(_NAMING_PARTS).split()
-        unknown = set(named) - set(_PARTS)
-        if unknown:
-            raise ValueError(f"{name}.lua names unknown parts: {sorted(unknown)}")
-        parts = tuple(part for part in _PARTS if part in named)
-    helpers = [(folder / f"{part}.lua").read_text(encoding="utf-8") for part in parts]
-    begins = " ".join(_BEGINS[part] for part in parts if part in _BEGINS)
-    return "\n".join(helpers), f"{begins}\n{body}"
-
-
-@functools.cache
-def script_source(name: str) -> str:
-    """A script of the package's `lua/` folder, preceded by the helpers it needs. Run by
-    EVALSHA, each part's local functions are made again on every call, so that the scripts
-    run on every request make only those they use."""
-    helpers, body = _script_parts(name)
-    return f"{helpers}\n{body}"
-
-
-@functools.cache
-def library_source(name: str) -> tuple[str, str]:
-    """A script as a Redis 7 function library: its function's name and the library.
-
-    The helpers are made once, when the library loads, not on every call; the body is the
-    function. Library and function are named by the content, so that processes of two
-    versions of the package never call each other's."""
-    helpers, body = _script_parts(name)
-    function = f"{name}_{hashlib.sha1(script_source(name).encode()).hexdigest()[:16]}"
-    # The ledger texts' readings are kept from call to call too (see _ledger.lua).
-    kept = "texts_kept = true\n" if "local texts_kept" in helpers else ""
-    library = (
-        f"#!lua name={function}\n{helpers}\n{kept}"
-        f"redis.register_function('{function}', function(KEYS, ARGV)\n{body}\nend)\n"
-    )
-    return function, library
+_log = logging.getLogger("stock_cache.scripts")
 
 
 class Scripts:
@@ -100,6 +50,8 @@ class Scripts:
         self._handles: dict[str, str] = {}
         # How scripts are called: FCALL until a server refuses FUNCTION LOAD.
         self._verb = "FCALL"
+        # Whether the libraries of other versions were swept (at the first load).
+        self._swept = False
         # Loads on their way, by script: the calls that need one script at once (a follower
         # reading every partition together) wait for one load, not one each.
         self._loading: dict[str, asyncio.Future[str]] = {}
@@ -328,6 +280,9 @@ class Scripts:
         if self._verb == "FCALL":
             function, library = library_source(name)
             try:
+                if not self._swept:
+                    self._swept = True
+                    await self._sweep()
                 await self._client.function_load(library, replace=True)
                 return function
             except redis.exceptions.ResponseError as error:
@@ -337,6 +292,16 @@ class Scripts:
                 self._handles.clear()
         sha: str = await self._client.script_load(script_source(name))
         return sha
+
+    async def _sweep(self) -> None:
+        """Other versions' libraries deleted, once (see sweep_other_versions); a server that
+        refuses it (an ACL) keeps them, which costs it memory, not answers."""
+        try:
+            await sweep_other_versions(self._client)
+        except redis.exceptions.ResponseError as error:
+            if "unknown command" in str(error).lower():
+                raise
+            _log.warning("other versions' script libraries kept: %s", error)
 
     def _loaded(self, name: str, loading: asyncio.Future[str]) -> None:
         if self._loading.get(name) is loading:
