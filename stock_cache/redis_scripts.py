@@ -16,9 +16,8 @@ about a tenth of the worker's time idle).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any
 
@@ -167,12 +166,7 @@ class Scripts:
             return
         lost: list[tuple[Call, asyncio.Future[Any]]] = []
         try:
-            async with contextlib.aclosing(self._streamed(joined)) as replies:
-                async for (call, future), reply in replies:
-                    if isinstance(reply, redis.exceptions.NoScriptError):
-                        lost.append((call, future))
-                    else:
-                        _settle(future, reply)
+            await self._streamed(joined, lost)
             if lost:
                 # Those never ran: the server lost its scripts; _pipelined loads them again.
                 again = await self._pipelined([call for call, _ in lost], atomic=False)
@@ -187,11 +181,14 @@ class Scripts:
             raise
 
     async def _streamed(
-        self, joined: list[tuple[Call, asyncio.Future[Any]]]
-    ) -> AsyncGenerator[tuple[tuple[Call, asyncio.Future[Any]], Any]]:
-        """Each call with its reply (or error reply), as soon as that reply is read: the
-        calls go out in one write on one connection, and each caller whose reply is in can
-        run while Redis still runs the calls after it."""
+        self,
+        joined: list[tuple[Call, asyncio.Future[Any]]],
+        lost: list[tuple[Call, asyncio.Future[Any]]],
+    ) -> None:
+        """Each call's reply (or error reply) to its caller as soon as that reply is read:
+        the calls go out in one write on one connection, and each caller whose reply is in
+        can run while Redis still runs the calls after it. The calls Redis answered NOSCRIPT
+        go to `lost`, unsettled."""
         commands = []
         for (name, keys, args), _ in joined:
             # Packed by hiredis, as `_sent` packs one command (redis-py's packer encodes each
@@ -209,7 +206,10 @@ class Scripts:
                     reply = await connection.read_response()
                 except redis.exceptions.ResponseError as error:
                     reply = error
-                yield entry, reply
+                if isinstance(reply, redis.exceptions.NoScriptError):
+                    lost.append(entry)
+                else:
+                    _settle(entry[1], reply)
         except BaseException:
             # Replies may be left on the socket: no later caller may read them as its own.
             await connection.disconnect(nowait=True)
