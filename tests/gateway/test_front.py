@@ -56,7 +56,7 @@ async def _call(
     # An error is re-raised after the 500, for the server to log, as starlette does.
     with contextlib.suppress(RuntimeError):
         await app(scope, receive, send)
-    start = next(m for m in sent if m["type"] == "http.response.start")
+    [start] = [m for m in sent if m["type"] == "http.response.start"]
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
 
@@ -78,6 +78,10 @@ async def test_other_methods_and_paths_go_through_starlette(root_path: str) -> N
     assert (headers["x-routed"], body) == (routed, f"GET {root_path}/graphql".encode())
 
 
-async def test_an_error_escaping_the_app_is_starlette_s_500() -> None:
-    status, _, body = await _call(_front(), "POST", "/graphql", fail=True)
+@pytest.mark.parametrize("root_path", ["", "/api"])
+async def test_an_error_escaping_the_app_is_starlette_s_500_once(root_path: str) -> None:
+    status, headers, body = await _call(
+        _front(), "POST", "/graphql", root_path=root_path, fail=True
+    )
     assert (status, body) == (500, b"Internal Server Error")
+    assert headers["content-type"] == "text/plain; charset=utf-8"
