@@ -20,6 +20,7 @@ from gateway.api.promise_watches import evaluate_watch
 from gateway.api.schema import schema
 from gateway.http import health
 from gateway.http.endpoint import GraphQLEndpoint
+from gateway.http.front import Front, RequestApp
 from gateway.http.live import LiveEndpoint
 from gateway.ops.channel_stock import publish_periodically
 from gateway.ops.compiled import compiled_modules
@@ -220,10 +221,13 @@ def create_app(
             await platform.state.close()
 
     graphql = GraphQLEndpoint(schema, holder, platform)
-    return Starlette(
+    # Every method reaches the endpoint, so that a wrong one gets a GraphQL-shaped 405.
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    route = Route("/graphql", RequestApp(graphql.handle), methods=methods, name="handle")
+    return Front(
+        route,
         routes=[
-            # Every method reaches the endpoint, so that a wrong one gets a GraphQL-shaped 405.
-            Route("/graphql", graphql.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            route,
             # Subscriptions (graphql-transport-ws) on the same path, sharing the checked documents.
             WebSocketRoute("/graphql", LiveEndpoint(schema, holder, platform, graphql.checks)),
             Route("/healthz", health.healthz),

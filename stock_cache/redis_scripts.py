@@ -16,10 +16,9 @@ about a tenth of the worker's time idle).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import hiredis
@@ -152,12 +151,7 @@ class Scripts:
             return
         lost: list[tuple[Call, asyncio.Future[Any]]] = []
         try:
-            async with contextlib.aclosing(self._streamed(joined)) as replies:
-                async for (call, future), reply in replies:
-                    if _lost(reply):
-                        lost.append((call, future))
-                    else:
-                        _settle(future, reply)
+            await self._streamed(joined, lost)
             if lost:
                 # Those never ran: the server lost its scripts; _pipelined loads them again.
                 again = await self._pipelined([call for call, _ in lost], atomic=False)
@@ -172,11 +166,14 @@ class Scripts:
             raise
 
     async def _streamed(
-        self, joined: list[tuple[Call, asyncio.Future[Any]]]
-    ) -> AsyncGenerator[tuple[tuple[Call, asyncio.Future[Any]], Any]]:
-        """Each call with its reply (or error reply), as soon as that reply is read: the
-        calls go out in one write on one connection, and each caller whose reply is in can
-        run while Redis still runs the calls after it."""
+        self,
+        joined: list[tuple[Call, asyncio.Future[Any]]],
+        lost: list[tuple[Call, asyncio.Future[Any]]],
+    ) -> None:
+        """Each call's reply (or error reply) to its caller as soon as that reply is read:
+        the calls go out in one write on one connection, and each caller whose reply is in
+        can run while Redis still runs the calls after it. The calls Redis answered NOSCRIPT
+        (or 'Function not found') go to `lost`, unsettled."""
         commands = []
         for call, _ in joined:
             # Packed by hiredis, as `_sent` packs one command (redis-py's packer encodes each
@@ -193,7 +190,10 @@ class Scripts:
                     reply = await connection.read_response()
                 except redis.exceptions.ResponseError as error:
                     reply = error
-                yield entry, reply
+                if _lost(reply):
+                    lost.append(entry)
+                else:
+                    _settle(entry[1], reply)
         except BaseException:
             # Replies may be left on the socket: no later caller may read them as its own.
             await connection.disconnect(nowait=True)

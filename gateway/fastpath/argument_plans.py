@@ -14,6 +14,9 @@ left to graphql-core altogether.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from graphql import (
@@ -91,6 +94,10 @@ def plan_arguments(field: GraphQLField, node: FieldNode) -> Arguments | None:
         return coerced
 
     return arguments
+
+
+# The values a leaf literal may coerce to that are the same object for every request safely.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), date, datetime, time, Decimal})
 
 
 def _default(coerced: dict[str, Any], out: str, definition: Any) -> None:
@@ -218,6 +225,13 @@ def _leaf(node: ValueNode, type_: GraphQLScalarType | GraphQLEnumType) -> Coerce
     literal = type_.coerce_input_literal
     if literal is not None:
         constant = node
+        try:
+            once = literal(constant)  # type: ignore[arg-type]
+        except Exception:
+            once = Undefined
+        if once is Undefined or type(once) in _IMMUTABLE or isinstance(once, Enum):
+            # What the document alone decides, and no caller can change: coerced once.
+            return _constant(once)
 
         def coerced_literal(_values: dict[str, Any]) -> Any:
             try:

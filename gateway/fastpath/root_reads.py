@@ -214,10 +214,18 @@ async def run_plan(
 
 
 async def _settled(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
-    if len(awaitables) == 1:
-        try:
-            return [await awaitables[0]]
-        except Exception as error:
-            return [error]
-    # As graphql-core: each root field of a query runs as a task of its own.
-    return await asyncio.gather(*awaitables, return_exceptions=True)
+    """Each awaitable's result or its error, all run at once. As graphql-core's gather, the
+    fields after the first run as tasks of their own, started before the first, in order;
+    the first runs in this task rather than one more (a gather adds a task and a future)."""
+    others = [asyncio.ensure_future(awaitable) for awaitable in awaitables[1:]]
+    settled: list[Any] = []
+    try:
+        for awaitable in (awaitables[0], *others):
+            try:
+                settled.append(await awaitable)
+            except Exception as error:
+                settled.append(error)
+    finally:
+        for task in others:  # left only when this one was cancelled or stopped
+            task.cancel()
+    return settled

@@ -123,18 +123,20 @@ class PromiseService:
             announced.set_result({sku: found[sku].atp for sku in skus})
         result = []
         for sku in skus:
-            holding = [(node, atp) for node, atp in found[sku].atp.items() if atp > 0]
-            if near is not None:
-                holding.sort(key=lambda item: (distances[item[0]], item[0]))
-            else:
-                holding.sort(key=lambda item: (-item[1], item[0]))
+            levels = found[sku].atp
+            # Ranked by plain tuples (node ids are unique), not by a key function per node.
+            holding = (
+                sorted([(distances[node], node) for node, atp in levels.items() if atp > 0])
+                if near is not None
+                else sorted([(-atp, node) for node, atp in levels.items() if atp > 0])
+            )
             result.append(
                 SkuLevels(
                     sku,
                     found[sku].total,
                     tuple(
-                        NodeLevel(node, atp, round(distances[node], 1) if near else None)
-                        for node, atp in holding[:first]
+                        NodeLevel(node, levels[node], round(distances[node], 1) if near else None)
+                        for _, node in holding[:first]
                     ),
                 )
             )
