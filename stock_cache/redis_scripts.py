@@ -27,7 +27,12 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.typing import EncodableT
 
-from stock_cache.redis_functions import library_source, script_source, sweep_other_versions
+from stock_cache.redis_functions import (
+    LIBRARY_PREFIX,
+    library_source,
+    script_source,
+    sweep_other_versions,
+)
 
 Call = tuple[str, list[str], list[EncodableT]]
 """A script by name, its keys (all of one hash slot) and its arguments."""
@@ -45,10 +50,10 @@ class Scripts:
 
     def __init__(self, client: Client) -> None:
         self._client = client
-        # By script: its function's name, or its SHA1 (EVALSHA).
+        # By script: its function's name (FCALL), or its SHA1 (EVALSHA).
         self._handles: dict[str, str] = {}
-        # How scripts are called: FCALL until a server refuses FUNCTION LOAD.
-        self._verb = "FCALL"
+        # Whether scripts load as functions: until a server refuses FUNCTION LOAD.
+        self._functions = True
         # Whether the libraries of other versions were swept (at the first load).
         self._swept = False
         # Loads on their way, by script: the calls that need one script at once (a follower
@@ -236,7 +241,8 @@ class Scripts:
         """The command that runs a call's script (loading it the first time)."""
         name, keys, args = call
         handle = self._handles.get(name) or await self._load(name)
-        return (self._verb, handle, len(keys), *keys, *args)
+        verb = "FCALL" if handle.startswith(LIBRARY_PREFIX) else "EVALSHA"
+        return (verb, handle, len(keys), *keys, *args)
 
     async def _sent(self, *command: EncodableT) -> Any:
         """One command's reply. On a standalone server, sent on a connection of the pool as
@@ -276,8 +282,10 @@ class Scripts:
 
     async def _loaded_as(self, name: str) -> str:
         """Loads the script: the name of its function, or its SHA1 on a server without
-        functions (before Redis 7), which then runs every script by EVALSHA."""
-        if self._verb == "FCALL":
+        functions (before Redis 7), which then runs every script by EVALSHA, or on one over
+        its maxmemory, which refuses FUNCTION LOAD but not SCRIPT LOAD: that script then
+        runs by EVALSHA in this process, as all did before functions."""
+        if self._functions:
             function, library = library_source(name)
             try:
                 if not self._swept:
@@ -285,10 +293,12 @@ class Scripts:
                     await self._sweep()
                 await self._client.function_load(library, replace=True)
                 return function
+            except redis.exceptions.OutOfMemoryError:
+                pass
             except redis.exceptions.ResponseError as error:
                 if "unknown command" not in str(error).lower():
                     raise
-                self._verb = "EVALSHA"
+                self._functions = False
                 self._handles.clear()
         sha: str = await self._client.script_load(script_source(name))
         return sha

@@ -7,16 +7,19 @@ import uuid
 
 import pytest
 import redis.asyncio
+import redis.exceptions
 from redis.asyncio.cluster import RedisCluster
 
 from stock_cache import store_from_url
+from stock_cache.base import Reserved
 from stock_cache.redis_functions import (
     LIBRARY_PREFIX,
     current_libraries,
     library_source,
     script_of,
 )
-from tests.stock_cache.support import LYON, TABLE
+from tests.redis_server import running_redis
+from tests.stock_cache.support import LYON, TABLE, hold
 
 STALE = f"{LIBRARY_PREFIX}availability_0123456789abcdef"
 FOREIGN = "another_application_lib"
@@ -76,3 +79,37 @@ def test_a_function_names_its_script_and_another_name_none() -> None:
     assert script_of(function) == "atp_skus"
     assert library.startswith(f"#!lua name={function}\n")
     assert script_of("availability_0123") == ""
+
+
+async def test_a_full_server_still_answers_reads_and_refuses_holds() -> None:
+    # A server of its own: its memory limit would refuse every other test's writes.
+    with running_redis() as server:
+        store = store_from_url(server.url(), key_prefix="full")
+        raw = redis.asyncio.from_url(server.url())
+        try:
+            # The steady state: the scripts loaded, a total cached, then forgotten by a write.
+            await store.set_levels(LYON, {TABLE: 3})
+            await store.availability([TABLE], [LYON], network=[LYON])
+            assert await store.capacity_used([LYON], "2026-12-07") == {LYON: 0}
+            await store.set_levels(LYON, {TABLE: 4})
+            await raw.config_set("maxmemory-policy", "noeviction")
+            await raw.config_set("maxmemory", 1)
+
+            # The read caches the total again (a write) though the server is full.
+            found = await store.availability([TABLE], [LYON], network=[LYON])
+            assert (found[TABLE].atp[LYON], found[TABLE].total) == (4, 4)
+            assert (await store.atp([TABLE], [LYON]))[TABLE][LYON] == 4
+            assert await store.capacity_used([LYON], "2026-12-07") == {LYON: 0}
+            with pytest.raises(redis.exceptions.OutOfMemoryError):
+                await store.reserve(hold((LYON, TABLE, 1)))
+            # A process starting now cannot load functions: it reads by EVALSHA.
+            started = store_from_url(server.url(), key_prefix="full")
+            try:
+                assert (await started.atp([TABLE], [LYON]))[TABLE][LYON] == 4
+            finally:
+                await started.close()
+            await raw.config_set("maxmemory", 0)
+            assert isinstance(await store.reserve(hold((LYON, TABLE, 1))), Reserved)
+        finally:
+            await store.close()
+            await raw.aclose()
