@@ -63,6 +63,8 @@ class ServiceRules:
     report: bool = True
     # Whether the candidates' km are their nodes' sphere km to `point` (see ShipmentScorer).
     sphere_distances: bool = False
+    # Whether `service_for` gives `service` whatever the node.
+    one_service: bool = False
 
 
 def _judge(
@@ -107,9 +109,14 @@ def served(
     )
     judge = _judge(network, request, scorer, supply.stock)
     by: dict[str, CarrierService] = {}
-    for candidate in kept:
-        service = scorer.service_for_node(candidate)
-        by[service.code] = service
+    if how.one_service:
+        # No node to look up per candidate: the scorer meets the few it scores on its own.
+        if kept:
+            by[how.service.code] = how.service
+    else:
+        for candidate in kept:
+            service = scorer.service_for_node(candidate)
+            by[service.code] = service
     least = fewest_parcels(network, request.cart, by.values(), known=supply.memo)
     if least > profile.max_shipments:
         scorer.failures.too_heavy = True
