@@ -92,7 +92,9 @@ def home_options(
             request,
             eligible,
             supply,
-            ServiceRules(service, make, service_for, timer, point, nudge=request.nudge),
+            ServiceRules(
+                service, make, service_for, timer, point, nudge=request.nudge, one_service=True
+            ),
         )
         if best is not None:
             options.append(best)
@@ -260,7 +262,7 @@ def pickup_point_options(
             request,
             eligible,
             supply,
-            ServiceRules(service, make, service_for, timer, nearest.location),
+            ServiceRules(service, make, service_for, timer, nearest.location, one_service=True),
         )
         if best is not None:
             options.append(best)

@@ -13,12 +13,15 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 from geopy.distance import geodesic
 
 from promise.errors import InvalidInput
 
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM: Final = 6371.0088
+
+Vector = tuple[float, float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,9 @@ def geodesic_km(a: GeoPoint, b: GeoPoint) -> float:
 
 def chord_to_km(chord: float) -> float:
     """Great-circle distance on the mean sphere for a unit-sphere chord length."""
-    return 2.0 * EARTH_RADIUS_KM * math.asin(min(1.0, chord / 2.0))
+    # `min(1.0, half)` written out: compiled, `min` is a generic call.
+    half = chord / 2.0
+    return 2.0 * EARTH_RADIUS_KM * math.asin(half if half < 1.0 else 1.0)
 
 
 # Nodes and postcode centroids are a bounded set of points asked about many times a request:
@@ -74,22 +79,28 @@ def unit_vector(point: GeoPoint) -> tuple[float, float, float]:
     return point.unit_vector()
 
 
-def _chord_km(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
-    return chord_to_km(math.sqrt((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 + (a[2] - b[2]) ** 2))
+def chord_km(a: Vector, b: Vector) -> float:
+    """`sphere_km` between the points of unit vectors `a` and `b`."""
+    # `math.pow(d, 2.0)`, the C `pow` that `d ** 2` calls too: compiled, `**` on a float
+    # boxes both operands and takes the generic path.
+    return chord_to_km(
+        math.sqrt(
+            math.pow(a[0] - b[0], 2.0) + math.pow(a[1] - b[1], 2.0) + math.pow(a[2] - b[2], 2.0)
+        )
+    )
 
 
 def sphere_km(a: GeoPoint, b: GeoPoint) -> float:
     """Great-circle distance on the mean sphere: cheap, within 0.5 % of the geodesic."""
-    return _chord_km(unit_vector(a), unit_vector(b))
+    return chord_km(unit_vector(a), unit_vector(b))
 
 
 def sphere_km_to(to: GeoPoint) -> Callable[[GeoPoint], float]:
     """`sphere_km(point, to)` as a function of `point`, for many points to one place."""
     target = unit_vector(to)
-    return lambda point: _chord_km(unit_vector(point), target)
+    return lambda point: chord_km(unit_vector(point), target)
 
 
-Vector = tuple[float, float, float]
 # A leaf holds up to this many entries; below it, scanning beats descending.
 _LEAF = 16
 

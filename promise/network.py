@@ -10,7 +10,7 @@ from carriers.emissions import CustomerTrip
 from carriers.regions import Region
 from carriers.services import CarrierService, DeliveryKind
 from carriers.zones import ZoneMap
-from promise.geo import sphere_km
+from promise.geo import Vector, sphere_km
 from promise.nodes import (
     Capability,
     Node,
@@ -37,6 +37,10 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+
+def _vectors() -> dict[str, Vector]:
+    return {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,14 @@ class Network:
 
         return self._derive(("sources", store_id, service_code), compute)
 
+    def unit_vector(self, node: Node) -> Vector:
+        """`geo.unit_vector(node.location)` for one of the network's nodes, kept with it."""
+        vectors = self._derive("unit vectors", _vectors)
+        found = vectors.get(node.id)
+        if found is None:
+            found = vectors[node.id] = node.location.unit_vector()
+        return found
+
     def capacity_left(self, used_today: Mapping[str, int]) -> dict[str, int]:
         """Orders still open today at the capacity-bound nodes that took some (`used_today`,
         orders taken per node) or can take none at all.
@@ -162,12 +174,16 @@ class Network:
         builds a figure for the nodes it read, not for every bound node of the network.
         """
         left = dict(self._derive("no capacity", self._without_capacity))
-        bound = self.daily_capacity
+        # A dict copy: compiled, `get` on a Mapping is a generic method call.
+        bound = self._derive("capacity", self._capacity)
         for node, taken in used_today.items():
             cap = bound.get(node)
             if cap is not None:
                 left[node] = cap - taken
         return left
+
+    def _capacity(self) -> dict[str, int]:
+        return dict(self.daily_capacity)
 
     def _without_capacity(self) -> dict[str, int]:
         return {node: cap for node, cap in self.daily_capacity.items() if cap <= 0}

@@ -105,26 +105,35 @@ def _refuse_cart(refusals: Sequence[Unavailable], short: tuple[ShortLine, ...]) 
     )
 
 
+_LABELS = (Label.FASTEST, Label.CHEAPEST, Label.GREENEST, Label.RECOMMENDED)
+# The labels an option gets, by which of `_LABELS` it has: built once each, as a set of
+# enum members hashes them in interpreted Python (Enum's __hash__).
+_LABEL_SETS: dict[tuple[bool, bool, bool, bool], frozenset[Label]] = {}
+
+
 def _labelled(options: Sequence[Option]) -> list[Option]:
-    fastest = min(options, key=lambda o: o.sort_key())
-    cheapest = min(options, key=lambda o: (o.price_cents, *o.sort_key()))
-    greenest = min(options, key=lambda o: (o.co2e_grams, *o.sort_key()))
+    # Each option's sort key taken once: its properties walk the shipments each time.
+    keyed = [(option, option.sort_key()) for option in options]
+    fastest = min(keyed, key=lambda item: item[1])[0]
+    cheapest = min(keyed, key=lambda item: (item[0].price_cents, *item[1]))[0]
+    greenest = min(keyed, key=lambda item: (item[0].co2e_grams, *item[1]))[0]
     # The profile's own objective, as the options' plans were judged by it.
-    recommended = min(options, key=lambda o: (o.objective_values, *o.sort_key()))
+    recommended = min(keyed, key=lambda item: (item[0].objective_values, *item[1]))[0]
     labelled = []
     for option in options:
-        labels = {
-            label
-            for label, chosen in (
-                (Label.FASTEST, fastest),
-                (Label.CHEAPEST, cheapest),
-                (Label.GREENEST, greenest),
-                (Label.RECOMMENDED, recommended),
+        has = (
+            fastest is option,
+            cheapest is option,
+            greenest is option,
+            recommended is option,
+        )
+        labels = _LABEL_SETS.get(has)
+        if labels is None:
+            labels = _LABEL_SETS[has] = frozenset(
+                label for label, chosen in zip(_LABELS, has, strict=True) if chosen
             )
-            if chosen is option
-        }
         # An option without labels already says so: no copy of it is needed.
-        labelled.append(option.replaced(labels=frozenset(labels)) if labels else option)
+        labelled.append(option.replaced(labels=labels) if labels else option)
     return labelled
 
 

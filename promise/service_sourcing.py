@@ -46,7 +46,13 @@ from promise.sourcing import (
 GREEN_OBJECTIVE = (Criterion.CO2E, Criterion.FEWEST_SHIPMENTS, Criterion.DELIVERY_DATE)
 
 
-@dataclass(frozen=True, slots=True)
+def _ships_all(_node: Node) -> bool:
+    return True
+
+
+# __init__ written out, compiled (see promise.option_values): one is built per service a
+# request searches, and the generated one is interpreted.
+@dataclass(frozen=True, slots=True, init=False)
 class ServiceRules:
     """How one service dates, prices and packages an option (set per kind of delivery)."""
 
@@ -56,13 +62,39 @@ class ServiceRules:
     timer: Timer
     point: GeoPoint
     # False for a node that hands over its own shelves (a store collecting for itself).
-    ships: Callable[[Node], bool] = lambda _node: True
+    ships: Callable[[Node], bool] = _ships_all
     nudge: bool = False
     # Whether a missing option is reported with its reason (not for collect near home:
     # one line per nearby store would say the same thing several times).
     report: bool = True
     # Whether the candidates' km are their nodes' sphere km to `point` (see ShipmentScorer).
     sphere_distances: bool = False
+    # Whether `service_for` gives `service` whatever the node.
+    one_service: bool = False
+
+    def __init__(
+        self,
+        service: CarrierService,
+        make: Callable[[tuple[Shipment, ...]], Option],
+        service_for: Callable[[Node], CarrierService],
+        timer: Timer,
+        point: GeoPoint,
+        ships: Callable[[Node], bool] = _ships_all,
+        nudge: bool = False,
+        report: bool = True,
+        sphere_distances: bool = False,
+        one_service: bool = False,
+    ) -> None:
+        object.__setattr__(self, "service", service)
+        object.__setattr__(self, "make", make)
+        object.__setattr__(self, "service_for", service_for)
+        object.__setattr__(self, "timer", timer)
+        object.__setattr__(self, "point", point)
+        object.__setattr__(self, "ships", ships)
+        object.__setattr__(self, "nudge", nudge)
+        object.__setattr__(self, "report", report)
+        object.__setattr__(self, "sphere_distances", sphere_distances)
+        object.__setattr__(self, "one_service", one_service)
 
 
 def _judge(
@@ -107,9 +139,14 @@ def served(
     )
     judge = _judge(network, request, scorer, supply.stock)
     by: dict[str, CarrierService] = {}
-    for candidate in kept:
-        service = scorer.service_for_node(candidate)
-        by[service.code] = service
+    if how.one_service:
+        # No node to look up per candidate: the scorer meets the few it scores on its own.
+        if kept:
+            by[how.service.code] = how.service
+    else:
+        for candidate in kept:
+            service = scorer.service_for_node(candidate)
+            by[service.code] = service
     least = fewest_parcels(network, request.cart, by.values(), known=supply.memo)
     if least > profile.max_shipments:
         scorer.failures.too_heavy = True

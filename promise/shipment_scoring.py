@@ -17,7 +17,7 @@ from carriers.services import CarrierService
 from promise.cart import CartLine
 from promise.dates import Timing
 from promise.explain import Unavailable
-from promise.geo import GeoPoint, geodesic_km, sphere_km
+from promise.geo import GeoPoint, Vector, chord_km, geodesic_km, unit_vector
 from promise.inbound import Inbound, stock_arrives_at
 from promise.network import Network, Node
 from promise.option_values import Shipment
@@ -40,14 +40,25 @@ class Distances:
     """Node-to-place km of one request, each computed once whatever the services asking."""
 
     def __init__(self) -> None:
-        self._sphere: dict[tuple[str, GeoPoint], float] = {}
+        # Per place: its unit vector and sphere km by node id. One table per place, read
+        # by node id: no key tuple to build and hash, and the place's vector taken once.
+        self._sphere: dict[GeoPoint, tuple[Vector, dict[str, float]]] = {}
         self._geodesic: dict[tuple[str, GeoPoint], float] = {}
 
+    def sphere_to(self, to: GeoPoint) -> tuple[Vector, dict[str, float]]:
+        """The place's unit vector and its sphere km by node id, shared by every service
+        of the request; filled in by `sphere_km` or by a caller with the node's vector."""
+        found = self._sphere.get(to)
+        if found is None:
+            found = self._sphere[to] = (unit_vector(to), {})
+        return found
+
     def sphere_km(self, node: Node, to: GeoPoint) -> float:
-        key = (node.id, to)
-        if key not in self._sphere:
-            self._sphere[key] = sphere_km(node.location, to)
-        return self._sphere[key]
+        target, table = self.sphere_to(to)
+        km = table.get(node.id)
+        if km is None:
+            km = table[node.id] = chord_km(unit_vector(node.location), target)
+        return km
 
     def geodesic_km(self, node: Node, to: GeoPoint) -> float:
         key = (node.id, to)
@@ -142,7 +153,10 @@ class ShipmentScorer:
         self._timings: dict[tuple[str, datetime | None], Timing | None] = {}
         # From the shelves (most shipments), by node id alone: no key tuple to build.
         self._shelf_timings: dict[str, Timing | None] = {}
-        self._sphere_km: dict[str, float] = {}
+        # The request's sphere km to `point` by node id, and the point's unit vector, from
+        # `supply.distances` on first use; the nodes' vectors are the network's.
+        self._sphere_km: dict[str, float] | None = None
+        self._target: Vector = (0.0, 0.0, 0.0)
         self._nodes: dict[str, tuple[Node, CarrierService, int, ServiceTerms]] = {}
         self._terms: dict[str, ServiceTerms] = {}
         # Grams of a unit by SKU: a native dict, where the network's SKUs are a Mapping.
@@ -215,9 +229,13 @@ class ShipmentScorer:
         return found.by_parcels
 
     def _sphere(self, node: Node) -> float:
-        km = self._sphere_km.get(node.id)
+        table = self._sphere_km
+        if table is None:
+            self._target, table = self.supply.distances.sphere_to(self.point)
+            self._sphere_km = table
+        km = table.get(node.id)
         if km is None:
-            km = self._sphere_km[node.id] = self.supply.distances.sphere_km(node, self.point)
+            km = table[node.id] = chord_km(self.network.unit_vector(node), self._target)
         return km
 
     def _node(self, node_id: str) -> tuple[Node, CarrierService, int, ServiceTerms]:

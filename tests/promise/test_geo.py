@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import random
 
 import pytest
 
@@ -10,6 +12,7 @@ from promise.errors import InvalidInput, ProblemCode
 from promise.geo import (
     GeoPoint,
     NearestIndex,
+    chord_km,
     chord_to_km,
     geodesic_km,
     sphere_km,
@@ -135,3 +138,26 @@ def test_the_sphere_km_to_one_place_are_those_sphere_km_gives() -> None:
 
     for point in POINTS.values():
         assert to_bellecour(point) == sphere_km(point, LYON_BELLECOUR)
+
+
+def _written_km(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """The sphere km as first written, with `**` and `min`: the reference for `chord_km`."""
+    chord = math.sqrt((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 + (a[2] - b[2]) ** 2)
+    return 2.0 * 6371.0088 * math.asin(min(1.0, chord / 2.0))
+
+
+def test_chord_km_gives_the_same_floats_as_the_formula_written_with_powers() -> None:
+    draw = random.Random(20261207)
+    points = [POINTS[name] for name in sorted(POINTS)] + [LYON_BELLECOUR, GeoPoint(0.0, 180.0)]
+    points += [GeoPoint(draw.uniform(-90, 90), draw.uniform(-180, 180)) for _ in range(2000)]
+    vectors = [point.unit_vector() for point in points]
+    # Near pairs (rounding matters most there), far ones and antipodes.
+    pairs = list(itertools.pairwise(vectors)) + [(v, (-v[0], -v[1], -v[2])) for v in vectors[:50]]
+    pairs += [
+        (v, GeoPoint(p.latitude + 1e-4, p.longitude).unit_vector())
+        for p, v in zip(points, vectors, strict=True)
+    ]
+
+    for a, b in pairs:
+        assert chord_km(a, b) == _written_km(a, b)
+        assert chord_km(a, a) == 0.0

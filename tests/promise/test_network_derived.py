@@ -64,3 +64,10 @@ def test_the_nodes_dispatching_a_service_come_from_their_services_and_capabiliti
     }
     assert network.dispatching(TRANSFER) == {DC_SQF, DC_BONNEUIL}
     assert network.dispatching(TRANSFER) is network.dispatching(TRANSFER)
+
+
+def test_a_nodes_kept_unit_vector_is_its_locations_own() -> None:
+    network = a_network()
+
+    for node in network.nodes.values():
+        assert network.unit_vector(node) == node.location.unit_vector()

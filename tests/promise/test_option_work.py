@@ -153,6 +153,29 @@ def test_a_scorer_told_its_km_are_on_the_sphere_weighs_as_one_measuring_them() -
     assert told.co2e_grams > standard.last_mile_grams_per_parcel
 
 
+def test_a_scorers_sphere_km_are_those_sphere_km_gives_and_shared_by_the_request() -> None:
+    network = a_network()
+    standard = network.services[STANDARD]
+    supply = Supply({BRASS_LAMP: {DC_SQF: 4}}, {})
+
+    def standard_for(_node: Node) -> CarrierService:
+        return standard
+
+    def timer(node: Node, km: float, not_before: datetime | None) -> Timing | None:
+        return home_delivery(node, standard, km, TUESDAY_MORNING, confidence=0.95, country="FR")
+
+    scorer = ShipmentScorer(
+        network, DEFAULT_PROFILE, supply, standard_for, timer, HOME_LYON_BROTTEAUX
+    )
+    for node in network.nodes.values():
+        km = sphere_km(node.location, HOME_LYON_BROTTEAUX)
+        assert scorer._sphere(node) == km
+        assert supply.distances.sphere_km(node, HOME_LYON_BROTTEAUX) == km
+    assert supply.distances.sphere_to(HOME_LYON_BROTTEAUX)[1] == {
+        node.id: sphere_km(node.location, HOME_LYON_BROTTEAUX) for node in network.nodes.values()
+    }
+
+
 class CountingPrice(Price):
     """A carrier price that counts the weights it is asked about."""
 

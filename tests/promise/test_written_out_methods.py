@@ -10,8 +10,10 @@ dataclass's own would: equal and hashed alike on equal fields, unequal when any 
 from __future__ import annotations
 
 import ast
+import collections.abc
 import dataclasses
 import enum
+import functools
 import importlib
 import types
 import typing
@@ -85,6 +87,8 @@ def _value(hint: Any, n: int, depth: int = 0) -> Any:
         return frozenset({_value(args[0], n, depth + 1)})
     if hint is bool:
         return n % 2 == 1
+    if origin is collections.abc.Callable:  # stored as given: any callable, one per `n`
+        return functools.partial(_called, n)
     if hint is CarrierService:  # validated on construction: a real one
         return a_service(f"SERVICE-{n}")
     simple: dict[Any, Any] = {
@@ -102,6 +106,10 @@ def _value(hint: Any, n: int, depth: int = 0) -> Any:
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return hint(**_values(hint, n, depth + 1))
     raise AssertionError(f"no test value for {hint!r}: add one")
+
+
+def _called(n: int, *_args: Any) -> int:
+    return n
 
 
 def _hints(cls: type[Any]) -> dict[str, Any]:
