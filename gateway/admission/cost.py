@@ -87,12 +87,14 @@ Costing = Callable[[dict[str, Any]], int]
 
 
 def _reads_variables(node: ValueNode) -> bool:
+    """Whether a priced argument's cost moves with the request's variables. Only lengths of
+    lists count (`_multiplier`), and `_priced_value` reads only an input's list and variable
+    fields: a list written in the document has its length whatever its items hold, so only
+    a variable in place of the argument, or of one of its input's fields, moves the cost."""
     if isinstance(node, VariableNode):
         return True
-    if isinstance(node, ListValueNode):
-        return any(_reads_variables(value) for value in node.values)
     if isinstance(node, ObjectValueNode):
-        return any(_reads_variables(field.value) for field in node.fields)
+        return any(isinstance(field.value, VariableNode) for field in node.fields)
     return False
 
 

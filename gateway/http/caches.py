@@ -76,6 +76,6 @@ def watch_caches(
     def nearby() -> CacheSize:
         service = holder.get("service")
         entries = service.finder.remembered() if service is not None else 0
-        return fixed_size(entries, 3 * POINTS_REMEMBERED, _NEARBY_BYTES)
+        return fixed_size(entries, 5 * POINTS_REMEMBERED, _NEARBY_BYTES)
 
     caches.watch("nearby", nearby)

@@ -8,6 +8,8 @@ turns the k-d tree searches into a dict lookup. The domain stays pure: the cache
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from promise.candidates import CandidateFinder
@@ -20,6 +22,16 @@ from promise.sourcing import Candidate
 POINTS_REMEMBERED = 1024
 
 
+@dataclass(frozen=True, slots=True)
+class Around:
+    """The candidates around a point, in `CandidateFinder.around`'s order, with their node
+    ids and each one's distance (km)."""
+
+    candidates: tuple[Candidate, ...]
+    ids: tuple[str, ...]
+    distances: Mapping[str, float]
+
+
 class Nearby:
     """`CandidateFinder`'s answers, each computed once per point (or store) while remembered."""
 
@@ -30,13 +42,14 @@ class Nearby:
         self._points = lru_cache(maxsize=size)(self._pickup_points)
         self._store = lru_cache(maxsize=size)(self._store_sources)
         self._bound = lru_cache(maxsize=size)(self._bound_by_zone)
+        self._nearest = lru_cache(maxsize=size)(self._shared)
         self._network = network
 
     def remembered(self) -> int:
-        """Answers remembered, over the three caches (each at most its size)."""
+        """Answers remembered, over the caches (each at most its size)."""
         return sum(
             cache.cache_info().currsize
-            for cache in (self._around, self._points, self._store, self._bound)
+            for cache in (self._around, self._points, self._store, self._bound, self._nearest)
         )
 
     def around(
@@ -48,6 +61,16 @@ class Nearby:
         except DestinationNotServed as error:
             # Not remembered (lru_cache keeps no exceptions); the point is the cache key, so
             # the field the caller names is put back here.
+            raise DestinationNotServed(error.message, field=field) from None
+
+    def nearest(
+        self, point: GeoPoint, *, field: str = "input.destination", placed: bool = False
+    ) -> Around:
+        """`around`'s candidates, their node ids and distances, derived once per point and
+        shared by every request to it (so read only); DestinationNotServed as `around`."""
+        try:
+            return self._nearest(point, placed)
+        except DestinationNotServed as error:
             raise DestinationNotServed(error.message, field=field) from None
 
     def bound_by_zone(
@@ -78,6 +101,14 @@ class Nearby:
             if candidate.node_id in capacity:
                 zones.setdefault(nodes[candidate.node_id].timezone, []).append(candidate.node_id)
         return tuple((zone, tuple(group)) for zone, group in zones.items())
+
+    def _shared(self, point: GeoPoint, placed: bool) -> Around:
+        candidates = self._around(point, placed)
+        return Around(
+            candidates,
+            tuple(c.node_id for c in candidates),
+            {c.node_id: c.distance_km for c in candidates},
+        )
 
     def _store_sources(self, store_id: str) -> tuple[str, ...]:
         return tuple(self.finder.around_store(store_id))

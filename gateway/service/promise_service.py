@@ -35,6 +35,7 @@ from promise.network import Network
 from promise.profiles import DEFAULT_PROFILE, RuleProfile
 from promise.promise_builder import PromiseRequest, build_promise
 from promise.quotes import Quote, SigningKeys, check_committable, fingerprint
+from promise.sourcing import Candidate
 from stock_cache.base import (
     HoldLimit,
     NodeCapacity,
@@ -45,6 +46,8 @@ from stock_cache.base import (
 )
 
 MAX_IDEMPOTENCY_KEY = 128
+# Without a point there are no distances to rank by.
+_NO_DISTANCES: Mapping[str, float] = {}
 
 
 class PromiseService:
@@ -102,9 +105,9 @@ class PromiseService:
         Without a point, the holders are ranked by ATP over the whole network, which reads
         every node.
         """
-        nearby = self.finder.around(near, field="near") if near is not None else []
-        distances = {c.node_id: c.distance_km for c in nearby}
-        asked = [c.node_id for c in nearby] if near is not None else self._all_nodes
+        around = self.finder.nearest(near, field="near") if near is not None else None
+        asked = around.ids if around is not None else self._all_nodes
+        distances = around.distances if around is not None else _NO_DISTANCES
         store_channel = self.store_channel(client_id, channel)
         announced = (
             shared.announce(store_channel, skus, asked)
@@ -204,15 +207,17 @@ class PromiseService:
             nudge=nudge,
         )
         placed = destination.region is not None
+        nodes: Sequence[str]
+        candidates: Sequence[Candidate]
         if destination.store_id is not None:
             # The store's own shelves, and the nearest nodes that can send it stock.
             nodes = self.finder.around_store(destination.store_id)
-            candidates = []
+            candidates = ()
         else:
             # A destination whose country is known is served by its zone, not by distance.
             check_served(self.network, destination.region, field="input.destination")
-            candidates = self.finder.around(destination.point, placed=placed)
-            nodes = [c.node_id for c in candidates]
+            around = self.finder.nearest(destination.point, placed=placed)
+            candidates, nodes = around.candidates, around.ids
         skus, store_channel = [line.sku for line in cart], self.store_channel(client_id, channel)
         if not profile.filters.require_capacity:
             days: dict[str, list[str]] = {}
@@ -269,7 +274,11 @@ class PromiseService:
         )
 
     async def _atp(
-        self, skus: list[str], nodes: list[str], channel: str | None, shared: SharedReads | None
+        self,
+        skus: list[str],
+        nodes: Sequence[str],
+        channel: str | None,
+        shared: SharedReads | None,
     ) -> Mapping[str, Mapping[str, int]]:
         """ATP at the nodes, from a read of the same operation when one covers them."""
         found = None if shared is None else await shared.levels(channel, skus, nodes)

@@ -82,3 +82,16 @@ def test_an_operation_without_variables_costs_the_same_every_time() -> None:
     assert isinstance(operation, OperationDefinitionNode)
     plan = cost_plan(operation, {})
     assert plan(None) == plan({"x": 1}) == 1
+
+
+def test_a_list_written_in_costs_its_length_whatever_its_variables_hold() -> None:
+    # Only lengths are priced: a written list's variables are not read per request.
+    text = """query Page($a: String, $b: String) {
+      availability(skus: [$a, $b], first: 3) { ... on Availability { items { sku } } } }"""
+    operation = parse(text).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    plan = cost_plan(operation, {})
+
+    costs = {plan(v) for v in (None, {}, {"a": "A"}, {"a": "A", "b": None}, {"a": "A", "b": "B"})}
+
+    assert costs == {1 + 3 * 2 * 1}

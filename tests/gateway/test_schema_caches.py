@@ -38,6 +38,17 @@ def test_remembered_answers_are_the_finders_and_each_caller_gets_its_own_list() 
     assert nearby.around_store("LYON-PART-DIEU") == finder.around_store("LYON-PART-DIEU")
 
 
+def test_the_nearest_nodes_are_the_finders_with_their_ids_and_distances() -> None:
+    nearby, finder = Nearby(NETWORK, size=1), CandidateFinder(NETWORK)
+
+    for point, placed in ((LYON_3RD, False), (LILLE, True), (LYON_3RD, False)):
+        found = nearby.nearest(point, placed=placed)
+        expected = finder.around(point, placed=placed)
+        assert list(found.candidates) == expected
+        assert list(found.ids) == [c.node_id for c in expected]
+        assert dict(found.distances) == {c.node_id: c.distance_km for c in expected}
+
+
 def test_a_point_too_far_names_the_field_of_each_caller() -> None:
     nearby = Nearby(NETWORK)
 
@@ -45,6 +56,9 @@ def test_a_point_too_far_names_the_field_of_each_caller() -> None:
         with pytest.raises(DestinationNotServed) as raised:
             nearby.around(NOWHERE, field=field)
         assert raised.value.field == field
+        with pytest.raises(DestinationNotServed) as again:
+            nearby.nearest(NOWHERE, field=field)
+        assert (again.value.field, again.value.message) == (field, raised.value.message)
         with pytest.raises(DestinationNotServed) as expected:
             CandidateFinder(NETWORK).around(NOWHERE, field=field)
         assert raised.value.message == expected.value.message
