@@ -34,6 +34,7 @@ import asyncio
 import logging
 import random
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -54,6 +55,7 @@ from gateway.http.protocol import (
     JSON_MEDIA,
     Outcome,
     Refusal,
+    header_values,
     media_type,
     read_body,
 )
@@ -95,7 +97,8 @@ class GraphQLEndpoint:
     # -- the request -------------------------------------------------------------------
 
     async def handle(self, request: Request) -> Response:
-        given = request.headers.get("x-request-id", "")
+        headers = header_values(request.scope)
+        given = headers.get("x-request-id", "")
         # A request id correlates lines, it guards nothing: 128 random bits of the process's
         # generator (reseeded in a forked child) rather than a system call per request.
         request_id = given if _REQUEST_ID.match(given) else f"{random.getrandbits(128):032x}"
@@ -105,7 +108,7 @@ class GraphQLEndpoint:
         arrived = request.scope.get("state", {}).get(ARRIVED)
         started = arrived if isinstance(arrived, float) else deadline.now()
         budget = deadline.begin(self.platform.request_timeout_seconds, since=started)
-        media = media_type(request.headers.get("accept", ""))
+        media = media_type(headers.get("accept", ""))
         caller: Caller | None = None
         try:
             if self._wants_graphiql(request):
@@ -117,7 +120,7 @@ class GraphQLEndpoint:
             elif deadline.remaining() == 0.0:
                 outcome = self._shed(media)
             else:
-                key = bearer_key(request.headers.get("authorization"))
+                key = bearer_key(headers.get("authorization"))
                 settled, caller = self.platform.keys.at_once(key)
                 try:
                     if not settled:
@@ -135,7 +138,7 @@ class GraphQLEndpoint:
                         headers={"retry-after": "1"},
                     )
                     return self._response(self._refused(unavailable, media), media, request_id)
-                outcome = await self._bounded_answer(request, caller, media, request_id)
+                outcome = await self._bounded_answer(request, headers, caller, media, request_id)
         except Exception:
             log.exception("unexpected failure serving a request")
             outcome = Outcome(500, self._internal_error(request_id))
@@ -147,7 +150,12 @@ class GraphQLEndpoint:
         return self._response(outcome, media or JSON_MEDIA, request_id)
 
     async def _bounded_answer(
-        self, request: Request, caller: Caller | None, media: str, request_id: str
+        self,
+        request: Request,
+        headers: Mapping[str, str],
+        caller: Caller | None,
+        media: str,
+        request_id: str,
     ) -> Outcome:
         """The answer, or a 503 once the request's budget (and a little grace) is spent.
 
@@ -157,7 +165,7 @@ class GraphQLEndpoint:
         """
         try:
             async with asyncio.timeout((deadline.remaining() or 0.0) + _GRACE_SECONDS):
-                return await self._answer(request, caller, media, request_id)
+                return await self._answer(request, headers, caller, media, request_id)
         except TimeoutError:
             self.platform.metrics.redis_errors.labels("deadline").inc()
             late = Refusal(
@@ -193,7 +201,12 @@ class GraphQLEndpoint:
         )
 
     async def _answer(
-        self, request: Request, caller: Caller | None, media: str, request_id: str
+        self,
+        request: Request,
+        headers: Mapping[str, str],
+        caller: Caller | None,
+        media: str,
+        request_id: str,
     ) -> Outcome:
         try:
             if request.method not in ("GET", "POST"):
@@ -214,7 +227,7 @@ class GraphQLEndpoint:
                 batch: list[Any] = [dict(request.query_params)]
                 is_batch = False
             else:
-                body = await read_body(request, self.platform.limits.max_body_bytes)
+                body = await read_body(request, self.platform.limits.max_body_bytes, headers)
                 is_batch = isinstance(body, list)
                 batch = body if isinstance(body, list) else [body]
                 if is_batch and not 1 <= len(batch) <= self.platform.limits.max_batch:
@@ -237,11 +250,11 @@ class GraphQLEndpoint:
         # server key is one storefront backend's, whose address every shopper shares: there
         # only the forwarded shopper id does.
         seen_from = peer if caller.kind is ClientKind.STOREFRONT else None
-        shopper = shopper_id(request.headers, seen_from, self.platform.trusted_proxies)
+        shopper = shopper_id(headers, seen_from, self.platform.trusted_proxies)
         throttle = await admit(self.platform, caller, cost, shopper) if cost else None
         if throttle is not None and isinstance(throttle, Refusal):
             return self._refused(throttle, media)
-        languages = request.headers.get("accept-language", "")
+        languages = headers.get("accept-language", "")
         outcomes = [
             self._refused(p, media)
             if isinstance(p, Refusal)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Scope
 
 from carriers.echo import shown
 
@@ -112,23 +113,43 @@ def object_param(params: Mapping[str, Any], name: str, *, from_query_string: boo
     raise Refusal(400, "BAD_REQUEST", f"the parameter {shown(name)} must be a JSON object")
 
 
-async def read_body(request: Request, limit: int) -> Any:
-    """The JSON body of a POST: an object or a list, refused past `limit` bytes."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+def header_values(scope: Scope) -> dict[str, str]:
+    """A request's headers by name, the first of each name, as starlette's `Headers.get`
+    answers them: found in one pass, where each `Headers.get` scans them all again (raising
+    and catching a KeyError for a header the request lacks)."""
+    found: dict[str, str] = {}
+    for key, value in scope["headers"]:
+        name = key.decode("latin-1")
+        if name not in found:
+            found[name] = value.decode("latin-1")
+    return found
+
+
+async def read_body(request: Request, limit: int, headers: Mapping[str, str]) -> Any:
+    """The JSON body of a POST (`headers` its request's): an object or a list, refused past
+    `limit` bytes."""
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON_MEDIA:
         raise Refusal(
             415,
             "UNSUPPORTED_MEDIA_TYPE",
             f"POST a body of type {JSON_MEDIA} (got {content_type or 'none'!r})",
         )
-    declared = request.headers.get("content-length", "")
+    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
+    # The messages read as `Request.stream` reads them, without an async generator a body.
     chunks = bytearray()
-    async for chunk in request.stream():
-        chunks += chunk
-        if len(chunks) > limit:
-            raise _too_large(limit)
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.request":
+            chunks += message.get("body", b"")
+            if len(chunks) > limit:
+                raise _too_large(limit)
+            if not message.get("more_body", False):
+                break
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
     try:
         body = orjson.loads(chunks)
     except orjson.JSONDecodeError:
