@@ -138,7 +138,7 @@ async def read_body(request: Request, limit: int, headers: Mapping[str, str]) ->
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
-    # The messages read as `Request.stream` reads them, without an async generator a body.
+    # The messages read as `Request.stream` reads them, without an async generator per body.
     chunks = bytearray()
     while True:
         message = await request.receive()
