@@ -2,10 +2,12 @@
 
 Round trips are counted in the benchmark's own process by wrapping redis-py's
 `Connection.send_packed_command` (one call sends one command or one whole pipeline, so it is
-one round trip). Commands come from `INFO commandstats` deltas over many requests, those a
-script runs included. Server time is the Redis process's CPU (`INFO cpu`, user + system)
-over the same requests: commandstats cannot give it, since a script's EVALSHA time already
-holds the time of the commands it runs, which are counted again under their own names.
+one round trip) and the write of the store's own connection for single script calls
+(stock_cache/redis_wire.py: one write a turn of the loop). Commands come from
+`INFO commandstats` deltas over many requests, those a script runs included. Server time is
+the Redis process's CPU (`INFO cpu`, user + system) over the same requests: commandstats
+cannot give it, since a script's EVALSHA time already holds the time of the commands it
+runs, which are counted again under their own names.
 `redis-benchmark` gives the floor: the loopback round trip of a PING from one client, so a
 request's Redis floor is its round trips times that, plus its server CPU.
 """
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio.connection import AbstractConnection
+
+from stock_cache import redis_wire
 
 _STAT = re.compile(r"cmdstat_([^:]+):calls=(\d+),usec=(\d+)")
 _CPU = re.compile(r"used_cpu_(?:sys|user):([0-9.]+)")
@@ -42,11 +46,19 @@ def counting_round_trips() -> Iterator[RoundTrips]:
         counter.count += 1
         await original(self, command, check_health)
 
+    flush = redis_wire._Link.flush
+
+    def flushed(self: redis_wire._Link) -> None:
+        counter.count += 1
+        flush(self)
+
     AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
+    redis_wire._Link.flush = flushed  # type: ignore[method-assign]
     try:
         yield counter
     finally:
         AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
+        redis_wire._Link.flush = flush  # type: ignore[method-assign]
 
 
 def _command(port: int, *words: str) -> str:

@@ -94,7 +94,7 @@ class RedisBase:
         self._rules = rules or StockRules()
         self._clock = clock
         self._keys = RedisKeys(key_prefix)
-        self._scripts = Scripts(client)
+        self._scripts = Scripts(client, wire=True)
         # A cluster runs a script on the keys of one slot only; a standalone server on any.
         self._cluster = isinstance(client, RedisCluster)
         self._reads = StockReads(

@@ -33,6 +33,7 @@ from stock_cache.redis_functions import (
     script_source,
     sweep_other_versions,
 )
+from stock_cache.redis_wire import Wire, lean_wire
 
 Call = tuple[str, list[str], list[EncodableT]]
 """A script by name, its keys (all of one hash slot) and its arguments."""
@@ -48,7 +49,9 @@ class Scripts:
     """Runs the scripts of one client, as functions (FCALL) where the server has them (Redis
     7), else by their SHA1 (EVALSHA), remembering each once loaded."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, *, wire: bool = False) -> None:
+        """`wire`: single calls to a standalone server go on a connection of their own
+        (redis_wire.py), which `aclose` closes; else on the client's pool."""
         self._client = client
         # By script: its function's name (FCALL), or its SHA1 (EVALSHA).
         self._handles: dict[str, str] = {}
@@ -65,6 +68,9 @@ class Scripts:
         # The calls gathering in this turn of the loop, when one is; each with its caller.
         self._gathering: list[tuple[Call, asyncio.Future[Any]]] | None = None
         self._sending: set[asyncio.Task[None]] = set()
+        self._wire: Wire | None = None
+        if wire and self._pool is not None:
+            self._wire = lean_wire(self._pool)
 
     async def run(self, calls: Sequence[Call], *, atomic: bool = False) -> list[Any]:
         """Run scripts by name, all in one pipelined round trip (per node on a cluster).
@@ -78,6 +84,8 @@ class Scripts:
         if len(calls) == 1:
             # A script runs atomically on its own: one call needs neither a MULTI/EXEC nor a
             # pipeline, whose bookkeeping cost the client more than the command it sends.
+            if self._wire is not None:
+                return [await self._wired(calls[0])]
             if self._pool is not None:
                 return [await self._joined(calls[0])]
             return [await self._one(*calls[0])]
@@ -116,6 +124,30 @@ class Scripts:
                     raise reply
             break
         return replies
+
+    async def aclose(self) -> None:
+        """Close the connection of the single calls, if they have one of their own."""
+        if self._wire is not None:
+            await self._wire.aclose()
+
+    async def _wired(self, call: Call) -> Any:
+        """The reply to `call`, sent on the wire with the other calls of this turn."""
+        wire = self._wire
+        assert wire is not None
+        name, keys, args = call
+        # `_command` written out: one coroutine fewer per call.
+        handle = self._handles.get(name) or await self._load(name)
+        verb = "FCALL" if handle.startswith(LIBRARY_PREFIX) else "EVALSHA"
+        # Packed by hiredis, as `_sent` packs (its stub types the arguments as a tuple of one).
+        packed = hiredis.pack_command((verb, handle, len(keys), *keys, *args))  # type: ignore[arg-type]
+        try:
+            return await wire.call(packed)
+        except redis.exceptions.ResponseError as error:
+            if not _lost(error):
+                raise
+        # It never ran: the server lost its scripts (restart, SCRIPT FLUSH, FUNCTION FLUSH).
+        await self._load(name)
+        return await wire.call(hiredis.pack_command(await self._command(call)))  # type: ignore[arg-type]
 
     async def _joined(self, call: Call) -> Any:
         """The reply to `call`, sent with the other single calls made in this turn."""

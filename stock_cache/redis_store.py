@@ -68,4 +68,5 @@ class RedisStore(FeedSteps, ReserveSteps):
             await self._client.ping()
 
     async def close(self) -> None:
+        await self._scripts.aclose()
         await self._client.aclose()

@@ -1,10 +1,11 @@
 """What a call costs Redis: round trips this process sent and commands the servers ran.
 
 Round trips are counted by wrapping redis-py's `send_packed_command` (one call sends one
-command or a whole pipeline: one round trip per server), those the measured call sends (its
-task and the tasks it starts), not a background loop's; commands are `INFO commandstats`
-deltas of every server, commands run inside scripts included, read over raw sockets so that
-reading them is neither sent through redis-py nor counted.
+command or a whole pipeline: one round trip per server) and the write of the store's own
+connection for single script calls (redis_wire.py: one write a turn of the loop), those the
+measured call sends (its task and the tasks it starts), not a background loop's; commands
+are `INFO commandstats` deltas of every server, commands run inside scripts included, read
+over raw sockets so that reading them is neither sent through redis-py nor counted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any, TypeVar
 
 import pytest
 from redis.asyncio.connection import AbstractConnection
+
+from stock_cache import redis_wire
 
 T = TypeVar("T")
 
@@ -56,8 +59,16 @@ class CostMeter:
             meter._sent += _MEASURED.get()
             await original(self, command, check_health)
 
+        flush = redis_wire._Link.flush
+
+        def flushed(self: redis_wire._Link) -> None:
+            # Called back in the context of the call that started the batch.
+            meter._sent += _MEASURED.get()
+            flush(self)
+
         meter = self
         monkeypatch.setattr(AbstractConnection, "send_packed_command", counted)
+        monkeypatch.setattr(redis_wire._Link, "flush", flushed)
 
     def _stats(self) -> Counter[str]:
         total: Counter[str] = Counter()
