@@ -87,6 +87,11 @@ class Scripts:
                 raise reply
         return replies
 
+    def as_function(self, name: str) -> bool:
+        """Whether a script runs as a function: what its library keeps lasts from call to call
+        (until the server loses it), where a script run by EVALSHA starts afresh each time."""
+        return self._handles.get(name, "").startswith(LIBRARY_PREFIX)
+
     async def run_beside(self, call: Call, reads: Callable[[Any], object]) -> list[Any]:
         """Run one script and the plain commands that `reads` adds to a pipeline, in one
         round trip (per node on a cluster): the script's reply first, then theirs."""

@@ -101,3 +101,27 @@ local function bump_epoch(key)
   end
   return tostring(redis.call('INCR', key))
 end
+
+-- Long arguments a caller sends once, then only names (cap_read.lua's list of nodes): kept
+-- from call to call where the script is loaded as a function (library_source sets
+-- args_kept), up to a budget of bytes. Most reads never look at them, but a server turns
+-- every argument into a Lua string, reading all of its bytes, before the script runs.
+local kept_args, kept_arg_bytes = {}, 0
+local args_kept = false
+local KEPT_ARGS_BUDGET = 1048576
+
+-- The argument sent as `text` under `name`, kept; or, `text` '', the one kept under `name`,
+-- nil if none is (the server lost it: a restart, a reload of the library, the budget).
+local function kept_argument(name, text)
+  if text ~= '' then
+    if args_kept and kept_args[name] == nil then
+      if kept_arg_bytes > KEPT_ARGS_BUDGET then
+        kept_args, kept_arg_bytes = {}, 0
+      end
+      kept_args[name] = text
+      kept_arg_bytes = kept_arg_bytes + #text
+    end
+    return text
+  end
+  return kept_args[name]
+end
