@@ -131,13 +131,21 @@ if KEYS[6] then
 end
 local found, atp = available_block(KEYS[1], KEYS[2], gens_key, ARGV[7])
 local _, total = usable(redis.call('HGET', KEYS[5], field), next(found.pending) == nil)
-local reply = {'hit', total, epoch}
+local kind, second = 'hit', total
 if total == nil then
   local missing
   total, missing = compose({}, blocked_sections(found, #atp))
-  reply = total and {'hit', total, epoch} or {'miss', missing, epoch}
+  if total then second = total else kind, second = 'miss', missing end
 end
-for k = 1, #atp do
-  reply[#reply + 1] = atp[k]
+local reply
+if #atp <= 1000 then
+  -- Made at its size at once, not grown node by node (unpack() of thousands would overflow
+  -- Lua's C stack).
+  reply = {kind, second, epoch, unpack(atp)}
+else
+  reply = {kind, second, epoch}
+  for k = 1, #atp do
+    reply[k + 3] = atp[k]
+  end
 end
 return append_generations(reply, found, gens_key)
