@@ -102,10 +102,10 @@ local function bump_epoch(key)
   return tostring(redis.call('INCR', key))
 end
 
--- Long arguments a caller sends once, then only names (cap_read.lua's list of nodes): kept
--- from call to call where the script is loaded as a function (library_source sets
--- args_kept), up to a budget of bytes. Most reads never look at them, but a server turns
--- every argument into a Lua string, reading all of its bytes, before the script runs.
+-- Long arguments a caller sends once, then only names (cap_read.lua's list of nodes, the block
+-- of availability.lua's 'read'): kept from call to call where the script is loaded as a
+-- function (library_source sets args_kept), up to a budget of bytes. A server turns every
+-- argument into a Lua string, reading all of its bytes, before the script runs.
 local kept_args, kept_arg_bytes = {}, 0
 local args_kept = false
 local KEPT_ARGS_BUDGET = 1048576
