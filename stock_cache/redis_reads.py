@@ -374,7 +374,7 @@ class StockReads:
             for sku, b in zip(skus, blocks, strict=True)
         ]
         replies = await self._run(calls, atomic=True)
-        if any(reply[0] == "again" for reply in replies):
+        if ["again"] in replies:
             # Blocks the server lost (a restart, a reload): nothing ran; all go again, whole.
             for call, block in zip(calls, blocks, strict=True):
                 call[2][6] = block.block
