@@ -80,7 +80,7 @@ class AllocationSteps(RedisBase):
         prefixes = self._capacity_prefixes.of(nodes)
         # A list the server was sent goes by its name only, where the server keeps it (as a
         # function): most reads answer `same` without it.
-        named = prefixes.sent and self._scripts.as_function("cap_read")
+        named = prefixes.sent and "cap_read" in self._scripts.as_functions
         args: list[EncodableT] = [
             now,
             day,

@@ -70,7 +70,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Container, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -133,7 +133,7 @@ class StockReads:
         *,
         clock: Callable[[], float] = time.time,
         one_trip: bool = False,
-        keeps: Callable[[str], bool] = lambda script: False,  # see Scripts.as_function
+        keeps: Container[str] = frozenset(),  # see Scripts.as_functions
     ) -> None:
         self._client = client
         self._run = run
@@ -363,7 +363,7 @@ class StockReads:
         sections to fill; and the epoch of those generations."""
         epoch, part = self._known.part(asked)
         blocks = self._blocks.named(channel, asked, skus, part)
-        named = self._keeps("availability")  # a block sent before goes by its name
+        named = "availability" in self._keeps  # a block sent before goes by its name
         args: list[EncodableT] = [now_ms(self._clock), net.field, epoch, "read", _TOTALS_TTL_MS]
         calls: list[Call] = [
             (

@@ -52,6 +52,9 @@ class Scripts:
         self._client = client
         # By script: its function's name (FCALL), or its SHA1 (EVALSHA).
         self._handles: dict[str, str] = {}
+        # The scripts whose handle is a function: what their library keeps lasts from call to
+        # call (until the server loses it), where a script run by EVALSHA starts afresh.
+        self.as_functions: set[str] = set()
         # Whether scripts load as functions: until a server refuses FUNCTION LOAD.
         self._functions = True
         # Whether the libraries of other versions were swept (at the first load).
@@ -86,11 +89,6 @@ class Scripts:
             if isinstance(reply, Exception):
                 raise reply
         return replies
-
-    def as_function(self, name: str) -> bool:
-        """Whether a script runs as a function: what its library keeps lasts from call to call
-        (until the server loses it), where a script run by EVALSHA starts afresh each time."""
-        return self._handles.get(name, "").startswith(LIBRARY_PREFIX)
 
     async def run_beside(self, call: Call, reads: Callable[[Any], object]) -> list[Any]:
         """Run one script and the plain commands that `reads` adds to a pipeline, in one
@@ -283,6 +281,10 @@ class Scripts:
         # One caller cancelled does not cancel the load that the others wait for.
         handle: str = await asyncio.shield(loading)
         self._handles[name] = handle
+        if handle.startswith(LIBRARY_PREFIX):
+            self.as_functions.add(name)
+        else:
+            self.as_functions.discard(name)
         return handle
 
     async def _loaded_as(self, name: str) -> str:
@@ -305,6 +307,7 @@ class Scripts:
                     raise
                 self._functions = False
                 self._handles.clear()
+                self.as_functions.clear()
         sha: str = await self._client.script_load(script_source(name))
         return sha
 
