@@ -13,6 +13,7 @@ a part of its own. The generations are spliced in per read, from the HMGET's rep
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Container, Sequence
@@ -25,6 +26,9 @@ from stock_cache.rules import StockRules
 _BUDGET_BYTES = 8 * 1024 * 1024
 
 _Key = tuple[str | None, tuple[str, ...], str | None]
+
+# Named blocks kept per store (see NodeBlocks.named); past it, start again.
+_MOST_NAMED = 4_096
 
 
 def generations_part(values: Sequence[str | None]) -> bytes:
@@ -61,6 +65,22 @@ def sent_once(blocks: Sequence[bytes]) -> list[bytes]:
     return [b"" if k and block == blocks[k - 1] else block for k, block in enumerate(blocks)]
 
 
+class NamedBlock:
+    """A block as a standalone server may keep it (kept_argument in _common.lua): the block,
+    its name there (a digest of it), and whether this process sent it there. A server turns
+    every argument into a Lua string, reading all its bytes, before the script runs: a block
+    it keeps goes by its name."""
+
+    __slots__ = ("block", "name", "parts", "sent")
+
+    def __init__(self, static: bytes, generations: bytes) -> None:
+        self.block = static + generations
+        self.name = hashlib.blake2b(self.block, digest_size=16).hexdigest()
+        # Held so that the ids the block is found by stay theirs (see NodeBlocks.named).
+        self.parts = (static, generations)
+        self.sent = False
+
+
 class NodeBlocks:
     """Encodes blocks of nodes for the SKU scripts of one store, keeping what can be kept."""
 
@@ -69,6 +89,7 @@ class NodeBlocks:
         self._rules = rules
         self._kept: OrderedDict[_Key, bytes] = OrderedDict()
         self._kept_bytes = 0
+        self._named: dict[tuple[int, int], NamedBlock] = {}
 
     def static(
         self,
@@ -115,6 +136,24 @@ class NodeBlocks:
             if found is None:
                 found = made[id(static)] = (static, static + generations)
             blocks.append(found[1])
+        return blocks
+
+    def named(
+        self, channel: str | None, nodes: tuple[str, ...], skus: Sequence[str], generations: bytes
+    ) -> list[NamedBlock]:
+        """`for_skus` as named blocks, each made and named once per rules part and
+        generations part: found by the parts' identities (kept parts are one object each),
+        as hashing or digesting a block on every read would cost more."""
+        blocks = []
+        for sku in skus:
+            static = self.static(channel, nodes, sku)
+            key = (id(static), id(generations))
+            found = self._named.get(key)
+            if found is None:
+                if len(self._named) >= _MOST_NAMED:
+                    self._named = {}
+                found = self._named[key] = NamedBlock(static, generations)
+            blocks.append(found)
         return blocks
 
     def _encode(self, channel: str | None, nodes: tuple[str, ...], sku: str) -> bytes:

@@ -9,6 +9,7 @@ any other reads the nodes again, sweeping their expired holds.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import orjson
@@ -67,6 +68,18 @@ class CapacityCounts:
             self._counts[node, day] = count
 
 
+class PrefixList:
+    """A list of nodes' capacity key prefixes as cap_read.lua takes it: the JSON, the name
+    it is kept under on the server (a digest of it), and whether this process sent it there."""
+
+    __slots__ = ("encoded", "name", "sent")
+
+    def __init__(self, encoded: bytes) -> None:
+        self.encoded = encoded
+        self.name = hashlib.blake2b(encoded, digest_size=16).hexdigest()
+        self.sent = False
+
+
 class EncodedPrefixes:
     """The capacity key prefixes of a list of nodes, as the one JSON argument cap_read.lua
     takes, encoded once per list: a product page asks some 30 nodes, whose 30 arguments
@@ -75,13 +88,13 @@ class EncodedPrefixes:
 
     def __init__(self, prefix_of: Callable[[str], str]) -> None:
         self._prefix_of = prefix_of
-        self._encoded: dict[tuple[str, ...], bytes] = {}
+        self._encoded: dict[tuple[str, ...], PrefixList] = {}
 
-    def of(self, nodes: tuple[str, ...]) -> bytes:
+    def of(self, nodes: tuple[str, ...]) -> PrefixList:
         found = self._encoded.get(nodes)
         if found is None:
             if len(self._encoded) >= MAX_ENCODED:
                 self._encoded = {}
-            found = orjson.dumps([self._prefix_of(node) for node in nodes])
+            found = PrefixList(orjson.dumps([self._prefix_of(node) for node in nodes]))
             self._encoded[nodes] = found
         return found

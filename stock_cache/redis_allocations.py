@@ -77,9 +77,25 @@ class AllocationSteps(RedisBase):
         nodes = tuple(unique)
         kept = self._capacity_counts.known(nodes, day, now)
         epoch = self._capacity_counts.epoch if kept is not None else ""
-        args: list[EncodableT] = [now, day, epoch, self._capacity_prefixes.of(nodes)]
+        prefixes = self._capacity_prefixes.of(nodes)
+        # A list the server was sent goes by its name only, where the server keeps it (as a
+        # function): most reads answer `same` without it.
+        named = prefixes.sent and "cap_read" in self._scripts.as_functions
+        args: list[EncodableT] = [
+            now,
+            day,
+            epoch,
+            prefixes.name,
+            b"" if named else prefixes.encoded,
+        ]
+        keys = [self._keys.capacity_epoch()]
         async with self._session():
-            [reply] = await self._run([("cap_read", [self._keys.capacity_epoch()], args)])
+            [reply] = await self._run([("cap_read", keys, args)])
+            if reply[0] == "again":
+                # The server lost the list (a restart, a reload): nothing ran; send it.
+                args[-1] = prefixes.encoded
+                [reply] = await self._run([("cap_read", keys, args)])
+        prefixes.sent = True
         # Both dicts hold `unique` in its order: what a dict over `node_ids` would hold.
         if reply[0] == "same" and kept is not None:
             return kept

@@ -104,6 +104,7 @@ class RedisBase:
             self._rules,
             clock=clock,
             one_trip=not isinstance(client, RedisCluster),
+            keeps=self._scripts.as_functions,
         )
         self._turns = asyncio.Semaphore(MAX_CONNECTIONS)
         self._ready = False

@@ -66,8 +66,13 @@ def library_source(name: str) -> tuple[str, str]:
     function. Library and function are named by the content, so that processes of two
     versions of the package never call each other's."""
     helpers, body = script_parts(name)
-    # The ledger texts' readings are kept from call to call too (see _ledger.lua).
-    kept = "texts_kept = true\n" if "local texts_kept" in helpers else ""
+    # The ledger texts' readings (_ledger.lua) and the arguments sent once (_common.lua)
+    # are kept from call to call too.
+    kept = "".join(
+        f"{flag} = true\n"
+        for flag in ("texts_kept", "args_kept")
+        if f"local {flag} = false" in helpers
+    )
     flags = "{'allow-oom'}" if name in READS_WHEN_FULL else "{}"
     made = f"{flags}\n{kept}\n{script_source(name)}"
     function = f"{LIBRARY_PREFIX}{name}_{hashlib.sha1(made.encode()).hexdigest()[:16]}"

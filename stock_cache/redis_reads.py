@@ -46,8 +46,7 @@ section of the network (its nodes split in 32 by their ids, `section_of`):
 - the `availability` script ('read') answers the ATP at the nodes asked and the cached total
   if its tag allows, else the sum of the subtotals if theirs all do (then caching it): the
   common path is 2 round trips on a cluster, 1 on a single server (the script reads the
-  epoch too), and a handful of commands whatever the network's size (HMGET of the
-  generations; per SKU one EVALSHA running ZRANGEBYSCORE, two HMGETs and one HGET). Else it
+  epoch too), and a handful of commands whatever the network's size. Else it
   names the sections missing, and the caller reads the generations of the nodes asked and
   of those sections (one HMGET) and sends the script again in 'fill' mode with a block of
   each: it caches their subtotals and sums them with the others, in the same step as it
@@ -64,14 +63,14 @@ section of the network (its nodes split in 32 by their ids, `section_of`):
   the epoch to only grow, as the cached figures already do: a Redis that lost `{gens}`
   (restarted without persistence) needs the gateways restarted with it.
 - When the nodes asked include the whole network, a single 'fill' of every section answers
-  everything.
+  everything. A 'read' sends a block the server was sent before by its name (_node_blocks.py).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Container, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -134,6 +133,7 @@ class StockReads:
         *,
         clock: Callable[[], float] = time.time,
         one_trip: bool = False,
+        keeps: Container[str] = frozenset(),  # see Scripts.as_functions
     ) -> None:
         self._client = client
         self._run = run
@@ -141,6 +141,7 @@ class StockReads:
         # a read is one command (one script for every SKU, so that all are read at the same
         # generations). A cluster keeps the two: the generations live in a slot of their own.
         self._one_trip = one_trip
+        self._keeps = keeps
         self._keys = keys
         self._rules = rules
         self._clock = clock
@@ -361,21 +362,30 @@ class StockReads:
         read or check, in one round trip; the SKUs whose total is not cached, with the
         sections to fill; and the epoch of those generations."""
         epoch, part = self._known.part(asked)
-        blocks = self._blocks.for_skus(channel, asked, skus, part)
-        now = now_ms(self._clock)
+        blocks = self._blocks.named(channel, asked, skus, part)
+        named = "availability" in self._keeps  # a block sent before goes by its name
+        args: list[EncodableT] = [now_ms(self._clock), net.field, epoch, "read", _TOTALS_TTL_MS]
         calls: list[Call] = [
             (
                 "availability",
                 [*self._availability_keys(sku), self._keys.gens()],
-                [now, net.field, epoch, "read", _TOTALS_TTL_MS, net.sections_text, block],
+                [*args, net.sections_text, b"" if named and b.sent else b.block, b.name],
             )
-            for sku, block in zip(skus, blocks, strict=True)
+            for sku, b in zip(skus, blocks, strict=True)
         ]
+        replies = await self._run(calls, atomic=True)
+        if ["again"] in replies:
+            # Blocks the server lost (a restart, a reload): nothing ran; all go again, whole.
+            for call, block in zip(calls, blocks, strict=True):
+                call[2][6] = block.block
+            replies = await self._run(calls, atomic=True)
+        for block in blocks:
+            block.sent = True
         found: dict[str, tuple[int, dict[str, int]]] = {}
         missing: dict[str, str] = {}
         end = 3 + len(asked)
         epoch = ""
-        for sku, reply in zip(skus, await self._run(calls, atomic=True), strict=True):
+        for sku, reply in zip(skus, replies, strict=True):
             # One MULTI/EXEC: every script saw the same epoch.
             epoch = reply[2]
             self._known.learn(epoch, asked, reply[end:])

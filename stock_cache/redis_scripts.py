@@ -55,6 +55,9 @@ class Scripts:
         self._client = client
         # By script: its function's name (FCALL), or its SHA1 (EVALSHA).
         self._handles: dict[str, str] = {}
+        # The scripts whose handle is a function: what their library keeps lasts from call to
+        # call (until the server loses it), where a script run by EVALSHA starts afresh.
+        self.as_functions: set[str] = set()
         # Whether scripts load as functions: until a server refuses FUNCTION LOAD.
         self._functions = True
         # Whether the libraries of other versions were swept (at the first load).
@@ -310,6 +313,10 @@ class Scripts:
         # One caller cancelled does not cancel the load that the others wait for.
         handle: str = await asyncio.shield(loading)
         self._handles[name] = handle
+        if handle.startswith(LIBRARY_PREFIX):
+            self.as_functions.add(name)
+        else:
+            self.as_functions.discard(name)
         return handle
 
     async def _loaded_as(self, name: str) -> str:
@@ -332,6 +339,7 @@ class Scripts:
                     raise
                 self._functions = False
                 self._handles.clear()
+                self.as_functions.clear()
         sha: str = await self._client.script_load(script_source(name))
         return sha
 

@@ -101,3 +101,40 @@ local function bump_epoch(key)
   end
   return tostring(redis.call('INCR', key))
 end
+
+-- Long arguments a caller sends once, then only names (cap_read.lua's list of nodes, the block
+-- of availability.lua's 'read'): kept from call to call where the script is loaded as a
+-- function (library_source sets args_kept). A server turns every argument into a Lua string,
+-- reading all of its bytes, before the script runs. Kept in two generations of a budget of
+-- bytes each: past it, the newer becomes the older and the older goes, so that an argument
+-- still named survives (a miss costs its caller a round trip).
+local kept_args, older_args, kept_arg_bytes = {}, {}, 0
+local args_kept = false
+local KEPT_ARGS_BUDGET = 4194304
+
+local function keep_argument(name, text)
+  if kept_arg_bytes > KEPT_ARGS_BUDGET then
+    kept_args, older_args, kept_arg_bytes = {}, kept_args, 0
+  end
+  kept_args[name] = text
+  kept_arg_bytes = kept_arg_bytes + #text
+end
+
+-- The argument sent as `text` under `name`, kept; or, `text` '', the one kept under `name`,
+-- nil if none is (the server lost it: a restart, a reload of the library, the budget).
+local function kept_argument(name, text)
+  if text ~= '' then
+    if args_kept and kept_args[name] == nil then
+      keep_argument(name, text)
+    end
+    return text
+  end
+  local found = kept_args[name]
+  if found == nil then
+    found = older_args[name]
+    if found ~= nil then
+      keep_argument(name, found)
+    end
+  end
+  return found
+end

@@ -11,7 +11,9 @@
 -- ARGV: now_ms, the cache field (channel, rules and network), epoch (of the generations the
 --       caller sends; '' for none), mode, totals_ttl_ms, the network's sections ('0,3,...':
 --       those holding one of its nodes), then:
--- mode 'read': the block of the nodes asked (see add_block). The total is the cached one if
+-- mode 'read': the block of the nodes asked (see add_block), then on a standalone Redis its
+--   name (a digest of it): the block may then be '' for the one sent before under that name
+--   and kept (kept_argument), or {'again'} is the answer, with nothing done. The total is the cached one if
 --   its tag allows, else the sum of the subtotals if all of theirs do (then cached). A '*'
 --   total counts only while no node asked holds a snapshot entry newer than the generation
 --   read there, and a '*' subtotal only if no such node is in its section: else the ATP
@@ -25,10 +27,17 @@
 --   snapshot.
 --   Returns {'filled', total, epoch, atp, ...}, ATP at the nodes asked, or
 --   {'missing', sections still to fill, epoch}.
--- The sweep comes first: a hold that expired by the caller's clock is freed here, which
--- forgets the cached totals, so a cached total never counts an expired hold.
+-- The sweep comes first (but for the answer 'again'): a hold that expired by the caller's
+-- clock is freed here, which forgets the cached totals, so a cached total never counts an
+-- expired hold.
+local field, epoch, mode, asked_block = ARGV[2], ARGV[3], ARGV[4], ARGV[7]
+if mode == 'read' and ARGV[8] then
+  asked_block = kept_argument(ARGV[8], asked_block)
+  if asked_block == nil then
+    return {'again'}
+  end
+end
 sweep_sku(KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1])
-local field, epoch, mode = ARGV[2], ARGV[3], ARGV[4]
 
 local function split(text)
   local items = {}
@@ -129,15 +138,23 @@ local gens_key = nil
 if KEYS[6] then
   gens_key, epoch = generations_source(KEYS[6], epoch)
 end
-local found, atp = available_block(KEYS[1], KEYS[2], gens_key, ARGV[7])
+local found, atp = available_block(KEYS[1], KEYS[2], gens_key, asked_block)
 local _, total = usable(redis.call('HGET', KEYS[5], field), next(found.pending) == nil)
-local reply = {'hit', total, epoch}
+local kind, second = 'hit', total
 if total == nil then
   local missing
   total, missing = compose({}, blocked_sections(found, #atp))
-  reply = total and {'hit', total, epoch} or {'miss', missing, epoch}
+  if total then second = total else kind, second = 'miss', missing end
 end
-for k = 1, #atp do
-  reply[#reply + 1] = atp[k]
+local reply
+if #atp <= 1000 then
+  -- Made at its size at once, not grown node by node (unpack() of thousands would overflow
+  -- Lua's C stack).
+  reply = {kind, second, epoch, unpack(atp)}
+else
+  reply = {kind, second, epoch}
+  for k = 1, #atp do
+    reply[k + 3] = atp[k]
+  end
 end
 return append_generations(reply, found, gens_key)

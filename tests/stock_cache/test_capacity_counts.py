@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio
 
 from stock_cache import Reserved, StockStore, store_from_url
 from stock_cache.base import NodeCapacity, ReserveRequest
@@ -127,6 +128,29 @@ async def test_a_read_that_finds_nothing_changed_costs_one_get_on_a_single_serve
         # A cluster reads each node's orders where they live, one round trip per server.
         assert cost.round_trips == len(ports[1])
         assert cost.commands["hget"] == len(nodes)
+
+
+async def test_a_server_that_lost_the_node_lists_it_was_sent_is_sent_them_again(
+    gateways: tuple[StockStore, StockStore, FakeClock],
+    ports: tuple[str, tuple[int, ...]],
+) -> None:
+    one, other, _ = gateways
+    nodes = [LYON, MARSEILLE, *(f"TOWN-{n:03}" for n in range(30))]
+    assert sum((await one.capacity_used(nodes, DAY)).values()) == 0
+    # Sent by now: the next reads name the list, which the server keeps.
+    assert sum((await one.capacity_used(nodes, DAY)).values()) == 0
+    taken = await reserved_id(other, order(LYON, 3))
+    assert (await one.capacity_used(nodes, DAY))[LYON] == 1
+    if len(ports[1]) == 1:
+        # A restart or a reload takes what the library kept: the next read that needs the
+        # list (another process changed the orders) gets it sent again.
+        async with redis.asyncio.Redis(port=ports[1][0]) as client:
+            await client.function_flush()
+    await other.release(STOREFRONT, taken)
+    assert (await one.capacity_used(nodes, DAY))[LYON] == 0
+    await reserved_id(other, order(MARSEILLE, 3))
+    used = await one.capacity_used(nodes, DAY)
+    assert (used[LYON], used[MARSEILLE], sum(used.values())) == (0, 1, 1)
 
 
 def test_kept_counts_go_when_the_epoch_moves_or_their_first_hold_expires() -> None:

@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from stock_cache import Reserved, SkuAvailability, StockStore, store_from_url
-from stock_cache._node_blocks import which_part
+from stock_cache._node_blocks import NodeBlocks, generations_part, which_part
+from stock_cache._script_args import ScriptArgs
 from stock_cache.rules import Protection, StockRules
 from tests.stock_cache.conftest import BACKENDS, Backend
 from tests.stock_cache.support import (
@@ -178,3 +179,19 @@ async def test_nodes_under_more_profiles_than_characters_each_keep_their_own_rul
     assert found[TABLE] == SkuAvailability(
         sum(tables.values()), {depot: tables[depot] for depot in DEPOTS[58:61]}
     )
+
+
+def test_a_named_block_is_made_once_per_rules_and_generations_and_named_by_its_bytes() -> None:
+    rules = StockRules(by_node_sku={(LYON, SOFA): Protection(units=1)})
+    blocks = NodeBlocks(ScriptArgs(rules), rules)
+    nodes, old, new = (LYON, PARIS), generations_part(["3", "4"]), generations_part(["3", "5"])
+
+    table, chair, sofa = blocks.named(None, nodes, [TABLE, CHAIR, SOFA], old)
+
+    assert table is chair  # the same rules at these nodes: one block, sent once
+    assert sofa.name != table.name  # a (node, SKU) rule of its own
+    assert blocks.named(None, nodes, [TABLE], old) == [table]
+    assert table.block == blocks.for_skus(None, nodes, [TABLE], old)[0]
+    assert not table.sent
+    flipped = blocks.named(None, nodes, [TABLE], new)[0]
+    assert (flipped.name, flipped.block) != (table.name, table.block)

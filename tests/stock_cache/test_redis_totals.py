@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import pytest
+import redis.asyncio
 from redis.typing import EncodableT
 
 from stock_cache import Reserved, SkuAvailability, StockRules, StockStore, store_from_url
+from stock_cache.redis_functions import library_source
 from stock_cache.redis_store import RedisStore
 from tests.stock_cache.support import (
     BORDEAUX,
@@ -220,3 +222,28 @@ async def test_totals_match_a_recount_through_changes_flips_and_expiries(
     finally:
         for store in (ours, theirs, recount):
             await store.close()
+
+
+@pytest.mark.parametrize("lost_by", ["flush", "reload"])
+async def test_a_server_that_lost_the_blocks_it_was_sent_is_sent_them_again(
+    redis_url: str, lost_by: str
+) -> None:
+    """A read sends its block of nodes once, then its name: the library keeps the block until
+    the server loses it (a restart, a flush, another process loading the library again)."""
+    store = store_from_url(redis_url, rules=RULES, key_prefix=f"test-{uuid.uuid4().hex}")
+    try:
+        await stock_up(store)
+        assert await table_total(store) == 25
+        # Sent by now: this read names the block (a hold changes no generation, nor it).
+        assert isinstance(await store.reserve(hold((LYON, TABLE, 1))), Reserved)
+        assert await table_total(store) == 24
+        async with redis.asyncio.Redis.from_url(redis_url) as client:
+            if lost_by == "flush":
+                await client.function_flush()
+            else:
+                await client.function_load(library_source("availability")[1], replace=True)
+        read = await store.availability([TABLE, CHAIR], NEAR, network=NETWORK)
+        assert (read[TABLE].total, read[TABLE].atp[LYON], read[CHAIR].total) == (24, 9, 0)
+        assert await table_total(store) == 24
+    finally:
+        await store.close()
