@@ -46,8 +46,6 @@ from stock_cache.base import (
 )
 
 MAX_IDEMPOTENCY_KEY = 128
-# Without a point there are no distances to rank by.
-_NO_DISTANCES: Mapping[str, float] = {}
 
 
 class PromiseService:
@@ -107,7 +105,7 @@ class PromiseService:
         """
         around = self.finder.nearest(near, field="near") if near is not None else None
         asked = around.ids if around is not None else self._all_nodes
-        distances = around.distances if around is not None else _NO_DISTANCES
+        distances = around.distances if around is not None else {}  # no point, no distances
         store_channel = self.store_channel(client_id, channel)
         announced = (
             shared.announce(store_channel, skus, asked)
