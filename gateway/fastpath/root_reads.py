@@ -170,7 +170,10 @@ async def run_plan(
     executor: Any,
     fallback: Callable[[Any, Any], Awaitable[ExecutionResult]],
 ) -> ExecutionResult:
-    """The operation's answer; `fallback(executor, middleware)` runs graphql-core's."""
+    """The operation's answer; `fallback(executor, middleware)` runs graphql-core's.
+
+    `executor` is graphql-core's, or a stand-in with what of it a run reads (its schema,
+    variables and root value, and `build_resolve_info`), given as it is to `fallback`."""
     root = executor.schema.query_type
     found: dict[str, Any] = {}
     waiting: list[tuple[str, Awaitable[Any]]] = []
