@@ -33,6 +33,7 @@ from graphql import (
     GraphQLField,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLResolveInfoHelpers,
     GraphQLSchema,
     OperationDefinitionNode,
     VariableValues,
@@ -41,7 +42,6 @@ from graphql import (
     default_type_resolver,
     get_variable_values,
 )
-from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.extensions import MaskErrors
 
 from gateway.fastpath.compat import (
