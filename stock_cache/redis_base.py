@@ -6,11 +6,11 @@ encoding. The parts (redis_feeds.py, redis_reserve.py, redis_allocations.py) bui
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, cast
 
 from redis.asyncio.cluster import RedisCluster
@@ -61,6 +61,40 @@ def skus_of(fields: Mapping[str, str]) -> list[str]:
 def capacity_nodes_of(fields: Mapping[str, str]) -> list[str]:
     """The nodes whose daily capacity an allocation record (or claim) holds an order of."""
     return cast(list[str], json.loads(fields.get("capacity") or "[]"))
+
+
+class _Session:
+    """`RedisBase._session`: a class, not an async generator, as every store call enters one
+    (a generator-based context manager costs a generator, its loop hooks and more frames)."""
+
+    __slots__ = ("_base", "_writes")
+
+    def __init__(self, base: RedisBase, writes: bool) -> None:
+        self._base = base
+        self._writes = writes
+
+    async def __aenter__(self) -> None:
+        base = self._base
+        await base._turns.acquire()
+        try:
+            if not base._ready:
+                await base._get_ready()
+            if base._unsettled:
+                await base._settle()
+        except BaseException as exc:
+            base._turns.release()
+            if isinstance(exc, UNREACHABLE):
+                # Nothing of this call was sent yet.
+                raise store_error(exc, base._where, writes=False) from exc
+            raise
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        base = self._base
+        base._turns.release()
+        if isinstance(exc, UNREACHABLE):
+            raise store_error(exc, base._where, writes=self._writes) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +150,7 @@ class RedisBase:
         # only a standalone server keeps (capacity_counts.py).
         self._epoch_args: list[EncodableT] = [] if self._cluster else [self._keys.capacity_epoch()]
 
-    @contextlib.asynccontextmanager
-    async def _session(self, *, writes: bool = False) -> AsyncIterator[None]:
+    def _session(self, *, writes: bool = False) -> _Session:
         """One call's share of the connections; a failure to reach Redis becomes the store's
         error (see redis_connection.py: `writes` says whether the call changes anything).
 
@@ -125,19 +158,7 @@ class RedisBase:
         The cluster client refuses, rather than waits, past its connections per node: calls
         take a turn here first, as the standalone pool's callers wait for a connection.
         """
-        async with self._turns:
-            try:
-                if not self._ready:
-                    await self._get_ready()
-                if self._unsettled:
-                    await self._settle()
-            except UNREACHABLE as exc:
-                # Nothing of this call was sent yet.
-                raise store_error(exc, self._where, writes=False) from exc
-            try:
-                yield
-            except UNREACHABLE as exc:
-                raise store_error(exc, self._where, writes=writes) from exc
+        return _Session(self, writes)
 
     async def _get_ready(self) -> None:
         # Many first calls at once would each find the cluster's slot map missing, send to a

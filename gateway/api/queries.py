@@ -88,6 +88,13 @@ async def _destination(info: Info, destination: DestinationInput, *, field: str)
     )
 
 
+def _echoed(info: Info, placed: Placed) -> ResolvedDestination | None:
+    """The destination as placed, for an answer whose selection shows it (else never read)."""
+    if not selects_below(info, "resolvedDestination"):
+        return None
+    return ResolvedDestination.from_placed(placed)
+
+
 async def delivery_options_answer(
     info: Info, input: DeliveryOptionsInput, shared: SharedReads
 ) -> DeliveryOptionsResult:
@@ -130,7 +137,7 @@ async def delivery_options_answer(
         service.network,
         explain=input.explain,
         shopper=shopper,
-        destination=ResolvedDestination.from_placed(placed),
+        destination=_echoed(info, placed),
     )
 
 
@@ -184,7 +191,7 @@ class Query:
             items=[
                 SkuAvailability.from_domain(level, service.network, disclosure) for level in levels
             ],
-            resolved_destination=ResolvedDestination.from_placed(placed) if placed else None,
+            resolved_destination=_echoed(info, placed) if placed else None,
             unknown_skus=unknown,
         )
 

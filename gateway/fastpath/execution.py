@@ -19,6 +19,7 @@ either does not expect goes the usual way, which answers it as before.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +27,13 @@ import strawberry
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLField,
     GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLResolveInfoHelpers,
     GraphQLSchema,
     OperationDefinitionNode,
     VariableValues,
@@ -259,28 +264,97 @@ async def _run(
         if isinstance(values, list):
             return ExecutionResult(None, values)
         coerced = values
-    executor = _Executor(
-        graphql_schema,
-        checked.fragment_definitions,
-        checked.fragments,
-        None,
-        context,
-        operation,
-        coerced,
-        default_field_resolver,
-        default_type_resolver,
-        default_field_resolver,
-        is_awaitable=IS_AWAITABLE,
-    )
-    executor.memo = checked.memo
+    run = _Run(graphql_schema, checked, context, operation, coerced)
     # By operation node and schema; in a tuple, as no plan (None) is an answer too.
     kept: tuple[RootPlan | None] | None = checked.memo.get((operation, graphql_schema), _PLAN)
     if kept is None:
         plan = plan_roots(graphql_schema, operation, checked.fragment_definitions)
         kept = checked.memo.put((operation, graphql_schema), _PLAN, (plan,))
     if kept[0] is not None:
-        return await run_plan(kept[0], executor, _executed)
-    return await _executed(executor)
+        return await run_plan(kept[0], run, _fallen_back)
+    return await _executed(run.executor())
+
+
+class _Run:
+    """What a root plan's run reads of an executor (`gateway.fastpath.root_reads`), the
+    executor itself built only when needed: graphql-core's sets up on construction the state
+    of incremental delivery and error collection, which a planned run never uses. The resolve
+    infos are the executor's own, their async helpers handing work to the executor."""
+
+    __slots__ = (
+        "_built",
+        "_checked",
+        "async_helpers",
+        "context_value",
+        "fragment_definitions",
+        "operation",
+        "root_value",
+        "schema",
+        "variable_values",
+    )
+    abort_signal = None
+    operation_extensions = None
+    is_awaitable = staticmethod(IS_AWAITABLE)
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        checked: CheckedDocument,
+        context: object,
+        operation: OperationDefinitionNode,
+        coerced: VariableValues,
+    ) -> None:
+        self.schema = schema
+        self.fragment_definitions = checked.fragment_definitions
+        self.root_value = None
+        self.operation = operation
+        self.variable_values = coerced
+        self.context_value = context
+        self.async_helpers = GraphQLResolveInfoHelpers(gather=self._gather, track=self._track)
+        self._checked = checked
+        self._built: _Executor | None = None
+
+    def executor(self) -> _Executor:
+        """The executor of this run, built on first use."""
+        if self._built is None:
+            checked = self._checked
+            executor = _Executor(
+                self.schema,
+                checked.fragment_definitions,
+                checked.fragments,
+                self.root_value,
+                self.context_value,
+                self.operation,
+                self.variable_values,
+                default_field_resolver,
+                default_type_resolver,
+                default_field_resolver,
+                is_awaitable=IS_AWAITABLE,
+            )
+            executor.memo = checked.memo
+            self._built = executor
+        return self._built
+
+    def build_resolve_info(
+        self,
+        field_def: GraphQLField,
+        field_nodes: list[FieldNode],
+        parent_type: GraphQLObjectType,
+        path: Path,
+    ) -> GraphQLResolveInfo[Any]:
+        # strawberry's, reading only the attributes this run has as the executor has them.
+        build = StrawberryGraphQLCoreExecutionContext.build_resolve_info
+        return build(self, field_def, field_nodes, parent_type, path)  # type: ignore[arg-type]
+
+    def _gather(self, values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        return self.executor().gather_async_work(values)
+
+    def _track(self, values: Sequence[Any]) -> None:
+        self.executor().track_async_work(values)
+
+
+async def _fallen_back(run: _Run, middleware: Any) -> ExecutionResult:
+    return await _executed(run.executor(), middleware)
 
 
 async def _executed(executor: _Executor, middleware: Any = None) -> ExecutionResult:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from types import CoroutineType
 from typing import Any
 
 from graphql import (
@@ -170,7 +171,10 @@ async def run_plan(
     executor: Any,
     fallback: Callable[[Any, Any], Awaitable[ExecutionResult]],
 ) -> ExecutionResult:
-    """The operation's answer; `fallback(executor, middleware)` runs graphql-core's."""
+    """The operation's answer; `fallback(executor, middleware)` runs graphql-core's.
+
+    `executor` is graphql-core's, or a stand-in with what of it a run reads (its schema,
+    variables and root value, and `build_resolve_info`), given as it is to `fallback`."""
     root = executor.schema.query_type
     found: dict[str, Any] = {}
     waiting: list[tuple[str, Awaitable[Any]]] = []
@@ -217,7 +221,14 @@ async def _settled(awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
     """Each awaitable's result or its error, all run at once. As graphql-core's gather, the
     fields after the first run as tasks of their own, started before the first, in order;
     the first runs in this task rather than one more (a gather adds a task and a future)."""
-    others = [asyncio.ensure_future(awaitable) for awaitable in awaitables[1:]]
+    loop = asyncio.get_running_loop()
+    # What ensure_future does with a coroutine (the resolvers' results), without its checks.
+    others = [
+        loop.create_task(awaitable)
+        if type(awaitable) is CoroutineType
+        else asyncio.ensure_future(awaitable)
+        for awaitable in awaitables[1:]
+    ]
     settled: list[Any] = []
     try:
         for awaitable in (awaitables[0], *others):

@@ -56,6 +56,7 @@ from gateway.http.protocol import (
     Outcome,
     Refusal,
     header_values,
+    json_answer,
     media_type,
     read_body,
 )
@@ -362,12 +363,7 @@ class GraphQLEndpoint:
             ),
             **outcome.headers,
         }
-        return Response(
-            orjson.dumps(body),
-            status_code=outcome.status,
-            media_type=f"{media}; charset=utf-8",
-            headers=headers,
-        )
+        return json_answer(orjson.dumps(body), outcome.status, f"{media}; charset=utf-8", headers)
 
     def _observe(
         self, outcome: Outcome, caller: Caller | None, elapsed: float, request_id: str

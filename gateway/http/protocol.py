@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 from starlette.types import Scope
 
 from carriers.echo import shown
@@ -162,3 +163,31 @@ async def read_body(request: Request, limit: int, headers: Mapping[str, str]) ->
 def _too_large(limit: int) -> Refusal:
     # Made when refusing only, not for every body read.
     return Refusal(413, "BODY_TOO_LARGE", f"the body exceeds {limit} bytes")
+
+
+class Answer(Response):
+    """starlette's `Response` of an encoded JSON body, its raw headers given as its
+    `init_headers` makes them (the names lowercased, then content-length and content-type),
+    without decoding and scanning them again on every answer."""
+
+    def __init__(self, body: bytes, status: int, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = status
+        self.background = None
+        self.body = body
+        self.raw_headers = raw_headers
+
+
+def json_answer(
+    body: bytes, status: int, content_type: str, headers: Mapping[str, str]
+) -> Response:
+    """What `Response(body, status, headers, media_type=content_type)` is, for a media type
+    other than text/ (starlette adds no charset to it), and `headers` without a content-length
+    or a content-type of their own (else starlette's own)."""
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    for name, _ in raw:
+        if name in (b"content-length", b"content-type"):
+            return Response(body, status_code=status, media_type=content_type, headers=headers)
+    if not (status < 200 or status in (204, 304)):
+        raw.append((b"content-length", str(len(body)).encode("latin-1")))
+    raw.append((b"content-type", content_type.encode("latin-1")))
+    return Answer(body, status, raw)

@@ -8,6 +8,7 @@ the size of every per-process cache.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from types import CoroutineType
 from typing import Any
 
 from graphql import GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema, default_field_resolver
@@ -150,7 +151,8 @@ class Counting:
 
 
 async def _counted(result: Any, field: str, metrics: Metrics) -> Any:
-    if isinstance(result, Awaitable):
+    # A coroutine, mostly: known without the ABC's instance check.
+    if type(result) is CoroutineType or isinstance(result, Awaitable):
         result = await result
     typename = type(result).__name__
     metrics.outcome(field, typename)
