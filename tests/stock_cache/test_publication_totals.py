@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
+import uuid
+
 from redis.asyncio import Redis
 
-from stock_cache import StockStore
+from stock_cache import StockStore, store_from_url
 from stock_cache.base import EventKind
 from stock_cache.publication import NetworkTotals, Publisher
 from stock_cache.publication_rules import PublishedChannel
@@ -16,6 +17,7 @@ from tests.stock_cache.support import (
     LYON,
     MARSEILLE,
     PARIS,
+    RULES,
     SOFA,
     TABLE,
     FakeClock,
@@ -79,18 +81,24 @@ async def test_the_redis_stores_read_every_channel_together(store: StockStore) -
 
 
 async def test_totals_read_together_survive_a_server_that_forgot_its_scripts(
-    store: StockStore, clock: FakeClock, request: pytest.FixtureRequest
+    redis_url: str, clock: FakeClock
 ) -> None:
-    if not isinstance(store, RedisStore) or not store._reads._one_trip:
-        pytest.skip("flushed on the standalone server")
-    redis_url = str(request.getfixturevalue("redis_url"))
-    wrapped = await publishing(store, clock)
-    await moved(wrapped)
-    raw = Redis.from_url(redis_url)
+    # On a server of its own (the standalone one the set-up started), so the flush forgets
+    # only this suite's scripts.
+    store = store_from_url(
+        redis_url, rules=RULES, clock=clock, key_prefix=f"test-{uuid.uuid4().hex}"
+    )
+    assert isinstance(store, RedisStore)
     try:
-        await raw.script_flush()
-        await raw.function_flush()
+        wrapped = await publishing(store, clock)
+        await moved(wrapped)
+        raw = Redis.from_url(redis_url)
+        try:
+            await raw.script_flush()
+            await raw.function_flush()
+        finally:
+            await raw.aclose()
+        networks = [(channel.name, channel.nodes) for channel in CHANNELS]
+        assert await store.network_totals(SKUS, networks) == await each_alone(store, CHANNELS)
     finally:
-        await raw.aclose()
-    networks = [(channel.name, channel.nodes) for channel in CHANNELS]
-    assert await store.network_totals(SKUS, networks) == await each_alone(store, CHANNELS)
+        await store.close()
