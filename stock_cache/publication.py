@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from stock_cache._rules import now_ms
 from stock_cache.base import StockStore
@@ -109,6 +109,15 @@ class ChannelFeed(Protocol):
         ...
 
 
+@runtime_checkable
+class NetworkTotals(Protocol):
+    """A store that reads SKUs' totals over several networks together (the Redis store)."""
+
+    async def network_totals(
+        self, skus: Sequence[str], networks: Sequence[tuple[str | None, Sequence[str]]]
+    ) -> list[dict[str, int]]: ...
+
+
 class Publisher:
     """Recomputes the published quantities of the SKUs that changed, in every channel."""
 
@@ -138,18 +147,32 @@ class Publisher:
         changed = 0
         for start in range(0, len(unique), _BATCH):
             batch = unique[start : start + _BATCH]
-            channels = self.rules.channels.values()
+            channels = list(self.rules.channels.values())
             versions = await self.feed.stamp(batch) if channels else {}
-            for channel in channels:
-                found = await self.store.availability(
-                    batch, (), network=channel.nodes, channel=channel.name
-                )
-                triples = [
-                    (sku, channel.quantity(found[sku].total), versions[sku]) for sku in batch
-                ]
+            totals = await self._totals(batch, channels)
+            for channel, found in zip(channels, totals, strict=True):
+                triples = [(sku, channel.quantity(found[sku]), versions[sku]) for sku in batch]
                 changed += await self.feed.publish(channel.name, triples, now_ms(self._clock))
             await self.feed.touch(batch, now_ms(self._clock))
         return changed
+
+    async def _totals(
+        self, skus: Sequence[str], channels: Sequence[PublishedChannel]
+    ) -> list[dict[str, int]]:
+        """Each SKU's total over each channel's nodes, read after the versions were taken:
+        every channel together where the store can, else one `availability` per channel."""
+        if not channels:
+            return []
+        if isinstance(self.store, NetworkTotals):
+            networks = [(channel.name, channel.nodes) for channel in channels]
+            return await self.store.network_totals(skus, networks)
+        totals = []
+        for channel in channels:
+            found = await self.store.availability(
+                skus, (), network=channel.nodes, channel=channel.name
+            )
+            totals.append({sku: found[sku].total for sku in skus})
+        return totals
 
     async def changes(self, channel: str, after: str | None, first: int) -> ChannelPage:
         """A page of the channel's change feed (see ChannelFeed.changes)."""

@@ -98,6 +98,26 @@ class Scripts:
                 raise reply
         return replies
 
+    async def run_each(self, calls: Sequence[Call]) -> list[Any]:
+        """As `run` without `atomic`; on a standalone server's wire the calls, packed by
+        hiredis (redis-py's pipeline encodes each argument in a Python call of its own), go
+        out in one write, each its own command: the server may serve others between two."""
+        if self._wire is None or len(calls) <= 1:
+            return await self.run(calls)
+        packed = [hiredis.pack_command(await self._command(call)) for call in calls]  # type: ignore[arg-type]
+        # Gathered as futures (no task each); a cancelled caller's are dropped by the link.
+        replies = list(
+            await asyncio.gather(*await self._wire.send_all(packed), return_exceptions=True)
+        )
+        # Those lost never ran (the server forgot its scripts): `run` loads them again.
+        lost = [k for k, reply in enumerate(replies) if _lost(reply)]
+        for k, reply in zip(lost, await self.run([calls[k] for k in lost]), strict=True):
+            replies[k] = reply
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
+
     async def run_beside(self, call: Call, reads: Callable[[Any], object]) -> list[Any]:
         """Run one script and the plain commands that `reads` adds to a pipeline, in one
         round trip (per node on a cluster): the script's reply first, then theirs."""

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from stock_cache.base import NodeStock, SkuAvailability
+from stock_cache.redis_channel_totals import network_totals
 from stock_cache.redis_connection import CLUSTER_SCHEMES, open_client, where
 from stock_cache.redis_feeds import FeedSteps
 from stock_cache.redis_reserve import ReserveSteps
+from stock_cache.redis_scripts import Call
 from stock_cache.rules import StockRules
 
 __all__ = ["CLUSTER_SCHEMES", "RedisStore"]
@@ -62,6 +65,17 @@ class RedisStore(FeedSteps, ReserveSteps):
         """See redis_reads.py: the total comes from a cache kept exact in each SKU's slot."""
         async with self._session():
             return await self._reads.availability(skus, node_ids, network, channel)
+
+    async def network_totals(
+        self, skus: Sequence[str], networks: Sequence[tuple[str | None, Sequence[str]]]
+    ) -> list[dict[str, int]]:
+        """Per network (channel, nodes), each SKU's total over it: `availability`'s totals
+        of every network read together (see redis_channel_totals.py)."""
+        async with self._session():
+            return await network_totals(self._reads, self._run_each, skus, networks)
+
+    async def _run_each(self, calls: Sequence[Call], *, atomic: bool = False) -> list[Any]:
+        return await self._scripts.run_each(calls)
 
     async def ping(self) -> None:
         async with self._session():

@@ -85,6 +85,13 @@ class Wire:
             link = await self._ready()
         return await link.send(packed)
 
+    async def send_all(self, packed: list[bytes]) -> list[asyncio.Future[Any]]:
+        """The future replies of packed commands, written together at the end of this turn."""
+        link = self._link
+        if link is None or not link.ready:
+            link = await self._ready()
+        return [link.send(command) for command in packed]
+
     async def _ready(self) -> _Link:
         while True:
             if self._closed:
