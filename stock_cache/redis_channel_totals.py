@@ -1,20 +1,5 @@
-"""Network-wide totals of many SKUs over several networks at once: the publisher's read.
-
-A publisher wants, per SKU, its total over each channel's network and nothing else (no node
-asked). Read channel by channel through `availability`, a pass cost a MULTI of every SKU's
-script then a fill pipeline, for each channel: four round trips for two channels, and a
-MULTI that kept every other client waiting until its last script had run. Here every
-(channel, SKU) pair's cached read goes in one pipeline, and every fill in one more, for all
-the channels together; both as plain pipelines, no MULTI, so that the server may serve
-other clients between two scripts.
-
-No MULTI is needed: with no node asked, each script's answer is a total of its own SKU at
-the generations that script read or checked, which is what the publisher publishes (each
-SKU's quantity under its own version, see publication.py). What `availability` adds, one
-answer of many SKUs at one snapshot, is for readers that compare SKUs, not for a publisher.
-A fill's figures are cached exactly as `availability`'s are (the same script, the same
-fields), so the two read each other's cache.
-"""
+"""Network-wide totals of many SKUs over several networks at once: the publisher's read
+(docs/redis.md, Network-wide totals)."""
 
 from __future__ import annotations
 
