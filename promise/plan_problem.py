@@ -54,9 +54,6 @@ class Problem:
         self.partial: list[list[int]] = []
         # Who holds anything, as a mask: counted natively, not through a set of boxed ints.
         anyone = 0
-        # Candidate index by node id, for the lines held at fewer nodes than there are
-        # candidates: their holders are looked up, not every candidate in their levels.
-        index = {node_id: i for i, node_id in enumerate(self.node_ids)}
         for line in self.cart:
             # A dict (the stock's own when it is one): compiled, `get` on a Mapping is a
             # generic method call, on a dict a native lookup, and this asks every candidate
@@ -68,29 +65,14 @@ class Problem:
             partial: list[int] = []
             full: list[int] = []
             quantity = line.quantity
-            if len(levels) < self.size:
-                for node_id, units in levels.items():
-                    if units > 0:
-                        i = index.get(node_id, -1)
-                        if i >= 0:
-                            held[i] = units
-                            partial.append(i)
-                # In candidate order, as the loop over the candidates gives them (`held` is
-                # only looked up).
-                partial.sort()
-                for i in partial:
+            for i, node_id in enumerate(self.node_ids):
+                units = levels.get(node_id, 0)
+                if units > 0:
+                    held[i] = units
+                    partial.append(i)
                     anyone |= 1 << i
-                    if held[i] >= quantity:
+                    if units >= quantity:
                         full.append(i)
-            else:
-                for i, node_id in enumerate(self.node_ids):
-                    units = levels.get(node_id, 0)
-                    if units > 0:
-                        held[i] = units
-                        partial.append(i)
-                        anyone |= 1 << i
-                        if units >= quantity:
-                            full.append(i)
             self.held.append(held)
             self.partial.append(partial)
             self.full.append(full)
