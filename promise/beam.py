@@ -149,6 +149,8 @@ class _Step:
         search, values = self.search, self.values[-1]
         if search.unscored(plan, len(plan) + 1, values) == 1:
             return True
+        if search.judge.rate((*parts, search.p.bound(self.j, reach)))[0] > values:
+            return True
         floor = search.p.floor(self.j, reach)
         return floor is None or search.judge.rate((*parts, floor))[0] > values
 

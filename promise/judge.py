@@ -161,19 +161,21 @@ class Judge:
         Sums run in the plan's shipment order, so a plan rated from cached parts and one
         rated from scratch get the same floats.
         """
-        values, likely, distance = self._values(parts)
+        values, likely, distance = self._values(parts if isinstance(parts, tuple) else tuple(parts))
         return tuple(values), likely, distance
 
     def keyed(self, parts: Sequence[Part]) -> tuple[Rating, tuple[float, ...]]:
         """The rating, and the same as one flat tuple of floats, which orders as the rating
         does (every rating of a judge has as many values) and compares natively."""
-        values, likely, distance = self._values(parts)
+        values, likely, distance = self._values(parts if isinstance(parts, tuple) else tuple(parts))
         rating = (tuple(values), likely, distance)
         values.append(float(likely))
         values.append(distance)
         return rating, tuple(values)
 
-    def _values(self, parts: Sequence[Part]) -> tuple[list[float], int, float]:
+    def _values(self, parts: tuple[Part, ...]) -> tuple[list[float], int, float]:
+        # A tuple, not a Sequence: compiled, its items are read natively, not by a generic
+        # `__getitem__` (the search's parts are tuples already).
         if not parts:
             return [0.0] * len(self._where), 0, 0.0
         days, likely, cost, co2e, km, priority, depth = parts[0]

@@ -110,6 +110,7 @@ class Problem:
         self._shift = shift
         self._parts: dict[int, Part | None] = {}
         self._floors: dict[tuple[int, int], Part | None] = {}
+        self._bounds: dict[tuple[int, int], Part] = {}
         # Per content code: its lines in cart order, and their cart positions as a mask
         # (bit j for position j).
         self._lines: dict[int, tuple[tuple[CartLine, ...], int]] = {0: ((), 0)}
@@ -197,6 +198,29 @@ class Problem:
                 )
             self._floors[key] = floor
         return self._floors[key]
+
+    def bound(self, j: int, reach: int) -> Part:
+        """A part no higher on any criterion than `floor(j, reach)`, known without scoring:
+        the holders' least km and best priority, nothing for the criteria the scorer gives.
+
+        A plan that ranks too late with it ranks too late with the floor, so a search asks
+        for the floor, which scores every holder, only when this does not tell.
+        """
+        key = (j, reach)
+        found = self._bounds.get(key)
+        if found is None:
+            # Days and the likely day below any a shipment gets; cost, CO2e and store
+            # units are never negative.
+            km, priority, low = 0.0, 0, -(1 << 30)
+            priorities = self._parts_of.priorities
+            for at, i in enumerate(self.full[j][:reach]):
+                mine = priorities.get(self.node_ids[i], 0)
+                if at == 0 or self.distances[i] < km:
+                    km = self.distances[i]
+                if at == 0 or mine > priority:
+                    priority = mine
+            found = self._bounds[key] = (low, low, 0, 0.0, km, priority, 0)
+        return found
 
     def _score(self, key: int, i: int, lines: tuple[CartLine, ...]) -> Part | None:
         shipment = PlannedShipment(self.node_ids[i], self.distances[i], lines)
