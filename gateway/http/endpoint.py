@@ -63,12 +63,14 @@ from gateway.http.protocol import (
 from gateway.http.rate_limits import admit
 from gateway.http.shoppers import shopper_id
 from gateway.ops.logs import request_id_var
+from gateway.ops.outage_log import OutageLog
 from gateway.ops.slow_clients import ARRIVED
 from gateway.service import deadline
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import Platform
 
 log = logging.getLogger("gateway.http")
+_keys_unreachable = OutageLog(log, "API keys unreachable")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # The API-key lookup and the rate limiter may each spend at most this share of the time a
@@ -130,7 +132,7 @@ class GraphQLEndpoint:
                 except Exception:
                     # Keys kept in Redis can't be checked: nobody is let in, but it is an
                     # outage (503, retry), not a refusal of the key.
-                    log.warning("API keys unreachable", exc_info=True)
+                    _keys_unreachable.warn()
                     self.platform.metrics.redis_errors.labels("api_keys").inc()
                     unavailable = Refusal(
                         503,

@@ -37,11 +37,13 @@ from gateway.http.documents import WEBSOCKET, OperationChecks
 from gateway.http.protocol import Refusal
 from gateway.http.rate_limits import admit
 from gateway.http.shoppers import shopper_id
+from gateway.ops.outage_log import OutageLog
 from gateway.service import deadline
 from gateway.service.promise_service import PromiseService
 from gateway.service.resources import Platform
 
 log = logging.getLogger("gateway.live")
+_keys_unreachable = OutageLog(log, "API keys unreachable")
 
 FORBIDDEN = 4403
 # RFC 6455's "try again later": the keys could not be checked.
@@ -100,7 +102,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Any, None]):
             async with asyncio.timeout(platform.request_timeout_seconds):
                 caller = await platform.keys.caller(key_in(payload, handshake.headers))
         except Exception:
-            log.warning("API keys unreachable", exc_info=True)
+            _keys_unreachable.warn()
             platform.metrics.redis_errors.labels("api_keys").inc()
             return TRY_AGAIN_LATER, "the gateway cannot check API keys now; retry shortly"
         if caller is None:

@@ -17,11 +17,13 @@ from typing import Any
 
 from gateway.admission.api_keys import Caller
 from gateway.http.protocol import Refusal
+from gateway.ops.outage_log import OutageLog
 from gateway.ops.state import BucketAnswer
 from gateway.service.deadline import capped
 from gateway.service.resources import Platform
 
 log = logging.getLogger("gateway.http")
+_unreachable = OutageLog(log, "rate limiter unreachable: admitting requests")
 
 
 def _refusal(retry_after_seconds: float, whose: str, status: dict[str, Any]) -> Refusal:
@@ -55,7 +57,7 @@ async def admit(
         answer = quick if quick is not None else await _admitted(platform, caller, cost, shopper)
     except Exception:
         # The limiter protects the gateway; its outage must not take checkout down.
-        log.warning("rate limiter unreachable: admitting the request", exc_info=True)
+        _unreachable.warn()
         platform.metrics.redis_errors.labels("rate_limit").inc()
         return {"requestedQueryCost": cost}
     if isinstance(answer, Refusal):

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from geopy.exc import GeopyError
 from geopy.geocoders import Nominatim
 
+from gateway.ops.outage_log import OutageLog
 from gateway.ops.state import GatewayState
 from gateway.service.destinations import Placed, at_point
 from promise.errors import InvalidInput
@@ -25,6 +26,7 @@ from promise.geo import GeoPoint
 from promise.network import Network
 
 log = logging.getLogger("gateway.geocoding")
+_cache_unreachable = OutageLog(log, "geocode cache unreachable")
 _NOT_FOUND = "none"
 _NOT_FOUND_SECONDS = 3600
 MAX_ADDRESS_CHARS = 300
@@ -76,7 +78,7 @@ class Geocoder:
         try:
             cached = await self._state.cached(key)
         except Exception:  # a cache outage costs a lookup, not the request
-            log.warning("geocode cache unreachable", exc_info=True)
+            _cache_unreachable.warn()
             cached = None
         if cached is not None:
             if cached == _NOT_FOUND:
@@ -100,7 +102,7 @@ class Geocoder:
         try:
             await self._state.cache(key, value, ttl_seconds=ttl)
         except Exception:
-            log.warning("geocode cache unreachable", exc_info=True)
+            _cache_unreachable.warn()
         return point
 
 
