@@ -11,7 +11,7 @@ as before, and returns the new ones.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from stock_cache._node_blocks import generations_part
 
@@ -65,3 +65,24 @@ class KnownGenerations:
             self._epoch, self._of = epoch, {}
         self._of.update(zip(nodes, generations, strict=True))
         self._parts = {}
+
+
+Generations = tuple[str, list[str | None]]
+"""An epoch and some nodes' generations, as an HMGET of `{gens}` gives them."""
+
+
+async def generations_for_fill(
+    known: KnownGenerations,
+    read: Callable[[Sequence[str]], Awaitable[Generations]],
+    read_epoch: str | None,
+    nodes: Sequence[str],
+) -> Generations:
+    """The epoch and generations a fill goes with: those this process read at the epoch of
+    the read that missed hold for a fill at that epoch (every flip bumps it), which saves
+    their HMGET; else `read` them now, and learn them."""
+    kept = None if read_epoch is None else known.at(read_epoch, nodes)
+    if read_epoch is not None and kept is not None:
+        return read_epoch, kept
+    epoch, values = await read(nodes)
+    known.learn(epoch, nodes, [int(value or 0) for value in values])
+    return epoch, values

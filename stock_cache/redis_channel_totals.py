@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from stock_cache._known_generations import generations_for_fill
 from stock_cache._node_blocks import generations_part
 from stock_cache._rules import now_ms
 from stock_cache._script_args import Network
@@ -87,12 +88,9 @@ async def _fill(
                 node for (i, _), ss in sent.items() for s in ss for node in nets[i].sections[s]
             )
         )
-        known = None if read_epoch is None else reads._known.at(read_epoch, nodes)
-        if read_epoch is not None and known is not None:
-            epoch, values = read_epoch, known
-        else:
-            epoch, values = await reads._generations(nodes)
-            reads._known.learn(epoch, nodes, [int(value or 0) for value in values])
+        epoch, values = await generations_for_fill(
+            reads._known, reads._generations, read_epoch, nodes
+        )
         read_epoch = epoch
         generation = dict(zip(nodes, values, strict=True))
         calls = [

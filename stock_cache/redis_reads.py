@@ -76,7 +76,7 @@ from typing import Any, Protocol, cast
 
 from redis.typing import EncodableT
 
-from stock_cache._known_generations import KnownGenerations
+from stock_cache._known_generations import KnownGenerations, generations_for_fill
 from stock_cache._node_blocks import NodeBlocks, generations_part, sent_once
 from stock_cache._rules import now_ms
 from stock_cache._script_args import Network, ScriptArgs
@@ -307,14 +307,9 @@ class StockReads:
             sent = {sku: _sections(net, text, every=final) for sku, text in wanted.items()}
             reading = [node for ss in sent.values() for s in ss for node in net.sections[s]]
             nodes = tuple(dict.fromkeys([*asked, *reading]))
-            # Generations this process read at the epoch of the read that missed hold for a
-            # fill at that epoch (every flip bumps it), which saves their HMGET.
-            known = None if read_epoch is None else self._known.at(read_epoch, nodes)
-            if read_epoch is not None and known is not None:
-                epoch, values = read_epoch, known
-            else:
-                epoch, values = await self._generations(nodes)
-                self._known.learn(epoch, nodes, [int(value or 0) for value in values])
+            epoch, values = await generations_for_fill(
+                self._known, self._generations, read_epoch, nodes
+            )
             if read_epoch is not None and epoch != read_epoch:
                 for sku in others:
                     sent[sku] = _sections(net, "", every=final)
