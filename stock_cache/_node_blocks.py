@@ -13,12 +13,11 @@ a part of its own. The generations are spliced in per read, from the HMGET's rep
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Container, Sequence
 
-from stock_cache._script_args import ScriptArgs
+from stock_cache._script_args import KeptArgument, ScriptArgs
 from stock_cache.rules import StockRules
 
 # Client memory for kept blocks, per store: a gateway asks about a few networks (~25 KB per
@@ -65,20 +64,15 @@ def sent_once(blocks: Sequence[bytes]) -> list[bytes]:
     return [b"" if k and block == blocks[k - 1] else block for k, block in enumerate(blocks)]
 
 
-class NamedBlock:
-    """A block as a standalone server may keep it (kept_argument in _common.lua): the block,
-    its name there (a digest of it), and whether this process sent it there. A server turns
-    every argument into a Lua string, reading all its bytes, before the script runs: a block
-    it keeps goes by its name."""
+class NamedBlock(KeptArgument):
+    """A block as a standalone server may keep it."""
 
-    __slots__ = ("block", "name", "parts", "sent")
+    __slots__ = ("parts",)
 
     def __init__(self, static: bytes, generations: bytes) -> None:
-        self.block = static + generations
-        self.name = hashlib.blake2b(self.block, digest_size=16).hexdigest()
+        super().__init__(static + generations)
         # Held so that the ids the block is found by stay theirs (see NodeBlocks.named).
         self.parts = (static, generations)
-        self.sent = False
 
 
 class NodeBlocks:

@@ -17,6 +17,26 @@ from dataclasses import dataclass
 from stock_cache.redis_keys import gen_field
 from stock_cache.rules import Channel, Protection, StockRules
 
+
+class KeptArgument:
+    """A long script argument a standalone server may keep (kept_argument in _common.lua):
+    its text, its name there (a digest of it), and whether this process sent it there. A
+    server turns every argument into a Lua string, reading all its bytes, before the script
+    runs: one it keeps goes by its name."""
+
+    __slots__ = ("name", "sent", "text")
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+        self.name = hashlib.blake2b(text, digest_size=16).hexdigest()
+        self.sent = False
+
+    def sent_as(self, kept: bool) -> bytes:
+        """The argument to send: none (b'') once sent to a server that keeps it (`kept`: the
+        script runs there as a function, whose library lasts from call to call)."""
+        return b"" if kept and self.sent else self.text
+
+
 NodeArgs = tuple[int, int, int]
 """Safety units, safety share (basis points), cap (-1 none, -2 outside the channel)."""
 

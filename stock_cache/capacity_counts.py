@@ -9,10 +9,11 @@ any other reads the nodes again, sweeping their expired holds.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import orjson
+
+from stock_cache._script_args import KeptArgument
 
 # Past this many (node, day) counts, the next read starts afresh: memory stays flat.
 MAX_COUNTS = 50_000
@@ -68,18 +69,6 @@ class CapacityCounts:
             self._counts[node, day] = count
 
 
-class PrefixList:
-    """A list of nodes' capacity key prefixes as cap_read.lua takes it: the JSON, the name
-    it is kept under on the server (a digest of it), and whether this process sent it there."""
-
-    __slots__ = ("encoded", "name", "sent")
-
-    def __init__(self, encoded: bytes) -> None:
-        self.encoded = encoded
-        self.name = hashlib.blake2b(encoded, digest_size=16).hexdigest()
-        self.sent = False
-
-
 class EncodedPrefixes:
     """The capacity key prefixes of a list of nodes, as the one JSON argument cap_read.lua
     takes, encoded once per list: a product page asks some 30 nodes, whose 30 arguments
@@ -88,13 +77,13 @@ class EncodedPrefixes:
 
     def __init__(self, prefix_of: Callable[[str], str]) -> None:
         self._prefix_of = prefix_of
-        self._encoded: dict[tuple[str, ...], PrefixList] = {}
+        self._encoded: dict[tuple[str, ...], KeptArgument] = {}
 
-    def of(self, nodes: tuple[str, ...]) -> PrefixList:
+    def of(self, nodes: tuple[str, ...]) -> KeptArgument:
         found = self._encoded.get(nodes)
         if found is None:
             if len(self._encoded) >= MAX_ENCODED:
                 self._encoded = {}
-            found = PrefixList(orjson.dumps([self._prefix_of(node) for node in nodes]))
+            found = KeptArgument(orjson.dumps([self._prefix_of(node) for node in nodes]))
             self._encoded[nodes] = found
         return found

@@ -80,20 +80,14 @@ class AllocationSteps(RedisBase):
         prefixes = self._capacity_prefixes.of(nodes)
         # A list the server was sent goes by its name only, where the server keeps it (as a
         # function): most reads answer `same` without it.
-        named = prefixes.sent and "cap_read" in self._scripts.as_functions
-        args: list[EncodableT] = [
-            now,
-            day,
-            epoch,
-            prefixes.name,
-            b"" if named else prefixes.encoded,
-        ]
+        kept_there = "cap_read" in self._scripts.as_functions
+        args: list[EncodableT] = [now, day, epoch, prefixes.name, prefixes.sent_as(kept_there)]
         keys = [self._keys.capacity_epoch()]
         async with self._session():
             [reply] = await self._run([("cap_read", keys, args)])
             if reply[0] == "again":
                 # The server lost the list (a restart, a reload): nothing ran; send it.
-                args[-1] = prefixes.encoded
+                args[-1] = prefixes.text
                 [reply] = await self._run([("cap_read", keys, args)])
         prefixes.sent = True
         # Both dicts hold `unique` in its order: what a dict over `node_ids` would hold.

@@ -364,7 +364,7 @@ class StockReads:
             (
                 "availability",
                 [*self._availability_keys(sku), self._keys.gens()],
-                [*args, net.sections_text, b"" if named and b.sent else b.block, b.name],
+                [*args, net.sections_text, b.sent_as(named), b.name],
             )
             for sku, b in zip(skus, blocks, strict=True)
         ]
@@ -372,7 +372,7 @@ class StockReads:
         if ["again"] in replies:
             # Blocks the server lost (a restart, a reload): nothing ran; all go again, whole.
             for call, block in zip(calls, blocks, strict=True):
-                call[2][6] = block.block
+                call[2][6] = block.text
             replies = await self._run(calls, atomic=True)
         for block in blocks:
             block.sent = True

@@ -191,7 +191,7 @@ def test_a_named_block_is_made_once_per_rules_and_generations_and_named_by_its_b
     assert table is chair  # the same rules at these nodes: one block, sent once
     assert sofa.name != table.name  # a (node, SKU) rule of its own
     assert blocks.named(None, nodes, [TABLE], old) == [table]
-    assert table.block == blocks.for_skus(None, nodes, [TABLE], old)[0]
+    assert table.text == blocks.for_skus(None, nodes, [TABLE], old)[0]
     assert not table.sent
     flipped = blocks.named(None, nodes, [TABLE], new)[0]
-    assert (flipped.name, flipped.block) != (table.name, table.block)
+    assert (flipped.name, flipped.text) != (table.name, table.text)
