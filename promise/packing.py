@@ -8,7 +8,7 @@ the next one is tried, which is what placing them one by one would do.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, cast
 
 # A run of units of one weight in one int, `grams << RUN_SHIFT | count`: a list of runs
 # sorts by weight as ints do, natively, where (grams, count) pairs would compare as tuples.
@@ -40,17 +40,83 @@ def packed_runs(runs: list[int], load: int) -> tuple[int, ...]:
 
     What the scorer packs: a list of ints it builds without a dict of boxed keys."""
     _check(load)
+    parcels = _first_fit_sorted(runs, load)
+    if parcels is None:
+        runs.sort()
+        parcels = _first_fit_sorted(runs, load)
+        assert parcels is not None
+    _sort_heaviest_first(parcels)
+    return tuple(parcels)
+
+
+def _first_fit_sorted(runs: list[int], load: int) -> list[int] | None:
+    """The parcels of `runs` in the order first fit opens them, or None if `runs` is unsorted.
+
+    Sorted runs are checked as they are packed rather than sorted first: compiled,
+    `list.sort()` compares these two-digit ints through the generic rich comparison even
+    when they are in order. Each run is placed as read, without merging runs of one weight:
+    first fit places units one by one, so two runs of one weight fill as one would. The
+    parcel last filled is held as a native int and written back only when another is: a
+    write to the list boxes a new int and frees the old one.
+    """
     parcels: list[int] = []
-    runs.sort()
-    at = len(runs) - 1
-    while at >= 0:
-        grams, left = runs[at] >> RUN_SHIFT, runs[at] & _COUNT
-        at -= 1
-        while at >= 0 and runs[at] >> RUN_SHIFT == grams:
-            left += runs[at] & _COUNT
-            at -= 1
-        _place(parcels, grams, left, load)
-    return _heaviest_first(parcels)
+    held = -1
+    held_weight = 0
+    previous = -1
+    for run in reversed(runs):
+        if run > previous and previous >= 0:
+            return None
+        previous = run
+        grams, left = run >> RUN_SHIFT, run & _COUNT
+        if left == 0:
+            continue
+        for index, weight in enumerate(parcels):
+            if index == held:
+                weight = held_weight
+            # A sum tests for room; a division only when not all the units fit.
+            if weight + grams <= load:
+                if left == 1 or weight + left * grams <= load:
+                    taken = left
+                else:
+                    taken = (load - weight) // grams
+                if index != held:
+                    if held >= 0:
+                        parcels[held] = held_weight
+                    held = index
+                held_weight = weight + taken * grams
+                left -= taken
+                if left == 0:
+                    break
+        if left != 0:
+            per_parcel = 1 if grams > load else load // grams
+            while left > per_parcel:
+                parcels.append(per_parcel * grams)
+                left -= per_parcel
+            if held >= 0:
+                parcels[held] = held_weight
+            # The last parcel opened is held, its place kept by a small int (not boxed anew).
+            parcels.append(0)
+            held, held_weight = len(parcels) - 1, left * grams
+    if held >= 0:
+        parcels[held] = held_weight
+    return parcels
+
+
+def _sort_heaviest_first(parcels: list[int]) -> None:
+    """Insertion sort, heaviest first: parcels opened by first fit mostly are already, and
+    `list.sort()` then `reverse()` cost more than the few moves needed here."""
+    # The same list seen as objects: a weight is moved as it is, not unboxed and boxed anew.
+    slots = cast(list[object], parcels)
+    for at in range(1, len(parcels)):
+        weight = parcels[at]
+        if parcels[at - 1] >= weight:
+            continue
+        moved = slots[at]
+        to = at
+        while to > 0 and parcels[to - 1] < weight:
+            slots[to] = slots[to - 1]
+            to -= 1
+        slots[to] = moved
 
 
 def _check(load: int) -> None:

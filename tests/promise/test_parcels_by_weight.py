@@ -8,6 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carriers.regions import postcode_region
 from promise.cart import CartLine, Destination
@@ -19,6 +21,7 @@ from promise.network import Network
 from promise.packing import RUN_SHIFT, packed, packed_runs
 from promise.rounding import round_to
 from promise.shipment_costs import co2e_grams
+from tests.budget import budget
 from tests.promise.conftest import home, promise_to
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -72,6 +75,40 @@ def test_packing_runs_of_units_gives_the_parcels_of_packing_them_by_weight() -> 
         for grams, count in chosen:
             units[grams] = units.get(grams, 0) + count
         assert packed_runs(list(runs), load) == packed(units, load), (runs, load)
+
+
+# Runs as the scorer builds them (weights up to past the heaviest load, a few units a line,
+# some lines of one weight), sorted or in cart order, in the two loads carts usually take.
+_RUNS = st.lists(
+    st.tuples(
+        st.sampled_from((300, 1_200, 6_500, 14_875, 29_750)) | st.integers(1, 45_000),
+        st.integers(0, 7),
+    ),
+    max_size=20,
+)
+
+
+@settings(max_examples=budget(300), derandomize=True, deadline=None)
+@given(
+    chosen=_RUNS,
+    load=st.sampled_from((29_750, 39_750)) | st.integers(1, 60_000),
+    in_order=st.booleans(),
+)
+def test_packing_runs_gives_the_parcels_of_first_fit_unit_by_unit(
+    chosen: list[tuple[int, int]], load: int, in_order: bool
+) -> None:
+    runs = [grams << RUN_SHIFT | count for grams, count in chosen]
+    if in_order:
+        runs.sort()
+    units: dict[int, int] = {}
+    for grams, count in chosen:
+        units[grams] = units.get(grams, 0) + count
+    expected = first_fit_decreasing_unit_by_unit(units, load)
+
+    given_runs = list(runs)
+    assert packed_runs(given_runs, load) == expected
+    assert given_runs == sorted(runs)
+    assert packed(units, load) == expected
 
 
 def test_a_parcel_load_must_be_positive() -> None:
