@@ -61,6 +61,7 @@ class ShipmentParts:
         stores: frozenset[str],
         keep_store_units: int,
         day_zero: date = date.min,
+        unit_grams: Callable[[str], int] | None = None,
     ) -> None:
         # DELIVERY_DATE counts days from here (the order's day), so traces read as days.
         self.day_zero = day_zero
@@ -78,6 +79,9 @@ class ShipmentParts:
         )
         self.stores = stores
         self.keep = keep_store_units
+        # A unit's grams by SKU, the scorer's: with it the search weighs a shipment as it
+        # grows (`plan_problem`), line by line, and the scorer need not weigh it again.
+        self.unit_grams = unit_grams
 
     def part(self, shipment: PlannedShipment) -> Part | None:
         """The shipment's contribution, scored afresh (searches cache it under their own keys)."""

@@ -170,6 +170,7 @@ def _judge(
         stores=network.store_ids(),
         keep_store_units=request.profile.keep_store_units,
         day_zero=request.now.date(),
+        unit_grams=scorer.unit_grams,
     )
     return Judge(request.profile.objective, parts)
 

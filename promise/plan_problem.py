@@ -14,9 +14,20 @@ from collections.abc import Sequence
 from promise.cart import CartLine
 from promise.judge import Judge, Part
 from promise.plans import Candidate, PlannedShipment, Stock
+from promise.shipment_load import NO_LOAD, Load, load_of
 
 Partial = tuple[tuple[int, int], ...]
 """A plan being built: (candidate index, content code) per node used, in candidate order."""
+
+
+class Content:
+    """What a content code holds: its lines in cart order, their cart positions as a mask
+    (bit j for position j), and their load (None when the search weighs no units)."""
+
+    def __init__(self, lines: tuple[CartLine, ...], mask: int, load: Load | None) -> None:
+        self.lines = lines
+        self.mask = mask
+        self.load = load
 
 
 class Problem:
@@ -111,16 +122,19 @@ class Problem:
         self._parts: dict[int, Part | None] = {}
         self._floors: dict[tuple[int, int], Part | None] = {}
         self._bounds: dict[tuple[int, int], Part] = {}
-        # Per content code: its lines in cart order, and their cart positions as a mask
-        # (bit j for position j).
-        self._lines: dict[int, tuple[tuple[CartLine, ...], int]] = {0: ((), 0)}
+        # Per content code, what it holds; a unit's grams per cart position, asked on first
+        # use, when the judge's parts weigh units (then contents come with their load).
+        self._unit_grams = judge.parts.unit_grams
+        self._grams: tuple[int, ...] = ()
+        empty = Content((), 0, None if self._unit_grams is None else NO_LOAD)
+        self._contents: dict[int, Content] = {0: empty}
 
     def lines(self, code: int) -> tuple[CartLine, ...]:
         """The lines a content code stands for, in cart order."""
-        return self._decoded(code)[0]
+        return self._decoded(code).lines
 
-    def _decoded(self, code: int) -> tuple[tuple[CartLine, ...], int]:
-        found = self._lines.get(code)
+    def _decoded(self, code: int) -> Content:
+        found = self._contents.get(code)
         if found is None:
             lines, mask = [], 0
             for j, (line, place) in enumerate(zip(self.cart, self.place, strict=True)):
@@ -129,27 +143,42 @@ class Problem:
                     # A whole line is the cart's own (equal) value: no new one to make.
                     lines.append(line if units == line.quantity else CartLine(line.sku, units))
                     mask |= 1 << j
-            found = self._lines[code] = (tuple(lines), mask)
+            held = tuple(lines)
+            unit_grams = self._unit_grams
+            load = None if unit_grams is None else load_of(held, unit_grams)
+            found = self._contents[code] = Content(held, mask, load)
         return found
 
-    def _grown_lines(self, base: int, code: int, j: int, units: int) -> tuple[CartLine, ...]:
-        """The lines of `code`: `base` plus `units` of line `j`, which `base` does not have."""
-        found = self._lines.get(code)
+    def _grown(self, base: int, code: int, j: int, units: int) -> Content:
+        """The content `code`: `base` plus `units` of line `j`, which `base` does not have;
+        its lines and load grown from `base`'s."""
+        found = self._contents.get(code)
         if found is None:
-            lines, mask = self._decoded(base)
+            start = self._decoded(base)
             # Where j goes among the lines: as many as have a position below j, counted bit
             # by bit (compiled, `int.bit_count` is a generic method call).
-            below, k = mask & ((1 << j) - 1), 0
+            below, k = start.mask & ((1 << j) - 1), 0
             while below:
                 below &= below - 1
                 k += 1
             whole = self.cart[j]
             line = whole if units == whole.quantity else CartLine(whole.sku, units)
             # One list with the line inserted: cheaper than two slices joined.
-            grown = list(lines)
+            grown = list(start.lines)
             grown.insert(k, line)
-            found = self._lines[code] = (tuple(grown), mask | 1 << j)
-        return found[0]
+            load = start.load
+            if load is not None:
+                load = load.grown(self._line_grams()[j], units)
+            found = self._contents[code] = Content(tuple(grown), start.mask | 1 << j, load)
+        return found
+
+    def _line_grams(self) -> tuple[int, ...]:
+        """A unit's grams per cart position (the judge's parts weigh units)."""
+        if not self._grams:
+            unit_grams = self._unit_grams
+            assert unit_grams is not None
+            self._grams = tuple([unit_grams(line.sku) for line in self.cart])
+        return self._grams
 
     def part(self, i: int, code: int) -> Part | None:
         """What candidate `i` shipping `code` contributes; None when it can't be made."""
@@ -158,7 +187,7 @@ class Problem:
         # traceback object each time, and most parts are missed once.
         if key in self._parts:
             return self._parts[key]
-        return self._score(key, i, self.lines(code))
+        return self._score(key, i, self._decoded(code))
 
     def grown_part(self, i: int, base: int, j: int, units: int) -> Part | None:
         """`part` of `base` plus `units` of line `j`, decoding only what `base` lacked."""
@@ -166,7 +195,7 @@ class Problem:
         key = code << self._shift | i
         if key in self._parts:
             return self._parts[key]
-        return self._score(key, i, self._grown_lines(base, code, j, units))
+        return self._score(key, i, self._grown(base, code, j, units))
 
     def floor(self, j: int, reach: int) -> Part | None:
         """A part no higher on any criterion than line `j` alone at any of its first `reach`
@@ -222,8 +251,8 @@ class Problem:
             found = self._bounds[key] = (low, low, 0, 0.0, km, priority, 0)
         return found
 
-    def _score(self, key: int, i: int, lines: tuple[CartLine, ...]) -> Part | None:
-        shipment = PlannedShipment(self.node_ids[i], self.distances[i], lines)
+    def _score(self, key: int, i: int, content: Content) -> Part | None:
+        shipment = PlannedShipment(self.node_ids[i], self.distances[i], content.lines, content.load)
         found = self._parts[key] = self._parts_of.part(shipment)
         return found
 

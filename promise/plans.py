@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from promise.cart import CartLine
+from promise.shipment_load import Load
 
 
 # The search builds these by the thousand per request. Their __init__ is written out: the one
@@ -25,14 +26,25 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True, init=False)
 class PlannedShipment:
+    """Lines from a node; `load`, when the search weighed them as it grew the shipment, is
+    theirs (the scorer weighs them otherwise). Not part of the value: it follows the lines."""
+
     node_id: str
     distance_km: float
     lines: tuple[CartLine, ...]
+    load: Load | None = field(default=None, compare=False, repr=False)
 
-    def __init__(self, node_id: str, distance_km: float, lines: tuple[CartLine, ...]) -> None:
+    def __init__(
+        self,
+        node_id: str,
+        distance_km: float,
+        lines: tuple[CartLine, ...],
+        load: Load | None = None,
+    ) -> None:
         object.__setattr__(self, "node_id", node_id)
         object.__setattr__(self, "distance_km", distance_km)
         object.__setattr__(self, "lines", lines)
+        object.__setattr__(self, "load", load)
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,7 @@ def _judge(
         stores=network.store_ids(),
         keep_store_units=profile.keep_store_units,
         day_zero=request.now.date(),
+        unit_grams=scorer.unit_grams,
     )
     return Judge(profile.objective, parts)
 

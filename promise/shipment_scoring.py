@@ -21,10 +21,11 @@ from promise.geo import GeoPoint, Vector, chord_km, geodesic_km, unit_vector
 from promise.inbound import Inbound, stock_arrives_at
 from promise.network import Network, Node
 from promise.option_values import Shipment
-from promise.packing import RUN, RUN_SHIFT, packed, packed_runs
+from promise.packing import packed, packed_runs
 from promise.profiles import RuleProfile
 from promise.service_terms import ServiceTerms
 from promise.shipment_costs import co2e_grams, parcels_price
+from promise.shipment_load import Load, load_of
 from promise.sourcing import (
     Candidate,
     PlannedShipment,
@@ -285,7 +286,8 @@ class ShipmentScorer:
         """The dates of any shipment from the candidate's shelves (they depend on the node)."""
         return self._timing(self.network.nodes[candidate.node_id], candidate.distance_km, None)
 
-    def _unit_grams(self, sku: str) -> int:
+    def unit_grams(self, sku: str) -> int:
+        """A unit's grams (the SKU is the network's)."""
         grams = self._grams.get(sku)
         if grams is None:
             grams = self._grams[sku] = self.network.skus[sku].weight_grams
@@ -295,57 +297,54 @@ class ShipmentScorer:
         """The goods' grams of each parcel the lines go in; None when the service can't take
         them: more parcels than a shipment may have (too heavy), or too light for freight.
 
-        Units a parcel can't hold were refused for the whole cart before the search. Kept by
-        the lines' tuple: the search gives the same contents to several nodes in one tuple,
-        which a key of its lines' values would cost about what weighing them does.
+        Units a parcel can't hold were refused for the whole cart before the search. Kept on
+        the load the search weighed the lines in, else by the lines' tuple: the search gives
+        the same contents to several nodes in one tuple (and one load), which a key of its
+        lines' values would cost about what weighing them does.
         """
-        lines = planned.lines
+        lines, load = planned.lines, planned.load
+        if load is not None:
+            if load.packed_by is terms:
+                parcels, too_many = load.parcels, load.too_many
+            else:
+                parcels, too_many = self._parcels_of(terms, lines, load)
+                load.packed_by, load.parcels, load.too_many = terms, parcels, too_many
+            if too_many:
+                self.failures.too_heavy = True
+            return parcels
         kept = terms.parcels_of_lines.get(id(lines))
         if kept is not None and kept[0] is lines:
             if kept[2]:
                 self.failures.too_heavy = True
             return kept[1]
-        parcels, too_many = self._parcels_of(terms, lines)
+        parcels, too_many = self._parcels_of(terms, lines, load_of(lines, self.unit_grams))
         if too_many:
             self.failures.too_heavy = True
         terms.parcels_of_lines[id(lines)] = (lines, parcels, too_many)
         return parcels
 
     def _parcels_of(
-        self, terms: ServiceTerms, lines: tuple[CartLine, ...]
+        self, terms: ServiceTerms, lines: tuple[CartLine, ...], load: Load
     ) -> tuple[tuple[int, ...] | None, bool]:
-        """The parcels, or None, and whether None is for more parcels than allowed."""
-        weight, known, heaviest = 0, self._grams, 0
-        for line in lines:
-            grams = known.get(line.sku)
-            if grams is None:
-                grams = self._unit_grams(line.sku)
-            weight += grams * line.quantity
-            if grams > heaviest:
-                heaviest = grams
+        """The parcels of `lines` (weighing `load`), or None, and whether None is for more
+        parcels than allowed."""
+        weight = load.weight
         least = terms.min_shipment_grams
         if least is not None and weight < least:
             return None, False
         limit = terms.max_parcel_grams
         if limit is None or weight + terms.packaging_grams <= limit:
             return (weight,), False
-        load = limit - terms.packaging_grams
+        room = limit - terms.packaging_grams
         most = terms.parcels_per_shipment
-        # When every unit fits a parcel, no parcel holds more than the load: a shipment
+        # When every unit fits a parcel, no parcel holds more than the room: a shipment
         # heavier than `most` full parcels takes more than `most` however it is packed.
-        if most is not None and heaviest <= load and weight > load * most:
+        if most is not None and load.heaviest <= room and weight > room * most:
             return None, True
-        runs: list[int] = []
-        for line in lines:
-            # Every SKU of the lines is known since they were weighed above.
-            grams, quantity = known[line.sku], line.quantity
-            if grams <= 0 or not 0 <= quantity < RUN:
-                runs.clear()
-                break
-            runs.append(grams << RUN_SHIFT | quantity)
         # Kept by the lines' tuple only (`_parcels_by`): a key of their units would cost
-        # about what packing them does.
-        parcels = packed_runs(runs, load) if runs else packed(self._units(lines), load)
+        # about what packing them does. The runs come sorted: packing's sort is one pass.
+        runs = load.runs
+        parcels = packed_runs(list(runs), room) if runs else packed(self._units(lines), room)
         if most is not None and len(parcels) > most:
             return None, True
         return parcels, False
@@ -355,7 +354,7 @@ class ShipmentScorer:
         holds."""
         units: dict[int, int] = {}
         for line in lines:
-            grams = self._grams[line.sku]
+            grams = self.unit_grams(line.sku)
             units[grams] = units.get(grams, 0) + line.quantity
         return units
 

@@ -26,6 +26,7 @@ import pytest
 
 import promise
 from carriers.services import CarrierService
+from promise.shipment_load import Load
 from tests.promise.builders import a_service
 
 WRITTEN_OUT = ("__init__", "__eq__", "__hash__")
@@ -91,6 +92,8 @@ def _value(hint: Any, n: int, depth: int = 0) -> Any:
         return functools.partial(_called, n)
     if hint is CarrierService:  # validated on construction: a real one
         return a_service(f"SERVICE-{n}")
+    if hint is Load:  # a plain class, not a dataclass
+        return Load(100 + n, 10 + n, (n,))
     simple: dict[Any, Any] = {
         str: f"value-{n}",
         int: 100 + n,
