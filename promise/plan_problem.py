@@ -9,7 +9,7 @@ once per judge family however many searches and plans meet it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from promise.cart import CartLine
 from promise.judge import Judge, Part
@@ -57,53 +57,78 @@ class Problem:
         for _ in range(1, len(self.cart)):
             places.append(places[-1] * self.radix)
         self.place = tuple(places[: len(self.cart)])
-        self.quantity = tuple(line.quantity for line in self.cart)
-        # Per line (cart position): units by candidate index where it holds some; who holds
-        # it in full, and who holds any, nearest first.
+        self.quantity = tuple([line.quantity for line in self.cart])
+        # Per line (cart position): who holds it in full, nearest first; for a line held in
+        # full nowhere (what a split reads, and only then), units by candidate index where it
+        # holds some, and who holds any, nearest first (empty for the other lines).
+        n = len(self.cart)
+        full: list[list[int]] = [[] for _ in range(n)]
+        self.full = full
         self.held: list[dict[int, int]] = []
-        self.full: list[list[int]] = []
         self.partial: list[list[int]] = []
-        # Who holds anything, as a mask: counted natively, not through a set of boxed ints.
-        anyone = 0
+        # A dict per line (the stock's own when it is one): compiled, `get` on a Mapping is a
+        # generic method call, on a dict a native lookup, so the stock is read as a dict when
+        # it is one. Only read here.
+        plain: dict[str, Mapping[str, int]] | None = stock if isinstance(stock, dict) else None
+        levels: list[dict[str, int]] = []
         for line in self.cart:
-            # A dict (the stock's own when it is one): compiled, `get` on a Mapping is a
-            # generic method call, on a dict a native lookup, and this asks every candidate
-            # for every line. Only read here.
-            found = stock.get(line.sku)
-            levels: dict[str, int] = found if isinstance(found, dict) else dict(found or {})
-            held: dict[int, int] = {}
-            # Who holds any, in the same pass: a list of the dict's keys costs about as much.
-            partial: list[int] = []
-            full: list[int] = []
-            quantity = line.quantity
-            for i, node_id in enumerate(self.node_ids):
-                units = levels.get(node_id, 0)
+            found = plain.get(line.sku) if plain is not None else stock.get(line.sku)
+            levels.append(found if isinstance(found, dict) else dict(found or {}))
+        # Node by node, so that what a node holds is counted in native ints: the lines it
+        # holds in full as a mask by cart position (bit j), and whether it holds any.
+        by_position: list[int] = []
+        holders = 0
+        quantity = self.quantity
+        for i, node_id in enumerate(self.node_ids):
+            mask, holds = 0, False
+            for j in range(n):
+                units = levels[j].get(node_id, 0)
                 if units > 0:
-                    held[i] = units
-                    partial.append(i)
-                    anyone |= 1 << i
-                    if units >= quantity:
-                        full.append(i)
+                    holds = True
+                    if units >= quantity[j]:
+                        mask |= 1 << j
+                        full[j].append(i)
+            by_position.append(mask)
+            if holds:
+                holders += 1
+        self.holders = holders
+        for j in range(n):
+            held: dict[int, int] = {}
+            partial: list[int] = []
+            if not full[j]:
+                for i, node_id in enumerate(self.node_ids):
+                    units = levels[j].get(node_id, 0)
+                    if units > 0:
+                        held[i] = units
+                        partial.append(i)
             self.held.append(held)
             self.partial.append(partial)
-            self.full.append(full)
-        self.holders = anyone.bit_count()
-        # Most constrained first: fewest nodes holding the line in full, then by SKU.
-        # Sorted as (count, SKU, position) tuples: the same order as a key function, which
-        # compiled costs a call per line.
-        ranked = sorted([(len(self.full[j]), self.cart[j].sku, j) for j in range(len(self.cart))])
-        self.order = [j for _, _, j in ranked]
-        # Bit t of a mask stands for the line given out t-th: the lines a node holds in full.
-        # Spelled out, not `|=` on an item: compiled, that is a generic (boxed) operation.
-        full_mask = self.full_mask = [0] * self.size
-        for t, j in enumerate(self.order):
-            bit = 1 << t
-            for i in self.full[j]:
-                full_mask[i] = full_mask[i] | bit
+        # Most constrained first: fewest nodes holding the line in full, then by SKU, then by
+        # position. Sorted as one int per line (count, the SKU's rank, position), the SKUs
+        # ranked by sorting them alone: ints and strings compare natively in a sort, where
+        # tuples compare item by item through generic calls.
+        skus = sorted([line.sku for line in self.cart])
+        rank: dict[str, int] = {}
+        # From the last: a SKU listed twice keeps its first rank.
+        for r in range(n - 1, -1, -1):
+            rank[skus[r]] = r
+        keys = [(len(full[j]) * n + rank[self.cart[j].sku]) * n + j for j in range(n)]
+        keys.sort()
+        order = self.order = [key % n for key in keys]
+        # Bit t of a mask stands for the line given out t-th: the lines a node holds in full,
+        # from its mask by cart position.
+        self.full_mask: list[int] = []
+        for mask in by_position:
+            given = 0
+            for t in range(n):
+                if mask >> order[t] & 1:
+                    given |= 1 << t
+            self.full_mask.append(given)
         self.whole = (1 << len(self.order)) - 1
         whole_code = 0
-        for q, p in zip(self.quantity, self.place, strict=True):
-            whole_code += q * p
+        # By index: compiled, `zip` is a generic iterator.
+        for j in range(n):
+            whole_code += quantity[j] * self.place[j]
         self.whole_code = whole_code
         # From position t on: the lines held in full somewhere (a mask), and the others.
         self.rest_full = [0] * (len(self.order) + 1)
