@@ -149,10 +149,10 @@ class _Step:
         search, values = self.search, self.values[-1]
         if search.unscored(plan, len(plan) + 1, values) == 1:
             return True
-        if search.judge.rate((*parts, search.p.bound(self.j, reach)))[0] > values:
+        if search.judge.against(parts, search.p.bound(self.j, reach), values) > 0:
             return True
         floor = search.p.floor(self.j, reach)
-        return floor is None or search.judge.rate((*parts, floor))[0] > values
+        return floor is None or search.judge.against(parts, floor, values) > 0
 
     def _split(self, entry: Entry) -> None:
         plan = entry[2]
@@ -216,6 +216,14 @@ class _Step:
             shipped.insert(k, part)
         grown_parts = tuple(shipped)
         search.judge.evaluations += 1
+        # After the step's top it is never kept (the top only gets better): known without
+        # making its rating, which most extensions would make for nothing once the top is full.
+        if (
+            self.cut
+            and len(self.top) == BEAM_WIDTH
+            and search.judge.flat_against(grown_parts, self.top[-1]) > 0
+        ):
+            return None
         rating, flat = search.judge.keyed(grown_parts)
         if not search.keeps(rating, shipments):
             return None

@@ -177,41 +177,113 @@ class Judge:
         values.append(distance)
         return rating, tuple(values)
 
+    def against(self, parts: tuple[Part, ...], extra: Part, values: tuple[float, ...]) -> int:
+        """How the objective values of the plan of `parts` and then `extra` compare with
+        `values` (the same judge's): -1 before, 0 equal, 1 after, as `rate` would give them,
+        compared as tuples; nothing is made (a search asks this of bounds far more often than
+        it keeps their ratings)."""
+        count, days, _, cost, co2e, km, priority, depth = _summed(parts, extra, True)
+        return self._versus(count, days, cost, co2e, km, priority, depth, values)
+
+    def flat_against(self, parts: tuple[Part, ...], flat: tuple[float, ...]) -> int:
+        """How the plan of `parts` (one or more) compares with a flat key of `keyed` (the same
+        judge's): -1 before, 0 equal, 1 after, as its own flat key would; nothing is made."""
+        count, days, likely, cost, co2e, km, priority, depth = _summed(parts, parts[0], False)
+        found = self._versus(count, days, cost, co2e, km, priority, depth, flat)
+        if found != 0:
+            return found
+        at = len(self._where)
+        for value in (float(likely), round_scaled(km, 1000.0, 3)):
+            if value != flat[at]:
+                return 1 if value > flat[at] else -1
+            at += 1
+        return 0
+
+    def _versus(
+        self,
+        count: int,
+        days: int,
+        cost: int,
+        co2e: float,
+        km: float,
+        priority: int,
+        depth: int,
+        values: tuple[float, ...],
+    ) -> int:
+        """The objective's values of these totals against the first of `values`, as `_values`
+        computes them, criterion by criterion: the first that differs tells."""
+        for k, at in enumerate(self._where):
+            value = _value(at, count, days, cost, co2e, km, priority, depth)
+            against = values[k]
+            if value != against:
+                return 1 if value > against else -1
+        return 0
+
     def _values(self, parts: tuple[Part, ...]) -> tuple[list[float], int, float]:
         # A tuple, not a Sequence: compiled, its items are read natively, not by a generic
         # `__getitem__` (the search's parts are tuples already).
         if not parts:
             return [0.0] * len(self._where), 0, 0.0
-        days, likely, cost, co2e, km, priority, depth = parts[0]
-        # By index: a slice of the parts would be a new tuple each time.
-        for at in range(1, len(parts)):
-            more = parts[at]
-            days = max(days, more[0])
-            likely = max(likely, more[1])
-            cost += more[2]
-            co2e += more[3]
-            km += more[4]
-            priority = min(priority, more[5])
-            depth += more[6]
+        count, days, likely, cost, co2e, km, priority, depth = _summed(parts, parts[0], False)
         # Only the objective's values, in its order (positions in `Criterion` order): no
         # tuple of every criterion boxed, no picker called.
         values: list[float] = []
         for at in self._where:
-            if at == 0:
-                values.append(float(len(parts)))
-            elif at == 1:
-                values.append(float(days))
-            elif at == 2:
-                values.append(float(cost))
-            elif at == 3:
-                values.append(round_scaled(co2e, 10.0, 1))
-            elif at == 4:
-                values.append(round_scaled(km, 10.0, 1))
-            elif at == 5:
-                values.append(float(-priority))
-            else:
-                values.append(float(depth))
+            values.append(_value(at, count, days, cost, co2e, km, priority, depth))
         return values, likely, round_scaled(km, 1000.0, 3)
+
+
+def _summed(
+    parts: tuple[Part, ...], extra: Part, with_extra: bool
+) -> tuple[int, int, int, int, float, float, int, int]:
+    """The count of parts, then what they combine to (the worst days and likely day, the sums,
+    the lowest priority), in order: `parts`, then `extra` when `with_extra` (a part either
+    way: compiled, an optional one's items would be read by generic calls). Every rating of
+    a plan is made from these, so a plan rated twice gets the same floats."""
+    if not parts:
+        days, likely, cost, co2e, km, priority, depth = extra
+        return 1, days, likely, cost, co2e, km, priority, depth
+    days, likely, cost, co2e, km, priority, depth = parts[0]
+    # By index: a slice of the parts would be a new tuple each time.
+    for at in range(1, len(parts)):
+        more = parts[at]
+        days = max(days, more[0])
+        likely = max(likely, more[1])
+        cost += more[2]
+        co2e += more[3]
+        km += more[4]
+        priority = min(priority, more[5])
+        depth += more[6]
+    if not with_extra:
+        return len(parts), days, likely, cost, co2e, km, priority, depth
+    days = max(days, extra[0])
+    likely = max(likely, extra[1])
+    cost += extra[2]
+    co2e += extra[3]
+    km += extra[4]
+    priority = min(priority, extra[5])
+    depth += extra[6]
+    return len(parts) + 1, days, likely, cost, co2e, km, priority, depth
+
+
+def _value(
+    at: int, count: int, days: int, cost: int, co2e: float, km: float, priority: int, depth: int
+) -> float:
+    """The value of the criterion at `at` (its position in `Criterion` order) of a plan of
+    these totals (see `_summed`)."""
+    if at == 0:
+        return float(count)
+    if at == 1:
+        return float(days)
+    if at == 2:
+        return float(cost)
+    if at == 3:
+        return round_scaled(co2e, 10.0, 1)
+    if at == 4:
+        return round_scaled(km, 10.0, 1)
+    if at == 5:
+        return float(-priority)
+    return float(depth)
 
 
 _Pick = Callable[[tuple[float, ...]], tuple[float, ...]]

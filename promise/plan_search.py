@@ -294,10 +294,10 @@ class Search:
         scoring, else by its parts plus a part no higher than any such node's."""
         if plan and self.unscored(plan, len(plan) + 1, values) in (0, 1):
             return True
-        if self.judge.rate((*parts, self.p.bound(j, reach)))[0] >= values:
+        if self.judge.against(parts, self.p.bound(j, reach), values) >= 0:
             return True
         floor = self.p.floor(j, reach)
-        return floor is None or self.judge.rate((*parts, floor))[0] >= values
+        return floor is None or self.judge.against(parts, floor, values) >= 0
 
     # Giving a line out.
 
