@@ -256,6 +256,8 @@ def _summed(
         depth += more[6]
     if not with_extra:
         return len(parts), days, likely, cost, co2e, km, priority, depth
+    # The loop's body again for `extra`, written out: choosing the part in the loop costs a
+    # test a part, on the search's most frequent comparison.
     days = max(days, extra[0])
     likely = max(likely, extra[1])
     cost += extra[2]
